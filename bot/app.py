@@ -1,0 +1,98 @@
+"""The composition root: storage, core, channels; started and stopped in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import TextIO
+
+from bot import demo
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.services.core import Core
+from handlers import console
+from handlers.inbox_pump import UpdatePump
+from handlers.local_api import LocalBotApi, LocalRequest
+from handlers.telegram import build_application
+from storage.db import Database
+from storage.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+CONSOLE_TOKEN = "123456:console-local-transport-no-network"
+
+
+def configure_logging(settings: Settings, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet and settings.log_level == "INFO" else getattr(logging, settings.log_level)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, and a Bot API URL carries the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(max(level, logging.INFO))
+
+
+async def open_database(settings: Settings) -> Database:
+    db = await Database.open(settings.database_path)
+    await migrate(db)
+    return db
+
+
+async def setup(settings: Settings, clock: Clock | None = None) -> str:
+    """Migrate the database and load the demo district if it is empty. Returns a one-line summary."""
+    clock = clock or SystemClock(settings.tz)
+    db = await open_database(settings)
+    try:
+        if await demo.is_empty(db):
+            await demo.load(db, clock.now())
+            return f"Đã tạo cơ sở dữ liệu {settings.database_path} và nạp dữ liệu mẫu (huyện Cao Phong)."
+        return f"Cơ sở dữ liệu {settings.database_path} đã sẵn sàng."
+    finally:
+        await db.close()
+
+
+async def run_console(settings: Settings, *, login: str | None, inp: TextIO, out: TextIO,
+                      clock: Clock | None = None, interactive: bool | None = None) -> None:
+    clock = clock or SystemClock(settings.tz)
+    db = await open_database(settings)
+    try:
+        core = Core(db, settings, clock)
+        api = LocalBotApi()
+        app = build_application(settings.model_copy(update={"telegram_api_base_url": None}), core,
+                                channel="console", token=CONSOLE_TOKEN, request=LocalRequest(api),
+                                updates_request=LocalRequest(api), rate_limit=False)
+        async with app:
+            await app.start()
+            session = console.ConsoleSession(app, api, db, clock, channel="console", out=out,
+                                             files_dir=settings.console_files_dir)
+            await session.start(login)
+            await console.run(session, inp, console.is_interactive(inp) if interactive is None else interactive)
+            await app.stop()
+    finally:
+        await db.close()
+
+
+async def run_telegram(settings: Settings) -> None:
+    """Long polling through the inbox until SIGINT/SIGTERM."""
+    clock = SystemClock(settings.tz)
+    db = await open_database(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        core = Core(db, settings, clock)
+        app = build_application(settings, core)
+        async with app:
+            await app.start()
+            me = app.bot.username
+            log.info("PTĐV Bot @%s is polling; database %s", me, settings.database_path)
+            pump = UpdatePump(app, db, "telegram", clock)
+            await pump.drain()  # whatever a previous run stored but did not finish
+            await pump.poll_forever(stop)
+            await app.stop()
+    finally:
+        await db.close()

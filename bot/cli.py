@@ -1,0 +1,57 @@
+"""The `ptdv` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import app
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu, nạp dữ liệu mẫu nếu còn trống")
+    sub.add_parser("migrate", help="chỉ nâng cấp cơ sở dữ liệu")
+    run = sub.add_parser("run", help="chạy bot Telegram (có token) hoặc bảng chat console (không token)")
+    run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
+    con = sub.add_parser("console", help="chat với bot ngay trong terminal, trên dữ liệu của cơ sở dữ liệu")
+    con.add_argument("--as", dest="login", help="tên đăng nhập, ví dụ binh, minh, thu")
+    return parser
+
+
+async def _migrate(settings: Settings) -> str:
+    db = await app.open_database(settings)
+    await db.close()
+    return f"Cơ sở dữ liệu {settings.database_path} đã ở phiên bản mới nhất."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.token)
+    app.configure_logging(settings, quiet=quiet)
+    try:
+        if args.command == "setup":
+            print(asyncio.run(app.setup(settings)))
+        elif args.command == "migrate":
+            print(asyncio.run(_migrate(settings)))
+        elif args.command == "run" and settings.token:
+            asyncio.run(app.run_telegram(settings))
+        elif args.command in ("run", "console"):
+            if args.command == "run":
+                print("Chưa cấu hình TELEGRAM_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.", file=sys.stderr)
+            asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

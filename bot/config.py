@@ -1,0 +1,117 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every setting is documented in `.env.example`. `load_settings()` turns any validation error into a
+single-line `ConfigError`, which the command line prints instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line, fit to print to an operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
+    telegram_api_base_url: str | None = Field(
+        default=None, description="Self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot"
+    )
+    telegram_api_base_file_url: str | None = None
+    database_path: Path = Path("data/ptdv.sqlite3")
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: str = "INFO"
+    pending_ttl_minutes: int = Field(default=60 * 24, ge=1)
+    max_admissions_per_report: int = Field(default=50, ge=1)
+    closed_before_year: int | None = None
+    console_files_dir: Path = Path("console-files")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value().strip()
+            head, _, tail = raw.partition(":")
+            if not head.isdigit() or len(tail) < 20:
+                raise ValueError("không đúng dạng <số>:<chuỗi> do @BotFather cấp")
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_api_base_file_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith(("http://", "https://")):
+            raise ValueError("phải bắt đầu bằng http:// hoặc https://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"múi giờ không tồn tại: {value!r}") from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        text = str(value).upper()
+        if text not in LOG_LEVELS:
+            raise ValueError(f"phải là một trong {', '.join(LOG_LEVELS)}")
+        return text
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise `ConfigError` with one clear line when something is wrong."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "?"
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"Cấu hình sai: {name.upper()} — {msg}") from None
+    check_database_path(settings.database_path)
+    return settings
+
+
+def check_database_path(path: Path) -> None:
+    """The database's folder must exist (or be creatable) and be writable."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {exc.strerror}"
+        ) from None
+    if path.exists() and path.is_dir():
+        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — {path} là một thư mục, cần đường dẫn tệp")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không có quyền ghi vào {path}")

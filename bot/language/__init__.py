@@ -1,0 +1,1 @@
+"""Understanding Vietnamese messages: pure functions from text to typed intents."""

@@ -1,0 +1,95 @@
+"""Folding Vietnamese text for matching: diacritics off, đ→d, lower case, tidy spaces; number words.
+
+Matching always happens on folded text, so "Tiến độ Q.III", "tien do q3" and "TIẾN ĐỘ QUÝ 3" meet the
+same patterns. Replies are never built from folded text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w/=+\-%]+", re.UNICODE)
+
+
+def strip_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, single spaces; punctuation other than / = + - % becomes a space."""
+    text = strip_diacritics(unicodedata.normalize("NFC", text)).lower()
+    text = _PUNCT.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def search_key(name: str) -> str:
+    """The diacritic-free search name stored with a unit."""
+    return fold(name)
+
+
+UNITS = {
+    "khong": 0,
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "tu": 4,
+    "nam": 5,
+    "lam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+}
+TEN = {"muoi": 10, "chuc": 10}
+
+ROMAN_NUMERALS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+                  "xi": 11, "xii": 12}
+
+
+def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """Read a number (digits or Vietnamese words) starting at tokens[i]: (value, tokens used).
+
+    Understands "2", "hai", "mười", "mười hai", "hai mươi", "hai mươi lăm", "một trăm", "một trăm lẻ năm".
+    """
+    if i >= len(tokens):
+        return None
+    tok = tokens[i]
+    if re.fullmatch(r"-?\d+", tok):
+        return int(tok), 1
+    value, used = 0, 0
+    if tok in UNITS and tok != "lam":
+        value, used = UNITS[tok], 1
+        # hundreds: "mot tram (le|linh) nam"
+        if i + 1 < len(tokens) and tokens[i + 1] == "tram":
+            value, used = value * 100, 2
+            if i + used < len(tokens) and tokens[i + used] in ("le", "linh"):
+                nxt = number_at(tokens, i + used + 1)
+                if nxt and nxt[0] < 10:
+                    return value + nxt[0], used + 1 + nxt[1]
+            rest = number_at(tokens, i + used)
+            if rest and rest[0] < 100 and tokens[i + used] in {**UNITS, **TEN}:
+                return value + rest[0], used + rest[1]
+            return value, used
+        if i + 1 < len(tokens) and tokens[i + 1] in TEN:  # "hai muoi"
+            value, used = value * 10, 2
+        else:
+            return value, used
+    elif tok in TEN:
+        value, used = 10, 1
+    else:
+        return None
+    # optional unit after tens: "muoi hai", "hai muoi lam", "hai muoi mot", "hai muoi tu"
+    j = i + used
+    if j < len(tokens) and tokens[j] in UNITS and tokens[j] != "khong":
+        value += UNITS[tokens[j]]
+        used += 1
+    return value, used
+
+
+def roman(token: str) -> int | None:
+    return ROMAN_NUMERALS.get(token)

@@ -1,0 +1,57 @@
+"""What crosses the channel boundary: an `Inbound` in, a list of `Reply` out. Channel-neutral."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from bot.models import Frozen
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"  # a typed message (commands included)
+    EDITED = "edited"  # an edit of an earlier message
+    CHOICE = "choice"  # a pressed button (callback) carrying `data`
+    MEDIA = "media"  # a sticker, photo, voice... with no text
+    FILE = "file"  # a document the user sent (spreadsheets for import)
+
+
+class Inbound(Frozen):
+    channel: str
+    update_key: str  # unique per channel update, e.g. "telegram:123456"
+    sender_id: str
+    chat_id: str
+    at: datetime
+    kind: InboundKind = InboundKind.TEXT
+    text: str = ""
+    data: str | None = None  # choice payload
+    message_id: str | None = None
+    sender_name: str = ""
+    username: str | None = None
+    is_group: bool = False
+    file_name: str | None = None
+    file_bytes: bytes | None = Field(default=None, repr=False)
+
+
+class Choice(Frozen):
+    label: str
+    data: str  # <= 64 bytes (Telegram callback_data)
+
+
+class Attachment(Frozen):
+    kind: str  # "photo" | "document"
+    filename: str
+    content: bytes = Field(repr=False)
+
+
+class Reply(Frozen):
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    attachment: Attachment | None = None
+    chat_id: str | None = None  # None: answer in the chat the inbound came from
+
+
+def choice_rows(*rows: list[Choice] | tuple[Choice, ...]) -> tuple[tuple[Choice, ...], ...]:
+    return tuple(tuple(r) for r in rows)

@@ -1,0 +1,228 @@
+"""Reporting periods as value objects: month, quarter, half-year, year and 5-year term.
+
+Conventions (documented in the README):
+- months are stored as `yyyymm` integers; a period is a closed range of months;
+- a term "2020-2025" covers the whole years 2020 to 2024 (five years; the congress year that ends it
+  opens the next term);
+- the expected pace within a year is linear by quarter: 25/50/75/100 % at the ends of the quarters
+  (or a per-quarter plan), interpolated by days inside the current quarter.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from enum import StrEnum
+
+from bot.models import Frozen
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+TERM_YEARS = 5
+TERM_ANCHOR = 2020  # terms are 2020-2025, 2025-2030, ...
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF = "half"
+    YEAR = "year"
+    TERM = "term"
+
+
+class Period(Frozen):
+    kind: PeriodKind
+    year: int
+    index: int = 1  # month 1-12, quarter 1-4, half 1-2; 1 for year and term
+    end_year: int | None = None  # term only: the year in its name ("2020-2025" -> 2025)
+
+    # --- constructors -------------------------------------------------------------------------
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        if not 1 <= month <= 12:
+            raise ValueError(f"no month {month}")
+        return cls(kind=PeriodKind.MONTH, year=year, index=month)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        if not 1 <= quarter <= 4:
+            raise ValueError(f"no quarter {quarter}")
+        return cls(kind=PeriodKind.QUARTER, year=year, index=quarter)
+
+    @classmethod
+    def half(cls, year: int, half: int) -> Period:
+        if half not in (1, 2):
+            raise ValueError(f"no half {half}")
+        return cls(kind=PeriodKind.HALF, year=year, index=half)
+
+    @classmethod
+    def of_year(cls, year: int) -> Period:
+        return cls(kind=PeriodKind.YEAR, year=year)
+
+    @classmethod
+    def term(cls, start_year: int, end_year: int | None = None) -> Period:
+        end = end_year if end_year is not None else start_year + TERM_YEARS
+        if end <= start_year:
+            raise ValueError("a term ends after it starts")
+        return cls(kind=PeriodKind.TERM, year=start_year, end_year=end)
+
+    # --- which period a date falls in --------------------------------------------------------
+    @classmethod
+    def containing(cls, day: date, kind: PeriodKind) -> Period:
+        if kind is PeriodKind.MONTH:
+            return cls.month(day.year, day.month)
+        if kind is PeriodKind.QUARTER:
+            return cls.quarter(day.year, (day.month - 1) // 3 + 1)
+        if kind is PeriodKind.HALF:
+            return cls.half(day.year, 1 if day.month <= 6 else 2)
+        if kind is PeriodKind.YEAR:
+            return cls.of_year(day.year)
+        start = TERM_ANCHOR + (day.year - TERM_ANCHOR) // TERM_YEARS * TERM_YEARS
+        return cls.term(start)
+
+    # --- extent -------------------------------------------------------------------------------
+    @property
+    def first_month(self) -> tuple[int, int]:
+        match self.kind:
+            case PeriodKind.MONTH:
+                return self.year, self.index
+            case PeriodKind.QUARTER:
+                return self.year, 3 * self.index - 2
+            case PeriodKind.HALF:
+                return self.year, 6 * self.index - 5
+            case _:
+                return self.year, 1
+
+    @property
+    def last_month(self) -> tuple[int, int]:
+        match self.kind:
+            case PeriodKind.MONTH:
+                return self.year, self.index
+            case PeriodKind.QUARTER:
+                return self.year, 3 * self.index
+            case PeriodKind.HALF:
+                return self.year, 6 * self.index
+            case PeriodKind.YEAR:
+                return self.year, 12
+            case _:
+                return (self.end_year or self.year + TERM_YEARS) - 1, 12
+
+    @property
+    def start(self) -> date:
+        y, m = self.first_month
+        return date(y, m, 1)
+
+    @property
+    def end(self) -> date:
+        y, m = self.last_month
+        return date(y, m, calendar.monthrange(y, m)[1])
+
+    @property
+    def ym_from(self) -> int:
+        y, m = self.first_month
+        return y * 100 + m
+
+    @property
+    def ym_to(self) -> int:
+        y, m = self.last_month
+        return y * 100 + m
+
+    @property
+    def years(self) -> range:
+        return range(self.start.year, self.end.year + 1)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def contains_period(self, other: Period) -> bool:
+        return self.ym_from <= other.ym_from and other.ym_to <= self.ym_to
+
+    # --- relatives ----------------------------------------------------------------------------
+    def same_period_last_year(self) -> Period:
+        if self.kind is PeriodKind.TERM:
+            return Period.term(self.year - TERM_YEARS, self.year)
+        return self.model_copy(update={"year": self.year - 1})
+
+    def year_to_end(self) -> tuple[int, int]:
+        """Month range from the start of this period's year to its last month (cumulative view)."""
+        if self.kind is PeriodKind.TERM:
+            return self.ym_from, self.ym_to
+        return self.year * 100 + 1, self.ym_to
+
+    # --- words --------------------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        match self.kind:
+            case PeriodKind.MONTH:
+                return f"tháng {self.index}/{self.year}"
+            case PeriodKind.QUARTER:
+                return f"quý {ROMAN[self.index]}/{self.year}"
+            case PeriodKind.HALF:
+                which = "đầu" if self.index == 1 else "cuối"
+                return f"6 tháng {which} năm {self.year}"
+            case PeriodKind.YEAR:
+                return f"năm {self.year}"
+            case _:
+                return f"nhiệm kỳ {self.year}–{self.end_year}"
+
+
+def ym(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def ym_range(ym_from: int, ym_to: int) -> list[int]:
+    """All yyyymm values from `ym_from` to `ym_to` inclusive."""
+    out, y, m = [], divmod(ym_from, 100)[0], ym_from % 100
+    while y * 100 + m <= ym_to:
+        out.append(y * 100 + m)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+LINEAR_PLAN: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25)
+
+
+def expected_share(day: date, plan: tuple[float, float, float, float] | None = None) -> float:
+    """Share of the year's target expected by the end of `day` (pace), in 0..1.
+
+    Whole quarters count their plan share; the current quarter counts the share of its days elapsed.
+    With the default linear plan the ends of the quarters give exactly 25/50/75/100 %.
+    """
+    shares = plan or LINEAR_PLAN
+    quarter = (day.month - 1) // 3 + 1
+    done = sum(shares[: quarter - 1])
+    q = Period.quarter(day.year, quarter)
+    elapsed = (day - q.start).days + 1
+    length = (q.end - q.start).days + 1
+    return min(1.0, done + shares[quarter - 1] * elapsed / length)
+
+
+def term_expected_share(term: Period, day: date) -> float:
+    """Linear pace over a term, by days."""
+    if day < term.start:
+        return 0.0
+    if day >= term.end:
+        return 1.0
+    return ((day - term.start).days + 1) / ((term.end - term.start).days + 1)
+
+
+def as_of(period: Period, today: date) -> date:
+    """The date a period's figures are read at: its end, or today while it is still running."""
+    return min(period.end, today)
+
+
+def is_future(period: Period, today: date) -> bool:
+    return period.start > today
+
+
+def months_left_in_year(day: date) -> int:
+    """Whole months after `day`'s month, plus the rest of the current month if any days are left."""
+    last_day = calendar.monthrange(day.year, day.month)[1]
+    return 12 - day.month + (1 if day.day < last_day else 0)
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def year_elapsed_fraction(day: date) -> float:
+    return (day - date(day.year, 1, 1) + timedelta(days=1)).days / days_in_year(day.year)

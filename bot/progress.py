@@ -1,0 +1,158 @@
+"""Progress math: admissions against target and pace, status, and roll-up over a subtree. Pure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+
+from bot.models import ZERO, Figures, Frozen
+from bot.periods import months_left_in_year, year_elapsed_fraction
+from bot.tree import UnitTree
+
+DEFAULT_TOLERANCE = 0.10  # a unit is behind when more than 10 points below the pace
+
+
+class Status(StrEnum):
+    AHEAD = "ahead"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    NO_REPORT = "no_report"
+    NO_TARGET = "no_target"
+
+
+STATUS_LABELS = {
+    Status.AHEAD: "vượt tiến độ",
+    Status.ON_TRACK: "đúng tiến độ",
+    Status.BEHIND: "chậm tiến độ",
+    Status.NO_REPORT: "chưa báo cáo",
+    Status.NO_TARGET: "chưa giao chỉ tiêu",
+}
+
+
+class UnitProgress(Frozen):
+    unit_id: int
+    target: int | None
+    target_direct: bool
+    in_period: Figures  # admitted in the asked period
+    cumulative: Figures  # admitted from the start of the year (or term) to the period's end
+    pace: float  # expected share of the target at the as-of date, 0..1
+    status: Status
+    reported: bool
+
+    @property
+    def share(self) -> float | None:
+        if not self.target:
+            return None
+        return self.cumulative.admitted / self.target
+
+    @property
+    def expected(self) -> int | None:
+        """Admissions expected by now at the pace (rounded up)."""
+        return None if self.target is None else math.ceil(self.target * self.pace - 1e-9)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.target is None else max(0, self.target - self.cumulative.admitted)
+
+    @property
+    def short_of_pace(self) -> int:
+        expected = self.expected
+        return 0 if expected is None else max(0, expected - self.cumulative.admitted)
+
+
+def status_of(
+    cumulative: int, target: int | None, pace: float, reported: bool, tolerance: float = DEFAULT_TOLERANCE
+) -> Status:
+    if not reported:
+        return Status.NO_REPORT
+    if target is None:
+        return Status.NO_TARGET
+    if target == 0:
+        return Status.ON_TRACK
+    share = cumulative / target
+    if share >= 1.0 or share >= pace + tolerance:
+        return Status.AHEAD
+    if share < pace - tolerance:
+        return Status.BEHIND
+    return Status.ON_TRACK
+
+
+def rolled_targets(tree: UnitTree, root_id: int, direct: Mapping[int, int]) -> dict[int, tuple[int | None, bool]]:
+    """Target of every unit in the subtree: set directly, else the sum of its children's (if any)."""
+    out: dict[int, tuple[int | None, bool]] = {}
+    for unit_id in reversed(tree.subtree(root_id)):
+        if unit_id in direct:
+            out[unit_id] = (direct[unit_id], True)
+            continue
+        child_targets = [out[c][0] for c in tree.children(unit_id) if out[c][0] is not None]
+        out[unit_id] = (sum(child_targets), False) if child_targets else (None, False)  # type: ignore[arg-type]
+    return out
+
+
+def roll_up(tree: UnitTree, root_id: int, own: Mapping[int, Figures]) -> dict[int, Figures]:
+    """Each unit's figure is its own plus the sum of its children's."""
+    totals: dict[int, Figures] = {}
+    for unit_id in reversed(tree.subtree(root_id)):
+        total = own.get(unit_id, ZERO)
+        for child in tree.children(unit_id):
+            total = total + totals[child]
+        totals[unit_id] = total
+    return totals
+
+
+def compute(
+    tree: UnitTree,
+    root_id: int,
+    *,
+    targets: Mapping[int, int],
+    in_period: Mapping[int, Figures],
+    cumulative: Mapping[int, Figures],
+    reported: set[int],
+    pace: float,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> dict[int, UnitProgress]:
+    """Progress of every unit in `root_id`'s subtree.
+
+    `in_period`, `cumulative` and `reported` hold each unit's *own* events; this function adds the
+    children in. A parent counts as reported when any unit below it reported.
+    """
+    period_totals = roll_up(tree, root_id, in_period)
+    cumulative_totals = roll_up(tree, root_id, cumulative)
+    target_of = rolled_targets(tree, root_id, targets)
+    reported_any: dict[int, bool] = {}
+    for unit_id in reversed(tree.subtree(root_id)):
+        reported_any[unit_id] = unit_id in reported or any(reported_any[c] for c in tree.children(unit_id))
+    result = {}
+    for unit_id in tree.subtree(root_id):
+        target, direct = target_of[unit_id]
+        cum = cumulative_totals[unit_id]
+        result[unit_id] = UnitProgress(
+            unit_id=unit_id,
+            target=target,
+            target_direct=direct,
+            in_period=period_totals[unit_id],
+            cumulative=cum,
+            pace=pace,
+            status=status_of(cum.admitted, target, pace, reported_any[unit_id], tolerance),
+            reported=reported_any[unit_id],
+        )
+    return result
+
+
+class Projection(Frozen):
+    year_end: int  # admissions expected by 31/12 at the pace so far
+    per_month_needed: float | None  # admissions per month still needed to meet the target
+    months_left: int
+
+
+def project(cumulative: int, target: int | None, day: date) -> Projection:
+    """Year-end figure at the current pace, and the monthly rate still needed."""
+    elapsed = year_elapsed_fraction(day)
+    year_end = round(cumulative / elapsed) if elapsed > 0 else cumulative
+    months = months_left_in_year(day)
+    needed = None
+    if target is not None and months > 0:
+        needed = max(0, target - cumulative) / months
+    return Projection(year_end=year_end, per_month_needed=needed, months_left=months)

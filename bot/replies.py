@@ -1,0 +1,208 @@
+"""Every sentence the bot says, in Vietnamese with full diacritics. Pure functions of domain values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from bot.models import CATEGORY_LABELS, Figures, User
+from bot.periods import PeriodKind
+from bot.progress import STATUS_LABELS, Status, UnitProgress, project
+from bot.services.progress import ProgressView
+from bot.textfmt import day, num, pct
+
+TELEGRAM_LIMIT = 4096
+LIST_LIMIT = 8  # units named per list before summarising
+
+BOT_NAME = "PTĐV Bot"
+
+HELP_EXAMPLES = (
+    "• tiến độ — tiến độ kết nạp năm nay của đơn vị bạn\n"
+    "• tiến độ kết nạp quý III (hoặc: tien do q3, /tiendo q3)\n"
+    "• tiến độ năm 2021 · tiến độ 6 tháng đầu năm · tiến độ nhiệm kỳ\n"
+    "• tiến độ xã Bắc Phong\n"
+)
+
+
+def greeting(user: User | None, unit_name: str | None) -> str:
+    intro = (
+        f"Xin chào! Tôi là {BOT_NAME}, trợ lý theo dõi công tác phát triển đảng viên mới.\n"
+        "Tôi nhận báo cáo kết nạp của các chi bộ, đảng bộ và trả lời tiến độ so với chỉ tiêu."
+    )
+    if user is None:
+        return f"{intro}\n\n{HOW_TO_REGISTER}"
+    role = "cán bộ theo dõi" if user.is_official else "người báo cáo"
+    return (
+        f"{intro}\n\nĐồng chí {user.name} đã đăng ký là {role} của {unit_name}.\n"
+        "Gõ /help để xem các câu hỏi mẫu."
+    )
+
+
+HOW_TO_REGISTER = (
+    "Để sử dụng, đồng chí cần đăng ký bằng mã mời do Ban Tổ chức cấp:\n"
+    "gõ /dangky <mã> (ví dụ: /dangky AB12CD) hoặc bấm vào đường link mời."
+)
+
+NOT_REGISTERED = "Đồng chí chưa đăng ký sử dụng bot.\n" + HOW_TO_REGISTER
+
+
+def help_text(user: User | None) -> str:
+    text = f"{BOT_NAME} — hướng dẫn\n\nHỏi tiến độ:\n{HELP_EXAMPLES}"
+    text += "\nCó thể gõ không dấu, chữ hoa hay thường đều được."
+    if user is None:
+        text += "\n\n" + HOW_TO_REGISTER
+    return text
+
+
+def not_understood(problem: str | None = None) -> str:
+    head = f"Xin lỗi, {problem[0].lower()}{problem[1:]}" if problem else "Xin lỗi, tôi chưa hiểu tin nhắn này."
+    return f"{head}\n\nĐồng chí có thể hỏi, ví dụ:\n{HELP_EXAMPLES}Gõ /help để xem hướng dẫn đầy đủ."
+
+
+TOO_LONG = "Tin nhắn quá dài (tối đa 1.000 ký tự). Xin gửi ngắn gọn, ví dụ: “tiến độ quý III”."
+EMPTY = "Tôi chỉ đọc được tin nhắn chữ. Gõ /help để xem các câu hỏi mẫu."
+
+
+def _unit_line(view: ProgressView, p: UnitProgress) -> str:
+    name = view.tree[p.unit_id].name
+    if p.target is None:
+        return f"– {name}: {num(p.cumulative.admitted)} (chưa giao chỉ tiêu)"
+    extra = f", cần thêm {num(p.short_of_pace)} để đạt tiến độ" if p.status is Status.BEHIND else ""
+    return f"– {name}: {num(p.cumulative.admitted)}/{num(p.target)} ({pct(p.share)}){extra}"
+
+
+def _listed(view: ProgressView, title: str, items: list[UnitProgress]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"\n{title} ({num(len(items))} đơn vị):"]
+    lines += [_unit_line(view, p) for p in items[:LIST_LIMIT]]
+    if len(items) > LIST_LIMIT:
+        lines.append(f"… và {num(len(items) - LIST_LIMIT)} đơn vị khác.")
+    return lines
+
+
+def _headline(view: ProgressView) -> list[str]:
+    r = view.root
+    period = view.period
+    scope = "nhiệm kỳ" if period.kind is PeriodKind.TERM else "năm"
+    lines: list[str] = []
+    if period.kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF):
+        label = period.label[0].upper() + period.label[1:]
+        lines.append(f"• {label}: kết nạp {num(r.in_period.admitted)} ĐVM")
+        reach = "đến nay" if view.is_running else f"đến hết {period.label.split('/')[0]}"
+        lines.append(f"• Lũy kế từ đầu năm {reach}: {_against(r)}")
+    elif period.kind is PeriodKind.TERM:
+        lines.append(f"• Đã kết nạp trong {period.label}: {_against(r)}")
+    else:
+        lines.append(f"• Đã kết nạp: {_against(r)}")
+    if r.target is not None:
+        lines.append(
+            f"• Tiến độ chung cần đạt: {pct(view.pace)} ({num(r.expected or 0)} ĐVM) → {STATUS_LABELS[r.status]}"
+        )
+        if r.remaining:
+            lines.append(f"• Còn phải kết nạp: {num(r.remaining)} ĐVM để đạt chỉ tiêu {scope}")
+        else:
+            lines.append(f"• Đã hoàn thành chỉ tiêu {scope}.")
+    else:
+        lines.append("• Chưa giao chỉ tiêu cho kỳ này.")
+    if view.is_running and period.kind is not PeriodKind.TERM and r.target:
+        proj = project(r.cumulative.admitted, r.target, view.as_of)
+        lines.append(f"• Dự kiến cả năm theo nhịp hiện nay: khoảng {num(proj.year_end)} ĐVM")
+        if r.remaining and proj.per_month_needed is not None:
+            lines.append(
+                f"• Cần bình quân {num(proj.per_month_needed, 1)} ĐVM/tháng trong {num(proj.months_left)} tháng còn lại"
+            )
+    return lines
+
+
+def _against(p: UnitProgress) -> str:
+    if p.target is None:
+        return f"{num(p.cumulative.admitted)} ĐVM"
+    return f"{num(p.cumulative.admitted)}/{num(p.target)} ĐVM, đạt {pct(p.share)} chỉ tiêu"
+
+
+def _by_category(view: ProgressView) -> list[str]:
+    groups: dict[str, list[UnitProgress]] = defaultdict(list)
+    for child in view.children():
+        category = view.tree[child.unit_id].category
+        if category:
+            groups[category].append(child)
+    if len(groups) < 2:
+        return []
+    lines = ["\nTheo khối:"]
+    for category, label in CATEGORY_LABELS.items():
+        items = groups.get(category)
+        if not items:
+            continue
+        done = sum(p.cumulative.admitted for p in items)
+        target = sum(p.target or 0 for p in items)
+        share = done / target if target else None
+        lines.append(f"– {label}: {num(done)}/{num(target)} ({pct(share)})")
+    return lines
+
+
+def progress_text(view: ProgressView, today: date) -> str:
+    unit = view.tree[view.root_id]
+    reading = f"số liệu đến {day(view.as_of)}" if view.is_running else f"đến {day(view.as_of)}"
+    period_label = view.period.label
+    if view.period.kind is not PeriodKind.YEAR and view.period.kind is not PeriodKind.TERM:
+        period_label = f"{period_label} (năm {view.period.year})"
+    lines = [f"TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — {unit.name}", f"{period_label[0].upper()}{period_label[1:]}, {reading}", ""]
+    lines += _headline(view)
+    children = view.children()
+    if children:
+        lines += _by_category(view) if view.period.kind in (PeriodKind.YEAR, PeriodKind.TERM) else []
+        behind = sorted(
+            (p for p in children if p.status is Status.BEHIND),
+            key=lambda p: (p.share or 0.0, -(p.target or 0)),
+        )
+        lines += _listed(view, "Chậm tiến độ", behind)
+        silent = [p for p in children if p.unit_id not in _reported_subtree(view, p.unit_id)]
+        if view.period.kind is not PeriodKind.TERM:
+            lines += _silent(view, silent)
+        top = sorted(
+            (p for p in children if p.target and p.share is not None and p.status is Status.AHEAD),
+            key=lambda p: -(p.share or 0),
+        )[:3]
+        if top:
+            lines.append("\nDẫn đầu: " + "; ".join(f"{view.tree[p.unit_id].short_name} {pct(p.share)}" for p in top))
+    text = "\n".join(lines)
+    return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 2] + "…"
+
+
+def _reported_subtree(view: ProgressView, unit_id: int) -> set[int]:
+    """{unit_id} if anything in its subtree reported in the asked period, else empty."""
+    if any(u in view.reported_in_period for u in view.tree.subtree(unit_id)):
+        return {unit_id}
+    return set()
+
+
+def _silent(view: ProgressView, silent: list[UnitProgress]) -> list[str]:
+    if not silent:
+        return []
+    label = view.period.label if view.period.kind is not PeriodKind.YEAR else f"năm {view.period.year}"
+    names = [view.tree[p.unit_id].name for p in silent]
+    shown = ", ".join(names[:LIST_LIMIT])
+    more = f" và {num(len(names) - LIST_LIMIT)} đơn vị khác" if len(names) > LIST_LIMIT else ""
+    return [f"\nChưa báo cáo {label} ({num(len(names))} đơn vị): {shown}{more}."]
+
+
+def figures_line(f: Figures) -> str:
+    return f"{num(f.admitted)} ĐVM"
+
+
+def out_of_scope(unit_name: str) -> str:
+    return (
+        f"Xin lỗi, đồng chí chỉ xem được số liệu của đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
+    )
+
+
+def unit_not_found(text: str) -> str:
+    return (
+        f"Không tìm thấy đơn vị “{text}”. Xin kiểm tra lại tên, ví dụ: “tiến độ xã Bắc Phong” "
+        "hoặc “tiến độ Công an huyện”."
+    )
+
+
+def which_unit(text: str) -> str:
+    return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn xem đơn vị nào?"

@@ -1,0 +1,1 @@
+"""Use cases: they take storage, a clock and the actor, and return replies."""

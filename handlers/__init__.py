@@ -1,0 +1,1 @@
+"""Thin channel adapters: an update becomes an `Inbound`, a list of `Reply` becomes messages."""

@@ -1,0 +1,179 @@
+"""The console chat: the real PTB `Application` and handlers over a local Bot API, in a terminal.
+
+Each line typed becomes a Telegram update (through the same inbox as real updates); the bot's messages
+are printed, inline buttons are shown numbered and pressed by typing the number, and photos or files
+are saved to a folder with their path printed. `/as <login>` switches identity. With piped input each
+line is answered in turn and the session ends at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from telegram.ext import Application
+
+from bot.clock import Clock
+from handlers.inbox_pump import UpdatePump
+from handlers.local_api import LocalBotApi, Sent
+from storage import inbox, users
+from storage.db import Database
+
+HELP = (
+    "Bàn phím: gõ tin nhắn như trong Telegram; gõ số để bấm nút; /as <tên đăng nhập> để đổi người dùng;"
+    " /thoat để thoát."
+)
+
+
+@dataclass
+class Identity:
+    user_id: int  # the Telegram-shaped id used in updates
+    name: str
+    login: str
+
+
+class ConsoleSession:
+    def __init__(self, app: Application, api: LocalBotApi, db: Database, clock: Clock, *,
+                 channel: str, out: TextIO, files_dir: Path) -> None:
+        self.app = app
+        self.api = api
+        self.db = db
+        self.clock = clock
+        self.channel = channel
+        self.out = out
+        self.files_dir = files_dir
+        self.pump = UpdatePump(app, db, channel, clock)
+        self.me: Identity | None = None
+        self._next_update = 0
+        self._next_message = 0
+        self._last_buttons: Sent | None = None
+
+    async def start(self, login: str | None) -> None:
+        self._next_update = await inbox.max_update_id(self.db, self.channel) + 1
+        self._next_message = self._next_update
+        await self.switch(login or "binh")
+
+    async def switch(self, login: str) -> None:
+        user = await users.by_login(self.db, login)
+        if user is not None:
+            self.me = Identity(user.id, user.name, login)
+            self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
+        else:
+            fake_id = 900_000_000 + zlib.crc32(login.encode()) % 1_000_000
+            self.me = Identity(fake_id, login, login)
+            self._say(f"— Người dùng mới chưa đăng ký: {login} —")
+        self._last_buttons = None
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def send_line(self, line: str) -> None:
+        """Handle one typed line: a command to the console, a button press, or a message."""
+        text = line.rstrip("\n")
+        stripped = text.strip()
+        if stripped.startswith("/as"):
+            parts = stripped.split(maxsplit=1)
+            if len(parts) == 2:
+                await self.switch(parts[1].strip())
+            else:
+                self._say("Cách dùng: /as <tên đăng nhập>, ví dụ /as binh")
+            return
+        assert self.me is not None
+        if stripped.isdigit() and self._last_buttons and 1 <= int(stripped) <= len(self._last_buttons.button_data):
+            data = self._last_buttons.button_data[int(stripped) - 1]
+            update = self._callback_update(self._last_buttons, data)
+        else:
+            update = self._message_update(text)
+        seen = len(self.api.sent)
+        await self.pump.ingest([update])
+        await self.pump.drain()
+        self._show(self.api.sent[seen:])
+
+    def _base_user(self) -> dict[str, Any]:
+        assert self.me is not None
+        return {"id": self.me.user_id, "is_bot": False, "first_name": self.me.name}
+
+    def _message_update(self, text: str) -> dict[str, Any]:
+        update_id, self._next_update = self._next_update, self._next_update + 1
+        message_id, self._next_message = self._next_message, self._next_message + 1
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(self.clock.now().timestamp()),
+            "chat": {"id": self.me.user_id, "type": "private"},  # type: ignore[union-attr]
+            "from": self._base_user(),
+        }
+        if text.strip():
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        else:
+            message["sticker"] = {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
+                                  "is_animated": False, "is_video": False, "type": "regular"}
+        return {"update_id": update_id, "message": message}
+
+    def _callback_update(self, sent: Sent, data: str) -> dict[str, Any]:
+        update_id, self._next_update = self._next_update, self._next_update + 1
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb{update_id}",
+                "from": self._base_user(),
+                "chat_instance": "console",
+                "data": data,
+                "message": {
+                    "message_id": sent.message_id,
+                    "date": int(self.clock.now().timestamp()),
+                    "chat": {"id": int(sent.chat_id), "type": "private"},
+                    "text": sent.text,
+                },
+            },
+        }
+
+    def _show(self, messages: list[Sent]) -> None:
+        for sent in messages:
+            if self.me and sent.chat_id != str(self.me.user_id):
+                self._say(f"[gửi tới {sent.chat_id}] {sent.text}")
+                continue
+            self._say("PTĐV Bot ›")
+            if sent.text:
+                self._say(sent.text)
+            if sent.file_bytes is not None:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / f"{sent.message_id:05d}-{sent.file_name}"
+                path.write_bytes(sent.file_bytes)
+                kind = "ảnh" if sent.method == "sendPhoto" else "tệp"
+                self._say(f"📎 Đã lưu {kind}: {path}")
+            if sent.buttons:
+                labels = sent.button_labels
+                self._say("   ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
+                self._last_buttons = sent
+            self._say("")
+
+
+async def run(session: ConsoleSession, inp: TextIO, interactive: bool) -> None:
+    if interactive:
+        session._say(HELP)
+    while True:
+        if interactive:
+            prompt = f"{session.me.login if session.me else '?'} › "
+            try:
+                line = await asyncio.to_thread(input, prompt)
+            except EOFError:
+                break
+        else:
+            line = await asyncio.to_thread(inp.readline)
+            if line == "":
+                break
+            session._say(f"{session.me.login if session.me else '?'} › {line.rstrip()}")
+        if line.strip() in ("/thoat", "/quit", "/exit"):
+            break
+        await session.send_line(line)
+
+
+def is_interactive(stream: TextIO = sys.stdin) -> bool:
+    return stream.isatty()

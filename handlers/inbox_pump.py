@@ -1,0 +1,117 @@
+"""Exactly-once delivery of Telegram updates into the application.
+
+PTB's own Updater confirms an update to Telegram (by advancing the getUpdates offset) before the
+handlers have run, so a crash at that moment loses it. Here each batch is first written to the
+`inbox` table, and only then is the next `getUpdates` call made (which confirms the batch). Rows are
+processed in arrival order and marked done after their handler returned; a redelivered update is an
+ignored insert. Handlers are idempotent by update key, so a crash between the effects and the mark
+leads to a harmless second run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.clock import Clock
+from storage import inbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_ATTEMPTS = 3
+
+
+class UpdatePump:
+    def __init__(self, app: Application, db: Database, channel: str, clock: Clock) -> None:
+        self.app = app
+        self.db = db
+        self.channel = channel
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._drain_lock = asyncio.Lock()
+
+    async def ingest(self, payloads: Iterable[dict[str, Any]]) -> int:
+        """Store raw updates (Bot API JSON) durably; return how many were new."""
+        rows = [(str(p["update_id"]), p) for p in payloads]
+        new = await inbox.store(self.db, self.channel, rows, self.clock.now())
+        if rows:
+            self._wake.set()
+        return new
+
+    async def drain(self) -> int:
+        """Process every stored, unprocessed update in order; return how many were handled."""
+        handled = 0
+        async with self._drain_lock:
+            while batch := await inbox.pending(self.db, self.channel):
+                for update_id, payload in batch:
+                    await self._process(update_id, payload)
+                    handled += 1
+        return handled
+
+    async def _process(self, update_id: str, payload: dict[str, Any]) -> None:
+        errors: list[BaseException] = self.app.bot_data.setdefault("errors", [])
+        before = len(errors)
+        try:
+            update = Update.de_json(payload, self.app.bot)
+            await self.app.process_update(update)
+        except Exception as exc:  # de_json on a malformed payload
+            log.exception("update %s could not be processed", update_id)
+            errors.append(exc)
+        failure = errors[before:]
+        await inbox.mark_done(
+            self.db, self.channel, update_id, self.clock.now(), error=repr(failure[-1]) if failure else None
+        )
+
+    async def poll_forever(self, stop: asyncio.Event, timeout: int = 25) -> None:
+        """Long-poll Telegram; each batch is in the inbox before the next call confirms it."""
+        offset = None
+        processor = asyncio.create_task(self._process_forever(stop))
+        backoff = 1.0
+        try:
+            while not stop.is_set():
+                try:
+                    updates = await self.app.bot.get_updates(
+                        offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
+                    )
+                except RetryAfter as exc:
+                    await _sleep_or_stop(stop, _seconds(exc.retry_after))
+                    continue
+                except (TimedOut, NetworkError) as exc:
+                    log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, 60.0)
+                    continue
+                backoff = 1.0
+                if updates:
+                    await self.ingest(u.to_dict() for u in updates)
+                    offset = updates[-1].update_id + 1
+        finally:
+            self._wake.set()
+            await processor
+
+    async def _process_forever(self, stop: asyncio.Event) -> None:
+        while True:
+            self._wake.clear()  # before draining, so an ingest during the drain is not missed
+            await self.drain()
+            if stop.is_set():
+                return
+            await self._wake.wait()
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

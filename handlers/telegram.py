@@ -1,0 +1,178 @@
+"""Telegram adapter: a PTB `Application` whose only job is translation.
+
+An `Update` becomes an `Inbound`, `Core.handle` decides, and each `Reply` becomes Telegram messages
+(choices → inline buttons, attachments → photo or document, long texts split at 4,096 characters).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.messages import Inbound, InboundKind, Reply
+from bot.services.core import Core
+from bot.textfmt import split_message
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("tiendo", "Tiến độ kết nạp đảng viên (vd: /tiendo q3)"),
+    ("help", "Hướng dẫn và câu hỏi mẫu"),
+    ("start", "Giới thiệu, cách đăng ký"),
+    ("dangky", "Đăng ký bằng mã mời: /dangky <mã>"),
+)
+
+
+def to_inbound(update: Update, channel: str, received_at: datetime) -> Inbound | None:
+    """Translate an update; None for kinds the bot ignores (channel posts, member changes...)."""
+    key = f"{channel}:{update.update_id}"
+    if update.callback_query:
+        query = update.callback_query
+        message = query.message
+        return Inbound(
+            channel=channel,
+            update_key=key,
+            sender_id=str(query.from_user.id),
+            chat_id=str(message.chat.id if message else query.from_user.id),
+            at=received_at,
+            kind=InboundKind.CHOICE,
+            data=query.data or "",
+            message_id=str(message.message_id) if message else None,
+            sender_name=query.from_user.full_name,
+            username=query.from_user.username,
+        )
+    message = update.message or update.edited_message
+    if message is None or message.from_user is None:
+        return None
+    text = message.text or message.caption or ""
+    kind = InboundKind.EDITED if update.edited_message else InboundKind.TEXT
+    if not text:
+        kind = InboundKind.FILE if message.document else InboundKind.MEDIA
+    return Inbound(
+        channel=channel,
+        update_key=key,
+        sender_id=str(message.from_user.id),
+        chat_id=str(message.chat.id),
+        at=message.date or received_at,
+        kind=kind,
+        text=text,
+        message_id=str(message.message_id),
+        sender_name=message.from_user.full_name,
+        username=message.from_user.username,
+        is_group=message.chat.type != "private",
+        file_name=message.document.file_name if message.document else None,
+    )
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in reply.choices]
+    )
+
+
+async def deliver(bot, chat_id: str, replies: Sequence[Reply]) -> None:  # type: ignore[no-untyped-def]
+    """Send replies in order; the keyboard goes with the last piece of a split text."""
+    for reply in replies:
+        target = reply.chat_id or chat_id
+        text = reply.text
+        if reply.attachment is not None:
+            caption, text = (text, "") if len(text) <= CAPTION_LIMIT else ("", text)
+            send = bot.send_photo if reply.attachment.kind == "photo" else bot.send_document
+            field = "photo" if reply.attachment.kind == "photo" else "document"
+            await send(
+                target,
+                **{field: reply.attachment.content},
+                filename=reply.attachment.filename,
+                caption=caption or None,
+                reply_markup=keyboard(reply) if not text else None,
+            )
+            if not text:
+                continue
+        pieces = split_message(text, TEXT_LIMIT)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            await bot.send_message(target, piece, reply_markup=keyboard(reply) if last else None)
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    app = context.application
+    core: Core = app.bot_data["core"]
+    inbound = to_inbound(update, app.bot_data["channel"], core.clock.now())
+    if inbound is None:
+        return
+    if update.callback_query:
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:  # an old button: the answer is a courtesy, not a requirement
+            log.info("answerCallbackQuery failed: %s", exc)
+    replies = await core.handle(inbound)
+    await deliver(context.bot, inbound.chat_id, replies)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record the error for the inbox pump, log it, and apologise to the user where possible."""
+    error = context.error
+    context.application.bot_data.setdefault("errors", []).append(error)
+    log.error("update failed: %r", error, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
+            )
+        except TelegramError:
+            log.warning("could not send the apology to %s", update.effective_chat.id)
+
+
+async def _register_commands(app: Application) -> None:
+    try:
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as exc:
+        log.warning("setMyCommands failed: %s", exc)
+
+
+def build_application(
+    settings: Settings,
+    core: Core,
+    *,
+    channel: str = "telegram",
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    """The PTB application without an Updater: updates arrive through the inbox pump."""
+    builder = (
+        Application.builder()
+        .token(token or settings.token or "")
+        .updater(None)
+        .defaults(Defaults(tzinfo=settings.tz))
+        .post_init(_register_commands)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+        builder = builder.base_file_url(
+            settings.telegram_api_base_file_url or settings.telegram_api_base_url.replace("/bot", "/file/bot")
+        )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["core"] = core
+    app.bot_data["channel"] = channel
+    app.add_handler(TypeHandler(Update, on_update))
+    app.add_error_handler(on_error)
+    return app

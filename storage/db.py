@@ -1,0 +1,110 @@
+"""One SQLite database in WAL mode, reached through aiosqlite.
+
+`Database` owns a single connection in autocommit mode; writes go through `transaction()`, which
+opens `BEGIN IMMEDIATE` (so two processes on one file serialise instead of failing half-way) and
+holds an asyncio lock so that coroutines in this process never interleave inside one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._in_tx = False
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        return cls(conn, path)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """A write transaction; commits on success, rolls back on any exception.
+
+        Re-entrant: a nested call joins the outer transaction.
+        """
+        if self._in_tx and self._lock.locked():
+            yield self
+            return
+        async with self._lock:
+            await self._begin_immediate()
+            self._in_tx = True
+            try:
+                yield self
+            except BaseException:
+                self._in_tx = False
+                await self._conn.execute("ROLLBACK")
+                raise
+            self._in_tx = False
+            await self._conn.execute("COMMIT")
+
+    async def _begin_immediate(self) -> None:
+        # busy_timeout covers most contention; a few retries cover the rest (e.g. WAL checkpoints).
+        for attempt in range(20):
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
+        await self._conn.execute("BEGIN IMMEDIATE")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement; return lastrowid (for INSERT) or the row count."""
+        async with self._conn.execute(sql, params) as cur:
+            return cur.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cur.rowcount
+
+    async def rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        async with self._conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn

@@ -1,0 +1,55 @@
+"""The update inbox: every update a channel hands over is stored before it is confirmed.
+
+A redelivered update is a no-op insert; rows are processed in arrival order and marked done after
+their effects are committed, so every update is handled exactly once across crashes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+from storage.timefmt import to_db
+
+
+async def store(db: Database, channel: str, updates: Iterable[tuple[str, dict[str, Any]]], now: datetime) -> int:
+    """Insert (update_id, payload) pairs in one transaction; return how many were new."""
+    new = 0
+    async with db.transaction():
+        for update_id, payload in updates:
+            new += await db.rowcount(
+                "INSERT OR IGNORE INTO inbox(channel, update_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                (channel, str(update_id), json.dumps(payload, ensure_ascii=False), to_db(now)),
+            )
+    return new
+
+
+async def pending(db: Database, channel: str, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
+    rows = await db.fetchall(
+        "SELECT update_id, payload FROM inbox WHERE channel = ? AND processed_at IS NULL ORDER BY rowid LIMIT ?",
+        (channel, limit),
+    )
+    return [(r["update_id"], json.loads(r["payload"])) for r in rows]
+
+
+async def mark_done(db: Database, channel: str, update_id: str, now: datetime, error: str | None = None) -> None:
+    async with db.transaction():
+        await db.execute(
+            "UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = ? WHERE channel = ? AND update_id = ?",
+            (to_db(now), error, channel, str(update_id)),
+        )
+
+
+async def is_done(db: Database, channel: str, update_id: str) -> bool:
+    row = await db.fetchone(
+        "SELECT processed_at FROM inbox WHERE channel = ? AND update_id = ?", (channel, str(update_id))
+    )
+    return bool(row and row[0])
+
+
+async def max_update_id(db: Database, channel: str) -> int:
+    value = await db.scalar("SELECT MAX(CAST(update_id AS INTEGER)) FROM inbox WHERE channel = ?", (channel,))
+    return int(value or 0)

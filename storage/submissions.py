@@ -1,0 +1,117 @@
+"""The submission event log: append, supersede, and the sums that progress answers are made of."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
+from bot.periods import Period
+from storage.db import Database
+from storage.timefmt import to_db
+
+FIGURE_COLUMNS = ("admitted", *BREAKDOWN_FIELDS)
+SNAPSHOT_COLUMNS = {"pipeline": PIPELINE_FIELDS, "screening": SCREENING_FIELDS}
+ALL_FIGURE_COLUMNS = (*FIGURE_COLUMNS, *PIPELINE_FIELDS, *SCREENING_FIELDS)
+
+
+async def append(
+    db: Database,
+    *,
+    unit_id: int,
+    kind: str,
+    period: Period,
+    figures: Mapping[str, int | None],
+    now: datetime,
+    actor: int | None,
+    channel: str,
+    source_update: str | None = None,
+    raw_text: str = "",
+    supersedes: int | None = None,
+) -> int:
+    unknown = set(figures) - set(ALL_FIGURE_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown figures {sorted(unknown)}")
+    cols = [c for c in ALL_FIGURE_COLUMNS if figures.get(c) is not None]
+    values = [figures[c] for c in cols]
+    names = ", ".join(["unit_id", "kind", "period_kind", "year", "ym_from", "ym_to", *cols, "supersedes",
+                       "actor_user_id", "channel", "source_update", "raw_text", "created_at"])
+    marks = ", ".join("?" * (6 + len(cols) + 6))
+    return await db.execute(
+        f"INSERT INTO submissions({names}) VALUES ({marks})",
+        (unit_id, kind, period.kind.value, period.year, period.ym_from, period.ym_to, *values, supersedes,
+         actor, channel, source_update, raw_text, to_db(now)),
+    )
+
+
+async def supersede(db: Database, old_id: int, new_id: int) -> bool:
+    """Mark `old_id` replaced by `new_id`; False when it was already superseded."""
+    changed = await db.rowcount(
+        "UPDATE submissions SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL", (new_id, old_id)
+    )
+    return changed == 1
+
+
+async def admissions_by_unit(
+    db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None
+) -> dict[int, Figures]:
+    """Live admissions (and adjustments) per unit whose reported period lies within the month range."""
+    sums = ", ".join(f"SUM({c})" for c in FIGURE_COLUMNS)
+    sql = (
+        f"SELECT unit_id, {sums} FROM submissions"
+        " WHERE superseded_by IS NULL AND ym_from >= ? AND ym_to <= ? AND kind IN ('admission', 'adjustment')"
+    )
+    params: list[Any] = [ym_from, ym_to]
+    if unit_ids is not None:
+        ids = list(unit_ids)
+        sql += f" AND unit_id IN ({','.join('?' * len(ids))})"
+        params.extend(ids)
+    sql += " GROUP BY unit_id"
+    rows = await db.fetchall(sql, params)
+    return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True))) for r in rows}
+
+
+async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
+    """Units with any live submission (of any kind) for a period within the month range."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT unit_id FROM submissions"
+        " WHERE superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?",
+        (ym_from, ym_to),
+    )
+    return {r[0] for r in rows}
+
+
+async def latest_snapshots(db: Database, kind: str, ym_from: int, ym_to: int) -> dict[int, dict[str, int]]:
+    """The newest live pipeline or screening snapshot per unit within the month range."""
+    cols = SNAPSHOT_COLUMNS[kind]
+    rows = await db.fetchall(
+        f"SELECT unit_id, {', '.join(cols)} FROM submissions s"
+        " WHERE kind = ? AND superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?"
+        " AND id = (SELECT MAX(id) FROM submissions t WHERE t.unit_id = s.unit_id AND t.kind = s.kind"
+        "           AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ?)",
+        (kind, ym_from, ym_to, ym_from, ym_to),
+    )
+    return {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
+
+
+async def get(db: Database, submission_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+    return dict(row) if row else None
+
+
+async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[dict[str, Any]]:
+    """Recent submissions (live and superseded) of the units, newest first, with the sender's name."""
+    if not unit_ids:
+        return []
+    marks = ",".join("?" * len(unit_ids))
+    rows = await db.fetchall(
+        f"SELECT s.*, u.name AS actor_name FROM submissions s LEFT JOIN users u ON u.id = s.actor_user_id"
+        f" WHERE s.unit_id IN ({marks}) ORDER BY s.id DESC LIMIT ?",
+        [*unit_ids, limit],
+    )
+    return [dict(r) for r in rows]
+
+
+async def count(db: Database) -> int:
+    return int(await db.scalar("SELECT COUNT(*) FROM submissions"))

@@ -1,0 +1,66 @@
+"""Units of the tree and their aliases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.language.normalize import search_key
+from bot.models import Unit
+from storage.db import Database
+from storage.timefmt import to_db
+
+_COLUMNS = "id, code, name, short_name, search_name, kind, category, parent_id, sort_order, active, merged_into"
+
+
+def _unit(row) -> Unit:  # type: ignore[no-untyped-def]
+    return Unit(**{k: row[k] for k in row.keys()})
+
+
+async def all_units(db: Database) -> list[Unit]:
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM units ORDER BY sort_order, id")
+    return [_unit(r) for r in rows]
+
+
+async def get(db: Database, unit_id: int) -> Unit | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,))
+    return _unit(row) if row else None
+
+
+async def by_code(db: Database, code: str) -> Unit | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,))
+    return _unit(row) if row else None
+
+
+async def add(
+    db: Database,
+    *,
+    code: str,
+    name: str,
+    short_name: str,
+    kind: str,
+    now: datetime,
+    category: str | None = None,
+    parent_id: int | None = None,
+    sort_order: int = 0,
+) -> int:
+    return await db.execute(
+        "INSERT INTO units(code, name, short_name, search_name, kind, category, parent_id, sort_order,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (code, name, short_name, search_key(name), kind, category, parent_id, sort_order, to_db(now)),
+    )
+
+
+async def add_alias(db: Database, unit_id: int, alias: str) -> None:
+    await db.execute(
+        "INSERT OR IGNORE INTO unit_aliases(unit_id, alias, search_alias) VALUES (?, ?, ?)",
+        (unit_id, alias, search_key(alias)),
+    )
+
+
+async def aliases(db: Database) -> list[tuple[int, str]]:
+    rows = await db.fetchall("SELECT unit_id, search_alias FROM unit_aliases")
+    return [(r["unit_id"], r["search_alias"]) for r in rows]
+
+
+async def count(db: Database) -> int:
+    return int(await db.scalar("SELECT COUNT(*) FROM units"))

@@ -1,0 +1,95 @@
+"""Users and their chat identities (channel, external id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import User
+from storage.db import Database
+from storage.timefmt import to_db
+
+_COLUMNS = "u.id, u.name, u.role, u.unit_id, u.login, u.title, u.active"
+
+
+def _user(row) -> User:  # type: ignore[no-untyped-def]
+    return User(**{k: row[k] for k in row.keys()})
+
+
+async def add(
+    db: Database,
+    *,
+    name: str,
+    role: str,
+    unit_id: int,
+    now: datetime,
+    login: str | None = None,
+    title: str | None = None,
+    phone: str | None = None,
+) -> int:
+    return await db.execute(
+        "INSERT INTO users(name, login, title, role, unit_id, phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (name, login, title, role, unit_id, phone, to_db(now)),
+    )
+
+
+async def get(db: Database, user_id: int) -> User | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM users u WHERE u.id = ?", (user_id,))
+    return _user(row) if row else None
+
+
+async def by_login(db: Database, login: str) -> User | None:
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM users u WHERE u.login = ?", (login,))
+    return _user(row) if row else None
+
+
+async def by_identity(db: Database, channel: str, external_id: str) -> User | None:
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} FROM users u JOIN identities i ON i.user_id = u.id"
+        " WHERE i.channel = ? AND i.external_id = ?",
+        (channel, external_id),
+    )
+    return _user(row) if row else None
+
+
+async def link_identity(
+    db: Database,
+    *,
+    channel: str,
+    external_id: str,
+    user_id: int,
+    now: datetime,
+    chat_id: str | None = None,
+    username: str | None = None,
+    display_name: str | None = None,
+) -> None:
+    await db.execute(
+        "INSERT INTO identities(channel, external_id, user_id, chat_id, username, display_name, linked_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(channel, external_id) DO UPDATE SET user_id = excluded.user_id,"
+        " chat_id = excluded.chat_id, username = excluded.username, display_name = excluded.display_name,"
+        " linked_at = excluded.linked_at",
+        (channel, external_id, user_id, chat_id, username, display_name, to_db(now)),
+    )
+
+
+async def identities_of(db: Database, user_id: int) -> list[tuple[str, str, str | None]]:
+    rows = await db.fetchall(
+        "SELECT channel, external_id, chat_id FROM identities WHERE user_id = ? ORDER BY linked_at", (user_id,)
+    )
+    return [(r["channel"], r["external_id"], r["chat_id"]) for r in rows]
+
+
+async def in_units(db: Database, unit_ids: list[int], *, active_only: bool = True) -> list[User]:
+    if not unit_ids:
+        return []
+    marks = ",".join("?" * len(unit_ids))
+    extra = " AND u.active = 1" if active_only else ""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM users u WHERE u.unit_id IN ({marks}){extra} ORDER BY u.unit_id, u.id",
+        unit_ids,
+    )
+    return [_user(r) for r in rows]
+
+
+async def all_users(db: Database) -> list[User]:
+    return [_user(r) for r in await db.fetchall(f"SELECT {_COLUMNS} FROM users u ORDER BY u.id")]

@@ -16,7 +16,7 @@ from bot.services.core import Core
 from handlers import console
 from handlers.inbox_pump import UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
-from handlers.telegram import build_application
+from handlers.telegram import build_application, running
 from storage.db import Database
 from storage.migrations import migrate
 
@@ -27,8 +27,7 @@ CONSOLE_TOKEN = "123456:console-local-transport-no-network"
 
 def configure_logging(settings: Settings, quiet: bool = False) -> None:
     level = logging.WARNING if quiet and settings.log_level == "INFO" else getattr(logging, settings.log_level)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(level, logging.INFO))
@@ -53,23 +52,35 @@ async def setup(settings: Settings, clock: Clock | None = None) -> str:
         await db.close()
 
 
-async def run_console(settings: Settings, *, login: str | None, inp: TextIO, out: TextIO,
-                      clock: Clock | None = None, interactive: bool | None = None) -> None:
+async def run_console(
+    settings: Settings,
+    *,
+    login: str | None,
+    inp: TextIO,
+    out: TextIO,
+    clock: Clock | None = None,
+    interactive: bool | None = None,
+) -> None:
     clock = clock or SystemClock(settings.tz)
     db = await open_database(settings)
     try:
         core = Core(db, settings, clock)
         api = LocalBotApi()
-        app = build_application(settings.model_copy(update={"telegram_api_base_url": None}), core,
-                                channel="console", token=CONSOLE_TOKEN, request=LocalRequest(api),
-                                updates_request=LocalRequest(api), rate_limit=False)
-        async with app:
-            await app.start()
-            session = console.ConsoleSession(app, api, db, clock, channel="console", out=out,
-                                             files_dir=settings.console_files_dir)
+        app = build_application(
+            settings.model_copy(update={"telegram_api_base_url": None}),
+            core,
+            channel="console",
+            token=CONSOLE_TOKEN,
+            request=LocalRequest(api),
+            updates_request=LocalRequest(api),
+            rate_limit=False,
+        )
+        async with running(app):
+            session = console.ConsoleSession(
+                app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir
+            )
             await session.start(login)
             await console.run(session, inp, console.is_interactive(inp) if interactive is None else interactive)
-            await app.stop()
     finally:
         await db.close()
 
@@ -86,13 +97,11 @@ async def run_telegram(settings: Settings) -> None:
     try:
         core = Core(db, settings, clock)
         app = build_application(settings, core)
-        async with app:
-            await app.start()
+        async with running(app):
             me = app.bot.username
             log.info("PTĐV Bot @%s is polling; database %s", me, settings.database_path)
             pump = UpdatePump(app, db, "telegram", clock)
             await pump.drain()  # whatever a previous run stored but did not finish
             await pump.poll_forever(stop)
-            await app.stop()
     finally:
         await db.close()

@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(app.run_telegram(settings))
         elif args.command in ("run", "console"):
             if args.command == "run":
-                print("Chưa cấu hình TELEGRAM_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.", file=sys.stderr)
+                print(
+                    "Chưa cấu hình TELEGRAM_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
+                    file=sys.stderr,
+                )
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))
     except ConfigError as exc:
         print(exc, file=sys.stderr)

@@ -22,7 +22,7 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     telegram_bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
     telegram_api_base_url: str | None = Field(
@@ -108,9 +108,7 @@ def check_database_path(path: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(
-            f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {exc.strerror}"
-        ) from None
+        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {exc.strerror}") from None
     if path.exists() and path.is_dir():
         raise ConfigError(f"Cấu hình sai: DATABASE_PATH — {path} là một thư mục, cần đường dẫn tệp")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

@@ -143,12 +143,22 @@ async def _load_users(db: Database, ids: dict[str, int], now: datetime) -> dict[
     out = {}
     for person in USERS:
         user_id = await users.add(
-            db, name=person.name, role=person.role.value, unit_id=ids[person.unit], now=now,
-            login=person.login, title=person.title,
+            db,
+            name=person.name,
+            role=person.role.value,
+            unit_id=ids[person.unit],
+            now=now,
+            login=person.login,
+            title=person.title,
         )
         await users.link_identity(
-            db, channel=CONSOLE_CHANNEL, external_id=str(user_id), user_id=user_id, chat_id=str(user_id),
-            display_name=person.name, now=now,
+            db,
+            channel=CONSOLE_CHANNEL,
+            external_id=str(user_id),
+            user_id=user_id,
+            chat_id=str(user_id),
+            display_name=person.name,
+            now=now,
         )
         out[person.unit] = out.get(person.unit, user_id)
         out[f"@{person.login}"] = user_id
@@ -157,15 +167,30 @@ async def _load_users(db: Database, ids: dict[str, int], now: datetime) -> dict[
 
 async def _load_targets(db: Database, ids: dict[str, int], now: datetime) -> None:
     for year in range(2020, now.year + 2):
-        await targets.set_target(db, unit_id=ids["CP"], scope="year", start_year=year, end_year=year,
-                                 value=DISTRICT_TARGET, now=now)
+        await targets.set_target(
+            db,
+            unit_id=ids["CP"],
+            scope="year",
+            start_year=year,
+            end_year=year,
+            value=DISTRICT_TARGET,
+            now=now,
+        )
         for unit in UNITS:
             if unit.target is not None:
-                await targets.set_target(db, unit_id=ids[unit.code], scope="year", start_year=year,
-                                         end_year=year, value=unit.target, now=now)
+                await targets.set_target(
+                    db,
+                    unit_id=ids[unit.code],
+                    scope="year",
+                    start_year=year,
+                    end_year=year,
+                    value=unit.target,
+                    now=now,
+                )
     for (start, end), value in TERM_TARGETS.items():
-        await targets.set_target(db, unit_id=ids["CP"], scope="term", start_year=start, end_year=end,
-                                 value=value, now=now)
+        await targets.set_target(
+            db, unit_id=ids["CP"], scope="term", start_year=start, end_year=end, value=value, now=now
+        )
 
 
 def _reporting_units() -> list[DemoUnit]:
@@ -246,8 +271,15 @@ async def _load_reports(
                 figures = {"admitted": count, **_breakdown(rng, unit, count)}
                 when = now.replace(year=year, month=period.end.month, day=min(period.end.day, 28), hour=9)
                 await submissions.append(
-                    db, unit_id=ids[code], kind="admission", period=period, figures=figures, now=when,
-                    actor=actor, channel=DEMO_CHANNEL, raw_text=f"kết nạp {count}",
+                    db,
+                    unit_id=ids[code],
+                    kind="admission",
+                    period=period,
+                    figures=figures,
+                    now=when,
+                    actor=actor,
+                    channel=DEMO_CHANNEL,
+                    raw_text=f"kết nạp {count}",
                 )
         await _load_pipeline(db, ids, user_ids, year, now, rng, last_month)
 
@@ -263,34 +295,51 @@ def _periods(code: str, months: list[int], year: int, last_month: int) -> list[t
 
 
 async def _load_pipeline(
-    db: Database, ids: dict[str, int], user_ids: dict[str, int], year: int, now: datetime,
-    rng: random.Random, last_month: int,
+    db: Database,
+    ids: dict[str, int],
+    user_ids: dict[str, int],
+    year: int,
+    now: datetime,
+    rng: random.Random,
+    last_month: int,
 ) -> None:
     """A first-quarter pipeline snapshot per unit (2021: 317 / 186 / 69 for the district) and screening."""
     if last_month < 3:
         return
     reporting = [u for u in _reporting_units() if not (year == now.year and u.code in SILENT_THIS_YEAR)]
     weights = [u.target or 1 for u in reporting]
-    totals = ARTICLE_PIPELINE if year == ARTICLE_YEAR else (rng.randint(280, 340), rng.randint(150, 200),
-                                                             rng.randint(60, 80))
+    totals = (
+        ARTICLE_PIPELINE
+        if year == ARTICLE_YEAR
+        else (rng.randint(280, 340), rng.randint(150, 200), rng.randint(60, 80))
+    )
     split = [_apportion(total, weights) for total in totals]
     when = now.replace(year=year, month=3, day=25, hour=9)
     for i, unit in enumerate(reporting):
         pool, certified, planned = split[0][i], split[1][i], split[2][i]
         await submissions.append(
-            db, unit_id=ids[unit.code], kind="pipeline", period=Period.quarter(year, 1),
-            figures={"pool": pool, "certified": min(certified, pool), "planned_class": planned}, now=when,
-            actor=user_ids.get(unit.code, user_ids["@binh"]), channel=DEMO_CHANNEL,
+            db,
+            unit_id=ids[unit.code],
+            kind="pipeline",
+            period=Period.quarter(year, 1),
+            figures={"pool": pool, "certified": min(certified, pool), "planned_class": planned},
+            now=when,
+            actor=user_ids.get(unit.code, user_ids["@binh"]),
+            channel=DEMO_CHANNEL,
             raw_text=f"nguồn {pool}, đã học lớp nhận thức {min(certified, pool)}, dự kiến cử đi học {planned}",
         )
     if last_month >= 12:
         for unit in rng.sample(reporting, 4):
             reviewed = rng.randint(2, 6)
             await submissions.append(
-                db, unit_id=ids[unit.code], kind="screening", period=Period.quarter(year, 4),
+                db,
+                unit_id=ids[unit.code],
+                kind="screening",
+                period=Period.quarter(year, 4),
                 figures={"reviewed": reviewed, "removed": rng.randint(0, reviewed // 2), "followed_up": 1},
                 now=now.replace(year=year, month=12, day=20, hour=9),
-                actor=user_ids.get(unit.code, user_ids["@binh"]), channel=DEMO_CHANNEL,
+                actor=user_ids.get(unit.code, user_ids["@binh"]),
+                channel=DEMO_CHANNEL,
                 raw_text=f"rà soát {reviewed}",
             )
 

@@ -32,10 +32,7 @@ def greeting(user: User | None, unit_name: str | None) -> str:
     if user is None:
         return f"{intro}\n\n{HOW_TO_REGISTER}"
     role = "cán bộ theo dõi" if user.is_official else "người báo cáo"
-    return (
-        f"{intro}\n\nĐồng chí {user.name} đã đăng ký là {role} của {unit_name}.\n"
-        "Gõ /help để xem các câu hỏi mẫu."
-    )
+    return f"{intro}\n\nĐồng chí {user.name} đã đăng ký là {role} của {unit_name}.\nGõ /help để xem các câu hỏi mẫu."
 
 
 HOW_TO_REGISTER = (
@@ -147,7 +144,11 @@ def progress_text(view: ProgressView, today: date) -> str:
     period_label = view.period.label
     if view.period.kind is not PeriodKind.YEAR and view.period.kind is not PeriodKind.TERM:
         period_label = f"{period_label} (năm {view.period.year})"
-    lines = [f"TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — {unit.name}", f"{period_label[0].upper()}{period_label[1:]}, {reading}", ""]
+    lines = [
+        f"TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — {unit.name}",
+        f"{period_label[0].upper()}{period_label[1:]}, {reading}",
+        "",
+    ]
     lines += _headline(view)
     children = view.children()
     if children:
@@ -192,9 +193,7 @@ def figures_line(f: Figures) -> str:
 
 
 def out_of_scope(unit_name: str) -> str:
-    return (
-        f"Xin lỗi, đồng chí chỉ xem được số liệu của đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
-    )
+    return f"Xin lỗi, đồng chí chỉ xem được số liệu của đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
 
 
 def unit_not_found(text: str) -> str:

@@ -37,8 +37,17 @@ class Identity:
 
 
 class ConsoleSession:
-    def __init__(self, app: Application, api: LocalBotApi, db: Database, clock: Clock, *,
-                 channel: str, out: TextIO, files_dir: Path) -> None:
+    def __init__(
+        self,
+        app: Application,
+        api: LocalBotApi,
+        db: Database,
+        clock: Clock,
+        *,
+        channel: str,
+        out: TextIO,
+        files_dir: Path,
+    ) -> None:
         self.app = app
         self.api = api
         self.db = db
@@ -112,8 +121,15 @@ class ConsoleSession:
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         else:
-            message["sticker"] = {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
-                                  "is_animated": False, "is_video": False, "type": "regular"}
+            message["sticker"] = {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
         return {"update_id": update_id, "message": message}
 
     def _callback_update(self, sent: Sent, data: str) -> dict[str, Any]:

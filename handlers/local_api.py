@@ -70,8 +70,12 @@ class LocalBotApi:
 
     # --- methods ------------------------------------------------------------------------------
     def _m_getMe(self, params: dict, files: dict) -> dict:
-        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _m_setMyCommands(self, params: dict, files: dict) -> bool:
         self.commands = _jsonish(params.get("commands", []))
@@ -97,14 +101,31 @@ class LocalBotApi:
         name, content = files.get(field_name, (f"{field_name}.bin", b""))
         caption = params.get("caption") or ""
         if field_name == "photo":
-            media: Any = [{"file_id": f"photo{len(self.sent)}", "file_unique_id": f"u{len(self.sent)}",
-                           "width": 1, "height": 1}]
+            media: Any = [
+                {
+                    "file_id": f"photo{len(self.sent)}",
+                    "file_unique_id": f"u{len(self.sent)}",
+                    "width": 1,
+                    "height": 1,
+                }
+            ]
         else:
-            media = {"file_id": f"doc{len(self.sent)}", "file_unique_id": f"u{len(self.sent)}", "file_name": name}
+            media = {
+                "file_id": f"doc{len(self.sent)}",
+                "file_unique_id": f"u{len(self.sent)}",
+                "file_name": name,
+            }
         message = self._message(params["chat_id"], caption=caption, **{field_name: media})
         markup = _jsonish(params.get("reply_markup")) or {}
-        self._record(method, params["chat_id"], message["message_id"], text=caption, markup=markup,
-                     file_name=name, file_bytes=content)
+        self._record(
+            method,
+            params["chat_id"],
+            message["message_id"],
+            text=caption,
+            markup=markup,
+            file_name=name,
+            file_bytes=content,
+        )
         return message
 
     def _m_sendPhoto(self, params: dict, files: dict) -> dict:
@@ -117,15 +138,37 @@ class LocalBotApi:
         markup = _jsonish(params.get("reply_markup")) or {}
         message = self._message(params["chat_id"], text=params["text"])
         message["message_id"] = int(params["message_id"])
-        self._record("editMessageText", params["chat_id"], int(params["message_id"]), text=params["text"],
-                     markup=markup)
+        self._record(
+            "editMessageText",
+            params["chat_id"],
+            int(params["message_id"]),
+            text=params["text"],
+            markup=markup,
+        )
         return message
 
-    def _record(self, method: str, chat_id: Any, message_id: int, *, text: str, markup: dict,
-                file_name: str | None = None, file_bytes: bytes | None = None) -> None:
-        self.sent.append(Sent(method=method, chat_id=str(chat_id), message_id=message_id, text=text,
-                              buttons=markup.get("inline_keyboard", []), file_name=file_name,
-                              file_bytes=file_bytes))
+    def _record(
+        self,
+        method: str,
+        chat_id: Any,
+        message_id: int,
+        *,
+        text: str,
+        markup: dict,
+        file_name: str | None = None,
+        file_bytes: bytes | None = None,
+    ) -> None:
+        self.sent.append(
+            Sent(
+                method=method,
+                chat_id=str(chat_id),
+                message_id=message_id,
+                text=text,
+                buttons=markup.get("inline_keyboard", []),
+                file_name=file_name,
+                file_bytes=file_bytes,
+            )
+        )
 
     def to(self, chat_id: Any) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == str(chat_id)]
@@ -163,8 +206,9 @@ class LocalRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
         params = dict(request_data.parameters) if request_data else {}
         files = request_files(request_data)
         for key, value in list(params.items()):

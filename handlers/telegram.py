@@ -7,7 +7,8 @@ An `Update` becomes an `Inbound`, `Core.handle` decides, and each `Reply` become
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -134,7 +135,25 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not send the apology to %s", update.effective_chat.id)
 
 
-async def _register_commands(app: Application) -> None:
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    """Initialise and start the application, register the command menu; stop and shut down on exit.
+
+    (`post_init` only runs under `run_polling`/`run_webhook`, which own the event loop; we do not.)
+    """
+    await app.initialize()
+    try:
+        await app.start()
+        try:
+            await register_commands(app)
+            yield app
+        finally:
+            await app.stop()
+    finally:
+        await app.shutdown()
+
+
+async def register_commands(app: Application) -> None:
     try:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as exc:
@@ -153,11 +172,7 @@ def build_application(
 ) -> Application:
     """The PTB application without an Updater: updates arrive through the inbox pump."""
     builder = (
-        Application.builder()
-        .token(token or settings.token or "")
-        .updater(None)
-        .defaults(Defaults(tzinfo=settings.tz))
-        .post_init(_register_commands)
+        Application.builder().token(token or settings.token or "").updater(None).defaults(Defaults(tzinfo=settings.tz))
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

@@ -22,8 +22,7 @@ async def record(
     after: Any = None,
 ) -> None:
     await db.execute(
-        "INSERT INTO audit(at, actor_user_id, action, entity, entity_id, before, after)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit(at, actor_user_id, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             to_db(now),
             actor,

@@ -46,9 +46,7 @@ def split_statements(script: str) -> list[str]:
             if buffer.strip():
                 statements.append(buffer.strip())
             buffer = ""
-    if buffer.strip() and not all(
-        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
-    ):
+    if buffer.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()):
         raise ValueError(f"incomplete SQL statement at end of migration: {buffer[:80]!r}")
     return statements
 

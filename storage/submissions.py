@@ -35,13 +35,41 @@ async def append(
         raise ValueError(f"unknown figures {sorted(unknown)}")
     cols = [c for c in ALL_FIGURE_COLUMNS if figures.get(c) is not None]
     values = [figures[c] for c in cols]
-    names = ", ".join(["unit_id", "kind", "period_kind", "year", "ym_from", "ym_to", *cols, "supersedes",
-                       "actor_user_id", "channel", "source_update", "raw_text", "created_at"])
+    names = ", ".join(
+        [
+            "unit_id",
+            "kind",
+            "period_kind",
+            "year",
+            "ym_from",
+            "ym_to",
+            *cols,
+            "supersedes",
+            "actor_user_id",
+            "channel",
+            "source_update",
+            "raw_text",
+            "created_at",
+        ]
+    )
     marks = ", ".join("?" * (6 + len(cols) + 6))
     return await db.execute(
         f"INSERT INTO submissions({names}) VALUES ({marks})",
-        (unit_id, kind, period.kind.value, period.year, period.ym_from, period.ym_to, *values, supersedes,
-         actor, channel, source_update, raw_text, to_db(now)),
+        (
+            unit_id,
+            kind,
+            period.kind.value,
+            period.year,
+            period.ym_from,
+            period.ym_to,
+            *values,
+            supersedes,
+            actor,
+            channel,
+            source_update,
+            raw_text,
+            to_db(now),
+        ),
     )
 
 
@@ -59,7 +87,7 @@ async def admissions_by_unit(
     """Live admissions (and adjustments) per unit whose reported period lies within the month range."""
     sums = ", ".join(f"SUM({c})" for c in FIGURE_COLUMNS)
     sql = (
-        f"SELECT unit_id, {sums} FROM submissions"
+        f"SELECT unit_id, {sums} FROM submissions INDEXED BY ix_submissions_live"
         " WHERE superseded_by IS NULL AND ym_from >= ? AND ym_to <= ? AND kind IN ('admission', 'adjustment')"
     )
     params: list[Any] = [ym_from, ym_to]
@@ -75,7 +103,7 @@ async def admissions_by_unit(
 async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
     """Units with any live submission (of any kind) for a period within the month range."""
     rows = await db.fetchall(
-        "SELECT DISTINCT unit_id FROM submissions"
+        "SELECT DISTINCT unit_id FROM submissions INDEXED BY ix_submissions_live"
         " WHERE superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?",
         (ym_from, ym_to),
     )

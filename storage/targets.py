@@ -40,8 +40,16 @@ async def set_target(
         " ON CONFLICT(unit_id, scope, start_year) DO UPDATE SET end_year = excluded.end_year,"
         " value = excluded.value, quarter_plan = excluded.quarter_plan, set_by = excluded.set_by,"
         " set_at = excluded.set_at",
-        (unit_id, scope, start_year, end_year, value, json.dumps(quarter_plan) if quarter_plan else None,
-         set_by, to_db(now)),
+        (
+            unit_id,
+            scope,
+            start_year,
+            end_year,
+            value,
+            json.dumps(quarter_plan) if quarter_plan else None,
+            set_by,
+            to_db(now),
+        ),
     )
 
 

@@ -13,7 +13,7 @@ _COLUMNS = "id, code, name, short_name, search_name, kind, category, parent_id, 
 
 
 def _unit(row) -> Unit:  # type: ignore[no-untyped-def]
-    return Unit(**{k: row[k] for k in row.keys()})
+    return Unit(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 
 async def all_units(db: Database) -> list[Unit]:

@@ -12,7 +12,7 @@ _COLUMNS = "u.id, u.name, u.role, u.unit_id, u.login, u.title, u.active"
 
 
 def _user(row) -> User:  # type: ignore[no-untyped-def]
-    return User(**{k: row[k] for k in row.keys()})
+    return User(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 
 async def add(
@@ -74,7 +74,8 @@ async def link_identity(
 
 async def identities_of(db: Database, user_id: int) -> list[tuple[str, str, str | None]]:
     rows = await db.fetchall(
-        "SELECT channel, external_id, chat_id FROM identities WHERE user_id = ? ORDER BY linked_at", (user_id,)
+        "SELECT channel, external_id, chat_id FROM identities WHERE user_id = ? ORDER BY linked_at",
+        (user_id,),
     )
     return [(r["channel"], r["external_id"], r["chat_id"]) for r in rows]
 

@@ -42,7 +42,7 @@ class Unknown(Intent):
 
 
 def split_command(text: str) -> tuple[str, str] | None:
-    """"/tiendo@ptdv_bot q3" -> ("tiendo", "q3")."""
+    """ "/tiendo@ptdv_bot q3" -> ("tiendo", "q3")."""
     match = _COMMAND.match(text.strip())
     if not match:
         return None

@@ -47,8 +47,20 @@ UNITS = {
 }
 TEN = {"muoi": 10, "chuc": 10}
 
-ROMAN_NUMERALS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
-                  "xi": 11, "xii": 12}
+ROMAN_NUMERALS = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
+}
 
 
 def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:

@@ -24,9 +24,7 @@ TERM_RE = re.compile(
 )
 HALF_RE = re.compile(r"\b(?:(?:6|sau) thang|nua)(?: (dau|cuoi))?(?: nam\b)?")
 QUARTER_RE = re.compile(r"\b(?:quy|q)\s*" + _NUM + r"\b|\bquy (nay|truoc|vua qua)\b")
-MONTH_RE = re.compile(
-    r"\b(?:thang)\s*" + _NUM + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b"
-)
+MONTH_RE = re.compile(r"\b(?:thang)\s*" + _NUM + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b")
 SLASH_MONTH_RE = re.compile(r"\b(\d{1,2})\s*/\s*" + _YEAR + r"\b")
 YEAR_RE = re.compile(
     r"\bnam\s+" + _YEAR + r"\b|\b(?:nam )?(nay|ngoai|truoc|qua)\b(?= |$)|/\s*" + _YEAR + r"\b|\b" + _YEAR + r"\b"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from bot import replies
 from bot.clock import Clock
 from bot.config import Settings
 from bot.language import intents
@@ -17,7 +18,6 @@ from bot.models import User
 from bot.periods import Period
 from bot.services.progress import default_period, load_progress
 from bot.tree import UnitTree
-from bot import replies
 from storage import units, users
 from storage.db import Database
 
@@ -102,9 +102,7 @@ class Core:
             if isinstance(found, Reply):
                 return [found]
             if len(found) > 1:
-                rows = [
-                    (Choice(label=tree[u].name, data=f"p|{u}|{period_code(period)}"),) for u in found[:8]
-                ]
+                rows = [(Choice(label=tree[u].name, data=f"p|{u}|{period_code(period)}"),) for u in found[:8]]
                 return [Reply(text=replies.which_unit(unit_text), choices=tuple(rows))]
             target_id = found[0]
         view = await load_progress(self.db, tree, target_id, period, self.today())

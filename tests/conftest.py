@@ -1,0 +1,86 @@
+"""Shared fixtures: settings on a temporary database, a manual clock, the demo district, updates."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import demo
+from bot.clock import ManualClock
+from bot.config import Settings
+from storage.db import Database
+from storage.migrations import migrate
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+TODAY = datetime(2026, 11, 23, 9, 0, tzinfo=VN)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_path=tmp_path / "ptdv.sqlite3",
+        console_files_dir=tmp_path / "files",
+        telegram_bot_token=None,
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(TODAY)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = await Database.open(settings.database_path)
+    await migrate(database)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def demo_db(db: Database, clock: ManualClock) -> Database:
+    await demo.load(db, clock.now())
+    return db
+
+
+_ids = itertools.count(1000)
+
+
+def message_update(user_id: int, text: str, *, update_id: int | None = None, name: str = "Test") -> dict[str, Any]:
+    uid = update_id if update_id is not None else next(_ids)
+    message: dict[str, Any] = {
+        "message_id": uid,
+        "date": int(TODAY.timestamp()),
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": name},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": uid, "message": message}
+
+
+def callback_update(user_id: int, data: str, message_id: int = 1, *, update_id: int | None = None) -> dict[str, Any]:
+    uid = update_id if update_id is not None else next(_ids)
+    return {
+        "update_id": uid,
+        "callback_query": {
+            "id": f"cb{uid}",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+            "chat_instance": "x",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(TODAY.timestamp()),
+                "chat": {"id": user_id, "type": "private"},
+                "text": "...",
+            },
+        },
+    }

@@ -1,0 +1,76 @@
+"""The console chat: the real Application over the local transport, scripted by piped input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from bot import app
+from bot.periods import Period
+from bot.services.progress import load_progress
+from bot.tree import UnitTree
+from storage import units
+
+
+async def _console(settings, clock, lines: str, login: str | None = None) -> str:
+    out = io.StringIO()
+    await app.run_console(settings, login=login, inp=io.StringIO(lines), out=out, clock=clock, interactive=False)
+    return out.getvalue()
+
+
+async def test_progress_in_console_matches_the_database(settings, demo_db, clock):
+    tree = UnitTree(await units.all_units(demo_db))
+    root = tree.roots[0]
+    view = await load_progress(demo_db, tree, root, Period.of_year(2026), clock.now().date())
+    expected = f"{view.root.cumulative.admitted}/71 ĐVM"
+    # The same figure straight from SQL, independent of the progress code:
+    direct = await demo_db.scalar(
+        "SELECT SUM(admitted) FROM submissions WHERE superseded_by IS NULL AND kind = 'admission'"
+        " AND ym_from >= 202601 AND ym_to <= 202611"
+    )
+    assert view.root.cumulative.admitted == direct
+    output = await _console(settings, clock, "tiến độ\n/tiendo\n")
+    assert output.count(expected) == 2
+    assert "Đảng bộ huyện Cao Phong" in output
+
+
+async def test_buttons_are_numbered_and_pressed_by_number(settings, demo_db, clock):
+    output = await _console(settings, clock, "tiến độ cao phong\n2\n")
+    assert "[1] Đảng bộ huyện Cao Phong" in output
+    assert "[2] Đảng bộ thị trấn Cao Phong" in output
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in output
+
+
+async def test_switching_identity_and_scope(settings, demo_db, clock):
+    output = await _console(settings, clock, "/as thu\ntiến độ\ntiến độ xã Bắc Phong\n/as nguoimoi\ntiến độ\n")
+    assert "Đang dùng tài khoản: Hà Thị Thu" in output
+    assert "Chi bộ Trường THPT Cao Phong" in output
+    assert "nằm ngoài phạm vi" in output
+    assert "chưa đăng ký" in output
+
+
+def test_make_run_path_without_token_opens_the_console(tmp_path):
+    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    setup = subprocess.run(
+        [sys.executable, "-m", "bot", "setup"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert "dữ liệu mẫu" in setup.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="tiến độ\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ huyện Cao Phong" in run.stdout
+    assert "Traceback" not in run.stderr

@@ -1,0 +1,56 @@
+"""End to end: the real Application, long-polling a fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from storage import inbox
+from tests.conftest import message_update
+from tests.harness import TelegramHarness
+
+
+async def test_progress_question_is_answered_with_demo_figures(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        await h.link("binh", 5001)
+        replies = await h.send(message_update(5001, "tiến độ kết nạp quý III năm 2021"))
+        assert not h.errors
+    assert len(replies) == 1
+    text = replies[0].text
+    assert replies[0].chat_id == "5001"
+    assert "Đảng bộ huyện Cao Phong" in text
+    assert "69/71 ĐVM, đạt 97,2% chỉ tiêu" in text
+    assert "75%" in text and "vượt tiến độ" in text
+
+
+async def test_commands_menu_is_registered_in_vietnamese(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        commands = {c["command"]: c["description"] for c in h.server.api.commands}
+    assert {"tiendo", "help", "start", "dangky"} <= set(commands)
+    assert "Tiến độ" in commands["tiendo"]
+
+
+async def test_unregistered_user_is_told_how_to_register(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        start = await h.send(message_update(6001, "/start"))
+        question = await h.send(message_update(6001, "/tiendo"))
+    assert "PTĐV Bot" in start[0].text and "/dangky" in start[0].text
+    assert "chưa đăng ký" in question[0].text
+
+
+async def test_redelivered_update_is_handled_once(settings, demo_db, clock):
+    update = message_update(5002, "/tiendo")
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        await h.link("minh", 5002)
+        first = await h.send(update)
+        again = await h.send(update)  # Telegram hands the same update over again
+        assert len(first) == 1 and again == []
+        assert await inbox.is_done(demo_db, "telegram", str(update["update_id"]))
+    assert "Đảng bộ Công an huyện" in first[0].text
+
+
+async def test_updates_are_stored_before_they_are_confirmed(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        await h.link("binh", 5003)
+        update = message_update(5003, "tiến độ")
+        await h.send(update)
+        # The offset that confirms this update is only sent after it is in the inbox.
+        rows = await demo_db.fetchall("SELECT update_id FROM inbox WHERE channel = 'telegram'")
+        assert str(update["update_id"]) in {r[0] for r in rows}

@@ -1,0 +1,95 @@
+from datetime import date
+
+import pytest
+
+from bot.periods import (
+    Period,
+    PeriodKind,
+    as_of,
+    expected_share,
+    months_left_in_year,
+    term_expected_share,
+    ym_range,
+)
+
+
+def test_quarter_extent_and_label():
+    q3 = Period.quarter(2021, 3)
+    assert (q3.start, q3.end) == (date(2021, 7, 1), date(2021, 9, 30))
+    assert (q3.ym_from, q3.ym_to) == (202107, 202109)
+    assert q3.label == "quý III/2021"
+    assert q3.year_to_end() == (202101, 202109)
+
+
+def test_month_half_year_term_extent():
+    assert Period.month(2024, 2).end == date(2024, 2, 29)
+    assert Period.half(2026, 1).ym_to == 202606
+    assert Period.half(2026, 2).label == "6 tháng cuối năm 2026"
+    assert Period.of_year(2026).ym_from == 202601
+    term = Period.term(2020, 2025)
+    assert (term.start, term.end) == (date(2020, 1, 1), date(2024, 12, 31))
+    assert term.label == "nhiệm kỳ 2020–2025"
+    assert list(term.years) == [2020, 2021, 2022, 2023, 2024]
+
+
+@pytest.mark.parametrize(
+    ("day", "kind", "expected"),
+    [
+        (date(2026, 11, 23), PeriodKind.MONTH, Period.month(2026, 11)),
+        (date(2026, 11, 23), PeriodKind.QUARTER, Period.quarter(2026, 4)),
+        (date(2026, 3, 31), PeriodKind.QUARTER, Period.quarter(2026, 1)),
+        (date(2026, 7, 1), PeriodKind.HALF, Period.half(2026, 2)),
+        (date(2026, 7, 1), PeriodKind.YEAR, Period.of_year(2026)),
+        (date(2026, 7, 1), PeriodKind.TERM, Period.term(2025, 2030)),
+        (date(2024, 12, 31), PeriodKind.TERM, Period.term(2020, 2025)),
+    ],
+)
+def test_which_period_a_date_falls_in(day, kind, expected):
+    assert Period.containing(day, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: Period.quarter(2026, 5),
+        lambda: Period.month(2026, 13),
+        lambda: Period.half(2026, 3),
+        lambda: Period.term(2025, 2020),
+    ],
+)
+def test_impossible_periods_raise(bad):
+    with pytest.raises(ValueError):
+        bad()
+
+
+def test_pace_is_linear_by_quarter():
+    assert expected_share(date(2021, 3, 31)) == pytest.approx(0.25)
+    assert expected_share(date(2021, 6, 30)) == pytest.approx(0.50)
+    assert expected_share(date(2021, 9, 30)) == pytest.approx(0.75)
+    assert expected_share(date(2021, 12, 31)) == pytest.approx(1.0)
+    mid_q4 = expected_share(date(2026, 11, 23))
+    assert 0.75 < mid_q4 < 1.0
+    assert mid_q4 == pytest.approx(0.75 + 0.25 * 54 / 92)
+
+
+def test_pace_follows_a_quarterly_plan():
+    plan = (0.1, 0.2, 0.3, 0.4)
+    assert expected_share(date(2026, 6, 30), plan) == pytest.approx(0.3)
+    assert expected_share(date(2026, 9, 30), plan) == pytest.approx(0.6)
+
+
+def test_term_pace_and_as_of():
+    term = Period.term(2025, 2030)
+    assert term_expected_share(term, date(2024, 1, 1)) == 0
+    assert term_expected_share(term, date(2030, 1, 1)) == 1
+    assert term_expected_share(term, date(2027, 7, 2)) == pytest.approx(0.5, abs=0.01)
+    assert as_of(Period.quarter(2026, 3), date(2026, 11, 23)) == date(2026, 9, 30)
+    assert as_of(Period.of_year(2026), date(2026, 11, 23)) == date(2026, 11, 23)
+
+
+def test_same_period_last_year_and_month_ranges():
+    assert Period.quarter(2026, 3).same_period_last_year() == Period.quarter(2025, 3)
+    assert Period.term(2025, 2030).same_period_last_year() == Period.term(2020, 2025)
+    assert ym_range(202511, 202602) == [202511, 202512, 202601, 202602]
+    assert months_left_in_year(date(2026, 11, 23)) == 2
+    assert months_left_in_year(date(2026, 12, 31)) == 0

@@ -109,7 +109,7 @@ async def deliver(bot, chat_id: str, replies: Sequence[Reply]) -> None:  # type:
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     app = context.application
     core: Core = app.bot_data["core"]
-    inbound = to_inbound(update, app.bot_data["channel"], core.clock.now())
+    inbound = to_inbound(update, app.bot_data["channel"], core.ctx.now())
     if inbound is None:
         return
     if update.callback_query:
@@ -145,6 +145,7 @@ async def running(app: Application) -> AsyncIterator[Application]:
     try:
         await app.start()
         try:
+            app.bot_data["core"].ctx.bot_username = app.bot.username
             await register_commands(app)
             yield app
         finally:

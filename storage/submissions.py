@@ -134,7 +134,8 @@ async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[di
         return []
     marks = ",".join("?" * len(unit_ids))
     rows = await db.fetchall(
-        f"SELECT s.*, u.name AS actor_name FROM submissions s LEFT JOIN users u ON u.id = s.actor_user_id"
+        f"SELECT s.*, u.name AS actor_name, n.name AS unit_name FROM submissions s"
+        f" LEFT JOIN users u ON u.id = s.actor_user_id JOIN units n ON n.id = s.unit_id"
         f" WHERE s.unit_id IN ({marks}) ORDER BY s.id DESC LIMIT ?",
         [*unit_ids, limit],
     )
@@ -143,3 +144,20 @@ async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[di
 
 async def count(db: Database) -> int:
     return int(await db.scalar("SELECT COUNT(*) FROM submissions"))
+
+
+async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[dict[str, Any]]:
+    """Live events of one unit and kind whose period lies within the month range (what a correction replaces)."""
+    kinds = ("admission", "adjustment") if kind == "admission" else (kind,)
+    rows = await db.fetchall(
+        "SELECT s.*, u.name AS actor_name FROM submissions s LEFT JOIN users u ON u.id = s.actor_user_id"
+        f" WHERE s.unit_id = ? AND s.kind IN ({','.join('?' * len(kinds))}) AND s.superseded_by IS NULL"
+        " AND s.ym_from >= ? AND s.ym_to <= ? ORDER BY s.id",
+        (unit_id, *kinds, ym_from, ym_to),
+    )
+    return [dict(r) for r in rows]
+
+
+async def by_source_update(db: Database, source_update: str) -> dict[str, Any] | None:
+    row = await db.fetchone("SELECT * FROM submissions WHERE source_update = ?", (source_update,))
+    return dict(row) if row else None

@@ -94,3 +94,24 @@ async def in_units(db: Database, unit_ids: list[int], *, active_only: bool = Tru
 
 async def all_users(db: Database) -> list[User]:
     return [_user(r) for r in await db.fetchall(f"SELECT {_COLUMNS} FROM users u ORDER BY u.id")]
+
+
+async def set_active(db: Database, user_id: int, active: bool) -> None:
+    await db.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
+
+
+async def set_unit(db: Database, user_id: int, unit_id: int) -> None:
+    await db.execute("UPDATE users SET unit_id = ? WHERE id = ?", (unit_id, user_id))
+
+
+async def set_role(db: Database, user_id: int, role: str) -> None:
+    await db.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+
+
+async def chats_of(db: Database, user_id: int) -> list[tuple[str, str]]:
+    """(channel, chat id) pairs where the user can be reached."""
+    rows = await db.fetchall(
+        "SELECT channel, COALESCE(chat_id, external_id) FROM identities WHERE user_id = ? ORDER BY linked_at",
+        (user_id,),
+    )
+    return [(r[0], r[1]) for r in rows]

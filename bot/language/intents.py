@@ -11,7 +11,8 @@ from datetime import date
 
 from bot.language.normalize import fold
 from bot.language.periods import PeriodMatch, blank_spans, find_period
-from bot.models import Frozen
+from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
+from bot.models import Frozen, Role
 from bot.periods import Period
 
 MAX_TEXT = 1000  # longer messages are noise, not reports or questions
@@ -36,6 +37,53 @@ class ProgressQuery(Intent):
     unit_text: str | None = None  # folded words naming a unit, if any
 
 
+class Submit(Intent):
+    draft: Draft
+
+
+class BadReport(Intent):
+    problem: ReportProblem
+
+
+class Confirm(Intent):
+    pass
+
+
+class Cancel(Intent):
+    pass
+
+
+class FixHelp(Intent):
+    """/sua with nothing after it."""
+
+
+class History(Intent):
+    unit_text: str | None = None
+
+
+class CreateInvite(Intent):
+    unit_text: str | None = None
+    role: Role = Role.REPORTER
+
+
+class ListUsers(Intent):
+    unit_text: str | None = None
+
+
+class Deactivate(Intent):
+    who: str
+
+
+class Reassign(Intent):
+    who: str
+    unit_text: str
+
+
+class ChangeRole(Intent):
+    who: str
+    role: Role
+
+
 class Unknown(Intent):
     reason: str = "not_understood"  # not_understood | empty | too_long
     problem: str | None = None
@@ -52,7 +100,7 @@ def split_command(text: str) -> tuple[str, str] | None:
 PROGRESS_WORDS = re.compile(r"\b(tien do|tiendo|ket qua|bao nhieu|the nao|ra sao)\b")
 FILLER = re.compile(
     r"\b(tien do|ket nap|dang vien moi|dang vien|dvm|kn|cua|cho|ve|xem|hien nay|hien tai|den nay|the nao|"
-    r"ra sao|bao nhieu|ket qua|nhu the nao|minh|toi|em|anh|chi|a|nhe|voi|di|thi|o|tai|phat trien dang|"
+    r"ra sao|bao nhieu|ket qua|nhu the nao|minh|toi|em|a|nhe|voi|di|thi|tai|phat trien dang|da|duoc|"
     r"cua chi bo minh|don vi minh)\b"
 )
 
@@ -71,20 +119,82 @@ def parse(text: str, today: date) -> Intent:
         return Unknown(reason="too_long")
     command = split_command(raw)
     if command:
-        name, args = command
-        if name in ("start", "dangky"):
-            return Start(code=args.split()[0] if args else None)
-        if name in ("help", "huongdan", "trogiup"):
-            return Help()
-        if name == "tiendo":
-            return _progress(fold(args), today)
-        return Unknown(problem=f"Lệnh /{name} chưa có.")
+        return _command(*command, today)
     s = fold(raw)
     if s in ("help", "huong dan", "tro giup", "giup", "?"):
         return Help()
-    if PROGRESS_WORDS.search(s):
+    if s in CONFIRM_WORDS:
+        return Confirm()
+    if s in CANCEL_WORDS:
+        return Cancel()
+    if PROGRESS_WORDS.search(s) or s.endswith("?") or "?" in raw:
         return _progress(s, today)
+    if looks_like_report(s):
+        return _report(raw, today)
     return Unknown()
+
+
+CONFIRM_WORDS = frozenset(
+    {"co", "dong y", "xac nhan", "ok", "oke", "okay", "dung", "dung roi", "yes", "co a", "dong y a", "xac nhan a",
+     "luu", "luu lai", "chinh xac"}
+)
+CANCEL_WORDS = frozenset({"huy", "huy bo", "khong", "thoi", "bo", "cancel", "khong luu", "huy a", "bo qua"})
+ROLE_WORDS = {"theo doi": Role.OFFICIAL, "can bo": Role.OFFICIAL, "official": Role.OFFICIAL,
+              "bao cao": Role.REPORTER, "nguoi bao cao": Role.REPORTER, "reporter": Role.REPORTER}
+
+
+def _report(text: str, today: date) -> Intent:
+    result = read_report(text, today)
+    if isinstance(result, ReportProblem):
+        return BadReport(problem=result)
+    return Submit(draft=result)
+
+
+def _role_in(s: str) -> tuple[Role | None, str]:
+    for words, role in sorted(ROLE_WORDS.items(), key=lambda kv: -len(kv[0])):
+        m = re.search(rf"\b{words}\b", s)
+        if m:
+            return role, (s[: m.start()] + s[m.end() :]).strip()
+    return None, s
+
+
+def _command(name: str, args: str, today: date) -> Intent:
+    folded = fold(args)
+    match name:
+        case "start" | "dangky":
+            return Start(code=args.split()[0] if args else None)
+        case "help" | "huongdan" | "trogiup":
+            return Help()
+        case "tiendo":
+            return _progress(folded, today)
+        case "baocao":
+            return _report(f"/baocao {args}", today)
+        case "sua":
+            return _report(f"sửa {args}", today) if args.strip() else FixHelp()
+        case "huy":
+            return Cancel()
+        case "xacnhan":
+            return Confirm()
+        case "lichsu":
+            return History(unit_text=folded or None)
+        case "moi" | "taoma":
+            role, rest = _role_in(folded)
+            return CreateInvite(unit_text=rest or None, role=role or Role.REPORTER)
+        case "nguoidung" | "dsnguoidung":
+            return ListUsers(unit_text=folded or None)
+        case "khoa":
+            return Deactivate(who=folded) if folded else Unknown(problem="Cách dùng: /khoa <mã người dùng>.")
+        case "chuyen":
+            who, _, unit = folded.partition(" ")
+            if not who or not unit:
+                return Unknown(problem="Cách dùng: /chuyen <mã người dùng> <tên đơn vị mới>.")
+            return Reassign(who=who, unit_text=unit)
+        case "vaitro":
+            role, rest = _role_in(folded)
+            if role is None or not rest:
+                return Unknown(problem="Cách dùng: /vaitro <mã người dùng> theo dõi|báo cáo.")
+            return ChangeRole(who=rest.split()[0], role=role)
+    return Unknown(problem=f"Lệnh /{name} chưa có. Gõ /help để xem các lệnh.")
 
 
 def _progress(s: str, today: date) -> Intent:

@@ -19,10 +19,16 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
-def fold(text: str) -> str:
-    """Lower case, no diacritics, single spaces; punctuation other than / = + - % becomes a space."""
+def fold(text: str, keep: str = "") -> str:
+    """Lower case, no diacritics, single spaces; punctuation other than / = + - % becomes a space.
+
+    Characters in `keep` (e.g. ",;" for reports, where commas separate figures) stay, spaced apart.
+    """
     text = strip_diacritics(unicodedata.normalize("NFC", text)).lower()
-    text = _PUNCT.sub(" ", text).replace("_", " ")
+    for ch in keep:
+        text = text.replace(ch, f" {ch} ")
+    pattern = _PUNCT if not keep else re.compile(r"[^\w/=+\-%" + re.escape(keep) + r"]+", re.UNICODE)
+    text = pattern.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
 
 

@@ -1,11 +1,11 @@
-"""Every sentence the bot says, in Vietnamese with full diacritics. Pure functions of domain values."""
+"""Progress answers: the period, admitted, cumulative against target, pace, status, units that matter."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
 
-from bot.models import CATEGORY_LABELS, Figures, User
+from bot.models import CATEGORY_LABELS
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress, project
 from bot.services.progress import ProgressView
@@ -13,53 +13,6 @@ from bot.textfmt import day, num, pct
 
 TELEGRAM_LIMIT = 4096
 LIST_LIMIT = 8  # units named per list before summarising
-
-BOT_NAME = "PTĐV Bot"
-
-HELP_EXAMPLES = (
-    "• tiến độ — tiến độ kết nạp năm nay của đơn vị bạn\n"
-    "• tiến độ kết nạp quý III (hoặc: tien do q3, /tiendo q3)\n"
-    "• tiến độ năm 2021 · tiến độ 6 tháng đầu năm · tiến độ nhiệm kỳ\n"
-    "• tiến độ xã Bắc Phong\n"
-)
-
-
-def greeting(user: User | None, unit_name: str | None) -> str:
-    intro = (
-        f"Xin chào! Tôi là {BOT_NAME}, trợ lý theo dõi công tác phát triển đảng viên mới.\n"
-        "Tôi nhận báo cáo kết nạp của các chi bộ, đảng bộ và trả lời tiến độ so với chỉ tiêu."
-    )
-    if user is None:
-        return f"{intro}\n\n{HOW_TO_REGISTER}"
-    role = "cán bộ theo dõi" if user.is_official else "người báo cáo"
-    return f"{intro}\n\nĐồng chí {user.name} đã đăng ký là {role} của {unit_name}.\nGõ /help để xem các câu hỏi mẫu."
-
-
-HOW_TO_REGISTER = (
-    "Để sử dụng, đồng chí cần đăng ký bằng mã mời do Ban Tổ chức cấp:\n"
-    "gõ /dangky <mã> (ví dụ: /dangky AB12CD) hoặc bấm vào đường link mời."
-)
-
-NOT_REGISTERED = "Đồng chí chưa đăng ký sử dụng bot.\n" + HOW_TO_REGISTER
-
-
-def help_text(user: User | None) -> str:
-    text = f"{BOT_NAME} — hướng dẫn\n\nHỏi tiến độ:\n{HELP_EXAMPLES}"
-    text += "\nCó thể gõ không dấu, chữ hoa hay thường đều được."
-    if user is None:
-        text += "\n\n" + HOW_TO_REGISTER
-    return text
-
-
-def not_understood(problem: str | None = None) -> str:
-    head = f"Xin lỗi, {problem[0].lower()}{problem[1:]}" if problem else "Xin lỗi, tôi chưa hiểu tin nhắn này."
-    return f"{head}\n\nĐồng chí có thể hỏi, ví dụ:\n{HELP_EXAMPLES}Gõ /help để xem hướng dẫn đầy đủ."
-
-
-TOO_LONG = "Tin nhắn quá dài (tối đa 1.000 ký tự). Xin gửi ngắn gọn, ví dụ: “tiến độ quý III”."
-EMPTY = "Tôi chỉ đọc được tin nhắn chữ. Gõ /help để xem các câu hỏi mẫu."
-
-
 def _unit_line(view: ProgressView, p: UnitProgress) -> str:
     name = view.tree[p.unit_id].name
     if p.target is None:
@@ -188,20 +141,3 @@ def _silent(view: ProgressView, silent: list[UnitProgress]) -> list[str]:
     return [f"\nChưa báo cáo {label} ({num(len(names))} đơn vị): {shown}{more}."]
 
 
-def figures_line(f: Figures) -> str:
-    return f"{num(f.admitted)} ĐVM"
-
-
-def out_of_scope(unit_name: str) -> str:
-    return f"Xin lỗi, đồng chí chỉ xem được số liệu của đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
-
-
-def unit_not_found(text: str) -> str:
-    return (
-        f"Không tìm thấy đơn vị “{text}”. Xin kiểm tra lại tên, ví dụ: “tiến độ xã Bắc Phong” "
-        "hoặc “tiến độ Công an huyện”."
-    )
-
-
-def which_unit(text: str) -> str:
-    return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn xem đơn vị nào?"

@@ -1,0 +1,273 @@
+"""Reading a report written as one would to a colleague.
+
+    kết nạp 2 đảng viên · ket nap 2 dvm tháng 9 · kết nạp hai đảng viên
+    quý III kết nạp 3, trong đó 1 nữ, 1 dân tộc thiểu số · /baocao 2 nu=1
+    Chi bộ Công an huyện kết nạp 2 đảng viên        (an official, on behalf of a unit)
+    nguồn 15, đã học lớp nhận thức 8, dự kiến cử đi học 5
+    rà soát 5, đưa ra khỏi Đảng 2
+    sửa: quý III kết nạp 4 chứ không phải 3 · lũy kế từ đầu năm 7
+
+`read_report` works on folded text and returns a `Draft` or a `ReportProblem` saying exactly what is wrong.
+Structural checks only (negative numbers, a breakdown larger than the total, impossible periods); checks
+that need the clock, the settings or the database belong to the reporting service.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import Field
+
+from bot.language.normalize import fold, number_at
+from bot.language.periods import blank_spans, find_period
+from bot.models import BREAKDOWN_LABELS, Frozen
+from bot.periods import Period, PeriodKind
+
+# Breakdown aliases, longest first so that "doan vien thanh nien" wins over "doan vien".
+BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {
+    "female": ("dang vien nu", "phu nu", "nu"),
+    "ethnic_minority": ("nguoi dan toc thieu so", "dan toc thieu so", "dtts", "dan toc"),
+    "religious": ("nguoi co dao", "theo ton giao", "ton giao", "co dao"),
+    "youth_union": ("doan vien thanh nien", "doan vien", "dvtn", "thanh nien"),
+    "student": ("hoc sinh sinh vien", "hoc sinh", "sinh vien", "hssv", "hs sv"),
+    "private_sector": (
+        "doanh nghiep ngoai nha nuoc",
+        "dn ngoai nha nuoc",
+        "ngoai nha nuoc",
+        "doanh nghiep tu nhan",
+        "tu nhan",
+        "doanh nghiep",
+    ),
+    "university": (
+        "trinh do dai hoc tro len",
+        "dai hoc tro len",
+        "tren dai hoc",
+        "dh tro len",
+        "dai hoc",
+        "thac si",
+    ),
+}
+PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
+    "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "nguon"),
+    "certified": (
+        "da hoc lop nhan thuc ve dang",
+        "da hoc lop nhan thuc",
+        "da hoc lop cam tinh",
+        "hoc lop nhan thuc",
+        "boi duong nhan thuc",
+        "co giay chung nhan",
+        "da co chung nhan",
+        "chung nhan",
+        "da hoc",
+    ),
+    "planned_class": ("du kien cu di hoc", "du kien di hoc", "cu di hoc", "du kien"),
+}
+SCREENING_ALIASES: dict[str, tuple[str, ...]] = {
+    "reviewed": ("ra soat sang loc", "ra soat", "sang loc"),
+    "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru"),
+    "followed_up": ("tiep tuc theo doi", "theo doi giup do", "theo doi", "giup do"),
+}
+ADMIT = re.compile(r"\b(?:ket nap(?: duoc| moi)?|kn)\b")
+MEMBERS = r"(?:dang vien moi|dang vien|dvm|dv|quan chung|nguoi|dong chi|d/c)"
+CORRECTION = re.compile(r"^(?:/sua|sua lai|sua|dinh chinh|chinh lai)\b\s*:?\s*")
+NOT_BUT = re.compile(r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(-?\d+|\w+)")
+CUMULATIVE = re.compile(r"\bluy ke(?: tu dau nam| ca nam| nam nay| den nay)?\b")
+FILLERS = re.compile(
+    r"\b(?:bao cao|xin bao cao|em|toi|minh|chung toi|don vi|a|nhe|voi|da|duoc|dot nay|lan nay|"
+    r"trong do|gom|bao gom|la|so|cua|cho|tai|thang nay|ky nay|moi|them|dong chi|kinh gui|ban to chuc|"
+    r"xin cam on|cam on|d/c|va|ngay|hom nay|vua|vua qua|dang vien moi|dang vien|dvm|dv|quan chung|nguoi)\b"
+)
+NUMBER_TOKEN = r"(-?\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi(?: \w+)?|\w+ muoi(?: \w+)?)"
+
+
+class Draft(Frozen):
+    kind: str  # admission | pipeline | screening | cumulative
+    period: Period | None = None  # None: the current month
+    figures: dict[str, int] = Field(default_factory=dict)
+    unit_text: str | None = None
+    correction: bool = False
+    replaced_value: int | None = None  # "chứ không phải 3"
+
+
+class ReportProblem(Frozen):
+    message: str  # what is wrong, in Vietnamese
+    example: str  # the right form
+
+
+def looks_like_report(s: str) -> bool:
+    """Does folded text `s` state figures (rather than ask about them)?"""
+    if ADMIT.search(s) or CUMULATIVE.search(s) or CORRECTION.match(s):
+        return True
+    keys = (*PIPELINE_ALIASES["pool"], "lop nhan thuc", "ra soat", "sang loc", "ra khoi dang", "xoa ten")
+    return any(re.search(rf"\b{k}\b", s) for k in keys) and bool(re.search(r"\d|\b(?:mot|hai|ba)\b", s))
+
+
+def _number(text: str) -> int | None:
+    tokens = text.split()
+    got = number_at(tokens, 0)
+    return got[0] if got else None
+
+
+NUM_FIRST = rf"{NUMBER_TOKEN}\s+(?:dang vien |dv |nguoi )?{{alias}}\b"
+ALIAS_FIRST = rf"\b{{alias}}\s*[=:]?\s*{NUMBER_TOKEN}"
+
+
+def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
+    """Whether this message writes "1 nữ" (number first) or "nữ 1": decided by its first figure."""
+    if re.search(r"[=:]", s):
+        return False
+    first = None
+    for _, alias in pairs:
+        m = re.search(rf"(?<![\w-]){re.escape(alias)}\b", s)
+        if m and (first is None or m.start() < first.start()):
+            first = m
+    if first is None:
+        return default
+    before = s[: first.start()].split()[-1:]
+    after = s[first.end() :].split()[:1]
+    if before and _number(before[0]) is not None:
+        return True
+    if after and _number(after[0]) is not None:
+        return False
+    return default
+
+
+def _take(
+    s: str, aliases: dict[str, tuple[str, ...]], num_first: bool
+) -> tuple[dict[str, int], str, list[str]]:
+    """Find "N alias", "alias N", "alias=N", "alias: N"; return figures, text with them blanked, bad values.
+
+    Commas are kept in `s`, so a number never pairs with a word across one. Which order is tried first
+    follows the message's own habit ("1 nữ, 1 dân tộc" or "nữ 1 dân tộc 2"); `num_first` is the default.
+    """
+    found: dict[str, int] = {}
+    bad: list[str] = []
+    pairs = sorted(((f, a) for f, names in aliases.items() for a in names), key=lambda p: -len(p[1]))
+    num_first = _num_first(s, pairs, num_first)
+    for pattern in (NUM_FIRST, ALIAS_FIRST) if num_first else (ALIAS_FIRST, NUM_FIRST):
+        for field, alias in pairs:
+            if field in found:
+                continue
+            regex = re.compile(r"(?<![\w-])" + pattern.replace("{alias}", re.escape(alias)))
+            for m in regex.finditer(s):
+                value = _number(m.group(1))
+                if value is None:
+                    continue
+                if value < 0:
+                    bad.append(alias)
+                found[field] = value
+                s = s[: m.start()] + " " * (m.end() - m.start()) + s[m.end() :]
+                break
+    return found, s, bad
+
+
+def _admitted(s: str) -> tuple[int | None, str, str | None]:
+    """The admissions count near "kết nạp": (count, text with it blanked, problem)."""
+    m = ADMIT.search(s)
+    if m:
+        after = s[m.end() :].split()
+        got = number_at(after, 0)
+        if got is None and after and after[0] in ("them", "duoc", "moi", "tong"):
+            got = number_at(after, 1)
+            if got:
+                got = (got[0], got[1] + 1)
+        if got is not None:
+            end = m.end() + len(" ".join(after[: got[1]])) + 1
+            return got[0], s[: m.start()] + " " * (end - m.start()) + s[end:], None
+        if after and re.fullmatch(r"[\w.,/+*-]+", after[0]) and not re.match(rf"{MEMBERS}\b", " ".join(after)):
+            return None, s, f"“{after[0]}” không phải là một số"
+    m2 = re.search(rf"{NUMBER_TOKEN}\s+{MEMBERS}\b", s)
+    if m2:
+        value = _number(m2.group(1))
+        if value is not None:
+            return value, s[: m2.start()] + " " * (m2.end() - m2.start()) + s[m2.end() :], None
+    return None, s, None
+
+
+EXAMPLE_ADMISSION = "kết nạp 2 đảng viên, trong đó 1 nữ (hoặc: quý III kết nạp 3)"
+EXAMPLE_PIPELINE = "nguồn 15, đã học lớp nhận thức 8, dự kiến cử đi học 5"
+EXAMPLE_SCREENING = "rà soát 5, đưa ra khỏi Đảng 2"
+EXAMPLE_CORRECTION = "sửa: quý III kết nạp 4 chứ không phải 3"
+EXAMPLE_CUMULATIVE = "lũy kế từ đầu năm 7"
+
+
+def read_report(text: str, today: date) -> Draft | ReportProblem:
+    """Parse a report message (any case, with or without diacritics). Never raises."""
+    s = fold(text, keep=",;:")
+    if s.startswith("/baocao"):
+        s = "ket nap " + s.removeprefix("/baocao").strip()
+    correction = bool(CORRECTION.match(s))
+    if correction:
+        s = CORRECTION.sub("", s, count=1)
+    replaced = None
+    not_but = NOT_BUT.search(s)
+    if not_but:
+        replaced = _number(not_but.group(1))
+        s = s[: not_but.start()] + s[not_but.end() :]
+    match = find_period(s, today)
+    if match.problem:
+        return ReportProblem(message=f"Kỳ báo cáo không hợp lệ: {match.problem}.", example=EXAMPLE_ADMISSION)
+    if match.period is not None and match.period.kind in (PeriodKind.TERM, PeriodKind.HALF):
+        return ReportProblem(
+            message="Báo cáo theo tháng hoặc quý, không theo 6 tháng hay nhiệm kỳ.", example=EXAMPLE_ADMISSION
+        )
+    rest = blank_spans(s, match.spans)
+    period = match.period
+
+    if CUMULATIVE.search(rest):
+        m = CUMULATIVE.search(rest)
+        assert m is not None
+        total = _number(rest[m.end() :].strip().removeprefix("la ").strip())
+        if total is None:
+            return ReportProblem(message="Chưa thấy số lũy kế.", example=EXAMPLE_CUMULATIVE)
+        if total < 0:
+            return ReportProblem(message="Số lũy kế không thể âm.", example=EXAMPLE_CUMULATIVE)
+        year = period.year if period else today.year
+        return Draft(kind="cumulative", period=Period.of_year(year), figures={"admitted": total})
+
+    figures, rest, bad = _take(rest, PIPELINE_ALIASES, num_first=False)
+    kind = "pipeline" if figures else ""
+    if not figures:
+        figures, rest, bad = _take(rest, SCREENING_ALIASES, num_first=False)
+        kind = "screening" if figures else ""
+    if bad:
+        return ReportProblem(message="Các con số không thể âm.", example=EXAMPLE_PIPELINE)
+    if kind:
+        return _with_unit(Draft(kind=kind, period=period, figures=figures, correction=correction), rest)
+
+    admitted, rest, problem = _admitted(rest)
+    if problem:
+        return ReportProblem(message=f"Số đảng viên kết nạp chưa đúng: {problem}.", example=EXAMPLE_ADMISSION)
+    if admitted is None:
+        return ReportProblem(message="Chưa thấy số đảng viên kết nạp.", example=EXAMPLE_ADMISSION)
+    if admitted < 0:
+        return ReportProblem(message="Số đảng viên kết nạp không thể âm.", example=EXAMPLE_ADMISSION)
+    breakdown, rest, bad = _take(rest, BREAKDOWN_ALIASES, num_first=True)
+    if bad:
+        return ReportProblem(message="Số trong phần cơ cấu không thể âm.", example=EXAMPLE_ADMISSION)
+    for field, value in breakdown.items():
+        if value > admitted:
+            label = BREAKDOWN_LABELS[field]
+            return ReportProblem(
+                message=f"Số {label} ({value}) lớn hơn tổng số kết nạp ({admitted}).",
+                example=f"kết nạp {max(value, 2)} đảng viên, trong đó {value} {label}",
+            )
+    draft = Draft(
+        kind="admission",
+        period=period,
+        figures={"admitted": admitted, **breakdown},
+        correction=correction,
+        replaced_value=replaced,
+    )
+    return _with_unit(draft, rest)
+
+
+def _with_unit(draft: Draft, rest: str) -> Draft:
+    leftover = re.sub(r"[\s,.;:=/+-]+", " ", rest)
+    leftover = FILLERS.sub(" ", leftover).strip()
+    leftover = re.sub(r"\b\d+\b", " ", leftover).strip()
+    leftover = re.sub(r"\s+", " ", leftover)
+    if len(leftover) < 3:
+        return draft
+    return draft.model_copy(update={"unit_text": leftover})

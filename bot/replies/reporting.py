@@ -1,0 +1,144 @@
+"""Texts of the reporting flow: previews, confirmations, history, validation errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.language.reports import ReportProblem
+from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
+from bot.periods import Period, PeriodKind
+from bot.progress import STATUS_LABELS, UnitProgress
+from bot.textfmt import day, moment, num, pct
+
+KIND_TITLES = {
+    "admission": "Kết nạp",
+    "adjustment": "Điều chỉnh lũy kế",
+    "pipeline": "Nguồn phát triển đảng",
+    "screening": "Rà soát, sàng lọc",
+}
+
+
+def period_words(period: Period) -> str:
+    """"tháng 11, quý IV/2026" for a month; the period's own label otherwise."""
+    if period.kind is PeriodKind.MONTH:
+        quarter = Period.containing(period.start, PeriodKind.QUARTER)
+        return f"tháng {period.index}, {quarter.label}"
+    return period.label
+
+
+def figures_text(kind: str, figures: dict[str, Any]) -> str:
+    if kind in ("admission", "adjustment"):
+        admitted = figures.get("admitted", 0)
+        sign = "+" if kind == "adjustment" and admitted > 0 else ""
+        text = f"{KIND_TITLES[kind]} {sign}{num(admitted)} ĐVM"
+        parts = [f"{BREAKDOWN_LABELS[f]} {num(figures[f])}" for f in BREAKDOWN_FIELDS if figures.get(f)]
+        return text + (f" (trong đó: {'; '.join(parts)})" if parts else "")
+    labels = PIPELINE_LABELS if kind == "pipeline" else SCREENING_LABELS
+    parts = [f"{label} {num(figures[f])}" for f, label in labels.items() if figures.get(f) is not None]
+    return f"{KIND_TITLES[kind]}: {'; '.join(parts)}"
+
+
+def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: str) -> str:
+    return f"{figures_text(kind, figures)} — {period_words(period)} — {unit_name}"
+
+
+CONFIRM_HINT = "Bấm “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
+
+
+def preview(line: str, expires: datetime) -> str:
+    return f"Xin xác nhận báo cáo:\n{line}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+
+
+def correction_preview(old_lines: list[str], new_line: str, expires: datetime) -> str:
+    olds = "\n".join(f"– {line}" for line in old_lines)
+    return (
+        f"Xin xác nhận sửa báo cáo.\nĐang có:\n{olds}\nThay bằng:\n– {new_line}\n\n"
+        f"Báo cáo cũ được giữ lại trong lịch sử (không xóa).\n{CONFIRM_HINT}\n"
+        f"Bản xem trước có hiệu lực đến {moment(expires)}."
+    )
+
+
+def cumulative_preview(unit_name: str, year: int, stated: int, stored: int, period: Period, expires: datetime) -> str:
+    diff = stated - stored
+    return (
+        f"Lũy kế kết nạp năm {year} của {unit_name}:\n"
+        f"– Đồng chí báo: {num(stated)} ĐVM\n– Hệ thống đang có: {num(stored)} ĐVM\n"
+        f"Sẽ ghi điều chỉnh {'+' if diff > 0 else ''}{num(diff)} ĐVM vào {period_words(period)}.\n\n"
+        f"{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+    )
+
+
+def cumulative_matches(unit_name: str, year: int, stored: int) -> str:
+    return f"Số liệu đã khớp: lũy kế năm {year} của {unit_name} là {num(stored)} ĐVM. Không cần điều chỉnh."
+
+
+def saved(line: str, submission_id: int, progress: UnitProgress | None, year: int) -> str:
+    text = f"Đã lưu (mã báo cáo #{submission_id}):\n{line}"
+    if progress is not None:
+        text += "\n\n" + progress_brief(progress, year)
+    return text
+
+
+def progress_brief(p: UnitProgress, year: int) -> str:
+    if p.target is None:
+        return f"Năm {year}: đã kết nạp {num(p.cumulative.admitted)} ĐVM (chưa giao chỉ tiêu)."
+    text = (
+        f"Năm {year}: đã kết nạp {num(p.cumulative.admitted)}/{num(p.target)} ĐVM, đạt {pct(p.share)} chỉ tiêu "
+        f"(tiến độ chung {pct(p.pace)}) — {STATUS_LABELS[p.status]}."
+    )
+    if p.remaining:
+        text += f" Còn phải kết nạp {num(p.remaining)} ĐVM."
+    else:
+        text += " Đã hoàn thành chỉ tiêu năm."
+    return text
+
+
+def problem(p: ReportProblem) -> str:
+    return f"Báo cáo chưa được lưu. {p.message}\nXin gửi lại theo mẫu, ví dụ: “{p.example}”."
+
+
+def rejected(message: str, example: str) -> str:
+    return f"Báo cáo chưa được lưu. {message}\nVí dụ cách viết: “{example}”."
+
+
+NOTHING_PENDING = "Không có báo cáo nào đang chờ xác nhận."
+CANCELLED = "Đã hủy, không lưu gì."
+ALREADY_SAVED = "Báo cáo này đã được lưu trước đó (không lưu lại lần nữa)."
+ALREADY_CANCELLED = "Bản xem trước này đã được hủy hoặc thay thế; không lưu gì."
+EXPIRED = "Bản xem trước đã hết hạn, chưa lưu gì. Xin gửi lại báo cáo."
+RETYPE = "Xin gửi lại nội dung đúng, ví dụ: “kết nạp 2 đảng viên, trong đó 1 nữ”. Bản cũ đã bỏ, chưa lưu gì."
+SUPERSEDED_MEANWHILE = "Báo cáo cũ vừa được người khác sửa; chưa lưu gì. Xin xem /lichsu rồi gửi lại."
+EDIT_AFTER_SAVE = (
+    "Tin nhắn đã sửa, nhưng báo cáo đã được lưu trước đó. Để sửa số liệu, xin gõ: “sửa: <kỳ> kết nạp <số đúng>”."
+)
+PREVIEW_UPDATED = "Đã cập nhật theo tin nhắn vừa sửa."
+FIX_HELP = (
+    "Để sửa một báo cáo đã lưu, gõ “sửa:” rồi nội dung đúng, ví dụ:\n"
+    "• sửa: quý III kết nạp 4 chứ không phải 3\n• sửa: tháng 9 kết nạp 2, trong đó 1 nữ\n"
+    "Báo cáo cũ được giữ lại trong lịch sử. Xem các báo cáo gần đây: /lichsu"
+)
+
+
+def fix_prompt(line: str, example: str) -> str:
+    return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
+
+
+def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
+    if not rows:
+        return f"{unit_name} chưa có báo cáo nào."
+    lines = [f"Các báo cáo gần đây — {unit_name}:"]
+    for r in rows:
+        period = Period.month(r["year"], r["ym_from"] % 100) if r["period_kind"] == "month" else None
+        if period is None:
+            period = Period.quarter(r["year"], (r["ym_from"] % 100 - 1) // 3 + 1) if r["period_kind"] == "quarter" \
+                else Period.of_year(r["year"])
+        figures = {k: r.get(k) for k in r if r.get(k) is not None}
+        when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
+        state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""
+        sender = r.get("actor_name") or "hệ thống"
+        lines.append(
+            f"#{r['id']} {day(when)}: {figures_text(r['kind'], figures)} — {period_words(period)}"
+            f" — {r['unit_name']} — {sender}{state}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""What every use case needs: storage, settings, the clock, and the cached unit tree and name index."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.language.units import UnitIndex
+from bot.models import User
+from bot.tree import UnitTree
+from storage import units
+from storage.db import Database
+
+
+class Context:
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.bot_username: str | None = None  # set by the Telegram adapter once it knows itself
+        self._tree: UnitTree | None = None
+        self._index: UnitIndex | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    async def tree(self) -> UnitTree:
+        if self._tree is None:
+            self._tree = UnitTree(await units.all_units(self.db))
+        return self._tree
+
+    async def unit_index(self) -> UnitIndex:
+        if self._index is None:
+            tree = await self.tree()
+            names: list[tuple[int, str]] = []
+            for unit in tree.units.values():
+                names += [(unit.id, unit.name), (unit.id, unit.short_name), (unit.id, unit.code)]
+            names += await units.aliases(self.db)
+            self._index = UnitIndex(names)
+        return self._index
+
+    def invalidate(self) -> None:
+        """Forget the cached tree and index (after any change to units)."""
+        self._tree = None
+        self._index = None
+
+    async def scope(self, user: User) -> set[int]:
+        """Units the user may see and write for: an official's subtree, a reporter's own unit."""
+        tree = await self.tree()
+        if user.is_official and user.unit_id in tree:
+            return set(tree.subtree(user.unit_id))
+        return {user.unit_id}
+
+    def invite_link(self, code: str) -> str | None:
+        return f"https://t.me/{self.bot_username}?start={code}" if self.bot_username else None

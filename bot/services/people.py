@@ -1,0 +1,183 @@
+"""Registration by invite code, and the officials' tools for people: invite, list, deactivate, move, role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import replies
+from bot.messages import Inbound, Reply
+from bot.models import ROLE_LABELS, Role, User
+from bot.services.context import Context
+from bot.textfmt import day
+from storage import audit, invites, users
+
+INVITE_DAYS = 7
+
+
+def _role_label(role: str) -> str:
+    return ROLE_LABELS[Role(role)]
+
+
+async def create_invite(
+    ctx: Context, *, unit_id: int, role: Role, created_by: int | None, name: str | None = None,
+    days: int = INVITE_DAYS,
+) -> invites.Invite:
+    async with ctx.db.transaction():
+        invite = await invites.create(
+            ctx.db, unit_id=unit_id, role=role.value, now=ctx.now(), expires_at=ctx.now() + timedelta(days=days),
+            created_by=created_by, name=name,
+        )
+        await audit.record(ctx.db, action="invite.create", entity="invite", entity_id=invite.code, now=ctx.now(),
+                           actor=created_by, after={"unit_id": unit_id, "role": role.value, "days": days})
+    return invite
+
+
+def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
+    link = ctx.invite_link(invite.code)
+    text = (
+        f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+        f"Hết hạn: {day(invite.expires_at.astimezone(ctx.clock.tz))} (dùng được một lần)\n"
+        f"Người được mời gõ cho bot: /dangky {invite.code}"
+    )
+    return text + (f"\nHoặc bấm: {link}" if link else "")
+
+
+async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: Role) -> list[Reply]:
+    if not user.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    tree = await ctx.tree()
+    unit_id = user.unit_id
+    if unit_text:
+        found = (await ctx.unit_index()).resolve(unit_text)
+        scope = await ctx.scope(user)
+        inside = [u for u in found if u in scope]
+        if not found:
+            return [Reply(text=replies.unit_not_found(unit_text))]
+        if not inside:
+            return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+        if len(inside) > 1:
+            names = "; ".join(tree[u].name for u in inside[:5])
+            return [Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")]
+        unit_id = inside[0]
+    invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id)
+    return [Reply(text=invite_text(ctx, invite, tree[unit_id].name))]
+
+
+async def register(ctx: Context, inbound: Inbound, code: str, current: User | None) -> list[Reply]:
+    """`/start <code>` or `/dangky <code>`: single-use, expiring; links this chat identity to a user."""
+    invite = await invites.get(ctx.db, code)
+    if invite is None:
+        return [Reply(text=f"Mã mời “{code}” không đúng. Xin kiểm tra lại hoặc xin mã mới từ Ban Tổ chức.")]
+    tree = await ctx.tree()
+    unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
+    if invite.used_by is not None:
+        if current is not None and current.id == invite.used_by:
+            return [Reply(text=replies.greeting(current, unit_name))]
+        return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới.")]
+    if invite.expires_at <= ctx.now():
+        return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
+    async with ctx.db.transaction():
+        if current is not None:  # a registered person taking a new unit or role
+            before = current.model_dump(mode="json")
+            await users.set_unit(ctx.db, current.id, invite.unit_id)
+            await users.set_role(ctx.db, current.id, invite.role)
+            await users.set_active(ctx.db, current.id, True)
+            user_id = current.id
+            action = "user.reassign"
+        else:
+            before = None
+            user_id = await users.add(ctx.db, name=invite.name or inbound.sender_name or "Người dùng",
+                                      role=invite.role, unit_id=invite.unit_id, now=ctx.now())
+            action = "user.register"
+        if not await invites.use(ctx.db, invite.code, user_id, ctx.now()):
+            raise RuntimeError("invite used concurrently")  # rolls the whole registration back
+        await users.link_identity(ctx.db, channel=inbound.channel, external_id=inbound.sender_id, user_id=user_id,
+                                  chat_id=inbound.chat_id, username=inbound.username,
+                                  display_name=inbound.sender_name, now=ctx.now())
+        await audit.record(ctx.db, action=action, entity="user", entity_id=user_id, now=ctx.now(), actor=user_id,
+                           before=before, after={"unit_id": invite.unit_id, "role": invite.role,
+                                                 "invite": invite.code, "channel": inbound.channel})
+    user = await users.get(ctx.db, user_id)
+    assert user is not None
+    return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
+
+
+async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
+    who = who.strip().lstrip("#")
+    person = await users.get(ctx.db, int(who)) if who.isdigit() else await users.by_login(ctx.db, who)
+    if person is None:
+        return Reply(text=f"Không tìm thấy người dùng “{who}”. Xem danh sách: /nguoidung")
+    if person.unit_id not in await ctx.scope(actor):
+        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+    return person
+
+
+async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[Reply]:
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    tree = await ctx.tree()
+    root = actor.unit_id
+    if unit_text:
+        found = [u for u in (await ctx.unit_index()).resolve(unit_text) if u in await ctx.scope(actor)]
+        if not found:
+            return [Reply(text=replies.unit_not_found(unit_text))]
+        root = found[0]
+    people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
+    if not people:
+        return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
+    lines = [f"Người dùng — {tree[root].name} ({len(people)}):"]
+    for p in people[:60]:
+        state = "" if p.active else " [đã khóa]"
+        role = "theo dõi" if p.is_official else "báo cáo"
+        lines.append(f"#{p.id} {p.name} — {role} — {tree[p.unit_id].name}{state}")
+    if len(people) > 60:
+        lines.append(f"… và {len(people) - 60} người khác.")
+    return [Reply(text="\n".join(lines))]
+
+
+async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await _find_person(ctx, actor, who)
+    if isinstance(person, Reply):
+        return [person]
+    if person.id == actor.id:
+        return [Reply(text="Không thể tự khóa tài khoản của mình.")]
+    async with ctx.db.transaction():
+        await users.set_active(ctx.db, person.id, False)
+        await audit.record(ctx.db, action="user.deactivate", entity="user", entity_id=person.id, now=ctx.now(),
+                           actor=actor.id, before={"active": person.active}, after={"active": False})
+    return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
+
+
+async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await _find_person(ctx, actor, who)
+    if isinstance(person, Reply):
+        return [person]
+    tree = await ctx.tree()
+    found = (await ctx.unit_index()).resolve(unit_text)
+    inside = [u for u in found if u in await ctx.scope(actor)]
+    if not found:
+        return [Reply(text=replies.unit_not_found(unit_text))]
+    if not inside:
+        return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+    async with ctx.db.transaction():
+        await users.set_unit(ctx.db, person.id, inside[0])
+        await audit.record(ctx.db, action="user.reassign", entity="user", entity_id=person.id, now=ctx.now(),
+                           actor=actor.id, before={"unit_id": person.unit_id}, after={"unit_id": inside[0]})
+    return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {tree[inside[0]].name}.")]
+
+
+async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[Reply]:
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await _find_person(ctx, actor, who)
+    if isinstance(person, Reply):
+        return [person]
+    async with ctx.db.transaction():
+        await users.set_role(ctx.db, person.id, role.value)
+        await audit.record(ctx.db, action="user.role", entity="user", entity_id=person.id, now=ctx.now(),
+                           actor=actor.id, before={"role": person.role.value}, after={"role": role.value})
+    return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]

@@ -1,0 +1,400 @@
+"""Reporting: draft → validated preview (pending) → confirmation → an immutable event.
+
+Nothing is stored until the sender confirms. A confirmation marks the pending row used and appends the
+event in one transaction, so a double tap, a redelivered update or a second bot process on the same
+database finds it used and stores nothing twice. "Đã lưu" is only said after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot import replies
+from bot.language import intents
+from bot.language.reports import (
+    EXAMPLE_ADMISSION,
+    EXAMPLE_CORRECTION,
+    EXAMPLE_CUMULATIVE,
+    EXAMPLE_PIPELINE,
+    Draft,
+)
+from bot.messages import Choice, Inbound, Reply
+from bot.models import User
+from bot.periods import Period, PeriodKind
+from bot.replies import reporting as texts
+from bot.services.context import Context
+from bot.services.progress import load_progress
+from bot.textfmt import num
+from storage import audit, pending, submissions
+from storage.pending import Pending
+
+log = logging.getLogger(__name__)
+
+PIPELINE_CEILING_FACTOR = 20  # a unit's pool may be much larger than one report's admissions
+
+
+class Superseded(Exception):
+    """The record a correction replaces was replaced by someone else in the meantime."""
+
+
+def _period_dict(period: Period) -> dict[str, Any]:
+    return period.model_dump(mode="json")
+
+
+def _period_of(data: dict[str, Any]) -> Period:
+    return Period.model_validate(data)
+
+
+def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
+    return (
+        (
+            Choice(label="✅ Xác nhận", data=f"c|{token}"),
+            Choice(label="✏️ Sửa", data=f"e|{token}"),
+            Choice(label="✖️ Hủy", data=f"x|{token}"),
+        ),
+    )
+
+
+# --- unit and validation -----------------------------------------------------------------------
+async def _target_unit(ctx: Context, user: User, unit_text: str | None, example: str) -> int | Reply | list[int]:
+    """The unit a report is for: named (officials, within their subtree) or the sender's own."""
+    tree = await ctx.tree()
+    if unit_text:
+        found = (await ctx.unit_index()).resolve(unit_text)
+        scope = await ctx.scope(user)
+        if not found:
+            if not user.is_official:
+                return user.unit_id  # leftover words in a reporter's message; they report for their unit
+            return Reply(text=replies.unit_not_found(unit_text))
+        inside = [u for u in found if u in scope]
+        if not inside:
+            return Reply(text=replies.out_of_scope(tree[found[0]].name))
+        if len(inside) > 1:
+            return inside
+        unit_id = inside[0]
+    else:
+        unit_id = user.unit_id
+    if tree.active_children(unit_id):
+        children = ", ".join(tree[c].name for c in tree.active_children(unit_id)[:3])
+        return Reply(
+            text=texts.rejected(
+                f"{tree[unit_id].name} có các đơn vị trực thuộc ({children}…); số liệu được cộng từ báo cáo "
+                "của từng đơn vị. Xin ghi rõ đơn vị báo cáo.",
+                f"Chi bộ {tree[tree.active_children(unit_id)[0]].short_name} {example}",
+            )
+        )
+    return unit_id
+
+
+def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
+    today = ctx.today()
+    example = {"pipeline": EXAMPLE_PIPELINE, "screening": EXAMPLE_PIPELINE}.get(draft.kind, EXAMPLE_ADMISSION)
+    if period.start > today:
+        return Reply(text=texts.rejected(f"Kỳ {period.label} chưa đến, chưa thể báo cáo.", example))
+    closed = ctx.settings.closed_before_year
+    if closed is not None and period.year < closed:
+        return Reply(text=texts.rejected(f"Năm {period.year} đã khóa sổ, không nhận báo cáo hay sửa số liệu.", example))
+    ceiling = ctx.settings.max_admissions_per_report
+    if draft.kind in ("pipeline", "screening"):
+        ceiling *= PIPELINE_CEILING_FACTOR
+    biggest = max((v for v in draft.figures.values()), default=0)
+    if biggest > ceiling:
+        return Reply(
+            text=texts.rejected(
+                f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
+                "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức.",
+                example,
+            )
+        )
+    return None
+
+
+# --- drafting ----------------------------------------------------------------------------------
+async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_id: int | None = None) -> list[Reply]:
+    """Validate a draft and answer with a preview to confirm (or with what is wrong)."""
+    fixing: dict[str, Any] | None = None  # the stored record the "Sửa" button asked to replace
+    fix = await _open_fix(ctx, user)
+    if fix is not None and draft.kind != "cumulative":
+        fixing = await submissions.get(ctx.db, fix.payload["submission_id"])
+        if fixing is not None and fixing["superseded_by"] is None:
+            draft = draft.model_copy(update={"correction": True, "period": draft.period or _record_period(fixing)})
+            unit_id = unit_id or fixing["unit_id"]
+        else:
+            fixing = None
+    if unit_id is None:
+        example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, "kết nạp 2")
+        target = await _target_unit(ctx, user, draft.unit_text, example)
+        if isinstance(target, Reply):
+            return [target]
+        if isinstance(target, list):
+            return await _ask_unit(ctx, user, inbound, draft, target)
+        unit_id = target
+    period = draft.period or Period.containing(ctx.today(), PeriodKind.MONTH)
+    problem = _validate(ctx, draft, period)
+    if problem is not None:
+        return [problem]
+    tree = await ctx.tree()
+    unit_name = tree[unit_id].name
+    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    payload: dict[str, Any] = {
+        "unit_id": unit_id,
+        "kind": draft.kind,
+        "period": _period_dict(period),
+        "figures": draft.figures,
+        "raw_text": inbound.text,
+        "channel": inbound.channel,
+        "source_update": inbound.update_key,
+    }
+    if draft.kind == "cumulative":
+        stored = await _stored_year_total(ctx, unit_id, period.year)
+        if stored == draft.figures["admitted"]:
+            return [Reply(text=texts.cumulative_matches(unit_name, period.year, stored))]
+        month = Period.containing(ctx.today(), PeriodKind.MONTH)
+        if month.year != period.year:
+            month = Period.month(period.year, 12)
+        payload |= {"kind": "adjustment", "period": _period_dict(month), "stated": draft.figures["admitted"]}
+        p = await _open(ctx, user, inbound, "adjust", payload, expires)
+        text = texts.cumulative_preview(unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at)
+        return [Reply(text=text, choices=choices_for(p.token))]
+    line = texts.record_line(draft.kind, draft.figures, period, unit_name)
+    if draft.correction:
+        if fixing is not None:
+            olds = [fixing]
+        else:
+            olds = await submissions.live_within(ctx.db, unit_id, draft.kind, period.ym_from, period.ym_to)
+        if not olds:
+            return [
+                Reply(
+                    text=texts.rejected(
+                        f"Chưa có báo cáo {texts.period_words(period)} của {unit_name} để sửa. "
+                        "Nếu đây là báo cáo mới, xin gõ không có chữ “sửa”.",
+                        EXAMPLE_CORRECTION,
+                    )
+                )
+            ]
+        payload["supersede_ids"] = [o["id"] for o in olds]
+        p = await _open(ctx, user, inbound, "correct", payload, expires)
+        old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+        return [Reply(text=texts.correction_preview(old_lines, line, p.expires_at), choices=choices_for(p.token))]
+    p = await _open(ctx, user, inbound, "submit", payload, expires)
+    return [Reply(text=texts.preview(line, p.expires_at), choices=choices_for(p.token))]
+
+
+async def _open(
+    ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], expires: Any
+) -> Pending:
+    async with ctx.db.transaction():
+        return await pending.create(
+            ctx.db,
+            user_id=user.id,
+            channel=inbound.channel,
+            chat_id=inbound.chat_id,
+            action=action,
+            payload=payload,
+            now=ctx.now(),
+            expires_at=expires,
+            source_update=inbound.update_key,
+            source_message=inbound.message_id,
+        )
+
+
+async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, units: list[int]) -> list[Reply]:
+    tree = await ctx.tree()
+    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
+    rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:8])
+    return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
+
+
+async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, unit_id: int) -> list[Reply]:
+    p = await pending.by_token(ctx.db, token)
+    if p is None or p.user_id != user.id or p.action != "choose_unit" or p.status != "open":
+        return [Reply(text=texts.ALREADY_CANCELLED)]
+    if unit_id not in await ctx.scope(user):
+        return [Reply(text=replies.out_of_scope((await ctx.tree())[unit_id].name))]
+    async with ctx.db.transaction():
+        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
+    draft = Draft.model_validate(p.payload["draft"])
+    return await submit(ctx, user, inbound, draft, unit_id=unit_id)
+
+
+def _record_period(record: dict[str, Any]) -> Period:
+    start_month = record["ym_from"] % 100
+    match record["period_kind"]:
+        case "month":
+            return Period.month(record["year"], start_month)
+        case "quarter":
+            return Period.quarter(record["year"], (start_month - 1) // 3 + 1)
+        case "half":
+            return Period.half(record["year"], 1 if start_month <= 6 else 2)
+    return Period.of_year(record["year"])
+
+
+async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
+    sums = await submissions.admissions_by_unit(ctx.db, year * 100 + 1, year * 100 + 12, [unit_id])
+    return sums[unit_id].admitted if unit_id in sums else 0
+
+
+# --- confirmation ----------------------------------------------------------------------------
+async def confirm(ctx: Context, user: User, token: str | None) -> list[Reply]:
+    """Store what the preview showed, exactly once."""
+    p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
+    if p is None or p.user_id != user.id or p.action in ("choose_unit", "await_fix"):
+        return [Reply(text=texts.NOTHING_PENDING)]
+    try:
+        async with ctx.db.transaction():
+            current = await pending.by_token(ctx.db, p.token)  # re-read inside the write lock
+            assert current is not None
+            if current.status == "confirmed":
+                return [Reply(text=f"{texts.ALREADY_SAVED} Mã báo cáo #{current.result_id}.")]
+            if current.status != "open":
+                return [Reply(text=texts.EXPIRED if current.status == "expired" else texts.ALREADY_CANCELLED)]
+            if current.expires_at <= ctx.now():
+                await pending.resolve(ctx.db, current.id, "expired", ctx.now())
+                return [Reply(text=texts.EXPIRED)]
+            stored = await _store(ctx, user, current)
+            if stored is None:  # a cumulative statement that others' reports made true meanwhile
+                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now())
+                data = current.payload
+                name = (await ctx.tree())[data["unit_id"]].name
+                return [Reply(text=texts.cumulative_matches(name, data["period"]["year"], data["stated"]))]
+            await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), result_id=stored)
+    except Superseded:
+        async with ctx.db.transaction():
+            await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
+        return [Reply(text=texts.SUPERSEDED_MEANWHILE)]
+    return [await _saved_reply(ctx, p, stored)]
+
+
+async def _store(ctx: Context, user: User, p: Pending) -> int | None:
+    """Append the event(s) of a confirmed preview; inside the caller's transaction."""
+    data = p.payload
+    period = _period_of(data["period"])
+    figures = dict(data["figures"])
+    if p.action == "adjust":
+        stored_total = await _stored_year_total(ctx, data["unit_id"], period.year)
+        diff = data["stated"] - stored_total  # recomputed: the stated total is the truth
+        if diff == 0:
+            return None
+        figures = {"admitted": diff}
+    new_id = await submissions.append(
+        ctx.db,
+        unit_id=data["unit_id"],
+        kind=data["kind"],
+        period=period,
+        figures=figures,
+        now=ctx.now(),
+        actor=user.id,
+        channel=data["channel"],
+        source_update=data["source_update"],
+        raw_text=data["raw_text"],
+        supersedes=(data.get("supersede_ids") or [None])[0],
+    )
+    before = None
+    if p.action == "correct":
+        before = []
+        for old_id in data["supersede_ids"]:
+            before.append(await submissions.get(ctx.db, old_id))
+            if not await submissions.supersede(ctx.db, old_id, new_id):
+                raise Superseded(old_id)
+    action = {"submit": "submission.create", "correct": "submission.correct", "adjust": "submission.adjust"}
+    await audit.record(
+        ctx.db,
+        action=action[p.action],
+        entity="submission",
+        entity_id=new_id,
+        now=ctx.now(),
+        actor=user.id,
+        before=before,
+        after=await submissions.get(ctx.db, new_id),
+    )
+    return new_id
+
+
+async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
+    data = p.payload
+    period = _period_of(data["period"])
+    tree = await ctx.tree()
+    record = await submissions.get(ctx.db, submission_id)
+    assert record is not None
+    line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
+    view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today())
+    text = texts.saved(line, submission_id, view.root, period.year)
+    return Reply(text=text, choices=((Choice(label="✏️ Sửa báo cáo này", data=f"f|{submission_id}"),),))
+
+
+async def cancel(ctx: Context, user: User, token: str | None, *, retype: bool = False) -> list[Reply]:
+    p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
+    if p is None or p.user_id != user.id:
+        return [Reply(text=texts.NOTHING_PENDING)]
+    async with ctx.db.transaction():
+        done = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
+    if not done:
+        return [Reply(text=texts.ALREADY_SAVED if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
+    return [Reply(text=texts.RETYPE if retype else texts.CANCELLED)]
+
+
+# --- corrections started from a stored record ----------------------------------------------------
+async def _open_fix(ctx: Context, user: User) -> Pending | None:
+    p = await pending.latest_open(ctx.db, user.id)
+    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+        return None
+    async with ctx.db.transaction():
+        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
+    return p
+
+
+async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: int) -> list[Reply]:
+    record = await submissions.get(ctx.db, submission_id)
+    if record is None or record["unit_id"] not in await ctx.scope(user):
+        return [Reply(text=texts.NOTHING_PENDING)]
+    if record["superseded_by"]:
+        return [Reply(text=f"Báo cáo #{submission_id} đã được thay bằng #{record['superseded_by']}. Xem /lichsu.")]
+    tree = await ctx.tree()
+    period = _record_period(record)
+    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    await _open(ctx, user, inbound, "await_fix", {"submission_id": submission_id}, expires)
+    line = texts.record_line(record["kind"], record, period, tree[record["unit_id"]].name)
+    example = f"{texts.period_words(period).split(',')[0]} kết nạp {max(0, record['admitted'])}"
+    return [Reply(text=texts.fix_prompt(line, example))]
+
+
+# --- edits and history ---------------------------------------------------------------------------
+async def edited(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
+    """An edited message: refresh its still-pending preview; say so when it was already stored."""
+    if inbound.message_id is None:
+        return []
+    p = await pending.open_for_message(ctx.db, user.id, inbound.message_id)
+    if p is None:
+        return []
+    if p.status == "confirmed":
+        return [Reply(text=texts.EDIT_AFTER_SAVE)]
+    if p.status != "open":
+        return []
+    intent = intents.parse(inbound.text, ctx.today())
+    if isinstance(intent, intents.BadReport):
+        return [Reply(text=texts.problem(intent.problem))]
+    if not isinstance(intent, intents.Submit):
+        return []
+    async with ctx.db.transaction():
+        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
+    answer = await submit(ctx, user, inbound, intent.draft)
+    return [Reply(text=texts.PREVIEW_UPDATED), *answer]
+
+
+async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply]:
+    tree = await ctx.tree()
+    unit_id = user.unit_id
+    if unit_text:
+        found = (await ctx.unit_index()).resolve(unit_text)
+        scope = await ctx.scope(user)
+        inside = [u for u in found if u in scope]
+        if not found:
+            return [Reply(text=replies.unit_not_found(unit_text))]
+        if not inside:
+            return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+        unit_id = inside[0]
+    rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
+    return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]

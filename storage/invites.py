@@ -1,0 +1,57 @@
+"""Single-use, expiring invite codes that register a person for a unit and a role."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+from storage.timefmt import from_db, to_db
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    unit_id: int
+    role: str
+    name: str | None
+    expires_at: datetime
+    used_by: int | None
+
+
+def new_code(length: int = 8) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+async def create(
+    db: Database, *, unit_id: int, role: str, now: datetime, expires_at: datetime, created_by: int | None,
+    name: str | None = None,
+) -> Invite:
+    while True:
+        code = new_code()
+        if await db.fetchone("SELECT 1 FROM invites WHERE code = ?", (code,)) is None:
+            break
+    await db.execute(
+        "INSERT INTO invites(code, unit_id, role, name, created_by, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (code, unit_id, role, name, created_by, to_db(now), to_db(expires_at)),
+    )
+    return Invite(code, unit_id, role, name, expires_at, None)
+
+
+async def get(db: Database, code: str) -> Invite | None:
+    row = await db.fetchone("SELECT * FROM invites WHERE code = ?", (code.strip().upper(),))
+    if row is None:
+        return None
+    return Invite(row["code"], row["unit_id"], row["role"], row["name"], from_db(row["expires_at"]), row["used_by"])
+
+
+async def use(db: Database, code: str, user_id: int, now: datetime) -> bool:
+    """Mark the code used; False when someone used it first."""
+    changed = await db.rowcount(
+        "UPDATE invites SET used_by = ?, used_at = ? WHERE code = ? AND used_by IS NULL", (user_id, to_db(now), code)
+    )
+    return changed == 1

@@ -1,0 +1,108 @@
+"""Pending previews: a validated draft waiting for "Xác nhận". Survives restarts; expires."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    token: str
+    user_id: int
+    action: str
+    payload: dict[str, Any]
+    status: str
+    expires_at: datetime
+    source_message: str | None
+    result_id: int | None
+
+
+def _pending(row) -> Pending:  # type: ignore[no-untyped-def]
+    return Pending(
+        id=row["id"],
+        token=row["token"],
+        user_id=row["user_id"],
+        action=row["action"],
+        payload=json.loads(row["payload"]),
+        status=row["status"],
+        expires_at=from_db(row["expires_at"]),
+        source_message=row["source_message"],
+        result_id=row["result_id"],
+    )
+
+
+async def create(
+    db: Database,
+    *,
+    user_id: int,
+    channel: str,
+    chat_id: str,
+    action: str,
+    payload: dict[str, Any],
+    now: datetime,
+    expires_at: datetime,
+    source_update: str | None,
+    source_message: str | None,
+) -> Pending:
+    """Open a pending preview, replacing the user's other open ones. Idempotent by source update."""
+    if source_update is not None:
+        existing = await db.fetchone("SELECT * FROM pending WHERE source_update = ?", (source_update,))
+        if existing is not None:
+            return _pending(existing)
+    await db.execute(
+        "UPDATE pending SET status = 'replaced', resolved_at = ? WHERE user_id = ? AND status = 'open'",
+        (to_db(now), user_id),
+    )
+    token = secrets.token_urlsafe(6)
+    await db.execute(
+        "INSERT INTO pending(token, user_id, channel, chat_id, action, payload, source_update, source_message,"
+        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (token, user_id, channel, chat_id, action, json.dumps(payload, ensure_ascii=False), source_update,
+         source_message, to_db(now), to_db(expires_at)),
+    )
+    row = await db.fetchone("SELECT * FROM pending WHERE token = ?", (token,))
+    assert row is not None
+    return _pending(row)
+
+
+async def by_token(db: Database, token: str) -> Pending | None:
+    row = await db.fetchone("SELECT * FROM pending WHERE token = ?", (token,))
+    return _pending(row) if row else None
+
+
+async def latest_open(db: Database, user_id: int) -> Pending | None:
+    row = await db.fetchone(
+        "SELECT * FROM pending WHERE user_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1", (user_id,)
+    )
+    return _pending(row) if row else None
+
+
+async def open_for_message(db: Database, user_id: int, message_id: str) -> Pending | None:
+    row = await db.fetchone(
+        "SELECT * FROM pending WHERE user_id = ? AND source_message = ? ORDER BY id DESC LIMIT 1",
+        (user_id, message_id),
+    )
+    return _pending(row) if row else None
+
+
+async def resolve(db: Database, pending_id: int, status: str, now: datetime, result_id: int | None = None) -> bool:
+    """Move an open pending to a final status; False when it was no longer open (a double tap)."""
+    changed = await db.rowcount(
+        "UPDATE pending SET status = ?, resolved_at = ?, result_id = ? WHERE id = ? AND status = 'open'",
+        (status, to_db(now), result_id, pending_id),
+    )
+    return changed == 1
+
+
+async def open_users(db: Database) -> set[int]:
+    """Users with an open preview (reminders do not interrupt them)."""
+    rows = await db.fetchall("SELECT DISTINCT user_id FROM pending WHERE status = 'open'")
+    return {r[0] for r in rows}

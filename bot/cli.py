@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot import app
+from bot import admin_cli, app
 from bot.config import ConfigError, Settings, load_settings
 
 
@@ -20,6 +20,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
     con = sub.add_parser("console", help="chat với bot ngay trong terminal, trên dữ liệu của cơ sở dữ liệu")
     con.add_argument("--as", dest="login", help="tên đăng nhập, ví dụ binh, minh, thu")
+    inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị")
+    inv.add_argument("unit", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
+    inv.add_argument(
+        "--role",
+        choices=["reporter", "official"],
+        default="reporter",
+        help="reporter: người báo cáo của đơn vị; official: cán bộ theo dõi đơn vị và cấp dưới",
+    )
+    inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
+    inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
+    sub.add_parser("users", help="danh sách người dùng")
     return parser
 
 
@@ -43,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(app.setup(settings)))
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
+        elif args.command == "invite":
+            print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
+        elif args.command == "users":
+            print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:
             asyncio.run(app.run_telegram(settings))
         elif args.command in ("run", "console"):
@@ -52,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))
-    except ConfigError as exc:
+    except (ConfigError, admin_cli.CliError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

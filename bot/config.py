@@ -29,6 +29,7 @@ class Settings(BaseSettings):
         default=None, description="Self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot"
     )
     telegram_api_base_file_url: str | None = None
+    telegram_bot_username: str | None = Field(default=None, description="For invite links made offline")
     database_path: Path = Path("data/ptdv.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"

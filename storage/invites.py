@@ -27,7 +27,13 @@ def new_code(length: int = 8) -> str:
 
 
 async def create(
-    db: Database, *, unit_id: int, role: str, now: datetime, expires_at: datetime, created_by: int | None,
+    db: Database,
+    *,
+    unit_id: int,
+    role: str,
+    now: datetime,
+    expires_at: datetime,
+    created_by: int | None,
     name: str | None = None,
 ) -> Invite:
     while True:

@@ -65,8 +65,18 @@ async def create(
     await db.execute(
         "INSERT INTO pending(token, user_id, channel, chat_id, action, payload, source_update, source_message,"
         " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (token, user_id, channel, chat_id, action, json.dumps(payload, ensure_ascii=False), source_update,
-         source_message, to_db(now), to_db(expires_at)),
+        (
+            token,
+            user_id,
+            channel,
+            chat_id,
+            action,
+            json.dumps(payload, ensure_ascii=False),
+            source_update,
+            source_message,
+            to_db(now),
+            to_db(expires_at),
+        ),
     )
     row = await db.fetchone("SELECT * FROM pending WHERE token = ?", (token,))
     assert row is not None

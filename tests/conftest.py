@@ -84,3 +84,47 @@ def callback_update(user_id: int, data: str, message_id: int = 1, *, update_id: 
             },
         },
     }
+
+
+def sticker_update(user_id: int) -> dict[str, Any]:
+    uid = next(_ids)
+    return {
+        "update_id": uid,
+        "message": {
+            "message_id": uid,
+            "date": int(TODAY.timestamp()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+        },
+    }
+
+
+def edited_update(user_id: int, message_id: int, text: str) -> dict[str, Any]:
+    uid = next(_ids)
+    return {
+        "update_id": uid,
+        "edited_message": {
+            "message_id": message_id,
+            "date": int(TODAY.timestamp()),
+            "edit_date": int(TODAY.timestamp()) + 5,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+            "text": text,
+        },
+    }
+
+
+async def counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(submissions, pending previews) — what a message may have written."""
+    subs = await db.scalar("SELECT COUNT(*) FROM submissions")
+    pend = await db.scalar("SELECT COUNT(*) FROM pending")
+    return int(subs), int(pend)

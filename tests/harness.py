@@ -86,3 +86,12 @@ class TelegramHarness:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"update {update_id} was not processed")
             await asyncio.sleep(0.02)
+
+
+def button(sent: list[Sent], label: str) -> tuple[Sent, str]:
+    """The last message offering a button whose label contains `label`, and that button's data."""
+    for message in reversed(sent):
+        for text, data in zip(message.button_labels, message.button_data, strict=True):
+            if label in text:
+                return message, data
+    raise AssertionError(f"no button {label!r} in {[m.text[:40] for m in sent]}")

@@ -74,3 +74,18 @@ def test_make_run_path_without_token_opens_the_console(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ huyện Cao Phong" in run.stdout
     assert "Traceback" not in run.stderr
+
+
+async def test_reporting_flow_in_console(settings, demo_db, clock):
+    before = await demo_db.scalar("SELECT COUNT(*) FROM submissions")
+    output = await _console(
+        settings,
+        clock,
+        "kết nạp 2 đảng viên\n1\nnguồn 15, đã học lớp nhận thức 8\nhủy\nkết nạp -2\n",
+        login="thu",
+    )
+    assert "[1] ✅ Xác nhận   [2] ✏️ Sửa   [3] ✖️ Hủy" in output
+    assert "Đã lưu (mã báo cáo #" in output
+    assert "Đã hủy, không lưu gì." in output
+    assert "không thể âm" in output
+    assert await demo_db.scalar("SELECT COUNT(*) FROM submissions") == before + 1

@@ -135,12 +135,33 @@ def parse(text: str, today: date) -> Intent:
 
 
 CONFIRM_WORDS = frozenset(
-    {"co", "dong y", "xac nhan", "ok", "oke", "okay", "dung", "dung roi", "yes", "co a", "dong y a", "xac nhan a",
-     "luu", "luu lai", "chinh xac"}
+    {
+        "co",
+        "dong y",
+        "xac nhan",
+        "ok",
+        "oke",
+        "okay",
+        "dung",
+        "dung roi",
+        "yes",
+        "co a",
+        "dong y a",
+        "xac nhan a",
+        "luu",
+        "luu lai",
+        "chinh xac",
+    }
 )
 CANCEL_WORDS = frozenset({"huy", "huy bo", "khong", "thoi", "bo", "cancel", "khong luu", "huy a", "bo qua"})
-ROLE_WORDS = {"theo doi": Role.OFFICIAL, "can bo": Role.OFFICIAL, "official": Role.OFFICIAL,
-              "bao cao": Role.REPORTER, "nguoi bao cao": Role.REPORTER, "reporter": Role.REPORTER}
+ROLE_WORDS = {
+    "theo doi": Role.OFFICIAL,
+    "can bo": Role.OFFICIAL,
+    "official": Role.OFFICIAL,
+    "bao cao": Role.REPORTER,
+    "nguoi bao cao": Role.REPORTER,
+    "reporter": Role.REPORTER,
+}
 
 
 def _report(text: str, today: date) -> Intent:

@@ -133,9 +133,7 @@ def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
     return default
 
 
-def _take(
-    s: str, aliases: dict[str, tuple[str, ...]], num_first: bool
-) -> tuple[dict[str, int], str, list[str]]:
+def _take(s: str, aliases: dict[str, tuple[str, ...]], num_first: bool) -> tuple[dict[str, int], str, list[str]]:
     """Find "N alias", "alias N", "alias=N", "alias: N"; return figures, text with them blanked, bad values.
 
     Commas are kept in `s`, so a number never pairs with a word across one. Which order is tried first

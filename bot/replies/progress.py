@@ -13,6 +13,8 @@ from bot.textfmt import day, num, pct
 
 TELEGRAM_LIMIT = 4096
 LIST_LIMIT = 8  # units named per list before summarising
+
+
 def _unit_line(view: ProgressView, p: UnitProgress) -> str:
     name = view.tree[p.unit_id].name
     if p.target is None:
@@ -139,5 +141,3 @@ def _silent(view: ProgressView, silent: list[UnitProgress]) -> list[str]:
     shown = ", ".join(names[:LIST_LIMIT])
     more = f" và {num(len(names) - LIST_LIMIT)} đơn vị khác" if len(names) > LIST_LIMIT else ""
     return [f"\nChưa báo cáo {label} ({num(len(names))} đơn vị): {shown}{more}."]
-
-

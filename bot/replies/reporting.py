@@ -20,7 +20,7 @@ KIND_TITLES = {
 
 
 def period_words(period: Period) -> str:
-    """"tháng 11, quý IV/2026" for a month; the period's own label otherwise."""
+    """ "tháng 11, quý IV/2026" for a month; the period's own label otherwise."""
     if period.kind is PeriodKind.MONTH:
         quarter = Period.containing(period.start, PeriodKind.QUARTER)
         return f"tháng {period.index}, {quarter.label}"
@@ -131,8 +131,11 @@ def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
     for r in rows:
         period = Period.month(r["year"], r["ym_from"] % 100) if r["period_kind"] == "month" else None
         if period is None:
-            period = Period.quarter(r["year"], (r["ym_from"] % 100 - 1) // 3 + 1) if r["period_kind"] == "quarter" \
+            period = (
+                Period.quarter(r["year"], (r["ym_from"] % 100 - 1) // 3 + 1)
+                if r["period_kind"] == "quarter"
                 else Period.of_year(r["year"])
+            )
         figures = {k: r.get(k) for k in r if r.get(k) is not None}
         when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
         state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""

@@ -19,16 +19,33 @@ def _role_label(role: str) -> str:
 
 
 async def create_invite(
-    ctx: Context, *, unit_id: int, role: Role, created_by: int | None, name: str | None = None,
+    ctx: Context,
+    *,
+    unit_id: int,
+    role: Role,
+    created_by: int | None,
+    name: str | None = None,
     days: int = INVITE_DAYS,
 ) -> invites.Invite:
     async with ctx.db.transaction():
         invite = await invites.create(
-            ctx.db, unit_id=unit_id, role=role.value, now=ctx.now(), expires_at=ctx.now() + timedelta(days=days),
-            created_by=created_by, name=name,
+            ctx.db,
+            unit_id=unit_id,
+            role=role.value,
+            now=ctx.now(),
+            expires_at=ctx.now() + timedelta(days=days),
+            created_by=created_by,
+            name=name,
         )
-        await audit.record(ctx.db, action="invite.create", entity="invite", entity_id=invite.code, now=ctx.now(),
-                           actor=created_by, after={"unit_id": unit_id, "role": role.value, "days": days})
+        await audit.record(
+            ctx.db,
+            action="invite.create",
+            entity="invite",
+            entity_id=invite.code,
+            now=ctx.now(),
+            actor=created_by,
+            after={"unit_id": unit_id, "role": role.value, "days": days},
+        )
     return invite
 
 
@@ -86,17 +103,36 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
             action = "user.reassign"
         else:
             before = None
-            user_id = await users.add(ctx.db, name=invite.name or inbound.sender_name or "Người dùng",
-                                      role=invite.role, unit_id=invite.unit_id, now=ctx.now())
+            user_id = await users.add(
+                ctx.db,
+                name=invite.name or inbound.sender_name or "Người dùng",
+                role=invite.role,
+                unit_id=invite.unit_id,
+                now=ctx.now(),
+            )
             action = "user.register"
         if not await invites.use(ctx.db, invite.code, user_id, ctx.now()):
             raise RuntimeError("invite used concurrently")  # rolls the whole registration back
-        await users.link_identity(ctx.db, channel=inbound.channel, external_id=inbound.sender_id, user_id=user_id,
-                                  chat_id=inbound.chat_id, username=inbound.username,
-                                  display_name=inbound.sender_name, now=ctx.now())
-        await audit.record(ctx.db, action=action, entity="user", entity_id=user_id, now=ctx.now(), actor=user_id,
-                           before=before, after={"unit_id": invite.unit_id, "role": invite.role,
-                                                 "invite": invite.code, "channel": inbound.channel})
+        await users.link_identity(
+            ctx.db,
+            channel=inbound.channel,
+            external_id=inbound.sender_id,
+            user_id=user_id,
+            chat_id=inbound.chat_id,
+            username=inbound.username,
+            display_name=inbound.sender_name,
+            now=ctx.now(),
+        )
+        await audit.record(
+            ctx.db,
+            action=action,
+            entity="user",
+            entity_id=user_id,
+            now=ctx.now(),
+            actor=user_id,
+            before=before,
+            after={"unit_id": invite.unit_id, "role": invite.role, "invite": invite.code, "channel": inbound.channel},
+        )
     user = await users.get(ctx.db, user_id)
     assert user is not None
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
@@ -145,8 +181,16 @@ async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
         return [Reply(text="Không thể tự khóa tài khoản của mình.")]
     async with ctx.db.transaction():
         await users.set_active(ctx.db, person.id, False)
-        await audit.record(ctx.db, action="user.deactivate", entity="user", entity_id=person.id, now=ctx.now(),
-                           actor=actor.id, before={"active": person.active}, after={"active": False})
+        await audit.record(
+            ctx.db,
+            action="user.deactivate",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=actor.id,
+            before={"active": person.active},
+            after={"active": False},
+        )
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
 
 
@@ -165,8 +209,16 @@ async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[
         return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
     async with ctx.db.transaction():
         await users.set_unit(ctx.db, person.id, inside[0])
-        await audit.record(ctx.db, action="user.reassign", entity="user", entity_id=person.id, now=ctx.now(),
-                           actor=actor.id, before={"unit_id": person.unit_id}, after={"unit_id": inside[0]})
+        await audit.record(
+            ctx.db,
+            action="user.reassign",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=actor.id,
+            before={"unit_id": person.unit_id},
+            after={"unit_id": inside[0]},
+        )
     return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {tree[inside[0]].name}.")]
 
 
@@ -178,6 +230,14 @@ async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[R
         return [person]
     async with ctx.db.transaction():
         await users.set_role(ctx.db, person.id, role.value)
-        await audit.record(ctx.db, action="user.role", entity="user", entity_id=person.id, now=ctx.now(),
-                           actor=actor.id, before={"role": person.role.value}, after={"role": role.value})
+        await audit.record(
+            ctx.db,
+            action="user.role",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=actor.id,
+            before={"role": person.role.value},
+            after={"role": role.value},
+        )
     return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]

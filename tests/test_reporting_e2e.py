@@ -206,7 +206,7 @@ async def test_reporter_cannot_write_or_read_another_unit(bot):
     write = await bot.send(message_update(MINH, "Chi bộ Trường THPT Cao Phong kết nạp 2"))
     read = await bot.send(message_update(MINH, "tiến độ Trường THPT Cao Phong"))
     other = await unit_id(bot.db, "THPTCP")
-    forged = await bot.send(callback_update(MINH, f"p|{other}|Y2026"))
+    forged = await bot.send(callback_update(MINH, f"q|0|0|{other}|Y2026|1"))
     history = await bot.send(message_update(MINH, "/lichsu Trường THPT Cao Phong"))
     for answer in (write, read, forged, history):
         assert "ngoài phạm vi" in answer[0].text

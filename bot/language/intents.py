@@ -10,10 +10,9 @@ import re
 from datetime import date
 
 from bot.language.normalize import fold
-from bot.language.periods import PeriodMatch, blank_spans, find_period
+from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
 from bot.models import Frozen, Role
-from bot.periods import Period
 
 MAX_TEXT = 1000  # longer messages are noise, not reports or questions
 
@@ -32,9 +31,8 @@ class Help(Intent):
     pass
 
 
-class ProgressQuery(Intent):
-    period: Period | None = None  # None: the current year to date
-    unit_text: str | None = None  # folded words naming a unit, if any
+class Ask(Intent):
+    query: Query
 
 
 class Submit(Intent):
@@ -97,20 +95,6 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-PROGRESS_WORDS = re.compile(r"\b(tien do|tiendo|ket qua|bao nhieu|the nao|ra sao)\b")
-FILLER = re.compile(
-    r"\b(tien do|ket nap|dang vien moi|dang vien|dvm|kn|cua|cho|ve|xem|hien nay|hien tai|den nay|the nao|"
-    r"ra sao|bao nhieu|ket qua|nhu the nao|minh|toi|em|a|nhe|voi|di|thi|tai|phat trien dang|da|duoc|"
-    r"cua chi bo minh|don vi minh)\b"
-)
-
-
-def _rest_as_unit(s: str, match: PeriodMatch) -> str | None:
-    rest = FILLER.sub(" ", blank_spans(s, match.spans))
-    rest = re.sub(r"\s+", " ", rest).strip(" -,/")
-    return rest or None
-
-
 def parse(text: str, today: date) -> Intent:
     raw = (text or "").strip()
     if not raw:
@@ -127,10 +111,12 @@ def parse(text: str, today: date) -> Intent:
         return Confirm()
     if s in CANCEL_WORDS:
         return Cancel()
-    if PROGRESS_WORDS.search(s) or s.endswith("?") or "?" in raw:
-        return _progress(s, today)
+    if is_question(s) or "?" in raw:
+        return _ask(raw, today)
     if looks_like_report(s):
         return _report(raw, today)
+    if may_be_question(s):
+        return _ask(raw, today)
     return Unknown()
 
 
@@ -186,8 +172,9 @@ def _command(name: str, args: str, today: date) -> Intent:
             return Start(code=args.split()[0] if args else None)
         case "help" | "huongdan" | "trogiup":
             return Help()
-        case "tiendo":
-            return _progress(folded, today)
+        case command if command in QUERY_COMMANDS:
+            kind, form = QUERY_COMMANDS[command]
+            return _ask(args, today, kind=kind, form=form)
         case "baocao":
             return _report(f"/baocao {args}", today)
         case "sua":
@@ -218,8 +205,22 @@ def _command(name: str, args: str, today: date) -> Intent:
     return Unknown(problem=f"Lệnh /{name} chưa có. Gõ /help để xem các lệnh.")
 
 
-def _progress(s: str, today: date) -> Intent:
-    match = find_period(s, today)
-    if match.problem:
-        return Unknown(reason="bad_period", problem=match.problem)
-    return ProgressQuery(period=match.period, unit_text=_rest_as_unit(s, match))
+def _ask(text: str, today: date, kind: QueryKind | None = None, form: OutputForm | None = None) -> Intent:
+    result = read_query(text, today, kind=kind, form=form)
+    if isinstance(result, QueryProblem):
+        return Unknown(reason="bad_period", problem=result.message)
+    return Ask(query=result)
+
+
+QUERY_COMMANDS: dict[str, tuple[QueryKind | None, OutputForm | None]] = {
+    "tiendo": (None, None),
+    "chamtiendo": (QueryKind.BEHIND, None),
+    "chuabaocao": (QueryKind.NOT_REPORTED, None),
+    "cocau": (QueryKind.BREAKDOWN, None),
+    "nguon": (QueryKind.PIPELINE, None),
+    "rasoat": (QueryKind.SCREENING, None),
+    "xephang": (QueryKind.RANKING, None),
+    "sosanh": (QueryKind.COMPARE, None),
+    "bieudo": (None, OutputForm.CHART),
+    "xuat": (None, OutputForm.EXCEL),
+}

@@ -100,7 +100,10 @@ def looks_like_report(s: str) -> bool:
     if ADMIT.search(s) or CUMULATIVE.search(s) or CORRECTION.match(s):
         return True
     keys = (*PIPELINE_ALIASES["pool"], "lop nhan thuc", "ra soat", "sang loc", "ra khoi dang", "xoa ten")
-    return any(re.search(rf"\b{k}\b", s) for k in keys) and bool(re.search(r"\d|\b(?:mot|hai|ba)\b", s))
+    if not any(re.search(rf"\b{k}\b", s) for k in keys):
+        return False
+    figures = blank_spans(s, find_period(s, date.today()).spans)  # "năm 2021" is a period, not a figure
+    return bool(re.search(r"\d|\b(?:mot|hai|ba)\b", figures))
 
 
 def _number(text: str) -> int | None:

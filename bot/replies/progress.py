@@ -88,8 +88,10 @@ def _by_category(view: ProgressView) -> list[str]:
             continue
         done = sum(p.cumulative.admitted for p in items)
         target = sum(p.target or 0 for p in items)
-        share = done / target if target else None
-        lines.append(f"– {label}: {num(done)}/{num(target)} ({pct(share)})")
+        if target:
+            lines.append(f"– {label}: {num(done)}/{num(target)} ({pct(done / target)})")
+        else:
+            lines.append(f"– {label}: {num(done)} ĐVM")
     return lines
 
 

@@ -64,8 +64,8 @@ class Core:
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
         match intent:
-            case intents.ProgressQuery():
-                return await queries.progress(ctx, user, intent.period, intent.unit_text)
+            case intents.Ask():
+                return await queries.ask(ctx, user, intent.query)
             case intents.Submit():
                 return await reporting.submit(ctx, user, inbound, intent.draft)
             case intents.BadReport():
@@ -93,7 +93,7 @@ class Core:
 
     async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
         """Button presses. Data: c|e|x|<token> (confirm, retype, cancel), u|<token>|<unit>,
-        f|<submission> (correct a stored record), p|<unit>|<period code> (progress of a unit)."""
+        f|<submission> (correct a stored record), q|kind|form|unit|period|page (a query for a unit)."""
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
         parts = (inbound.data or "").split("|")
@@ -109,8 +109,8 @@ class Core:
                 return await reporting.choose_unit(ctx, user, inbound, token, int(unit))
             case ["f", record] if record.isdigit():
                 return await reporting.start_fix(ctx, user, inbound, int(record))
-            case ["p", unit, code] if unit.isdigit():
-                return await queries.progress_of_unit(ctx, user, int(unit), code)
+            case ["q", *_]:
+                return await queries.answer_choice(ctx, user, parts)
         return [Reply(text=replies.not_understood())]
 
 

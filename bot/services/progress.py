@@ -72,7 +72,7 @@ async def load_progress(
         targets=direct,
         in_period=_merged(tree, in_period),
         cumulative=_merged(tree, cumulative),
-        reported={tree_id for tree_id in (_merge_id(tree, u) for u in reported_cum) if tree_id is not None},
+        reported={tree_id for tree_id in (merged_unit(tree, u) for u in reported_cum) if tree_id is not None},
         pace=pace,
         tolerance=tolerance,
     )
@@ -83,12 +83,12 @@ async def load_progress(
         as_of=read_at,
         pace=pace,
         units=units,
-        reported_in_period=frozenset(u for u in (_merge_id(tree, x) for x in reported_period) if u is not None),
+        reported_in_period=frozenset(u for u in (merged_unit(tree, x) for x in reported_period) if u is not None),
         is_running=period.end > today,
     )
 
 
-def _merge_id(tree: UnitTree, unit_id: int) -> int | None:
+def merged_unit(tree: UnitTree, unit_id: int) -> int | None:
     """The unit an event now counts for: itself, or the unit it was merged into."""
     seen = set()
     while unit_id in tree and tree[unit_id].merged_into is not None and unit_id not in seen:
@@ -100,7 +100,7 @@ def _merge_id(tree: UnitTree, unit_id: int) -> int | None:
 def _merged(tree: UnitTree, own: dict[int, Figures]) -> dict[int, Figures]:
     out: dict[int, Figures] = {}
     for unit_id, figures in own.items():
-        target = _merge_id(tree, unit_id)
+        target = merged_unit(tree, unit_id)
         if target is not None:
             out[target] = out[target] + figures if target in out else figures
     return out

@@ -1,0 +1,1 @@
+"""Files the bot sends: PNG charts (matplotlib) and Excel workbooks (openpyxl)."""

@@ -1,0 +1,387 @@
+"""Questions about progress → a typed `Query`: what, which period, which unit or category, which form.
+
+    tiến độ kết nạp quý III · tien do q3 · Tiến độ Q.III · tiến độ năm 2021 · tiến độ 6 tháng đầu năm
+    tiến độ nhiệm kỳ 2020-2025 · tiến độ xã Bắc Phong · đơn vị nào chưa báo cáo quý này?
+    những chi bộ nào đang chậm? · cơ cấu đảng viên mới năm nay · nguồn phát triển đảng
+    so với cùng kỳ năm trước · biểu đồ tiến độ quý III · xuất báo cáo năm 2021 · xếp hạng các đơn vị
+
+The reading is by keywords on folded text, so word order, diacritics, case and filler words do not matter;
+whatever is left once the known words are taken out is the unit's name.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from bot.language.normalize import fold
+from bot.language.periods import blank_spans, find_period
+from bot.models import Category, Frozen
+from bot.periods import Period
+
+
+class QueryKind(StrEnum):
+    PROGRESS = "progress"
+    BREAKDOWN = "breakdown"
+    PIPELINE = "pipeline"
+    SCREENING = "screening"
+    NOT_REPORTED = "not_reported"
+    BEHIND = "behind"
+    RANKING = "ranking"
+    COMPARE = "compare"
+
+
+class OutputForm(StrEnum):
+    TEXT = "text"
+    CHART = "chart"
+    EXCEL = "excel"
+
+
+class Query(Frozen):
+    kind: QueryKind = QueryKind.PROGRESS
+    period: Period | None = None  # None: the kind's default (year to date; this quarter for reports)
+    unit_text: str | None = None
+    category: Category | None = None
+    form: OutputForm = OutputForm.TEXT
+    page: int = 1
+
+
+class QueryProblem(Frozen):
+    message: str
+
+
+def _alternatives(*words: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b")
+
+
+FORM_WORDS = {
+    OutputForm.CHART: _alternatives("bieu do", "do thi", "chart", "ve bieu do", "ve do thi", "bieudo"),
+    OutputForm.EXCEL: _alternatives(
+        "xuat bao cao",
+        "xuat file",
+        "xuat excel",
+        "xuat",
+        "excel",
+        "xlsx",
+        "tai file",
+        "file excel",
+        "bang tinh",
+        "tai bao cao",
+        "gui file",
+        "export",
+    ),
+}
+# Order matters: the first kind whose words appear wins.
+KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
+    (
+        QueryKind.COMPARE,
+        _alternatives(
+            "cung ky",
+            "so voi nam truoc",
+            "so voi nam ngoai",
+            "so voi nam qua",
+            "so sanh",
+            "tang giam",
+            "tang hay giam",
+            "so voi cung ky",
+            "nam truoc the nao",
+            "so voi ky truoc",
+        ),
+    ),
+    (
+        QueryKind.NOT_REPORTED,
+        _alternatives(
+            "chua bao cao",
+            "chua gui bao cao",
+            "chua gui",
+            "chua nop",
+            "chua co bao cao",
+            "khong bao cao",
+            "im lang",
+            "chua bc",
+            "thieu bao cao",
+            "chua cap nhat",
+            "chua bao",
+            "chuabaocao",
+        ),
+    ),
+    (
+        QueryKind.BEHIND,
+        _alternatives(
+            "cham tien do",
+            "cham",
+            "tut lai",
+            "khong dat",
+            "chua dat",
+            "dang cham",
+            "thap nhat",
+            "yeu",
+            "kem",
+            "cham tre",
+            "de doa",
+            "nguy co",
+            "chamtiendo",
+            "can co gang",
+            "duoi tien do",
+            "yeu nhat",
+            "kem nhat",
+        ),
+    ),
+    (
+        QueryKind.RANKING,
+        _alternatives(
+            "xep hang",
+            "dung dau",
+            "dan dau",
+            "cao nhat",
+            "top",
+            "xep loai",
+            "thu hang",
+            "tot nhat",
+            "nhieu nhat",
+            "bang xep hang",
+            "thu tu",
+            "vuot tien do",
+            "vuot chi tieu",
+        ),
+    ),
+    (
+        QueryKind.BREAKDOWN,
+        _alternatives(
+            "co cau",
+            "thanh phan",
+            "bao nhieu nu",
+            "nu bao nhieu",
+            "ty le nu",
+            "dan toc thieu so",
+            "dtts",
+            "ton giao",
+            "doan vien",
+            "hoc sinh",
+            "sinh vien",
+            "ngoai nha nuoc",
+            "dai hoc",
+            "trinh do",
+            "cocau",
+            "phan loai",
+            "dai hoc tro len",
+            "trinh do dai hoc tro len",
+        ),
+    ),
+    (
+        QueryKind.PIPELINE,
+        _alternatives(
+            "nguon",
+            "tao nguon",
+            "quan chung uu tu",
+            "lop nhan thuc",
+            "boi duong nhan thuc",
+            "cam tinh dang",
+            "da hoc lop nhan thuc ve dang",
+            "lop nhan thuc ve dang",
+            "da hoc lop nhan thuc",
+            "hoc lop nhan thuc",
+            "cu di hoc",
+            "doi tuong ket nap",
+            "doi tuong",
+        ),
+    ),
+    (
+        QueryKind.SCREENING,
+        _alternatives(
+            "ra soat",
+            "sang loc",
+            "dua ra khoi dang",
+            "ra khoi dang",
+            "xoa ten",
+            "khai tru",
+            "dang vien vi pham",
+        ),
+    ),
+]
+CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
+    (
+        Category.COMMUNE,
+        _alternatives(
+            "khoi xa",
+            "cac xa",
+            "xa thi tran",
+            "cac dang bo xa",
+            "khoi xa thi tran",
+            "dang bo xa thi tran",
+            "cap xa",
+            "cac xa thi tran",
+            "cac xa va thi tran",
+            "xa va thi tran",
+        ),
+    ),
+    (Category.ARMED, _alternatives("luc luong vu trang", "llvt", "khoi luc luong vu trang", "khoi llvt")),
+    (Category.ADMIN, _alternatives("co quan hanh chinh", "khoi hanh chinh", "khoi co quan", "hanh chinh")),
+    (Category.SERVICE, _alternatives("su nghiep", "khoi su nghiep", "don vi su nghiep")),
+    (Category.ENTERPRISE, _alternatives("khoi doanh nghiep", "cac doanh nghiep", "chi bo doanh nghiep")),
+]
+# In a comparison, "năm trước" / "cùng kỳ" name the baseline, not the period asked about.
+BASELINE_PHRASE = re.compile(
+    r"\b(?:so voi |voi |cua )?(?:cung ky|(?:nam|ky) (?:truoc|ngoai|qua))(?: (?:nam|cua nam) (?:truoc|ngoai|qua))?\b"
+)
+QUESTION_WORDS = _alternatives(
+    "tien do",
+    "tiendo",
+    "ket qua",
+    "bao nhieu",
+    "the nao",
+    "ra sao",
+    "nhu the nao",
+    "tinh hinh",
+    "so lieu",
+    "thong ke",
+    "tong hop",
+    "cho biet",
+    "cho xem",
+    "xem",
+    "hoi",
+    "don vi nao",
+    "nhung",
+    "nhung don vi",
+    "danh sach",
+    "liet ke",
+    "cac",
+    "nao",
+    "tong so",
+    "duoc",
+    "dat",
+    "bao cao",
+    "tong ket",
+)
+FILLER_PHRASES = _alternatives(
+    "ket nap",
+    "ket nap dang vien moi",
+    "ket nap dang vien",
+    "dang vien moi",
+    "dang vien",
+    "dvm",
+    "kn",
+    "phat trien dang vien",
+    "phat trien dang",
+    "phat trien",
+    "hien nay",
+    "hien tai",
+    "den nay",
+    "tu dau nam",
+    "luy ke",
+    "chi tieu",
+    "truc thuoc",
+    "tat ca",
+    "toan bo",
+    "cac don vi",
+    "don vi",
+    "to chuc co so dang",
+    "to chuc co so",
+    "cho toi",
+    "giup toi",
+    "giup em",
+    "the nao",
+    "nhu the nao",
+    "ra sao",
+)
+HOME_WORDS = _alternatives("chi bo minh", "don vi minh", "cua minh", "dang bo minh", "minh")
+# Words stripped from the edges of what is left; a unit's name never starts or ends with them.
+EDGE_WORDS = frozenset(
+    (
+        "cua cho ve hien nay tai o minh toi em a nhe voi di da duoc gi dau ban oi giup trong va theo tung toan "
+        "len ra gui lai nua la the sao roi nhi vay khong ai bi nhat nhieu it tro hon"
+    ).split()
+)
+# Left alone, these name no unit.
+WEAK_WORDS = EDGE_WORDS | frozenset(
+    "dang co chi bo don vi cac nhung nao khoi cap so muc ky quy thang nam cung mot tong hop".split()
+)
+STRONG_QUESTION = _alternatives(
+    "tien do",
+    "tiendo",
+    "ket qua",
+    "bao nhieu",
+    "the nao",
+    "ra sao",
+    "tinh hinh",
+    "so lieu",
+    "thong ke",
+    "tong hop",
+    "cho biet",
+    "cho xem",
+    "xem",
+    "don vi nao",
+    "chi bo nao",
+    "dang bo nao",
+    "danh sach",
+    "liet ke",
+    "tong so",
+    "tong ket",
+    "nhung don vi",
+    "nhung chi bo",
+    "cac don vi",
+)
+OVERLAPS_REPORTS = (QueryKind.BREAKDOWN, QueryKind.PIPELINE, QueryKind.SCREENING)
+
+
+def is_question(s: str) -> bool:
+    """Clearly a question: question words, "?", a chart or file, or a kind no report uses."""
+    if "?" in s or STRONG_QUESTION.search(s):
+        return True
+    if any(p.search(s) for p in FORM_WORDS.values()):
+        return True
+    return any(p.search(s) for k, p in KIND_WORDS if k not in OVERLAPS_REPORTS)
+
+
+def may_be_question(s: str) -> bool:
+    """Words that fit a question when the text states no figures (e.g. "nguồn phát triển đảng")."""
+    return is_question(s) or any(p.search(s) for _, p in KIND_WORDS)
+
+
+def read_query(
+    text: str, today: date, *, kind: QueryKind | None = None, form: OutputForm | None = None
+) -> Query | QueryProblem:
+    """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises."""
+    s = fold(text)
+    if dict(KIND_WORDS)[QueryKind.COMPARE].search(s) or kind is QueryKind.COMPARE:
+        s = blank_spans(s, [m.span() for m in BASELINE_PHRASE.finditer(s)]) + " cung ky"
+    match = find_period(s, today)
+    if match.problem:
+        return QueryProblem(message=match.problem)
+    rest = blank_spans(s, match.spans)
+    spans: list[tuple[int, int]] = []
+
+    def take(pattern: re.Pattern[str]) -> bool:
+        found = False
+        for m in pattern.finditer(rest):
+            spans.append(m.span())
+            found = True
+        return found
+
+    if form is None:
+        form = next((f for f, p in FORM_WORDS.items() if take(p)), OutputForm.TEXT)
+    else:
+        for p in FORM_WORDS.values():
+            take(p)
+    found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
+    for _, p in KIND_WORDS:
+        take(p)
+    category = next((c for c, p in CATEGORY_WORDS if take(p)), None)
+    take(HOME_WORDS)
+    rest = blank_spans(rest, spans)
+    take(QUESTION_WORDS)
+    rest = FILLER_PHRASES.sub(" ", blank_spans(rest, spans))
+    tokens = re.sub(r"[^a-z0-9 ]+", " ", rest).split()
+    while tokens and (tokens[0] in EDGE_WORDS or tokens[0].isdigit()):
+        tokens.pop(0)
+    while tokens and (tokens[-1] in EDGE_WORDS or tokens[-1].isdigit()):
+        tokens.pop()
+    unit_text = " ".join(tokens) if tokens and not set(tokens) <= WEAK_WORDS else None
+    return Query(
+        kind=kind or found_kind or QueryKind.PROGRESS,
+        period=match.period,
+        unit_text=unit_text,
+        category=category,
+        form=form,
+    )

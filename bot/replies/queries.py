@@ -1,0 +1,179 @@
+"""Answers to the other questions: breakdown, pipeline, screening, not reported, behind, ranking, comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
+from bot.progress import STATUS_LABELS, UnitProgress
+from bot.services.progress import ProgressView
+from bot.textfmt import day, num, pct
+
+PAGE_SIZE = 15
+
+
+def _title(head: str, unit_name: str, period_label: str, reading: str) -> list[str]:
+    return [f"{head} — {unit_name}", f"{period_label[0].upper()}{period_label[1:]}, {reading}", ""]
+
+
+def reading_words(view: ProgressView) -> str:
+    return f"số liệu đến {day(view.as_of)}" if view.is_running else f"đến {day(view.as_of)}"
+
+
+def share(part: int, whole: int) -> str:
+    return pct(part / whole) if whole else "—"
+
+
+def breakdown_text(view: ProgressView) -> str:
+    r = view.root
+    f = r.cumulative
+    lines = _title("CƠ CẤU ĐẢNG VIÊN MỚI", view.tree[view.root_id].name, view.period.label, reading_words(view))
+    lines.append(f"Tổng số kết nạp: {num(f.admitted)} ĐVM")
+    for field in BREAKDOWN_FIELDS:
+        value = getattr(f, field)
+        lines.append(f"• {BREAKDOWN_LABELS[field].capitalize()}: {num(value)} ({share(value, f.admitted)})")
+    children = [p for p in view.children() if p.cumulative.admitted]
+    if children:
+        lines.append("\nTheo đơn vị (nữ / dân tộc thiểu số / đoàn viên trên tổng số):")
+        for p in sorted(children, key=lambda p: -p.cumulative.admitted)[:12]:
+            c = p.cumulative
+            lines.append(
+                f"– {view.tree[p.unit_id].name}: {num(c.admitted)} — "
+                f"{num(c.female)} / {num(c.ethnic_minority)} / {num(c.youth_union)}"
+            )
+        if len(children) > 12:
+            lines.append(f"… và {num(len(children) - 12)} đơn vị khác (gõ “xuất báo cáo” để có bảng đầy đủ).")
+    return "\n".join(lines)
+
+
+def pipeline_text(
+    unit_name: str,
+    period_label: str,
+    totals: dict[str, int],
+    admitted: int,
+    units: int,
+    reporting: int,
+    top: Sequence[tuple[str, dict[str, int]]],
+) -> str:
+    lines = _title(
+        "NGUỒN PHÁT TRIỂN ĐẢNG VIÊN", unit_name, period_label, f"{num(units)}/{num(reporting)} đơn vị có số liệu"
+    )
+    pool, certified = totals.get("pool", 0), totals.get("certified", 0)
+    lines.append(f"• {PIPELINE_LABELS['pool'].capitalize()}: {num(pool)} người")
+    lines.append(f"• {PIPELINE_LABELS['certified'].capitalize()}: {num(certified)} ({share(certified, pool)} nguồn)")
+    lines.append(f"• {PIPELINE_LABELS['planned_class'].capitalize()}: {num(totals.get('planned_class', 0))}")
+    lines.append(f"• Đã kết nạp: {num(admitted)} ĐVM ({share(admitted, pool)} nguồn)")
+    if top:
+        lines.append("\nNguồn lớn nhất:")
+        lines += [f"– {name}: {num(v.get('pool', 0))} nguồn, {num(v.get('certified', 0))} đã học" for name, v in top]
+    if not pool:
+        lines.append(
+            "\nChưa có đơn vị nào báo cáo nguồn. Mẫu báo cáo: “nguồn 15, đã học lớp nhận thức 8, dự kiến cử đi học 5”."
+        )
+    return "\n".join(lines)
+
+
+def screening_text(
+    unit_name: str, period_label: str, totals: dict[str, int], units: int, rows: Sequence[tuple[str, dict[str, int]]]
+) -> str:
+    lines = _title("RÀ SOÁT, SÀNG LỌC ĐẢNG VIÊN", unit_name, period_label, f"{num(units)} đơn vị có số liệu")
+    for field, label in SCREENING_LABELS.items():
+        lines.append(f"• {label.capitalize()}: {num(totals.get(field, 0))}")
+    if rows:
+        lines.append("\nTheo đơn vị:")
+        lines += [
+            f"– {name}: rà soát {num(v.get('reviewed', 0))}, đưa ra khỏi Đảng {num(v.get('removed', 0))}"
+            for name, v in rows[:12]
+        ]
+    if not units:
+        lines.append("\nChưa có số liệu. Mẫu báo cáo: “rà soát 5, đưa ra khỏi Đảng 2”.")
+    return "\n".join(lines)
+
+
+def not_reported_text(
+    unit_name: str, period_label: str, rows: Sequence[tuple[str, list[str]]], total_units: int, page: int
+) -> tuple[str, bool]:
+    """Units silent in the period, with their reporters; returns (text, has more pages)."""
+    lines = [f"ĐƠN VỊ CHƯA BÁO CÁO {period_label.upper()} — {unit_name}", ""]
+    if not rows:
+        lines.append(f"Tất cả {num(total_units)} đơn vị đã báo cáo {period_label}.")
+        return "\n".join(lines), False
+    lines.append(f"{num(len(rows))}/{num(total_units)} đơn vị chưa báo cáo:")
+    start = (page - 1) * PAGE_SIZE
+    for i, (name, reporters) in enumerate(rows[start : start + PAGE_SIZE], start + 1):
+        who = ", ".join(reporters) if reporters else "chưa có người báo cáo đăng ký"
+        lines.append(f"{i}. {name} — {who}")
+    more = start + PAGE_SIZE < len(rows)
+    if more:
+        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
+    return "\n".join(lines), more
+
+
+def behind_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
+    lines = _title("ĐƠN VỊ CHẬM TIẾN ĐỘ", view.tree[view.root_id].name, view.period.label, reading_words(view))
+    lines.insert(2, f"Tiến độ chung cần đạt: {pct(view.pace)} chỉ tiêu năm")
+    if not rows:
+        lines.append("Không có đơn vị nào chậm tiến độ.")
+        return "\n".join(lines), False
+    lines.append(f"{num(len(rows))} đơn vị chậm tiến độ (chậm nhất trước):")
+    start = (page - 1) * PAGE_SIZE
+    for i, p in enumerate(rows[start : start + PAGE_SIZE], start + 1):
+        lines.append(
+            f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)} ({pct(p.share)})"
+            f" — cần thêm {num(p.short_of_pace)} để kịp tiến độ, {num(p.remaining or 0)} để đạt chỉ tiêu"
+        )
+    more = start + PAGE_SIZE < len(rows)
+    if more:
+        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
+    return "\n".join(lines), more
+
+
+def ranking_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
+    lines = _title("XẾP HẠNG TIẾN ĐỘ KẾT NẠP", view.tree[view.root_id].name, view.period.label, reading_words(view))
+    if not rows:
+        lines.append("Chưa có đơn vị nào được giao chỉ tiêu.")
+        return "\n".join(lines), False
+    start = (page - 1) * PAGE_SIZE
+    for i, p in enumerate(rows[start : start + PAGE_SIZE], start + 1):
+        lines.append(
+            f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)}"
+            f" ({pct(p.share)}) — {STATUS_LABELS[p.status]}"
+        )
+    more = start + PAGE_SIZE < len(rows)
+    if more:
+        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
+    return "\n".join(lines), more
+
+
+def _delta(now: int, before: int) -> str:
+    diff = now - before
+    if diff == 0:
+        return "bằng cùng kỳ"
+    word = "tăng" if diff > 0 else "giảm"
+    rel = f" ({'+' if diff > 0 else '−'}{pct(abs(diff) / before)})" if before else ""
+    return f"{word} {num(abs(diff))}{rel}"
+
+
+def compare_text(
+    unit_name: str,
+    label_now: str,
+    label_before: str,
+    now: Figures,
+    before: Figures,
+    target_now: int | None,
+    target_before: int | None,
+    groups: Sequence[tuple[str, int, int]],
+) -> str:
+    lines = [f"SO SÁNH CÙNG KỲ — {unit_name}", f"{label_now[0].upper()}{label_now[1:]} so với {label_before}", ""]
+    change = _delta(now.admitted, before.admitted)
+    lines.append(f"• Kết nạp: {num(now.admitted)} ĐVM (cùng kỳ: {num(before.admitted)}) → {change}")
+    if target_now:
+        extra = f" (cùng kỳ: {share(before.admitted, target_before)})" if target_before else ""
+        lines.append(f"• Đạt {share(now.admitted, target_now)} chỉ tiêu năm{extra}")
+    for field in ("female", "ethnic_minority", "youth_union", "university"):
+        a, b = getattr(now, field), getattr(before, field)
+        lines.append(f"• {BREAKDOWN_LABELS[field].capitalize()}: {num(a)} (cùng kỳ: {num(b)})")
+    if groups:
+        lines.append("\nTheo khối:")
+        lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]
+    return "\n".join(lines)

@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
     sub.add_parser("users", help="danh sách người dùng")
+    exp = sub.add_parser("export", help="xuất báo cáo tiến độ ra tệp Excel")
+    exp.add_argument("period", nargs="?", default="", help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
+    exp.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
+    exp.add_argument("--out", help="tên tệp .xlsx (mặc định: tien-do-<đơn vị>-<kỳ>.xlsx)")
     return parser
 
 
@@ -56,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
             print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
+        elif args.command == "export":
+            print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:

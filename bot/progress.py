@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 
@@ -40,6 +40,7 @@ class UnitProgress(Frozen):
     pace: float  # expected share of the target at the as-of date, 0..1
     status: Status
     reported: bool
+    events_in_period: int = 0  # live reports (any kind) in the asked period, this unit and below
 
     @property
     def share(self) -> float | None:
@@ -137,6 +138,41 @@ def compute(
             pace=pace,
             status=status_of(cum.admitted, target, pace, reported_any[unit_id], tolerance),
             reported=reported_any[unit_id],
+        )
+    return result
+
+
+def assess(
+    tree: UnitTree,
+    root_id: int,
+    units: Iterable[int],
+    *,
+    targets: Mapping[int, int],
+    in_period: Mapping[int, tuple[int, Figures]],
+    cumulative: Mapping[int, tuple[int, Figures]],
+    pace: float,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> dict[int, UnitProgress]:
+    """Progress of the given units from figures that are already rolled up: (events, figures) per unit.
+
+    `targets` are the direct targets; a unit without one gets the sum of its children's.
+    """
+    target_of = rolled_targets(tree, root_id, targets)
+    result = {}
+    for unit_id in units:
+        target, direct = target_of[unit_id]
+        events, cum = cumulative.get(unit_id, (0, ZERO))
+        period_events, period_figures = in_period.get(unit_id, (0, ZERO))
+        result[unit_id] = UnitProgress(
+            unit_id=unit_id,
+            target=target,
+            target_direct=direct,
+            in_period=period_figures,
+            cumulative=cum,
+            pace=pace,
+            status=status_of(cum.admitted, target, pace, events > 0, tolerance),
+            reported=events > 0,
+            events_in_period=period_events,
         )
     return result
 

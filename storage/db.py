@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 15_000
+T = TypeVar("T")
 
 
 class Database:
@@ -25,6 +26,8 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._in_tx = False
+        self._commits = 0
+        self.cache: dict[object, tuple[tuple[int, int], object]] = {}  # see cached()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -68,6 +71,7 @@ class Database:
                 raise
             self._in_tx = False
             await self._conn.execute("COMMIT")
+            self._commits += 1
 
     async def _begin_immediate(self) -> None:
         # busy_timeout covers most contention; a few retries cover the rest (e.g. WAL checkpoints).
@@ -104,6 +108,20 @@ class Database:
     async def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    async def version(self) -> tuple[int, int]:
+        """Changes whenever anything was committed: by another connection (data_version) or by this one."""
+        return int(await self.scalar("PRAGMA data_version")), self._commits
+
+    async def cached(self, key: object, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`'s result, reused until the database changes (in this process or another)."""
+        version = await self.version()
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]  # type: ignore[return-value]
+        value = await load()
+        self.cache[key] = (version, value)
+        return value
 
     @property
     def connection(self) -> aiosqlite.Connection:

@@ -161,3 +161,41 @@ async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to
 async def by_source_update(db: Database, source_update: str) -> dict[str, Any] | None:
     row = await db.fetchone("SELECT * FROM submissions WHERE source_update = ?", (source_update,))
     return dict(row) if row else None
+
+
+async def append_many(
+    db: Database, events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]]
+) -> int:
+    """Bulk append (unit_id, kind, period, figures, now, actor, channel, raw_text) tuples: imports, benchmarks."""
+    cols = (
+        "unit_id",
+        "kind",
+        "period_kind",
+        "year",
+        "ym_from",
+        "ym_to",
+        *ALL_FIGURE_COLUMNS,
+        "actor_user_id",
+        "channel",
+        "raw_text",
+        "created_at",
+    )
+    rows = []
+    for unit_id, kind, period, figures, now, actor, channel, raw_text in events:
+        rows.append(
+            (
+                unit_id,
+                kind,
+                period.kind.value,
+                period.year,
+                period.ym_from,
+                period.ym_to,
+                *[figures.get(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS],
+                actor,
+                channel,
+                raw_text,
+                to_db(now),
+            )
+        )
+    await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    return len(rows)

@@ -67,19 +67,21 @@ def progress_workbook(view: ProgressView, quarters: Mapping[int, list[int]], exp
             row += 1
         for p in members:
             number += 1
-            _unit_row(ws, row, str(number), view.tree[p.unit_id].name, p, quarters.get(p.unit_id, [0] * 4))
+            _unit_row(ws, row, number, view.tree[p.unit_id].name, p, quarters.get(p.unit_id, [0] * 4))
             row += 1
             for child_id in view.tree.subtree(p.unit_id)[1:]:  # lower levels: grouped, not in the totals
                 child = view.units[child_id]
                 depth = view.tree.depth(child_id) - view.tree.depth(view.root_id) - 1
-                _unit_row(ws, row, "", "   " * depth + view.tree[child_id].name, child, quarters.get(child_id, [0] * 4))
+                _unit_row(
+                    ws, row, None, "   " * depth + view.tree[child_id].name, child, quarters.get(child_id, [0] * 4)
+                )
                 ws.row_dimensions[row].outlineLevel = min(depth, 7)
                 ws.row_dimensions[row].hidden = False
                 for col in range(1, len(HEADERS) + 1):
                     ws.cell(row=row, column=col).font = Font(italic=True, color="FF555555")
                 row += 1
     total = view.root
-    _unit_row(ws, row, "", "TỔNG CỘNG", total, quarters.get(view.root_id, [0] * 4))
+    _unit_row(ws, row, None, "TỔNG CỘNG", total, quarters.get(view.root_id, [0] * 4))
     for col in range(1, len(HEADERS) + 1):
         ws.cell(row=row, column=col).font = Font(bold=True)
         ws.cell(row=row, column=col).border = Border(top=thin)
@@ -104,7 +106,7 @@ def _groups(view: ProgressView) -> list[tuple[str, list[UnitProgress]]]:
     return [(label, by_category[label]) for label in order if label in by_category]
 
 
-def _unit_row(ws, row: int, number: str, name: str, p: UnitProgress, quarters: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _unit_row(ws, row: int, number: int | None, name: str, p: UnitProgress, quarters: list[int]) -> None:  # type: ignore[no-untyped-def]
     f: Figures = p.cumulative
     values = [
         number or None,

@@ -115,7 +115,7 @@ def progress_text(view: ProgressView, today: date) -> str:
             key=lambda p: (p.share or 0.0, -(p.target or 0)),
         )
         lines += _listed(view, "Chậm tiến độ", behind)
-        silent = [p for p in children if p.unit_id not in _reported_subtree(view, p.unit_id)]
+        silent = [p for p in children if p.unit_id not in view.reported_in_period]
         if view.period.kind is not PeriodKind.TERM:
             lines += _silent(view, silent)
         top = sorted(
@@ -126,13 +126,6 @@ def progress_text(view: ProgressView, today: date) -> str:
             lines.append("\nDẫn đầu: " + "; ".join(f"{view.tree[p.unit_id].short_name} {pct(p.share)}" for p in top))
     text = "\n".join(lines)
     return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 2] + "…"
-
-
-def _reported_subtree(view: ProgressView, unit_id: int) -> set[int]:
-    """{unit_id} if anything in its subtree reported in the asked period, else empty."""
-    if any(u in view.reported_in_period for u in view.tree.subtree(unit_id)):
-        return {unit_id}
-    return set()
 
 
 def _silent(view: ProgressView, silent: list[UnitProgress]) -> list[str]:

@@ -13,12 +13,13 @@ from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
 from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
-from bot.progress import Status, roll_up
+from bot.progress import Status
 from bot.replies import queries as texts
 from bot.services.context import Context
-from bot.services.progress import ProgressView, load_progress, merged_unit
+from bot.services.progress import ProgressView, load_progress
+from bot.textfmt import num
 from bot.tree import UnitTree
-from storage import submissions, users
+from storage import rollups, submissions, users
 
 
 def period_code(period: Period) -> str:
@@ -123,7 +124,10 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
         caption = f"Biểu đồ tiến độ kết nạp — {tree[unit_id].name} — {period.label}"
         return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
     if query.form is OutputForm.EXCEL:
-        content = await excel_bytes(ctx, view)
+        full = await load_progress(ctx.db, tree, unit_id, period, today, depth=None)
+        if query.category is not None:
+            full = _only_category(full, query.category)
+        content = await excel_bytes(ctx, full)
         name = f"tien-do-{tree[unit_id].code}-{period_code(period)}.xlsx"
         caption = f"Báo cáo tiến độ kết nạp — {tree[unit_id].name} — {period.label} (tệp Excel)"
         return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
@@ -204,10 +208,9 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     scope = set(tree.subtree(view.root_id))
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0))
     for unit_id, values in snaps.items():
-        target = merged_unit(tree, unit_id)
-        if target in scope:
+        if unit_id in scope:
             for f in fields:
-                own[target][f] += values.get(f, 0)
+                own[unit_id][f] += values.get(f, 0)
     totals = {f: sum(v[f] for v in own.values()) for f in fields}
     by_child: dict[int, dict[str, int]] = {}
     for child in tree.children(view.root_id):
@@ -234,10 +237,13 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
 async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply:
     tree = view.tree
     leaves = tree.reporting_units(view.root_id)
-    silent = [u for u in leaves if u not in view.reported_in_period]
-    people = await users.in_units(ctx.db, silent)
+    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
+    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
+    silent = [u for u in leaves if u in silent_set]
+    first = (query.page - 1) * texts.PAGE_SIZE
+    page = silent[first : first + texts.PAGE_SIZE]
     reporters: dict[int, list[str]] = defaultdict(list)
-    for person in people:
+    for person in await users.in_units(ctx.db, page):  # only the page shown needs names
         if not person.is_official:
             reporters[person.unit_id].append(person.name)
     rows = [(tree[u].name, reporters.get(u, [])) for u in silent]
@@ -282,12 +288,9 @@ async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period
     for year in period.years:
         if year > today.year:
             break
-        sums = await submissions.admissions_by_unit(
-            ctx.db, year * 100 + 1, year * 100 + 12, list(tree.subtree(unit_id))
-        )
-        own = {merged_unit(tree, u) or u: f for u, f in sums.items()}
-        total = roll_up(tree, unit_id, own)[unit_id].admitted
-        lines.append(f"– Năm {year}: {total:,} ĐVM".replace(",", "."))
+        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, [unit_id])
+        total = sums[unit_id][1].admitted if unit_id in sums else 0
+        lines.append(f"– Năm {year}: {num(total)} ĐVM")
     return "\n".join(lines)
 
 
@@ -295,20 +298,14 @@ async def quarter_sums(ctx: Context, view: ProgressView) -> dict[int, list[int]]
     """Admissions per quarter (rolled up) of the view's year, up to the view's reading date."""
     year = view.period.years[-1] if view.period.kind is PeriodKind.TERM else view.period.year
     limit = view.as_of.year * 100 + view.as_of.month
-    out: dict[int, list[int]] = {u: [0, 0, 0, 0] for u in view.tree.subtree(view.root_id)}
-    scope = list(view.tree.subtree(view.root_id))
+    out: dict[int, list[int]] = {u: [0, 0, 0, 0] for u in view.units}
     for q in range(1, 5):
         quarter = Period.quarter(year, q)
         if quarter.ym_from > limit:
             continue
-        sums = await submissions.admissions_by_unit(ctx.db, quarter.ym_from, min(quarter.ym_to, limit), scope)
-        own: dict[int, Figures] = {}
-        for u, f in sums.items():
-            target = merged_unit(view.tree, u)
-            if target is not None:
-                own[target] = own[target] + f if target in own else f
-        for u, f in roll_up(view.tree, view.root_id, own).items():
-            out[u][q - 1] = f.admitted
+        sums = await rollups.sums(ctx.db, quarter.ym_from, min(quarter.ym_to, limit), list(view.units))
+        for u, (_, figures) in sums.items():
+            out[u][q - 1] = figures.admitted
     return out
 
 

@@ -320,7 +320,7 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     record = await submissions.get(ctx.db, submission_id)
     assert record is not None
     line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
-    view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today())
+    view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year)
     return Reply(text=text, choices=((Choice(label="✏️ Sửa báo cáo này", data=f"f|{submission_id}"),),))
 

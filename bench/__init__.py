@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed, not asserted. `make bench` runs them all (`python -m bench`)."""

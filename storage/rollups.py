@@ -1,0 +1,62 @@
+"""Reading the rolled-up sums (kept by triggers, see schema 0003): a unit's figure includes every unit below it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.models import BREAKDOWN_FIELDS, Figures
+from storage.db import Database
+
+_FIGURES = ("admitted", *BREAKDOWN_FIELDS)
+_SUMS = ", ".join(f"SUM({c})" for c in ("events", *_FIGURES))
+MAX_IN_LIST = 500  # above this, scan the period range and filter in Python
+
+
+async def sums(
+    db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, Figures]]:
+    """(live events, figures) per unit, for reported periods lying within the month range, rolled up."""
+    ids = None if unit_ids is None else list(unit_ids)
+    if ids is not None and len(ids) <= MAX_IN_LIST:
+        rows = await db.fetchall(
+            f"SELECT unit_id, {_SUMS} FROM rollups WHERE unit_id IN ({','.join('?' * len(ids))})"
+            " AND ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
+            [*ids, ym_from, ym_to],
+        )
+    else:
+        rows = await db.fetchall(
+            f"SELECT unit_id, {_SUMS} FROM rollups INDEXED BY ix_rollups_period"
+            " WHERE ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
+            (ym_from, ym_to),
+        )
+    wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
+    return {
+        r[0]: (r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
+        for r in rows
+        if (wanted is None or r[0] in wanted) and r[1]
+    }
+
+
+async def units_with_events(db: Database, ym_from: int, ym_to: int) -> set[int]:
+    """Units (rolled: any unit below counts) with a live event for a period within the month range."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT unit_id FROM rollups INDEXED BY ix_rollups_period"
+        " WHERE ym_from >= ? AND ym_to <= ? AND events > 0",
+        (ym_from, ym_to),
+    )
+    return {r[0] for r in rows}
+
+
+async def silent_units(db: Database, unit_ids: Iterable[int], ym_from: int, ym_to: int) -> set[int]:
+    """Those of `unit_ids` with no live event (theirs or below) for a period within the month range."""
+    ids = list(unit_ids)
+    silent: set[int] = set()
+    for start in range(0, len(ids), MAX_IN_LIST):
+        chunk = ids[start : start + MAX_IN_LIST]
+        rows = await db.fetchall(
+            f"SELECT DISTINCT unit_id FROM rollups WHERE unit_id IN ({','.join('?' * len(chunk))})"
+            " AND ym_from >= ? AND ym_to <= ? AND events > 0",
+            [*chunk, ym_from, ym_to],
+        )
+        silent |= set(chunk) - {r[0] for r in rows}
+    return silent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 from bot.app import open_database
@@ -11,11 +12,12 @@ from bot.config import Settings
 from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
-from bot.models import Role, Unit
-from bot.services import people
+from bot.models import Role, Unit, User
+from bot.services import people, reminder_controls
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
+from bot.services.reminders import ReminderService
 from bot.textfmt import num
 from storage import units, users
 
@@ -74,6 +76,54 @@ async def export(settings: Settings, period_text: str, unit_text: str | None, ou
         path = Path(out or f"tien-do-{unit.code}-{period_code(period)}.xlsx")
         await asyncio.to_thread(path.write_bytes, content)
         return f"Đã xuất {path} ({num(len(content))} byte): {unit.name}, {period.label}."
+    finally:
+        await ctx.db.close()
+
+
+async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
+    """What `/nhacnho xem` shows: who would be reminded now (or at a given time), and what is due."""
+    ctx = await _context(settings)
+    try:
+        tree = await ctx.tree()
+        if not tree.roots:
+            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào.")
+        root = (await _unit(ctx, unit_text)).id if unit_text else tree.roots[0]
+        now = ctx.now()
+        if at:
+            try:
+                now = datetime.fromisoformat(at).replace(tzinfo=ctx.clock.tz)
+            except ValueError:
+                raise CliError(f"Thời điểm “{at}” không đúng dạng YYYY-MM-DD HH:MM.") from None
+        service = ReminderService(ctx, {})
+        official = User(id=0, name="ptdv", role=Role.OFFICIAL, unit_id=root)
+        preview = await reminder_controls.preview(ctx, service, official, now)
+        _, the_plan = await service.plan(now)
+        due = [f"– {s.kind} → {s.recipient} ({tree[s.unit_id].name}, {s.period_key})" for s in the_plan.due]
+        calendar = await service.calendar()
+        runs = "\n".join(
+            f"– {what}: {when:%H:%M %d/%m/%Y}" for what, when in reminder_controls.next_runs(calendar, now)
+        )
+        return (
+            f"{preview.text}\n\nĐến hạn gửi lúc {now:%H:%M %d/%m/%Y} ({len(due)}):\n"
+            + "\n".join(due[:50])
+            + f"\n\nLần gửi tới:\n{runs}"
+        )
+    finally:
+        await ctx.db.close()
+
+
+async def calendar(settings: Settings, changes: str) -> str:
+    ctx = await _context(settings)
+    try:
+        service = ReminderService(ctx, {})
+        tree = await ctx.tree()
+        if not tree.roots:
+            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào.")
+        admin = User(id=0, name="ptdv", role=Role.OFFICIAL, unit_id=tree.roots[0])
+        if changes.strip():
+            answer = await reminder_controls.control(ctx, service, admin, changes)
+            return answer[0].text
+        return (await reminder_controls.control(ctx, service, admin, ""))[0].text
     finally:
         await ctx.db.close()
 

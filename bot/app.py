@@ -12,11 +12,13 @@ from typing import TextIO
 from bot import demo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.scheduler import Scheduler
 from bot.services.core import Core
+from bot.services.reminders import ReminderService
 from handlers import console
 from handlers.inbox_pump import UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
-from handlers.telegram import build_application, running
+from handlers.telegram import TelegramNotifier, build_application, running
 from storage.db import Database
 from storage.migrations import migrate
 
@@ -76,6 +78,7 @@ async def run_console(
             rate_limit=False,
         )
         async with running(app):
+            core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
             session = console.ConsoleSession(
                 app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir
             )
@@ -100,8 +103,14 @@ async def run_telegram(settings: Settings) -> None:
         async with running(app):
             me = app.bot.username
             log.info("PTĐV Bot @%s is polling; database %s", me, settings.database_path)
+            core.reminders = ReminderService(core.ctx, {"telegram": TelegramNotifier(app.bot)})
+            scheduler = Scheduler(core.reminders)
             pump = UpdatePump(app, db, "telegram", clock)
             await pump.drain()  # whatever a previous run stored but did not finish
-            await pump.poll_forever(stop)
+            await scheduler.start()
+            try:
+                await pump.poll_forever(stop)
+            finally:
+                await scheduler.stop()
     finally:
         await db.close()

@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
     sub.add_parser("users", help="danh sách người dùng")
+    rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ được nhắc (không gửi)")
+    rem.add_argument("--dry-run", action="store_true", required=True, help="chỉ in ra, không gửi")
+    rem.add_argument("--unit", help="chỉ trong đơn vị này (mặc định: toàn bộ)")
+    rem.add_argument("--at", help="giả định thời điểm, ví dụ “2026-09-15 08:00” (mặc định: bây giờ)")
+    cal = sub.add_parser("calendar", help="xem hoặc sửa lịch báo cáo và nhắc nhở")
+    cal.add_argument("changes", nargs="*", help="như lệnh /nhacnho trong chat, ví dụ: han 20 · truoc 5 1 · tamdung")
     exp = sub.add_parser("export", help="xuất báo cáo tiến độ ra tệp Excel")
     exp.add_argument("period", nargs="?", default="", help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
     exp.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
@@ -62,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
+        elif args.command == "remind":
+            print(asyncio.run(admin_cli.remind_preview(settings, args.unit, args.at)))
+        elif args.command == "calendar":
+            print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes))))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:

@@ -92,7 +92,12 @@ class ConsoleSession:
                 self._say("Cách dùng: /as <tên đăng nhập>, ví dụ /as binh")
             return
         assert self.me is not None
-        if stripped.isdigit() and self._last_buttons and 1 <= int(stripped) <= len(self._last_buttons.button_data):
+        if (
+            stripped.isascii()
+            and stripped.isdigit()
+            and self._last_buttons
+            and 1 <= int(stripped) <= len(self._last_buttons.button_data)
+        ):
             data = self._last_buttons.button_data[int(stripped) - 1]
             update = self._callback_update(self._last_buttons, data)
         else:

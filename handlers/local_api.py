@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,7 @@ class LocalBotApi:
         self._ids = itertools.count(1)
 
     def _message(self, chat_id: Any, **extra: Any) -> dict[str, Any]:
-        chat = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
+        chat = int(chat_id) if re.fullmatch(r"-?[0-9]+", str(chat_id)) else chat_id
         return {
             "message_id": next(self._ids),
             "date": int(time.time()),

@@ -6,19 +6,21 @@ An `Update` becomes an `Inbound`, `Core.handle` decides, and each `Reply` become
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.messages import Inbound, InboundKind, Reply
 from bot.services.core import Core
+from bot.services.reminders import Delivery
 from bot.textfmt import split_message
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,37 @@ async def deliver(bot, chat_id: str, replies: Sequence[Reply]) -> None:  # type:
             await bot.send_message(target, piece, reply_markup=keyboard(reply) if last else None)
 
 
+class TelegramNotifier:
+    """Sends reminders through the application's bot (and so its rate limiter): a 429 waits its retry_after,
+    network errors back off and retry, a 403 means the person blocked the bot."""
+
+    def __init__(self, bot, attempts: int = 4, backoff: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+        self.bot = bot
+        self.attempts = attempts
+        self.backoff = backoff
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
+        for attempt in range(self.attempts):
+            try:
+                await deliver(self.bot, chat_id, [reply])
+                return Delivery.SENT
+            except Forbidden:
+                return Delivery.BLOCKED
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except BadRequest as exc:
+                log.warning("message to %s refused: %s", chat_id, exc)
+                return Delivery.BLOCKED if "chat not found" in str(exc).lower() else Delivery.FAILED
+            except (TimedOut, NetworkError) as exc:
+                log.info("network error sending to %s (%s); retry %d", chat_id, exc, attempt + 1)
+                await asyncio.sleep(self.backoff * 2**attempt)
+        return Delivery.FAILED
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[union-attr,arg-type]
+
+
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     app = context.application
     core: Core = app.bot_data["core"]
@@ -170,6 +203,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
+    timeout: float | None = None,
 ) -> Application:
     """The PTB application without an Updater: updates arrive through the inbox pump."""
     builder = (
@@ -186,6 +220,8 @@ def build_application(
         builder = builder.get_updates_request(updates_request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if timeout is not None and request is None:
+        builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout).pool_timeout(timeout)
     app = builder.build()
     app.bot_data["core"] = core
     app.bot_data["channel"] = channel

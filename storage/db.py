@@ -25,7 +25,7 @@ class Database:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        self._in_tx = False
+        self._owner: asyncio.Task[Any] | None = None  # the task inside the open transaction
         self._commits = 0
         self.cache: dict[object, tuple[tuple[int, int], object]] = {}  # see cached()
 
@@ -55,21 +55,22 @@ class Database:
     async def transaction(self) -> AsyncIterator[Database]:
         """A write transaction; commits on success, rolls back on any exception.
 
-        Re-entrant: a nested call joins the outer transaction.
+        Re-entrant within one task: a nested call joins the outer transaction. Other tasks wait their turn.
         """
-        if self._in_tx and self._lock.locked():
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
             yield self
             return
         async with self._lock:
             await self._begin_immediate()
-            self._in_tx = True
+            self._owner = task
             try:
                 yield self
             except BaseException:
-                self._in_tx = False
+                self._owner = None
                 await self._conn.execute("ROLLBACK")
                 raise
-            self._in_tx = False
+            self._owner = None
             await self._conn.execute("COMMIT")
             self._commits += 1
 

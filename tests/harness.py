@@ -21,12 +21,15 @@ TOKEN = "123456789:TEST-token-for-the-fake-bot-api-000"
 
 
 class TelegramHarness:
-    def __init__(self, settings: Settings, db: Database, clock: Clock, *, rate_limit: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, clock: Clock, *, rate_limit: bool = False, timeout: float | None = None
+    ) -> None:
         self.server = FakeBotApi()
         self.db = db
         self.clock = clock
         self.base_settings = settings
         self.rate_limit = rate_limit
+        self.timeout = timeout
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -40,7 +43,7 @@ class TelegramHarness:
             }
         )
         self.core = Core(self.db, self.settings, self.clock)
-        self.app = build_application(self.settings, self.core, rate_limit=self.rate_limit)
+        self.app = build_application(self.settings, self.core, rate_limit=self.rate_limit, timeout=self.timeout)
         self._running = running(self.app)
         await self._running.__aenter__()
         self.pump = UpdatePump(self.app, self.db, "telegram", self.clock)

@@ -110,3 +110,29 @@ async def test_progress_sums_read_only_the_covering_index(demo_db):
         " AND ym_from >= 202601 AND ym_to <= 202612 AND kind IN ('admission', 'adjustment') GROUP BY unit_id"
     )
     assert any("COVERING INDEX ix_submissions_live" in r[3] for r in plan)
+
+
+async def test_concurrent_transactions_do_not_interleave(db, clock):
+    """Two tasks on one connection: the second waits for the first to commit or roll back."""
+    import asyncio
+
+    order: list[str] = []
+
+    async def first() -> None:
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await units.add(db, code="A", name="A", short_name="A", kind="co_so", now=clock.now())
+                order.append("first in")
+                await asyncio.sleep(0.05)
+                raise RuntimeError("roll back")
+
+    async def second() -> None:
+        await asyncio.sleep(0.01)
+        async with db.transaction():
+            order.append("second in")
+            await units.add(db, code="B", name="B", short_name="B", kind="co_so", now=clock.now())
+
+    await asyncio.gather(first(), second())
+    assert order == ["first in", "second in"]
+    assert await units.by_code(db, "A") is None  # the rollback did not take the second task's work with it
+    assert await units.by_code(db, "B") is not None

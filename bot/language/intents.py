@@ -82,6 +82,14 @@ class ChangeRole(Intent):
     role: Role
 
 
+class RemindControl(Intent):
+    args: str = ""
+
+
+class LinkGroup(Intent):
+    pass
+
+
 class Unknown(Intent):
     reason: str = "not_understood"  # not_understood | empty | too_long
     problem: str | None = None
@@ -181,6 +189,10 @@ def _command(name: str, args: str, today: date) -> Intent:
             return _report(f"sửa {args}", today) if args.strip() else FixHelp()
         case "huy":
             return Cancel()
+        case "nhacnho":
+            return RemindControl(args=args)
+        case "lienketnhom":
+            return LinkGroup()
         case "xacnhan":
             return Confirm()
         case "lichsu":

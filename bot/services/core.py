@@ -15,8 +15,9 @@ from bot.language import intents
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
-from bot.services import people, queries, reporting
+from bot.services import people, queries, reminder_controls, reporting
 from bot.services.context import Context
+from bot.services.reminders import ReminderService
 from storage import users
 from storage.db import Database
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 class Core:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.ctx = Context(db, settings, clock)
+        self.reminders: ReminderService | None = None  # set by the composition root when channels can send
 
     @property
     def clock(self) -> Clock:
@@ -88,6 +90,10 @@ class Core:
                 return await people.reassign(ctx, user, intent.who, intent.unit_text)
             case intents.ChangeRole():
                 return await people.change_role(ctx, user, intent.who, intent.role)
+            case intents.RemindControl():
+                return await reminder_controls.control(ctx, self.reminders, user, intent.args)
+            case intents.LinkGroup():
+                return await reminder_controls.link_group(ctx, user, inbound)
         log.warning("no handler for intent %r", intent)
         return [Reply(text=replies.not_understood())]
 
@@ -105,13 +111,20 @@ class Core:
                 return await reporting.cancel(ctx, user, token)
             case ["e", token]:
                 return await reporting.cancel(ctx, user, token, retype=True)
-            case ["u", token, unit] if unit.isdigit():
+            case ["u", token, unit] if _is_id(unit):
                 return await reporting.choose_unit(ctx, user, inbound, token, int(unit))
-            case ["f", record] if record.isdigit():
+            case ["f", record] if _is_id(record):
                 return await reporting.start_fix(ctx, user, inbound, int(record))
             case ["q", *_]:
                 return await queries.answer_choice(ctx, user, parts)
+            case ["n", root] if _is_id(root):
+                return await reminder_controls.send_now(ctx, self.reminders, user, int(root))
         return [Reply(text=replies.not_understood())]
+
+
+def _is_id(text: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, but int("²") raises."""
+    return text.isascii() and text.isdigit()
 
 
 def _unknown_text(intent: intents.Unknown) -> str:

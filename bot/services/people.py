@@ -140,7 +140,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
 
 async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
     who = who.strip().lstrip("#")
-    person = await users.get(ctx.db, int(who)) if who.isdigit() else await users.by_login(ctx.db, who)
+    person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
         return Reply(text=f"Không tìm thấy người dùng “{who}”. Xem danh sách: /nguoidung")
     if person.unit_id not in await ctx.scope(actor):

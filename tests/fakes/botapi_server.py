@@ -27,6 +27,8 @@ class Fault:
     description: str = "fault"
     retry_after: int | None = None
     delay: float = 0.0
+    chat_id: str | None = None  # only for sends to this chat (e.g. a user who blocked the bot)
+    sticky: bool = False  # stays after use (a blocked user stays blocked)
 
 
 class FakeBotApi:
@@ -39,6 +41,7 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.get_updates_calls = 0
+        self.faults_served = 0
 
     # --- control from the test ----------------------------------------------------------------
     def push(self, update: dict[str, Any]) -> None:
@@ -73,7 +76,7 @@ class FakeBotApi:
         params, files = await _read_params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, str(params.get("chat_id", "")))
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -84,10 +87,14 @@ class FakeBotApi:
         status, body = self.api.call(method, params, files)
         return web.json_response(body, status=status)
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: str) -> Fault | None:
+        if method in ("getMe", "setMyCommands", "deleteWebhook"):
+            return None
         for fault in list(self.faults):
-            if fault.method in (None, method):
-                self.faults.remove(fault)
+            if fault.method in (None, method) and fault.chat_id in (None, chat_id):
+                if not fault.sticky:
+                    self.faults.remove(fault)
+                self.faults_served += 1
                 return fault
         return None
 

@@ -1,0 +1,150 @@
+"""`/nhacnho` for officials: the calendar and next runs, a preview of who would be reminded now (sent on
+confirmation), pause and resume, and calendar edits. `/lienketnhom` links a group chat to the digest."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from pydantic import ValidationError
+
+from bot import replies
+from bot.calendar import Calendar
+from bot.language.normalize import fold
+from bot.messages import Choice, Inbound, Reply
+from bot.models import User
+from bot.replies import reminders as texts
+from bot.services.context import Context
+from bot.services.reminders import ReminderService
+from storage import reminders as store
+
+ROOT_ONLY = "Lịch báo cáo dùng chung cho toàn đảng bộ; chỉ cán bộ theo dõi cấp cao nhất được sửa."
+
+
+def next_runs(calendar: Calendar, now: datetime) -> list[tuple[str, datetime]]:
+    """The next reminder days, escalation and digest, from the calendar."""
+    tz = now.tzinfo
+    out: list[tuple[str, datetime]] = []
+    today = now.date()
+    for offset in range(0, 400, 20):
+        period = calendar.period_of(today + timedelta(days=offset))
+        for days, day in calendar.reminder_days(period):
+            at = calendar.at(day, calendar.reminder_time, tz)
+            if at > now and all(a != at for _, a in out):
+                out.append((f"Nhắc trước hạn {period.label} ({days} ngày)", at))
+        at = calendar.at(calendar.escalation_day(period), calendar.reminder_time, tz)
+        if at > now and all(a != at for _, a in out):
+            out.append((f"Báo cấp trên đơn vị quá hạn {period.label}", at))
+        if len(out) >= 3:
+            break
+    digest = calendar.at(calendar.digest_day(today), calendar.digest_time, tz)
+    if digest <= now:
+        digest = calendar.at(calendar.digest_day(today + timedelta(days=7)), calendar.digest_time, tz)
+    out.append(("Bản tin tuần", digest))
+    return sorted(out, key=lambda x: x[1])[:4]
+
+
+async def control(ctx: Context, service: ReminderService | None, user: User, args: str) -> list[Reply]:
+    if not user.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    if service is None:
+        return [Reply(text="Chức năng nhắc nhở chưa được bật trong lần chạy này.")]
+    words = fold(args)
+    calendar = await service.calendar()
+    now = ctx.now()
+    if words in ("", "lich", "xem lich"):
+        period = calendar.period_of(now.date())
+        return [Reply(text=texts.calendar_text(calendar, period, calendar.deadline(period), next_runs(calendar, now)))]
+    if words in ("xem", "xem truoc", "preview"):
+        return [await preview(ctx, service, user, now)]
+    tree = await ctx.tree()
+    if user.unit_id not in tree.roots:
+        return [Reply(text=ROOT_ONLY)]
+    try:
+        updated = _edit(calendar, words)
+    except (ValueError, ValidationError) as exc:
+        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        return [Reply(text=f"Chưa sửa được lịch: {message}.\n" + HELP)]
+    if updated is None:
+        return [Reply(text=HELP)]
+    await service.save_calendar(updated, user.id)
+    period = updated.period_of(now.date())
+    head = "Đã cập nhật lịch báo cáo.\n\n"
+    return [Reply(text=head + texts.calendar_text(updated, period, updated.deadline(period), next_runs(updated, now)))]
+
+
+HELP = (
+    "Cách dùng: /nhacnho (xem lịch) · /nhacnho xem (xem trước ai sẽ được nhắc) · /nhacnho tamdung · "
+    "/nhacnho tieptuc · /nhacnho han 20 · /nhacnho truoc 5 1 · /nhacnho dungsai 10 · /nhacnho thang · "
+    "/nhacnho quy · /nhacnho gio 08:00 · /nhacnho nghi 02/09/2026 · /nhacnho bonghi 02/09/2026"
+)
+
+
+def _edit(calendar: Calendar, words: str) -> Calendar | None:
+    numbers = [int(n) for n in re.findall(r"\b\d+\b", words)]
+    update: dict[str, object] | None = None
+    if words in ("tamdung", "tam dung", "dung", "pause"):
+        update = {"paused": True}
+    elif words in ("tieptuc", "tiep tuc", "resume", "chay"):
+        update = {"paused": False}
+    elif words in ("thang", "hang thang"):
+        update = {"frequency": "monthly"}
+    elif words in ("quy", "hang quy"):
+        update = {"frequency": "quarterly"}
+    elif words.startswith("han") and len(numbers) == 1:
+        update = {"deadline_day": numbers[0]}
+    elif words.startswith("truoc") and numbers:
+        update = {"remind_days_before": tuple(numbers)}
+    elif words.startswith(("dungsai", "dung sai")) and len(numbers) == 1:
+        update = {"tolerance_points": numbers[0]}
+    elif words.startswith("gio") and (m := re.search(r"(\d{1,2})[:h ](\d{2})", words)):
+        update = {"reminder_time": time(int(m[1]), int(m[2]))}
+    elif words.startswith(("nghi", "bonghi", "bo nghi")) and (m := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", words)):
+        day = date(int(m[3]), int(m[2]), int(m[1]))
+        holidays = set(calendar.holidays)
+        if words.startswith("nghi"):
+            holidays.add(day)
+        else:
+            holidays.discard(day)
+        update = {"holidays": tuple(sorted(holidays))}
+    if update is None:
+        return None
+    return Calendar.model_validate({**calendar.model_dump(), **update})
+
+
+async def preview(ctx: Context, service: ReminderService, user: User, now: datetime) -> Reply:
+    snap, the_plan, sends = await service.preview_rows(user.unit_id, now)
+    tree = snap.tree
+    rows = []
+    for send in sends:
+        state = snap.states[send.unit_id]
+        person = next(p.name for p in snap.reporters[send.unit_id] if p.user_id == send.user_id)
+        why = "chưa báo cáo" if not state.reported else "chậm tiến độ"
+        rows.append((person, tree[send.unit_id].name, why))
+    scope = set(tree.subtree(user.unit_id))
+    no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
+    text = texts.preview(the_plan.period, rows, no_reporter, snap.calendar.is_quiet(now))
+    if not rows:
+        return Reply(text=text)
+    return Reply(text=text, choices=((Choice(label=f"📨 Gửi ngay cho {len(rows)} người", data=f"n|{user.unit_id}"),),))
+
+
+async def send_now(ctx: Context, service: ReminderService | None, user: User, root_id: int) -> list[Reply]:
+    if not user.is_official or service is None:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    if root_id not in await ctx.scope(user):
+        return [Reply(text=replies.out_of_scope(f"đơn vị #{root_id}"))]
+    outcome = await service.send_now(root_id)
+    if outcome.skipped_quiet:
+        return [Reply(text="Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau.")]
+    return [Reply(text=texts.sent_summary(outcome.sent, outcome.deferred, outcome.blocked, outcome.failed))]
+
+
+async def link_group(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
+    if not user.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    if not inbound.is_group:
+        return [Reply(text="Gõ /lienketnhom trong nhóm chat của cấp ủy (sau khi thêm bot vào nhóm).")]
+    await store.link_chat(ctx.db, inbound.channel, inbound.chat_id, user.unit_id, user.id, ctx.now())
+    name = (await ctx.tree())[user.unit_id].name
+    return [Reply(text=f"Đã liên kết nhóm này: bản tin tuần của {name} sẽ được gửi vào đây.")]

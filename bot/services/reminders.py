@@ -1,0 +1,336 @@
+"""Reminders, escalations and digests: gather the state, plan (pure), and deliver each send exactly once.
+
+Every send is claimed in the reminder log before it is made and marked after, so overlapping runs, a second
+process and restarts never repeat it. A crash after Telegram accepted a message but before the log says
+"sent" leaves the row "sending": such a row is never retried — we prefer a lost reminder to a repeated one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.calendar import Calendar
+from bot.messages import Reply
+from bot.periods import Period, expected_share, ym
+from bot.planner import Person, Plan, Send, UnitState, plan
+from bot.progress import STATUS_LABELS, Status, rolled_targets
+from bot.replies import reminders as texts
+from bot.services.context import Context
+from bot.services.progress import load_progress
+from bot.tree import UnitTree
+from storage import audit, pending, reminders, rollups, targets, users
+from storage.timefmt import to_db
+
+log = logging.getLogger(__name__)
+
+
+class Delivery(StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # the person blocked the bot: stop writing to them
+    FAILED = "failed"  # not delivered after retries; may be tried again on a later run
+
+
+class Notifier(Protocol):
+    """A channel's way of sending one message to one chat, within the channel's limits."""
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivery: ...
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    deferred: int = 0
+    blocked: int = 0
+    failed: int = 0
+    missed: int = 0
+    skipped_quiet: bool = False
+    paused: bool = False
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state the planner works from, and what the texts need besides."""
+
+    tree: UnitTree
+    calendar: Calendar
+    period: Period
+    states: dict[int, UnitState]
+    reporters: dict[int, list[Person]]
+    officials: list[Person]
+    chats: list[tuple[str, str, int]]
+    pace: float
+
+
+class ReminderService:
+    def __init__(self, ctx: Context, notifiers: Mapping[str, Notifier], concurrency: int = 8) -> None:
+        self.ctx = ctx
+        self.notifiers = dict(notifiers)
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._tick_lock = asyncio.Lock()
+
+    # --- calendar ------------------------------------------------------------------------------
+    async def calendar(self) -> Calendar:
+        stored = await reminders.load_setting(self.ctx.db, reminders.CALENDAR_KEY)
+        return Calendar.model_validate(stored or {})
+
+    async def save_calendar(self, calendar: Calendar, by: int | None) -> None:
+        by = by or None  # the command line (user 0) acts as nobody in particular
+        before = await reminders.load_setting(self.ctx.db, reminders.CALENDAR_KEY)
+        async with self.ctx.db.transaction():
+            await reminders.save_setting(
+                self.ctx.db, reminders.CALENDAR_KEY, calendar.model_dump(mode="json"), self.ctx.now(), by
+            )
+            await audit.record(
+                self.ctx.db,
+                action="calendar.update",
+                entity="settings",
+                entity_id="calendar",
+                now=self.ctx.now(),
+                actor=by,
+                before=before,
+                after=calendar.model_dump(mode="json"),
+            )
+
+    # --- state -----------------------------------------------------------------------------------
+    async def snapshot(self, now: datetime) -> Snapshot:
+        ctx = self.ctx
+        tree = await ctx.tree()
+        calendar = await self.calendar()
+        today = now.date()
+        period = calendar.period_of(today)
+        in_period = await rollups.sums(ctx.db, period.ym_from, period.ym_to)
+        year_sums = await rollups.sums(ctx.db, today.year * 100 + 1, ym(today))
+        direct, plans = await targets.values_for_year(ctx.db, today.year)
+        pace = expected_share(period.end, None)
+        tolerance = calendar.tolerance_points / 100
+        states: dict[int, UnitState] = {}
+        for root in tree.roots:
+            rolled = rolled_targets(tree, root, direct)
+            for unit_id in tree.reporting_units(root):
+                target = rolled[unit_id][0]
+                admitted = year_sums[unit_id][1].admitted if unit_id in year_sums else 0
+                behind = bool(target) and admitted / target < expected_share(period.end, plans.get(unit_id)) - tolerance
+                states[unit_id] = UnitState(unit_id, unit_id in in_period, admitted, target, behind)
+        people = await users.in_units(ctx.db, list(tree.units))
+        reporters: dict[int, list[Person]] = defaultdict(list)
+        officials = []
+        for p in people:
+            person = Person(p.id, p.name, p.unit_id, p.is_official)
+            if p.is_official:
+                officials.append(person)
+            else:
+                reporters[p.unit_id].append(person)
+        chats = await reminders.linked_chats(ctx.db)
+        return Snapshot(tree, calendar, period, states, dict(reporters), officials, chats, pace)
+
+    async def plan(self, now: datetime | None = None) -> tuple[Snapshot, Plan]:
+        now = now or self.ctx.now()
+        snap = await self.snapshot(now)
+        return snap, plan(now, snap.calendar, snap.tree, snap.states, snap.reporters, snap.officials, snap.chats)
+
+    # --- a scheduled run ---------------------------------------------------------------------------
+    async def tick(self, now: datetime | None = None) -> Outcome:
+        """Send whatever is due and not yet sent. Safe to run as often as wanted, from several processes."""
+        async with self._tick_lock:
+            now = now or self.ctx.now()
+            snap, the_plan = await self.plan(now)
+            outcome = Outcome()
+            for send in the_plan.expired:
+                if await reminders.mark_missed(
+                    self.ctx.db,
+                    recipient=send.recipient,
+                    user_id=send.user_id,
+                    unit_id=send.unit_id,
+                    kind=send.kind,
+                    period_key=send.period_key,
+                    now=now,
+                ):
+                    outcome.missed += 1
+                    log.warning(
+                        "skipped %s to %s for unit %s (%s): due %s, outside the grace window",
+                        send.kind,
+                        send.recipient,
+                        send.unit_id,
+                        send.period_key,
+                        send.due_at,
+                    )
+            if snap.calendar.paused:
+                outcome.paused = True
+                return outcome
+            if snap.calendar.is_quiet(now):
+                outcome.skipped_quiet = bool(the_plan.due)
+                return outcome
+            await self._deliver_all(snap, the_plan, the_plan.due, now, outcome)
+            return outcome
+
+    async def _deliver_all(
+        self, snap: Snapshot, the_plan: Plan, sends: list[Send], now: datetime, outcome: Outcome
+    ) -> None:
+        busy = await pending.open_users(self.ctx.db)
+        already = await reminders.logged_keys(self.ctx.db, "")
+        todo = []
+        for send in sends:
+            if send.key in already:
+                continue
+            if send.user_id is not None and send.user_id in busy:
+                outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
+                continue
+            todo.append(send)
+        results = await asyncio.gather(*(self._deliver(snap, the_plan, s, now) for s in todo))
+        for result in results:
+            if result is Delivery.SENT:
+                outcome.sent += 1
+            elif result is Delivery.BLOCKED:
+                outcome.blocked += 1
+            elif result is Delivery.FAILED:
+                outcome.failed += 1
+
+    async def _deliver(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> Delivery | None:
+        async with self._semaphore:
+            target = await self._chat_of(send)
+            if target is None:
+                return None
+            channel, chat_id = target
+            log_id = await reminders.claim(
+                self.ctx.db,
+                recipient=send.recipient,
+                user_id=send.user_id,
+                unit_id=send.unit_id,
+                kind=send.kind,
+                period_key=send.period_key,
+                now=now,
+            )
+            if log_id is None:
+                return None  # claimed by an overlapping run
+            text = await self.render(snap, the_plan, send, now)
+            try:
+                result = await self.notifiers[channel].deliver(chat_id, Reply(text=text))
+            except Exception as exc:  # a bug in a notifier must not stop the fan-out
+                log.exception("delivery to %s failed", send.recipient)
+                result, detail = Delivery.FAILED, repr(exc)
+            else:
+                detail = None
+            # Between Telegram's acceptance and this write is the one moment that cannot be made exact: if the
+            # process dies here the row stays "sending" and is never retried (no repeats, at worst one loss).
+            await reminders.finish(self.ctx.db, log_id, result.value, self.ctx.now(), detail)
+            if result is Delivery.BLOCKED and send.user_id is not None:
+                await reminders.mark_blocked(self.ctx.db, send.user_id, self.ctx.now())
+            return result
+
+    async def _chat_of(self, send: Send) -> tuple[str, str] | None:
+        if send.recipient.startswith("chat:"):
+            _, channel, chat_id = send.recipient.split(":", 2)
+            return (channel, chat_id) if channel in self.notifiers else None
+        assert send.user_id is not None
+        for channel, chat_id in await users.chats_of(self.ctx.db, send.user_id):
+            if channel in self.notifiers:
+                return channel, chat_id
+        return None
+
+    # --- texts ---------------------------------------------------------------------------------------
+    async def render(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:
+        tree = snap.tree
+        if send.kind == "remind":
+            state = snap.states[send.unit_id]
+            _, plans = await targets.values_for_year(self.ctx.db, now.year)
+            pace = expected_share(the_plan.period.end, plans.get(send.unit_id))
+            return texts.reminder(
+                tree[send.unit_id].name,
+                now.year,
+                state.admitted,
+                state.target,
+                pace,
+                the_plan.period,
+                the_plan.deadline,
+                state.reported,
+            )
+        if send.kind == "escalate":
+            rows = [(tree[u].name, [p.name for p in snap.reporters.get(u, [])]) for u in send.units]
+            return texts.escalation(tree[send.unit_id].name, the_plan.period, the_plan.deadline, rows)
+        return await self._digest(snap, the_plan, send, now)
+
+    async def _digest(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:
+        tree = snap.tree
+        root = send.unit_id
+        view = await load_progress(self.ctx.db, tree, root, Period.of_year(now.year), now.date())
+        scope = set(tree.subtree(root))
+        leaves = [u for u in tree.reporting_units(root)]
+        behind = [
+            tree[p.unit_id].name
+            for p in sorted(view.children(), key=lambda p: p.share or 0)
+            if p.status is Status.BEHIND
+        ]
+        silent = [tree[u].name for u in leaves if u in snap.states and not snap.states[u].reported]
+        no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
+        blocked = [
+            f"{name} ({tree[unit].name})"
+            for _, name, unit in await reminders.blocked_users(self.ctx.db)
+            if unit in scope
+        ]
+        week_reports, week_admitted = await self._week_changes(scope, now)
+        r = view.root
+        return texts.digest(
+            tree[root].name,
+            send.period_key,
+            now.year,
+            r.cumulative.admitted,
+            r.target,
+            view.pace,
+            STATUS_LABELS[r.status],
+            week_reports,
+            week_admitted,
+            behind,
+            silent,
+            the_plan.period.label,
+            no_reporter,
+            blocked,
+        )
+
+    async def _week_changes(self, scope: set[int], now: datetime) -> tuple[int, int]:
+        rows = await self.ctx.db.fetchall(
+            "SELECT unit_id, admitted, kind, supersedes FROM submissions WHERE created_at >= ?",
+            (to_db(now - timedelta(days=7)),),
+        )
+        reports = admitted = 0
+        for unit_id, value, kind, supersedes in rows:
+            if unit_id not in scope:
+                continue
+            reports += 1
+            if kind in ("admission", "adjustment"):
+                admitted += value
+                if supersedes:
+                    old = await self.ctx.db.scalar("SELECT admitted FROM submissions WHERE id = ?", (supersedes,))
+                    admitted -= old or 0
+        return reports, admitted
+
+    # --- controls ------------------------------------------------------------------------------------
+    async def preview_rows(self, root_id: int, now: datetime) -> tuple[Snapshot, Plan, list[Send]]:
+        """Who would be reminded now in `root_id`'s subtree (manual run), ignoring the due dates."""
+        snap, the_plan = await self.plan(now)
+        scope = set(snap.tree.subtree(root_id))
+        key = f"{the_plan.period.kind.value[0].upper()}{the_plan.period.year}-{the_plan.period.index}:m{now:%Y%m%d}"
+        sends = [
+            Send("remind", f"user:{p.user_id}", p.user_id, unit_id, key, now)
+            for unit_id, state in snap.states.items()
+            if unit_id in scope and (not state.reported or state.behind)
+            for p in snap.reporters.get(unit_id, [])
+        ]
+        return snap, the_plan, sends
+
+    async def send_now(self, root_id: int, now: datetime | None = None) -> Outcome:
+        now = now or self.ctx.now()
+        snap, the_plan, sends = await self.preview_rows(root_id, now)
+        outcome = Outcome()
+        if snap.calendar.is_quiet(now):
+            outcome.skipped_quiet = True
+            return outcome
+        await self._deliver_all(snap, the_plan, sends, now, outcome)
+        return outcome

@@ -60,3 +60,13 @@ async def silent_units(db: Database, unit_ids: Iterable[int], ym_from: int, ym_t
         )
         silent |= set(chunk) - {r[0] for r in rows}
     return silent
+
+
+async def counts(db: Database, ym_from: int, ym_to: int) -> dict[int, tuple[int, int]]:
+    """(live events, admitted) per unit with events in the range, rolled up: the cheap form for planning."""
+    rows = await db.fetchall(
+        "SELECT unit_id, SUM(events), SUM(admitted) FROM rollups INDEXED BY ix_rollups_period"
+        " WHERE ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
+        (ym_from, ym_to),
+    )
+    return {r[0]: (r[1], r[2]) for r in rows if r[1]}

@@ -115,3 +115,9 @@ async def chats_of(db: Database, user_id: int) -> list[tuple[str, str]]:
         (user_id,),
     )
     return [(r[0], r[1]) for r in rows]
+
+
+async def active_people(db: Database) -> list[tuple[int, str, int, bool]]:
+    """(id, name, unit id, is official) of every active user: the cheap form for planning reminders."""
+    rows = await db.fetchall("SELECT id, name, unit_id, role = 'official' FROM users WHERE active = 1 ORDER BY id")
+    return [(r[0], r[1], r[2], bool(r[3])) for r in rows]

@@ -66,7 +66,8 @@ class Snapshot:
     reporters: dict[int, list[Person]]
     officials: list[Person]
     chats: list[tuple[str, str, int]]
-    pace: float
+    pace: float  # expected share at the period's end (linear)
+    paces: dict[int, float]  # the same for units with their own quarterly plan
 
 
 class ReminderService:
@@ -106,30 +107,32 @@ class ReminderService:
         calendar = await self.calendar()
         today = now.date()
         period = calendar.period_of(today)
-        in_period = await rollups.sums(ctx.db, period.ym_from, period.ym_to)
-        year_sums = await rollups.sums(ctx.db, today.year * 100 + 1, ym(today))
+        in_period = await rollups.counts(ctx.db, period.ym_from, period.ym_to)
+        year_sums = await rollups.counts(ctx.db, today.year * 100 + 1, ym(today))
         direct, plans = await targets.values_for_year(ctx.db, today.year)
         pace = expected_share(period.end, None)
         tolerance = calendar.tolerance_points / 100
+        paces = {unit: expected_share(period.end, unit_plan) for unit, unit_plan in plans.items()}
         states: dict[int, UnitState] = {}
         for root in tree.roots:
             rolled = rolled_targets(tree, root, direct)
             for unit_id in tree.reporting_units(root):
                 target = rolled[unit_id][0]
-                admitted = year_sums[unit_id][1].admitted if unit_id in year_sums else 0
-                behind = bool(target) and admitted / target < expected_share(period.end, plans.get(unit_id)) - tolerance
+                admitted = year_sums[unit_id][1] if unit_id in year_sums else 0
+                behind = bool(target) and admitted / target < paces.get(unit_id, pace) - tolerance
                 states[unit_id] = UnitState(unit_id, unit_id in in_period, admitted, target, behind)
-        people = await users.in_units(ctx.db, list(tree.units))
         reporters: dict[int, list[Person]] = defaultdict(list)
         officials = []
-        for p in people:
-            person = Person(p.id, p.name, p.unit_id, p.is_official)
-            if p.is_official:
+        for user_id, name, unit_id, official in await users.active_people(ctx.db):
+            if unit_id not in tree:
+                continue
+            person = Person(user_id, name, unit_id, official)
+            if official:
                 officials.append(person)
             else:
-                reporters[p.unit_id].append(person)
+                reporters[unit_id].append(person)
         chats = await reminders.linked_chats(ctx.db)
-        return Snapshot(tree, calendar, period, states, dict(reporters), officials, chats, pace)
+        return Snapshot(tree, calendar, period, states, dict(reporters), officials, chats, pace, paces)
 
     async def plan(self, now: datetime | None = None) -> tuple[Snapshot, Plan]:
         now = now or self.ctx.now()
@@ -240,8 +243,7 @@ class ReminderService:
         tree = snap.tree
         if send.kind == "remind":
             state = snap.states[send.unit_id]
-            _, plans = await targets.values_for_year(self.ctx.db, now.year)
-            pace = expected_share(the_plan.period.end, plans.get(send.unit_id))
+            pace = snap.paces.get(send.unit_id, snap.pace)
             return texts.reminder(
                 tree[send.unit_id].name,
                 now.year,

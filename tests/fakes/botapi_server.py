@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +33,12 @@ class Fault:
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, enforce_limits: bool = False) -> None:
         self.api = LocalBotApi()
+        self.enforce_limits = enforce_limits  # answer 429 above ~30 messages/second overall, 1/second per chat
+        self._recent: deque[float] = deque()
+        self._last_by_chat: dict[str, float] = {}
+        self.rate_limited = 0
         self.updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
         self.faults: deque[Fault] = deque()
@@ -84,8 +89,27 @@ class FakeBotApi:
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return web.json_response(body, status=fault.status)
+        if self.enforce_limits and method.startswith("send") and self._over_limit(str(params.get("chat_id"))):
+            self.rate_limited += 1
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+            return web.json_response(body, status=429)
         status, body = self.api.call(method, params, files)
         return web.json_response(body, status=status)
+
+    def _over_limit(self, chat_id: str) -> bool:
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] > 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= 30 or now - self._last_by_chat.get(chat_id, -10.0) < 1.0:
+            return True
+        self._recent.append(now)
+        self._last_by_chat[chat_id] = now
+        return False
 
     def _take_fault(self, method: str, chat_id: str) -> Fault | None:
         if method in ("getMe", "setMyCommands", "deleteWebhook"):

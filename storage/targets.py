@@ -67,28 +67,25 @@ async def values_for_year(
     db: Database, year: int, root_id: int | None = None
 ) -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
     """Direct yearly targets (unit → value) in `root_id`'s subtree (all units for None), and quarterly plans."""
-
-    async def load() -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
-        sql = "SELECT t.unit_id, t.value, t.quarter_plan FROM targets t"
-        params: list[int] = [year]
-        if root_id is not None:
-            sql += " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
-            params.insert(0, root_id)
-        rows = await db.fetchall(sql + " WHERE t.scope = 'year' AND t.start_year = ?", params)
-        plans = {r[0]: tuple(json.loads(r[2])) for r in rows if r[2]}
-        return {r[0]: r[1] for r in rows}, plans
-
-    return await db.cached(("targets", "year", year, root_id), load)
+    return await _direct(db, "year", year, root_id)
 
 
 async def values_for_term(db: Database, start_year: int, root_id: int | None = None) -> dict[int, int]:
-    async def load() -> dict[int, int]:
-        sql = "SELECT t.unit_id, t.value FROM targets t"
-        params: list[int] = [start_year]
+    """Direct term targets (unit → value) in `root_id`'s subtree (all units for None)."""
+    return (await _direct(db, "term", start_year, root_id))[0]
+
+
+async def _direct(
+    db: Database, scope: str, start_year: int, root_id: int | None
+) -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
+    async def load() -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
+        sql = "SELECT t.unit_id, t.value, t.quarter_plan FROM targets t"
+        params: list[object] = [scope, start_year]
         if root_id is not None:
             sql += " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
             params.insert(0, root_id)
-        rows = await db.fetchall(sql + " WHERE t.scope = 'term' AND t.start_year = ?", params)
-        return {r[0]: r[1] for r in rows}
+        rows = await db.fetchall(sql + " WHERE t.scope = ? AND t.start_year = ?", params)
+        plans = {r[0]: tuple(json.loads(r[2])) for r in rows if r[2]}
+        return {r[0]: r[1] for r in rows}, plans
 
-    return await db.cached(("targets", "term", start_year, root_id), load)
+    return await db.cached(("targets", scope, start_year, root_id), load)

@@ -8,6 +8,7 @@ from bot import replies
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.services.context import Context
+from bot.services.scope import resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
 
@@ -65,13 +66,9 @@ async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: 
     tree = await ctx.tree()
     unit_id = user.unit_id
     if unit_text:
-        found = (await ctx.unit_index()).resolve(unit_text)
-        scope = await ctx.scope(user)
-        inside = [u for u in found if u in scope]
-        if not found:
-            return [Reply(text=replies.unit_not_found(unit_text))]
-        if not inside:
-            return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+        inside = await resolve_in_scope(ctx, user, unit_text)
+        if isinstance(inside, Reply):
+            return [inside]
         if len(inside) > 1:
             names = "; ".join(tree[u].name for u in inside[:5])
             return [Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")]
@@ -154,9 +151,9 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     tree = await ctx.tree()
     root = actor.unit_id
     if unit_text:
-        found = [u for u in (await ctx.unit_index()).resolve(unit_text) if u in await ctx.scope(actor)]
-        if not found:
-            return [Reply(text=replies.unit_not_found(unit_text))]
+        found = await resolve_in_scope(ctx, actor, unit_text)
+        if isinstance(found, Reply):
+            return [found]
         root = found[0]
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
@@ -201,12 +198,9 @@ async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[
     if isinstance(person, Reply):
         return [person]
     tree = await ctx.tree()
-    found = (await ctx.unit_index()).resolve(unit_text)
-    inside = [u for u in found if u in await ctx.scope(actor)]
-    if not found:
-        return [Reply(text=replies.unit_not_found(unit_text))]
-    if not inside:
-        return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+    inside = await resolve_in_scope(ctx, actor, unit_text)
+    if isinstance(inside, Reply):
+        return [inside]
     async with ctx.db.transaction():
         await users.set_unit(ctx.db, person.id, inside[0])
         await audit.record(

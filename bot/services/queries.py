@@ -17,6 +17,7 @@ from bot.progress import Status
 from bot.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
+from bot.services.scope import resolve_in_scope
 from bot.textfmt import num
 from bot.tree import UnitTree
 from storage import rollups, submissions, users
@@ -62,19 +63,6 @@ def parse_query_data(parts: list[str]) -> tuple[Query, int, int] | None:
         return query, int(unit), max(1, int(page))
     except (ValueError, IndexError):
         return None
-
-
-async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | Reply:
-    """Units in the user's scope that `text` names; a Reply when none, or when all are out of scope."""
-    tree = await ctx.tree()
-    everywhere = (await ctx.unit_index()).resolve(text)
-    if not everywhere:
-        return Reply(text=replies.unit_not_found(text))
-    scope = await ctx.scope(user)
-    inside = [u for u in everywhere if u in scope]
-    if not inside:
-        return Reply(text=replies.out_of_scope(tree[everywhere[0]].name))
-    return inside
 
 
 def default_period(kind: QueryKind, today: date) -> Period:

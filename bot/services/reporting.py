@@ -26,6 +26,7 @@ from bot.periods import Period, PeriodKind
 from bot.replies import reporting as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
+from bot.services.scope import resolve_in_scope
 from bot.textfmt import num
 from storage import audit, pending, submissions
 from storage.pending import Pending
@@ -388,13 +389,9 @@ async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply
     tree = await ctx.tree()
     unit_id = user.unit_id
     if unit_text:
-        found = (await ctx.unit_index()).resolve(unit_text)
-        scope = await ctx.scope(user)
-        inside = [u for u in found if u in scope]
-        if not found:
-            return [Reply(text=replies.unit_not_found(unit_text))]
-        if not inside:
-            return [Reply(text=replies.out_of_scope(tree[found[0]].name))]
+        inside = await resolve_in_scope(ctx, user, unit_text)
+        if isinstance(inside, Reply):
+            return [inside]
         unit_id = inside[0]
     rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
     return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]

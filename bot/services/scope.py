@@ -1,0 +1,22 @@
+"""Finding the unit a message names, within what the asker may see."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.messages import Reply
+from bot.models import User
+from bot.services.context import Context
+
+
+async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | Reply:
+    """Units in the user's scope that `text` names (several when ambiguous); a Reply when there are none, or
+    when every match is outside the scope."""
+    tree = await ctx.tree()
+    everywhere = (await ctx.unit_index()).resolve(text)
+    if not everywhere:
+        return Reply(text=replies.unit_not_found(text))
+    scope = await ctx.scope(user)
+    inside = [u for u in everywhere if u in scope]
+    if not inside:
+        return Reply(text=replies.out_of_scope(tree[everywhere[0]].name))
+    return inside

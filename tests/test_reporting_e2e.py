@@ -285,3 +285,9 @@ async def test_parent_units_report_through_their_branches(bot):
     answer = await bot.send(message_update(BINH, "xã Bắc Phong kết nạp 2"))
     assert "đơn vị trực thuộc" in answer[0].text
     assert await counts(bot.db) == before
+
+
+async def test_preview_expiry_is_shown_in_local_time(bot, clock):
+    preview = await bot.send(message_update(THU, "kết nạp 1"))
+    expires = clock.now() + __import__("datetime").timedelta(minutes=bot.settings.pending_ttl_minutes)
+    assert f"hiệu lực đến {expires:%H:%M %d/%m/%Y}" in preview[0].text  # 09:00 in Hà Nội, not 02:00 UTC

@@ -157,7 +157,9 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             month = Period.month(period.year, 12)
         payload |= {"kind": "adjustment", "period": _period_dict(month), "stated": draft.figures["admitted"]}
         p = await _open(ctx, user, inbound, "adjust", payload, expires)
-        text = texts.cumulative_preview(unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at)
+        text = texts.cumulative_preview(
+            unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at.astimezone(ctx.clock.tz)
+        )
         return [Reply(text=text, choices=choices_for(p.token))]
     line = texts.record_line(draft.kind, draft.figures, period, unit_name)
     if draft.correction:
@@ -178,9 +180,14 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         payload["supersede_ids"] = [o["id"] for o in olds]
         p = await _open(ctx, user, inbound, "correct", payload, expires)
         old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
-        return [Reply(text=texts.correction_preview(old_lines, line, p.expires_at), choices=choices_for(p.token))]
+        return [
+            Reply(
+                text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz)),
+                choices=choices_for(p.token),
+            )
+        ]
     p = await _open(ctx, user, inbound, "submit", payload, expires)
-    return [Reply(text=texts.preview(line, p.expires_at), choices=choices_for(p.token))]
+    return [Reply(text=texts.preview(line, p.expires_at.astimezone(ctx.clock.tz)), choices=choices_for(p.token))]
 
 
 async def _open(

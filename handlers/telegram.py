@@ -29,8 +29,16 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("tiendo", "Tiến độ kết nạp đảng viên (vd: /tiendo q3)"),
+    ("baocao", "Báo cáo kết nạp (vd: /baocao 2 nu=1)"),
+    ("sua", "Sửa báo cáo đã gửi (vd: /sua quý III kết nạp 4)"),
+    ("lichsu", "Các báo cáo gần đây của đơn vị"),
+    ("chamtiendo", "Đơn vị chậm tiến độ"),
+    ("chuabaocao", "Đơn vị chưa báo cáo kỳ này"),
+    ("cocau", "Cơ cấu đảng viên mới"),
+    ("xuat", "Xuất báo cáo Excel (vd: /xuat 2021)"),
+    ("bieudo", "Biểu đồ tiến độ"),
+    ("nhacnho", "Lịch báo cáo và nhắc nhở (cán bộ theo dõi)"),
     ("help", "Hướng dẫn và câu hỏi mẫu"),
-    ("start", "Giới thiệu, cách đăng ký"),
     ("dangky", "Đăng ký bằng mã mời: /dangky <mã>"),
 )
 

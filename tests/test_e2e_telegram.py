@@ -23,7 +23,7 @@ async def test_progress_question_is_answered_with_demo_figures(settings, demo_db
 async def test_commands_menu_is_registered_in_vietnamese(settings, demo_db, clock):
     async with TelegramHarness(settings, demo_db, clock) as h:
         commands = {c["command"]: c["description"] for c in h.server.api.commands}
-    assert {"tiendo", "help", "start", "dangky"} <= set(commands)
+    assert {"tiendo", "baocao", "sua", "lichsu", "chuabaocao", "xuat", "nhacnho", "help", "dangky"} <= set(commands)
     assert "Tiến độ" in commands["tiendo"]
 
 

@@ -88,15 +88,16 @@ async def run_console(
         await db.close()
 
 
-async def run_telegram(settings: Settings) -> None:
-    """Long polling through the inbox until SIGINT/SIGTERM."""
-    clock = SystemClock(settings.tz)
+async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, clock: Clock | None = None) -> None:
+    """Long polling through the inbox, with the reminder scheduler, until SIGINT/SIGTERM (or `stop`)."""
+    clock = clock or SystemClock(settings.tz)
     db = await open_database(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
     try:
         core = Core(db, settings, clock)
         app = build_application(settings, core)

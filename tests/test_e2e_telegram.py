@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import inbox
+from storage import inbox, users
 from tests.conftest import message_update
 from tests.harness import TelegramHarness
 
@@ -54,3 +54,40 @@ async def test_updates_are_stored_before_they_are_confirmed(settings, demo_db, c
         # The offset that confirms this update is only sent after it is in the inbox.
         rows = await demo_db.fetchall("SELECT update_id FROM inbox WHERE channel = 'telegram'")
         assert str(update["update_id"]) in {r[0] for r in rows}
+
+
+async def test_run_telegram_polls_answers_and_stops(settings, demo_db, clock):
+    """The production entry point: polling through the inbox, the scheduler running, a clean stop."""
+    import asyncio
+
+    from pydantic import SecretStr
+
+    from bot.app import run_telegram
+    from tests.fakes.botapi_server import FakeBotApi
+    from tests.harness import TOKEN
+
+    server = FakeBotApi()
+    await server.start()
+    try:
+        live = settings.model_copy(
+            update={"telegram_bot_token": SecretStr(TOKEN), "telegram_api_base_url": server.base_url}
+        )
+        binh = await users.by_login(demo_db, "binh")
+        async with demo_db.transaction():
+            await users.link_identity(
+                demo_db, channel="telegram", external_id="5555", user_id=binh.id, chat_id="5555", now=clock.now()
+            )
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_telegram(live, stop, clock))
+        server.push(message_update(5555, "/tiendo q3 2021"))
+        for _ in range(200):
+            if any("69/71" in m.text for m in server.sent):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, timeout=40)
+        assert any(m.chat_id == "5555" and "69/71 ĐVM" in m.text for m in server.sent)
+        runs = await demo_db.scalar("SELECT COUNT(*) FROM scheduler_runs")
+        assert runs is not None
+    finally:
+        await server.stop()

@@ -106,6 +106,9 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, cl
             log.info("PTĐV Bot @%s is polling; database %s", me, settings.database_path)
             core.reminders = ReminderService(core.ctx, {"telegram": TelegramNotifier(app.bot)})
             scheduler = Scheduler(core.reminders)
+            scheduler.add_daily_backup(
+                settings.database_path, settings.backup_dir, settings.backup_keep, settings.backup_time
+            )
             pump = UpdatePump(app, db, "telegram", clock)
             await pump.drain()  # whatever a previous run stored but did not finish
             await scheduler.start()

@@ -6,9 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 
 from bot import admin_cli, app
 from bot.config import ConfigError, Settings, load_settings
+from storage import backup
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
     sub.add_parser("users", help="danh sách người dùng")
+    sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
+    res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
+    res.add_argument("file", help="tệp sao lưu .sqlite3")
     rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ được nhắc (không gửi)")
     rem.add_argument("--dry-run", action="store_true", required=True, help="chỉ in ra, không gửi")
     rem.add_argument("--unit", help="chỉ trong đơn vị này (mặc định: toàn bộ)")
@@ -72,6 +78,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.remind_preview(settings, args.unit, args.at)))
         elif args.command == "calendar":
             print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes))))
+        elif args.command == "backup":
+            path = backup.backup(
+                settings.database_path, settings.backup_dir, datetime.now(settings.tz), settings.backup_keep
+            )
+            print(f"Đã sao lưu: {path} (kiểm tra toàn vẹn: ok)")
+        elif args.command == "restore":
+            counts = backup.restore(Path(args.file), settings.database_path)
+            asyncio.run(_migrate(settings))
+            print(
+                f"Đã khôi phục {settings.database_path} từ {args.file}: "
+                f"{counts.get('units', 0)} đơn vị, {counts.get('submissions', 0)} báo cáo, "
+                f"{counts.get('users', 0)} người dùng."
+            )
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:
@@ -83,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))
-    except (ConfigError, admin_cli.CliError) as exc:
+    except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

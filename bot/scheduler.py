@@ -9,18 +9,22 @@ are coalesced; two processes coordinate through the `scheduler_runs` table and t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.services.reminders import Outcome, ReminderService
+from storage import backup
 from storage import reminders as log_store
 
 log = logging.getLogger(__name__)
 
 TICK_JOB = "reminders"
+BACKUP_JOB = "backup"
 
 
 class Scheduler:
@@ -29,6 +33,7 @@ class Scheduler:
         self.every_minutes = every_minutes
         self.misfire_grace_seconds = misfire_grace_seconds
         self._scheduler: AsyncIOScheduler | None = None
+        self._backup: tuple[Path, Path, int, CronTrigger] | None = None
 
     @property
     def tz(self):  # type: ignore[no-untyped-def]
@@ -47,8 +52,25 @@ class Scheduler:
             coalesce=True,
             max_instances=1,
         )
+        if self._backup is not None:
+            self._scheduler.add_job(
+                self.backup_now, self._backup[3], id=BACKUP_JOB, misfire_grace_time=3600, coalesce=True, max_instances=1
+            )
         self._scheduler.start()
         return await self.run(startup=True)  # catch up on anything due while the bot was down
+
+    def add_daily_backup(self, database: Path, folder: Path, keep: int, at: str) -> None:
+        """A daily online backup with retention, in the same scheduler (call before `start`)."""
+        hour, minute = (int(x) for x in at.split(":"))
+        self._backup = (database, folder, keep, CronTrigger(hour=hour, minute=minute, timezone=self.tz))
+
+    async def backup_now(self) -> Path | None:
+        if self._backup is None:
+            return None
+        database, folder, keep, _ = self._backup
+        path = await asyncio.to_thread(backup.backup, database, folder, self.service.ctx.now(), keep)
+        log.info("backup written to %s", path)
+        return path
 
     async def stop(self) -> None:
         if self._scheduler is not None:

@@ -27,11 +27,30 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "123456:console-local-transport-no-network"
 
 
+class RedactToken(logging.Filter):
+    """Never let the bot token reach a log line (it is part of every Bot API URL)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<token>")
+            record.msg, record.args = message, ()
+        return True
+
+
 def configure_logging(settings: Settings, quiet: bool = False) -> None:
     level = logging.WARNING if quiet and settings.log_level == "INFO" else getattr(logging, settings.log_level)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact = RedactToken([settings.token or ""])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
     logging.getLogger("apscheduler").setLevel(max(level, logging.INFO))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot import admin_cli, app
+from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
 from storage import backup
 
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
     sub.add_parser("users", help="danh sách người dùng")
+    sub.add_parser("doctor", help="kiểm tra cấu hình, token, cơ sở dữ liệu, lịch chạy và sao lưu")
     sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
     res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
     res.add_argument("file", help="tệp sao lưu .sqlite3")
@@ -58,6 +59,10 @@ async def _migrate(settings: Settings) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        checks, ok = asyncio.run(doctor.run())
+        print("\n".join(str(c) for c in checks))
+        return 0 if ok else 1
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -1,0 +1,111 @@
+"""`ptdv doctor`: one pass/fail line per check — settings, token (getMe), database, schedule, backups."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import ConfigError, Settings, load_settings
+from storage import backup
+from storage.migrations import current_version, latest_version
+
+
+@dataclass
+class Check:
+    ok: bool
+    line: str
+
+    def __str__(self) -> str:
+        return f"{'✔' if self.ok else '✘'} {self.line}"
+
+
+async def _token(settings: Settings) -> Check:
+    if not settings.token:
+        return Check(True, "Token: chưa cấu hình — `make run` mở bảng chat console (không dùng Telegram)")
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    kwargs = {}
+    if settings.telegram_api_base_url:
+        kwargs["base_url"] = settings.telegram_api_base_url
+    try:
+        async with Bot(settings.token, **kwargs) as bot:
+            me = await asyncio.wait_for(bot.get_me(), timeout=15)
+    except (TelegramError, TimeoutError, OSError) as exc:
+        return Check(
+            False, f"Token: Telegram không chấp nhận hoặc không kết nối được ({type(exc).__name__}: {str(exc)[:120]})"
+        )
+    return Check(True, f"Token: hợp lệ, bot @{me.username}")
+
+
+async def _database(settings: Settings) -> list[Check]:
+    from storage.db import Database
+
+    path = settings.database_path
+    if not path.exists():
+        return [Check(False, f"Cơ sở dữ liệu: chưa có {path} — chạy `ptdv setup`")]
+    status = await asyncio.to_thread(backup.integrity, path)
+    checks = [Check(status == "ok", f"Cơ sở dữ liệu {path}: kiểm tra toàn vẹn {status}")]
+    db = await Database.open(path)
+    try:
+        version, latest = await current_version(db), latest_version()
+        checks.append(
+            Check(
+                version == latest,
+                f"Phiên bản lược đồ: {version}/{latest}" + ("" if version == latest else " — chạy `ptdv migrate`"),
+            )
+        )
+        units = await db.scalar("SELECT COUNT(*) FROM units")
+        people = await db.scalar("SELECT COUNT(*) FROM users WHERE active = 1")
+        checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động"))
+        if version == latest and units:
+            checks.append(await _schedule(db, settings))
+    finally:
+        await db.close()
+    return checks
+
+
+async def _schedule(db, settings: Settings) -> Check:  # type: ignore[no-untyped-def]
+    from bot.clock import SystemClock
+    from bot.services.context import Context
+    from bot.services.reminder_controls import next_runs
+    from bot.services.reminders import ReminderService
+
+    ctx = Context(db, settings, SystemClock(settings.tz))
+    calendar = await ReminderService(ctx, {}).calendar()
+    runs = next_runs(calendar, ctx.now())
+    text = "; ".join(f"{what} {when:%H:%M %d/%m}" for what, when in runs[:3])
+    state = "TẠM DỪNG" if calendar.paused else "đang bật"
+    return Check(True, f"Nhắc nhở {state}; lần tới: {text}; sao lưu hằng ngày lúc {settings.backup_time}")
+
+
+def _backups(settings: Settings) -> Check:
+    folder = settings.backup_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return Check(False, f"Sao lưu: không tạo được {folder} ({exc.strerror})")
+    if not os.access(folder, os.W_OK):
+        return Check(False, f"Sao lưu: không ghi được vào {folder}")
+    files = sorted(folder.glob(backup.PATTERN))
+    last = f"bản gần nhất {files[-1].name}" if files else "chưa có bản sao lưu nào"
+    return Check(True, f"Sao lưu: {folder} ghi được; {last}; giữ {settings.backup_keep} bản")
+
+
+async def run() -> tuple[list[Check], bool]:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return [Check(False, str(exc))], False
+    checks = [
+        Check(
+            True,
+            f"Cấu hình: đọc được; múi giờ {settings.timezone}, giờ hiện tại {datetime.now(settings.tz):%H:%M %d/%m/%Y}",
+        )
+    ]
+    checks.append(await _token(settings))
+    checks += await _database(settings)
+    checks.append(_backups(settings))
+    return checks, all(c.ok for c in checks)

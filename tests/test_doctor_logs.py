@@ -1,0 +1,48 @@
+import logging
+
+from pydantic import SecretStr
+
+from bot.app import RedactToken, configure_logging
+from bot.cli import main
+from tests.harness import TOKEN
+
+
+def test_doctor_on_a_fresh_setup(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["doctor"]) == 1  # no database yet
+    assert "✘ Cơ sở dữ liệu: chưa có" in capsys.readouterr().out
+    assert main(["setup"]) == 0
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    for fragment in (
+        "✔ Cấu hình",
+        "✔ Token: chưa cấu hình",
+        "kiểm tra toàn vẹn ok",
+        "✔ Phiên bản lược đồ",
+        "✔ Nhắc nhở đang bật; lần tới:",
+        "✔ Sao lưu:",
+    ):
+        assert fragment in out, fragment
+
+
+def test_doctor_reports_a_refused_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")  # nothing listens there
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "✘ Token:" in out and TOKEN not in out
+
+
+def test_logs_never_print_the_token(settings, caplog):
+    record = logging.LogRecord(
+        "httpx", logging.WARNING, __file__, 1, "POST https://api.telegram.org/bot%s/getMe", (TOKEN,), None
+    )
+    assert RedactToken([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+    live = settings.model_copy(update={"telegram_bot_token": SecretStr(TOKEN)})
+    configure_logging(live)
+    assert all(any(isinstance(f, RedactToken) for f in h.filters) for h in logging.getLogger().handlers)

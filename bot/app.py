@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.services.core import Core
 from bot.services.reminders import ReminderService
-from handlers import console
-from handlers.inbox_pump import UpdatePump
+from handlers import console, webhook
+from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
 from storage.db import Database
@@ -107,6 +107,22 @@ async def run_console(
         await db.close()
 
 
+async def _serve_webhook(app, pump: UpdatePump, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    runner = await webhook.serve(
+        webhook.webhook_app(pump, secret, webhook.path_of(settings.webhook_url)),
+        settings.webhook_listen,
+        settings.webhook_port,
+    )
+    try:
+        await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+        await pump.process_until(stop)
+    finally:
+        await runner.cleanup()
+
+
 async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, clock: Clock | None = None) -> None:
     """Long polling through the inbox, with the reminder scheduler, until SIGINT/SIGTERM (or `stop`)."""
     clock = clock or SystemClock(settings.tz)
@@ -132,7 +148,11 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, cl
             await pump.drain()  # whatever a previous run stored but did not finish
             await scheduler.start()
             try:
-                await pump.poll_forever(stop)
+                if settings.telegram_mode == "webhook":
+                    await _serve_webhook(app, pump, settings, stop)
+                else:
+                    await app.bot.delete_webhook()  # polling and a webhook cannot be used together
+                    await pump.poll_forever(stop)
             finally:
                 await scheduler.stop()
     finally:

@@ -7,11 +7,12 @@ single-line `ConfigError`, which the command line prints instead of a traceback.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     )
     telegram_api_base_file_url: str | None = None
     telegram_bot_username: str | None = Field(default=None, description="For invite links made offline")
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # public https URL Telegram posts to, e.g. https://ptdv.example.vn/telegram
+    webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required in webhook mode
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
     database_path: Path = Path("data/ptdv.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
@@ -67,6 +73,21 @@ class Settings(BaseSettings):
             raise ValueError("phải bắt đầu bằng http:// hoặc https://")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("cần 16–256 ký tự A-Z, a-z, 0-9, _ hoặc -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.telegram_mode == "webhook" and self.token and not (self.webhook_url and self.webhook_secret):
+            raise ValueError("chế độ webhook cần WEBHOOK_URL và WEBHOOK_SECRET")
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise ValueError("WEBHOOK_URL phải là địa chỉ https://")
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -99,7 +120,7 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "?"
+        name = ".".join(str(p) for p in first["loc"]) or "TELEGRAM_MODE"
         msg = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"Cấu hình sai: {name.upper()} — {msg}") from None
     check_database_path(settings.database_path)

@@ -98,6 +98,16 @@ class UpdatePump:
             self._wake.set()
             await processor
 
+    async def process_until(self, stop: asyncio.Event) -> None:
+        """Process inbox rows as they arrive (webhook mode, where `ingest` is called by the web server)."""
+        waiter = asyncio.create_task(stop.wait())
+        try:
+            processor = asyncio.create_task(self._process_forever(stop))
+            await waiter
+        finally:
+            self._wake.set()
+            await processor
+
     async def _process_forever(self, stop: asyncio.Event) -> None:
         while True:
             self._wake.clear()  # before draining, so an ingest during the drain is not missed

@@ -12,6 +12,8 @@ from datetime import date
 from bot.language.normalize import fold
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
+from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
+from bot.language.targets import TargetDraft, TargetProblem, looks_like_target, read_target
 from bot.models import Frozen, Role
 
 MAX_TEXT = 1000  # longer messages are noise, not reports or questions
@@ -82,6 +84,10 @@ class ChangeRole(Intent):
     role: Role
 
 
+class SetTarget(Intent):
+    draft: TargetDraft
+
+
 class RemindControl(Intent):
     args: str = ""
 
@@ -119,6 +125,8 @@ def parse(text: str, today: date) -> Intent:
         return Confirm()
     if s in CANCEL_WORDS:
         return Cancel()
+    if looks_like_target(s) and not (is_question(s) or "?" in raw):
+        return _target(raw, today)
     if is_question(s) or "?" in raw:
         return _ask(raw, today)
     if looks_like_report(s):
@@ -158,6 +166,13 @@ ROLE_WORDS = {
 }
 
 
+def _target(text: str, today: date) -> Intent:
+    result = read_target(text, today)
+    if isinstance(result, TargetProblem):
+        return Unknown(reason="bad_target", problem=f"{result.message} Ví dụ: “{TARGET_EXAMPLE}”.")
+    return SetTarget(draft=result)
+
+
 def _report(text: str, today: date) -> Intent:
     result = read_report(text, today)
     if isinstance(result, ReportProblem):
@@ -189,6 +204,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return _report(f"sửa {args}", today) if args.strip() else FixHelp()
         case "huy":
             return Cancel()
+        case "chitieu":
+            return _target(f"chỉ tiêu {args}", today)
         case "nhacnho":
             return RemindControl(args=args)
         case "lienketnhom":

@@ -24,6 +24,7 @@ from bot.messages import Choice, Inbound, Reply
 from bot.models import User
 from bot.periods import Period, PeriodKind
 from bot.replies import reporting as texts
+from bot.services.confirmable import ACTIONS
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import resolve_in_scope
@@ -190,6 +191,15 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
     return [Reply(text=texts.preview(line, p.expires_at.astimezone(ctx.clock.tz)), choices=choices_for(p.token))]
 
 
+async def preview_change(
+    ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], text: str
+) -> list[Reply]:
+    """Open a pending preview for a confirmable action (see `confirmable`) and show it with the buttons."""
+    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    p = await _open(ctx, user, inbound, action, payload, expires)
+    return [Reply(text=f"{text}\n\n{texts.CONFIRM_HINT}", choices=choices_for(p.token))]
+
+
 async def _open(
     ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], expires: Any
 ) -> Pending:
@@ -256,12 +266,17 @@ async def confirm(ctx: Context, user: User, token: str | None) -> list[Reply]:
             current = await pending.by_token(ctx.db, p.token)  # re-read inside the write lock
             assert current is not None
             if current.status == "confirmed":
-                return [Reply(text=f"{texts.ALREADY_SAVED} Mã báo cáo #{current.result_id}.")]
+                number = f" Mã báo cáo #{current.result_id}." if current.result_id else ""
+                return [Reply(text=f"{texts.ALREADY_SAVED}{number}")]
             if current.status != "open":
                 return [Reply(text=texts.EXPIRED if current.status == "expired" else texts.ALREADY_CANCELLED)]
             if current.expires_at <= ctx.now():
                 await pending.resolve(ctx.db, current.id, "expired", ctx.now())
                 return [Reply(text=texts.EXPIRED)]
+            if current.action in ACTIONS:  # targets, re-organisation, imports
+                done = await ACTIONS[current.action](ctx, user, current)
+                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now())
+                return [Reply(text=done)]
             stored = await _store(ctx, user, current)
             if stored is None:  # a cumulative statement that others' reports made true meanwhile
                 await pending.resolve(ctx.db, current.id, "confirmed", ctx.now())

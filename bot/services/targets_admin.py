@@ -1,0 +1,110 @@
+"""Setting targets by chat (officials, within their subtree), with a preview, confirmation and audit; a
+warning — not a refusal — when the children's targets do not add up to the parent's."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.language.targets import EXAMPLE, TargetDraft
+from bot.messages import Inbound, Reply
+from bot.models import User
+from bot.progress import rolled_targets
+from bot.services.confirmable import confirmable
+from bot.services.context import Context
+from bot.services.reporting import preview_change
+from bot.services.scope import resolve_in_scope
+from bot.textfmt import num, pct
+from storage import audit, targets
+from storage.pending import Pending
+
+
+def _label(scope: str, start: int, end: int) -> str:
+    return f"năm {start}" if scope == "year" else f"nhiệm kỳ {start}–{end}"
+
+
+async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft) -> list[Reply]:
+    if not user.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    tree = await ctx.tree()
+    unit_id = user.unit_id
+    if draft.unit_text:
+        found = await resolve_in_scope(ctx, user, draft.unit_text)
+        if isinstance(found, Reply):
+            return [found]
+        if len(found) > 1:
+            names = "; ".join(tree[u].name for u in found[:5])
+            return [Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.\nVí dụ: “{EXAMPLE}”.")]
+        unit_id = found[0]
+    label = _label(draft.scope, draft.start_year, draft.end_year)
+    direct, _ = (
+        await targets.values_for_year(ctx.db, draft.start_year)
+        if draft.scope == "year"
+        else (await targets.values_for_term(ctx.db, draft.start_year), {})
+    )
+    lines = [
+        f"Giao chỉ tiêu {label} — {tree[unit_id].name}: {num(draft.value)} ĐVM"
+        + (f" (hiện tại: {num(direct[unit_id])})" if unit_id in direct else " (chưa có)")
+    ]
+    if draft.quarter_plan:
+        lines.append("Kế hoạch theo quý: " + " / ".join(pct(p) for p in draft.quarter_plan))
+    lines += _sum_warnings(tree, unit_id, draft.value, direct)
+    payload = draft.model_dump(mode="json") | {"unit_id": unit_id}
+    return await preview_change(ctx, user, inbound, "target", payload, "\n".join(lines))
+
+
+def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Compare with what the children add up to and with the parent's target, after the change."""
+    warnings = []
+    after = {**direct, unit_id: value}
+    root = [unit_id, *tree.ancestors(unit_id)][-1]
+    rolled = rolled_targets(tree, root, {u: v for u, v in after.items() if u in tree})
+    children = tree.active_children(unit_id)
+    given = [rolled[c][0] for c in children if rolled[c][0] is not None]
+    if children and given and sum(given) != value:
+        warnings.append(f"Lưu ý: chỉ tiêu các đơn vị trực thuộc cộng lại là {num(sum(given))}, khác {num(value)}.")
+    parent = tree[unit_id].parent_id
+    if parent is not None and parent in direct:
+        siblings = sum(rolled[c][0] or 0 for c in tree.active_children(parent))
+        if siblings != direct[parent]:
+            warnings.append(
+                f"Lưu ý: sau khi giao, các đơn vị cùng cấp cộng lại {num(siblings)}, "
+                f"khác chỉ tiêu của {tree[parent].name} ({num(direct[parent])})."
+            )
+    return warnings
+
+
+@confirmable("target")
+async def apply(ctx: Context, user: User, p: Pending) -> str:
+    data = p.payload
+    unit_id = data["unit_id"]
+    if unit_id not in await ctx.scope(user):
+        return replies.out_of_scope(f"đơn vị #{unit_id}")
+    before_rows = await ctx.db.fetchone(
+        "SELECT value, quarter_plan FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
+        (unit_id, data["scope"], data["start_year"]),
+    )
+    await targets.set_target(
+        ctx.db,
+        unit_id=unit_id,
+        scope=data["scope"],
+        start_year=data["start_year"],
+        end_year=data["end_year"],
+        value=data["value"],
+        now=ctx.now(),
+        set_by=user.id,
+        quarter_plan=list(data["quarter_plan"]) if data.get("quarter_plan") else None,
+    )
+    await audit.record(
+        ctx.db,
+        action="target.set",
+        entity="target",
+        entity_id=f"{unit_id}:{data['scope']}:{data['start_year']}",
+        now=ctx.now(),
+        actor=user.id,
+        before=dict(before_rows) if before_rows else None,
+        after={"value": data["value"], "quarter_plan": data.get("quarter_plan")},
+    )
+    name = (await ctx.tree())[unit_id].name
+    return (
+        f"Đã giao chỉ tiêu {_label(data['scope'], data['start_year'], data['end_year'])} cho {name}: "
+        f"{num(data['value'])} ĐVM."
+    )

@@ -13,7 +13,7 @@ from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
-from bot.services import people, reminder_controls
+from bot.services import people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -124,6 +124,23 @@ async def calendar(settings: Settings, changes: str) -> str:
             answer = await reminder_controls.control(ctx, service, admin, changes)
             return answer[0].text
         return (await reminder_controls.control(ctx, service, admin, ""))[0].text
+    finally:
+        await ctx.db.close()
+
+
+async def reorganise(settings: Settings, words: str, yes: bool) -> str:
+    ctx = await _context(settings)
+    try:
+        try:
+            change = await reorg.read_change(ctx, None, words)
+        except reorg.ReorgError as exc:
+            raise CliError(str(exc).replace("/tochuc", "ptdv unit")) from None
+        text = reorg.describe(await ctx.tree(), change)
+        if not yes:
+            answer = await asyncio.to_thread(input, f"{text}\nXác nhận? [c/K] ")
+            if answer.strip().lower() not in ("c", "co", "có", "y", "yes"):
+                return "Đã hủy, không thay đổi gì."
+        return await reorg.apply_change(ctx, change, None)
     finally:
         await ctx.db.close()
 

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
     sub.add_parser("users", help="danh sách người dùng")
+    unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
+    unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
+    unit.add_argument("--yes", action="store_true", help="không hỏi lại")
     sub.add_parser("doctor", help="kiểm tra cấu hình, token, cơ sở dữ liệu, lịch chạy và sao lưu")
     sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
     res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
@@ -96,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{counts.get('units', 0)} đơn vị, {counts.get('submissions', 0)} báo cáo, "
                 f"{counts.get('users', 0)} người dùng."
             )
+        elif args.command == "unit":
+            print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:

@@ -70,3 +70,30 @@ async def counts(db: Database, ym_from: int, ym_to: int) -> dict[int, tuple[int,
         (ym_from, ym_to),
     )
     return {r[0]: (r[1], r[2]) for r in rows if r[1]}
+
+
+async def rebuild(db: Database) -> None:
+    """Recompute the closure table and every rollup from the units and the event log (after a re-organisation).
+
+    Runs inside the caller's transaction. The event log itself is never touched.
+    """
+    await db.execute("DELETE FROM unit_closure")
+    await db.execute(
+        "INSERT INTO unit_closure(ancestor_id, unit_id, depth)"
+        " WITH RECURSIVE up(unit_id, ancestor_id, depth) AS ("
+        "   SELECT id, id, 0 FROM units"
+        "   UNION ALL"
+        "   SELECT up.unit_id, u.parent_id, up.depth + 1 FROM up JOIN units u ON u.id = up.ancestor_id"
+        "   WHERE u.parent_id IS NOT NULL AND up.depth < 64"
+        " ) SELECT ancestor_id, unit_id, MIN(depth) FROM up GROUP BY ancestor_id, unit_id"
+    )
+    await db.execute("DELETE FROM rollups")
+    await db.execute(
+        "INSERT INTO rollups(unit_id, ym_from, ym_to, events, admitted, female, ethnic_minority, religious,"
+        " youth_union, student, private_sector, university)"
+        " SELECT c.ancestor_id, s.ym_from, s.ym_to, COUNT(*), SUM(a * s.admitted), SUM(a * s.female),"
+        " SUM(a * s.ethnic_minority), SUM(a * s.religious), SUM(a * s.youth_union), SUM(a * s.student),"
+        " SUM(a * s.private_sector), SUM(a * s.university)"
+        " FROM (SELECT *, kind IN ('admission', 'adjustment') AS a FROM submissions WHERE superseded_by IS NULL) s"
+        " JOIN unit_closure c ON c.unit_id = s.unit_id GROUP BY c.ancestor_id, s.ym_from, s.ym_to"
+    )

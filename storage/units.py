@@ -64,3 +64,48 @@ async def aliases(db: Database) -> list[tuple[int, str]]:
 
 async def count(db: Database) -> int:
     return int(await db.scalar("SELECT COUNT(*) FROM units"))
+
+
+async def rename(db: Database, unit_id: int, name: str, short_name: str) -> None:
+    """New name; the old ones stay as aliases so that people can keep using them."""
+    old = await get(db, unit_id)
+    if old is not None:
+        await add_alias(db, unit_id, old.name)
+        await add_alias(db, unit_id, old.short_name)
+    await db.execute(
+        "UPDATE units SET name = ?, short_name = ?, search_name = ? WHERE id = ?",
+        (name, short_name, search_key(name), unit_id),
+    )
+
+
+async def set_parent(db: Database, unit_id: int, parent_id: int | None) -> None:
+    await db.execute("UPDATE units SET parent_id = ? WHERE id = ?", (parent_id, unit_id))
+
+
+async def deactivate(db: Database, unit_id: int, when: datetime, merged_into: int | None = None) -> None:
+    await db.execute(
+        "UPDATE units SET active = 0, valid_to = ?, merged_into = ? WHERE id = ?",
+        (to_db(when), merged_into, unit_id),
+    )
+
+
+async def version(db: Database) -> int:
+    """Bumped by every change to the tree, so that every process reloads its cached copy."""
+    value = await db.scalar("SELECT value FROM settings WHERE key = 'units_version'")
+    return int(value) if value else 0
+
+
+async def bump_version(db: Database, now: datetime) -> None:
+    await db.execute(
+        "INSERT INTO settings(key, value, updated_at) VALUES ('units_version', '1', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, updated_at = excluded.updated_at",
+        (to_db(now),),
+    )
+
+
+async def next_code(db: Database, prefix: str) -> str:
+    base = "".join(ch for ch in search_key(prefix).upper() if ch.isalnum())[:10] or "DV"
+    n = 1
+    while await by_code(db, f"{base}{n}") is not None:
+        n += 1
+    return f"{base}{n}"

@@ -88,6 +88,10 @@ class SetTarget(Intent):
     draft: TargetDraft
 
 
+class Reorganise(Intent):
+    args: str = ""
+
+
 class RemindControl(Intent):
     args: str = ""
 
@@ -206,6 +210,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return Cancel()
         case "chitieu":
             return _target(f"chỉ tiêu {args}", today)
+        case "tochuc":
+            return Reorganise(args=args)
         case "nhacnho":
             return RemindControl(args=args)
         case "lienketnhom":

@@ -29,6 +29,7 @@ OFFICIAL_EXAMPLES = (
     "• giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3 · chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 360\n"
     "• /chitieu 2027 xã Tây Phong 4 theo quý 1 1 1 1 — kèm kế hoạch từng quý\n"
     "• /nhacnho — lịch báo cáo, nhắc nhở · /lienketnhom — nhận bản tin tuần trong nhóm\n"
+    "• /tochuc — thêm, đổi tên, chuyển, hợp nhất, tách, ngừng hoạt động đơn vị\n"
 )
 
 

@@ -21,6 +21,7 @@ class Context:
         self.bot_username: str | None = None  # set by the Telegram adapter once it knows itself
         self._tree: UnitTree | None = None
         self._index: UnitIndex | None = None
+        self._tree_version = -1
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -29,8 +30,12 @@ class Context:
         return self.clock.now().date()
 
     async def tree(self) -> UnitTree:
-        if self._tree is None:
+        """The unit tree, reloaded when any process changed it (units_version)."""
+        version = await units.version(self.db)
+        if self._tree is None or version != self._tree_version:
             self._tree = UnitTree(await units.all_units(self.db))
+            self._index = None
+            self._tree_version = version
         return self._tree
 
     async def unit_index(self) -> UnitIndex:
@@ -38,10 +43,19 @@ class Context:
             tree = await self.tree()
             names: list[tuple[int, str]] = []
             for unit in tree.units.values():
-                names += [(unit.id, unit.name), (unit.id, unit.short_name), (unit.id, unit.code)]
-            names += await units.aliases(self.db)
+                target = self.successor(tree, unit.id)  # a merged unit's names lead to the unit it joined
+                names += [(target, unit.name), (target, unit.short_name), (target, unit.code)]
+            names += [(self.successor(tree, u), alias) for u, alias in await units.aliases(self.db) if u in tree]
             self._index = UnitIndex(names)
         return self._index
+
+    @staticmethod
+    def successor(tree: UnitTree, unit_id: int) -> int:
+        seen: set[int] = set()
+        while (nxt := tree[unit_id].merged_into) is not None and nxt in tree and unit_id not in seen:
+            seen.add(unit_id)
+            unit_id = nxt
+        return unit_id
 
     def invalidate(self) -> None:
         """Forget the cached tree and index (after any change to units)."""

@@ -15,7 +15,7 @@ from bot.language import intents
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
-from bot.services import people, queries, reminder_controls, reporting, targets_admin
+from bot.services import people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from storage import users
@@ -92,6 +92,8 @@ class Core:
                 return await people.change_role(ctx, user, intent.who, intent.role)
             case intents.SetTarget():
                 return await targets_admin.propose(ctx, user, inbound, intent.draft)
+            case intents.Reorganise():
+                return await reorg.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():
                 return await reminder_controls.control(ctx, self.reminders, user, intent.args)
             case intents.LinkGroup():

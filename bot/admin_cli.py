@@ -9,11 +9,13 @@ from pathlib import Path
 from bot.app import open_database
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.exports.template import rows_from, template_workbook
+from bot.importer import FileRefused, read_file
 from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
-from bot.services import people, reminder_controls, reorg
+from bot.services import imports, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -141,6 +143,36 @@ async def reorganise(settings: Settings, words: str, yes: bool) -> str:
             if answer.strip().lower() not in ("c", "co", "có", "y", "yes"):
                 return "Đã hủy, không thay đổi gì."
         return await reorg.apply_change(ctx, change, None)
+    finally:
+        await ctx.db.close()
+
+
+async def import_file(settings: Settings, path: Path) -> str:
+    ctx = await _context(settings)
+    try:
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+            data = read_file(path.name, content, settings.import_max_mb * 1_048_576)
+        except OSError as exc:
+            raise CliError(f"Không đọc được {path}: {exc.strerror}") from None
+        except FileRefused as exc:
+            raise CliError(f"Chưa nhập được {path.name}: {exc}") from None
+        problems = await imports.check(ctx, data)
+        if problems:
+            raise CliError(imports.problems_text(problems))
+        summary = await imports.apply(ctx, data, None, path.name)
+        return f"Đã nhập {path.name}: {summary.text()}."
+    finally:
+        await ctx.db.close()
+
+
+async def template(settings: Settings, out: Path, fill: bool) -> str:
+    ctx = await _context(settings)
+    try:
+        rows = await rows_from(ctx.db) if fill else None
+        content = template_workbook(rows)
+        await asyncio.to_thread(out.write_bytes, content)
+        return f"Đã tạo {out}" + (" (điền sẵn dữ liệu hiện có)." if fill else " (mẫu trống).")
     finally:
         await ctx.db.close()
 

@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
     unit.add_argument("--yes", action="store_true", help="không hỏi lại")
+    imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
+    imp.add_argument("file")
+    tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
+    tpl.add_argument("--fill", action="store_true", help="điền sẵn dữ liệu hiện có trong cơ sở dữ liệu")
+    tpl.add_argument("--out", default="mau-nhap-ptdv.xlsx")
     sub.add_parser("doctor", help="kiểm tra cấu hình, token, cơ sở dữ liệu, lịch chạy và sao lưu")
     sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
     res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
@@ -101,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "unit":
             print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes)))
+        elif args.command == "import":
+            print(asyncio.run(admin_cli.import_file(settings, Path(args.file))))
+        elif args.command == "template":
+            print(asyncio.run(admin_cli.template(settings, Path(args.out), args.fill)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.token:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_admissions_per_report: int = Field(default=50, ge=1)
     closed_before_year: int | None = None
     console_files_dir: Path = Path("console-files")
+    import_max_mb: int = Field(default=10, ge=1, le=100)
     backup_dir: Path = Path("data/backups")
     backup_keep: int = Field(default=14, ge=1)
     backup_time: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")

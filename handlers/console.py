@@ -25,7 +25,7 @@ from storage.db import Database
 
 HELP = (
     "Bàn phím: gõ tin nhắn như trong Telegram; gõ số để bấm nút; /as <tên đăng nhập> để đổi người dùng;"
-    " /thoat để thoát."
+    " /tep <đường dẫn> để gửi một tệp; /thoat để thoát."
 )
 
 
@@ -92,6 +92,9 @@ class ConsoleSession:
                 self._say("Cách dùng: /as <tên đăng nhập>, ví dụ /as binh")
             return
         assert self.me is not None
+        if stripped.startswith("/tep "):
+            await self._send_file(Path(stripped[5:].strip()))
+            return
         if (
             stripped.isascii()
             and stripped.isdigit()
@@ -102,6 +105,29 @@ class ConsoleSession:
             update = self._callback_update(self._last_buttons, data)
         else:
             update = self._message_update(text)
+        seen = len(self.api.sent)
+        await self.pump.ingest([update])
+        await self.pump.drain()
+        self._show(self.api.sent[seen:])
+
+    async def _send_file(self, path: Path) -> None:
+        """Send a local file as a Telegram document (imports)."""
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            self._say(f"Không đọc được {path}: {exc.strerror}")
+            return
+        file_id = f"f{self._next_update}"
+        self.api.files[file_id] = content
+        update = self._message_update("")
+        message = update["message"]
+        message.pop("sticker", None)
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": path.name,
+            "file_size": len(content),
+        }
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()

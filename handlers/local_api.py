@@ -46,6 +46,7 @@ class LocalBotApi:
         self.commands: list[dict[str, Any]] = []
         self.answered_callbacks: list[str] = []
         self.calls: list[str] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self._ids = itertools.count(1)
 
     def _message(self, chat_id: Any, **extra: Any) -> dict[str, Any]:
@@ -77,6 +78,19 @@ class LocalBotApi:
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
+
+    def _m_getFile(self, params: dict, files: dict) -> dict:
+        file_id = str(params["file_id"])
+        content = self.files.get(file_id, b"")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": f"documents/{file_id}",
+        }
+
+    def download(self, url: str) -> bytes:
+        return self.files.get(url.rsplit("/", 1)[-1], b"")
 
     def _m_setMyCommands(self, params: dict, files: dict) -> bool:
         self.commands = _jsonish(params.get("commands", []))
@@ -210,6 +224,8 @@ class LocalRequest(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
+        if "/documents/" in url:  # a file download (File.download_*)
+            return 200, self.api.download(url)
         params = dict(request_data.parameters) if request_data else {}
         files = request_files(request_data)
         for key, value in list(params.items()):

@@ -26,6 +26,7 @@ from bot.textfmt import split_message
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
+FILE_LIMIT = 5 * 1_048_576  # documents larger than this are not downloaded (imports go through `ptdv import`)
 CAPTION_LIMIT = 1024
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("tiendo", "Tiến độ kết nạp đảng viên (vd: /tiendo q3)"),
@@ -158,6 +159,10 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer()
         except TelegramError as exc:  # an old button: the answer is a courtesy, not a requirement
             log.info("answerCallbackQuery failed: %s", exc)
+    document = update.message.document if update.message else None
+    if inbound.kind is InboundKind.FILE and document is not None and (document.file_size or 0) <= FILE_LIMIT:
+        data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
+        inbound = inbound.model_copy(update={"file_bytes": bytes(data)})
     replies = await core.handle(inbound)
     await deliver(context.bot, inbound.chat_id, replies)
 

@@ -92,6 +92,10 @@ class Reorganise(Intent):
     args: str = ""
 
 
+class Template(Intent):
+    pass
+
+
 class RemindControl(Intent):
     args: str = ""
 
@@ -210,6 +214,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return Cancel()
         case "chitieu":
             return _target(f"chỉ tiêu {args}", today)
+        case "maunhap":
+            return Template()
         case "tochuc":
             return Reorganise(args=args)
         case "nhacnho":

@@ -11,11 +11,12 @@ import logging
 from bot import replies
 from bot.clock import Clock
 from bot.config import Settings
+from bot.exports.template import template_workbook
 from bot.language import intents
-from bot.messages import Inbound, InboundKind, Reply
+from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
-from bot.services import people, queries, reminder_controls, reorg, reporting, targets_admin
+from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from storage import users
@@ -42,6 +43,15 @@ class Core:
         if user is not None and not user.active:
             user = None
         match inbound.kind:
+            case InboundKind.FILE if user is not None and inbound.file_bytes is not None:
+                return await imports.propose(self.ctx, user, inbound)
+            case InboundKind.FILE if user is not None and user.is_official:
+                return [
+                    Reply(
+                        text=f"Tệp quá lớn để nhận qua chat (tối đa {imports.CHAT_FILE_LIMIT // 1_048_576} MB). "
+                        "Xin dùng lệnh `ptdv import` trên máy chủ."
+                    )
+                ]
             case InboundKind.MEDIA | InboundKind.FILE:
                 return [Reply(text=replies.EMPTY)]
             case InboundKind.CHOICE:
@@ -92,6 +102,14 @@ class Core:
                 return await people.change_role(ctx, user, intent.who, intent.role)
             case intents.SetTarget():
                 return await targets_admin.propose(ctx, user, inbound, intent.draft)
+            case intents.Template():
+                content = template_workbook()
+                return [
+                    Reply(
+                        text="Mẫu nhập dữ liệu: điền rồi gửi lại tệp này cho bot (cán bộ theo dõi cấp cao nhất).",
+                        attachment=Attachment(kind="document", filename="mau-nhap-ptdv.xlsx", content=content),
+                    )
+                ]
             case intents.Reorganise():
                 return await reorg.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():

@@ -63,6 +63,7 @@ class FakeBotApi:
 
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_get("/file/bot{token}/documents/{file_id}", self._download)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app)
@@ -76,6 +77,9 @@ class FakeBotApi:
             await self._runner.cleanup()
 
     # --- HTTP -----------------------------------------------------------------------------------
+    async def _download(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.api.files.get(request.match_info["file_id"], b""))
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await _read_params(request)

@@ -1,0 +1,318 @@
+"""Importing units, users, targets and historical figures: cross-checked against the database, applied in one
+transaction, idempotent (the same file twice changes nothing). By chat (an official sends the file; preview and
+"Xác nhận") and by `ptdv import FILE`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.importer import FileRefused, ImportFile, Problem, period_of, read_file
+from bot.messages import Inbound, Reply
+from bot.models import UnitKind, User
+from bot.services.confirmable import confirmable
+from bot.services.context import Context
+from bot.services.reorg import CHILD_KIND, short_name
+from bot.services.reporting import preview_change
+from bot.textfmt import num
+from storage import audit, rollups, submissions, targets, units, users
+from storage.pending import Pending
+
+MAX_PROBLEMS_SHOWN = 25
+CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
+
+
+@dataclass
+class Summary:
+    added: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
+    changed: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
+
+    def text(self) -> str:
+        labels = {"units": "đơn vị", "users": "người dùng", "targets": "chỉ tiêu", "reports": "số liệu"}
+        parts = [
+            f"{labels[k]}: thêm {num(self.added[k])}, sửa {num(self.changed[k])}"
+            for k in labels
+            if self.added[k] or self.changed[k]
+        ]
+        return "; ".join(parts) if parts else "không có thay đổi (dữ liệu đã giống hệt tệp)"
+
+
+def problems_text(problems: list[Problem]) -> str:
+    lines = [f"Tệp có {num(len(problems))} lỗi, chưa nhập gì. Xin sửa rồi gửi lại:"]
+    lines += [f"– {p}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"… và {num(len(problems) - MAX_PROBLEMS_SHOWN)} lỗi khác.")
+    return "\n".join(lines)
+
+
+async def check(ctx: Context, data: ImportFile) -> list[Problem]:
+    """Problems that need the database: unknown parents and units, cycles, duplicates, reports on parents."""
+    problems = list(data.problems)
+    tree = await ctx.tree()
+    parent_of = {u.code: (tree[u.parent_id].code if u.parent_id in tree else None) for u in tree.units.values()}
+    seen: dict[str, int] = {}
+    for row in data.units:
+        if row["code"] in seen:
+            problems.append(
+                Problem("Đơn vị", row["_row"], "Mã", f"mã {row['code']} trùng với dòng {seen[row['code']]}")
+            )
+        seen[row["code"]] = row["_row"]
+        parent_of[row["code"]] = row["parent"]
+    known = set(parent_of)
+    for row in data.units:
+        if row["parent"] and row["parent"] not in known:
+            problems.append(Problem("Đơn vị", row["_row"], "Mã cấp trên", f"không có đơn vị mã {row['parent']}"))
+        elif _cycle(row["code"], parent_of):
+            problems.append(
+                Problem("Đơn vị", row["_row"], "Mã cấp trên", "tạo thành vòng lặp (đơn vị là cấp trên của chính nó)")
+            )
+    has_children = {p for c, p in parent_of.items() if p}
+    logins: dict[str, int] = {}
+    for row in data.users:
+        if row["unit"] not in known:
+            problems.append(Problem("Người dùng", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+        if row["login"]:
+            if row["login"] in logins:
+                problems.append(
+                    Problem("Người dùng", row["_row"], "Tên đăng nhập", f"trùng với dòng {logins[row['login']]}")
+                )
+            logins[row["login"]] = row["_row"]
+    keys: dict[tuple[str, str, int], int] = {}
+    for row in data.targets:
+        if row["unit"] not in known:
+            problems.append(Problem("Chỉ tiêu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+        key = (row["unit"], row["scope"], row["year"])
+        if key in keys:
+            problems.append(Problem("Chỉ tiêu", row["_row"], "Năm", f"trùng với dòng {keys[key]}"))
+        keys[key] = row["_row"]
+    periods: dict[tuple[str, str], int] = {}
+    for row in data.reports:
+        if row["unit"] not in known:
+            problems.append(Problem("Số liệu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+        elif row["unit"] in has_children:
+            problems.append(
+                Problem(
+                    "Số liệu",
+                    row["_row"],
+                    "Mã đơn vị",
+                    f"{row['unit']} có đơn vị trực thuộc; số liệu nhập cho từng đơn vị cấp dưới",
+                )
+            )
+        key = (row["unit"], str(row["period"]))
+        if key in periods:
+            problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[key]}"))
+        periods[key] = row["_row"]
+    return sorted(problems, key=lambda p: (p.sheet, p.row))
+
+
+def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
+    seen = {code}
+    current = parent_of.get(code)
+    while current:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = parent_of.get(current)
+    return False
+
+
+async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str) -> Summary:
+    """Apply a checked file in one transaction (joined if the caller holds one)."""
+    summary = Summary()
+    now = ctx.now()
+    async with ctx.db.transaction():
+        moved = await _apply_units(ctx, data, summary)
+        codes = {u.code: u.id for u in await units.all_units(ctx.db)}
+        for row in data.users:
+            await _apply_user(ctx, row, codes[row["unit"]], summary)
+        for row in data.targets:
+            await _apply_target(ctx, row, codes[row["unit"]], actor, summary)
+        for row in data.reports:
+            await _apply_report(ctx, row, codes[row["unit"]], actor, source, summary)
+        if moved:
+            await rollups.rebuild(ctx.db)
+        if summary.added["units"] or summary.changed["units"]:
+            await units.bump_version(ctx.db, now)
+        if any(summary.added.values()) or any(summary.changed.values()):
+            await audit.record(
+                ctx.db,
+                action="import",
+                entity="file",
+                entity_id=source,
+                now=now,
+                actor=actor,
+                after={"added": summary.added, "changed": summary.changed},
+            )
+    ctx.invalidate()
+    return summary
+
+
+async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool:
+    existing = {u.code: u for u in await units.all_units(ctx.db)}
+    pending = list(data.units)
+    ids = {code: u.id for code, u in existing.items()}
+    kinds = {code: u.kind for code, u in existing.items()}
+    moved = False
+    while pending:  # parents before children
+        ready = [r for r in pending if not r["parent"] or r["parent"] in ids]
+        if not ready:
+            break  # a cycle; `check` reported it
+        for row in ready:
+            pending.remove(row)
+            parent_id = ids.get(row["parent"]) if row["parent"] else None
+            kind = row["kind"] or (CHILD_KIND[kinds[row["parent"]]] if row["parent"] else UnitKind.DISTRICT)
+            kinds[row["code"]] = kind
+            short = row["short"] or short_name(row["name"])
+            old = existing.get(row["code"])
+            if old is None:
+                ids[row["code"]] = await units.add(
+                    ctx.db,
+                    code=row["code"],
+                    name=row["name"],
+                    short_name=short,
+                    kind=kind.value,
+                    category=row["category"],
+                    parent_id=parent_id,
+                    sort_order=row["_row"],
+                    now=ctx.now(),
+                )
+                summary.added["units"] += 1
+                continue
+            changed = False
+            if (old.name, old.short_name) != (row["name"], short):
+                await units.rename(ctx.db, old.id, row["name"], short)
+                changed = True
+            if old.parent_id != parent_id:
+                await units.set_parent(ctx.db, old.id, parent_id)
+                moved = changed = True
+            if (old.kind, old.category) != (kind, row["category"] or old.category):
+                await ctx.db.execute(
+                    "UPDATE units SET kind = ?, category = ? WHERE id = ?",
+                    (kind.value, row["category"] or old.category, old.id),
+                )
+                changed = True
+            summary.changed["units"] += changed
+    return moved
+
+
+async def _apply_user(ctx: Context, row: dict[str, Any], unit_id: int, summary: Summary) -> None:
+    person = await users.by_login(ctx.db, row["login"]) if row["login"] else None
+    if person is None:
+        found = await ctx.db.fetchone("SELECT id FROM users WHERE name = ? AND unit_id = ?", (row["name"], unit_id))
+        person = await users.get(ctx.db, found[0]) if found else None
+    if person is None:
+        await users.add(
+            ctx.db,
+            name=row["name"],
+            role=row["role"].value,
+            unit_id=unit_id,
+            now=ctx.now(),
+            login=row["login"],
+            title=row["title"],
+            phone=row["phone"],
+        )
+        summary.added["users"] += 1
+        return
+    stored = await ctx.db.fetchone(
+        "SELECT name, role, unit_id, title, phone, login FROM users WHERE id = ?", (person.id,)
+    )
+    wanted = (row["name"], row["role"].value, unit_id, row["title"], row["phone"], row["login"] or stored["login"])
+    if tuple(stored) != wanted:
+        await ctx.db.execute(
+            "UPDATE users SET name = ?, role = ?, unit_id = ?, title = ?, phone = ?, login = ? WHERE id = ?",
+            (*wanted, person.id),
+        )
+        summary.changed["users"] += 1
+
+
+async def _apply_target(ctx: Context, row: dict[str, Any], unit_id: int, actor: int | None, summary: Summary) -> None:
+    stored = await ctx.db.fetchone(
+        "SELECT value, quarter_plan, end_year FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
+        (unit_id, row["scope"], row["year"]),
+    )
+    plan = json.dumps(row["plan"]) if row["plan"] else None
+    if stored is not None and (stored["value"], stored["quarter_plan"], stored["end_year"]) == (
+        row["value"],
+        plan,
+        row["end_year"],
+    ):
+        return
+    await targets.set_target(
+        ctx.db,
+        unit_id=unit_id,
+        scope=row["scope"],
+        start_year=row["year"],
+        end_year=row["end_year"],
+        value=row["value"],
+        now=ctx.now(),
+        set_by=actor,
+        quarter_plan=row["plan"],
+    )
+    summary.added["targets"] += stored is None
+    summary.changed["targets"] += stored is not None
+
+
+async def _apply_report(
+    ctx: Context, row: dict[str, Any], unit_id: int, actor: int | None, source: str, summary: Summary
+) -> None:
+    period = period_of(row)
+    live = [
+        r
+        for r in await submissions.live_within(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
+        if (r["ym_from"], r["ym_to"]) == (period.ym_from, period.ym_to) and r["channel"] == "import"
+    ]
+    figures = row["figures"]
+    if live and all(live[-1][k] == v for k, v in figures.items()):
+        return
+    new = await submissions.append(
+        ctx.db,
+        unit_id=unit_id,
+        kind="admission",
+        period=period,
+        figures=figures,
+        now=ctx.now(),
+        actor=actor,
+        channel="import",
+        raw_text=f"nhập từ {source}, dòng {row['_row']}",
+        supersedes=live[-1]["id"] if live else None,
+    )
+    for old in live:
+        await submissions.supersede(ctx.db, old["id"], new)
+    summary.added["reports"] += not live
+    summary.changed["reports"] += bool(live)
+
+
+# --- by chat -----------------------------------------------------------------------------------------------
+async def propose(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
+    if not user.is_official or user.unit_id not in (await ctx.tree()).roots:
+        return [Reply(text="Xin lỗi, chỉ cán bộ theo dõi cấp cao nhất mới nhập dữ liệu từ tệp.")]
+    name = inbound.file_name or "tep.xlsx"
+    content = inbound.file_bytes or b""
+    try:
+        data = read_file(name, content, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576))
+    except FileRefused as exc:
+        return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
+    problems = await check(ctx, data)
+    if problems:
+        return [Reply(text=problems_text(problems))]
+    if data.empty:
+        return [Reply(text=f"Tệp “{name}” không có dòng dữ liệu nào.")]
+    counts = (
+        f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
+        f"{num(len(data.reports))} dòng số liệu"
+    )
+    payload = {"name": name, "content": base64.b64encode(content).decode()}
+    return await preview_change(ctx, user, inbound, "import", payload, f"Nhập tệp “{name}”: {counts}. Không có lỗi.")
+
+
+@confirmable("import")
+async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
+    name = p.payload["name"]
+    data = read_file(name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
+    problems = await check(ctx, data)  # the database may have changed since the preview
+    if problems:
+        return problems_text(problems)
+    summary = await apply(ctx, data, user.id, name)
+    return f"Đã nhập “{name}”: {summary.text()}."

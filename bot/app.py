@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -43,6 +44,21 @@ class RedactToken(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def configure_logging(settings: Settings, quiet: bool = False) -> None:
     level = logging.WARNING if quiet and settings.log_level == "INFO" else getattr(logging, settings.log_level)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -51,6 +67,8 @@ def configure_logging(settings: Settings, quiet: bool = False) -> None:
     redact = RedactToken([settings.token or ""])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+        if settings.log_format == "json":
+            handler.setFormatter(JsonFormatter())
     logging.getLogger("apscheduler").setLevel(max(level, logging.INFO))
 
 

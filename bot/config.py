@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/ptdv.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     pending_ttl_minutes: int = Field(default=60 * 24, ge=1)
     max_admissions_per_report: int = Field(default=50, ge=1)
     closed_before_year: int | None = None

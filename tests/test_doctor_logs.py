@@ -37,6 +37,16 @@ def test_doctor_reports_a_refused_token(tmp_path, monkeypatch, capsys):
     assert "✘ Token:" in out and TOKEN not in out
 
 
+def test_json_log_lines():
+    import json
+
+    from bot.app import JsonFormatter
+
+    record = logging.LogRecord("bot", logging.INFO, __file__, 1, "đã gửi %d tin", (3,), None)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["level"] == "INFO" and entry["message"] == "đã gửi 3 tin" and entry["logger"] == "bot"
+
+
 def test_logs_never_print_the_token(settings, caplog):
     record = logging.LogRecord(
         "httpx", logging.WARNING, __file__, 1, "POST https://api.telegram.org/bot%s/getMe", (TOKEN,), None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,6 +40,7 @@ class UpdatePump:
         self.clock = clock
         self._wake = asyncio.Event()
         self._drain_lock = asyncio.Lock()
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     async def ingest(self, payloads: Iterable[dict[str, Any]]) -> int:
         """Store raw updates (Bot API JSON) durably; return how many were new."""
@@ -52,9 +55,15 @@ class UpdatePump:
         handled = 0
         async with self._drain_lock:
             while batch := await inbox.pending(self.db, self.channel):
+                progressed = False
                 for update_id, payload in batch:
+                    if not await inbox.claim(self.db, self.channel, update_id, self.worker, self.clock.now()):
+                        continue  # another process is handling it
                     await self._process(update_id, payload)
                     handled += 1
+                    progressed = True
+                if not progressed:
+                    break  # what is left is claimed by another live process
         return handled
 
     async def _process(self, update_id: str, payload: dict[str, Any]) -> None:

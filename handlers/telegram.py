@@ -93,28 +93,51 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def deliver(bot, chat_id: str, replies: Sequence[Reply]) -> None:  # type: ignore[no-untyped-def]
-    """Send replies in order; the keyboard goes with the last piece of a split text."""
+async def deliver(
+    bot,
+    chat_id: str,
+    replies: Sequence[Reply],
+    attempts: int = 4,  # type: ignore[no-untyped-def]
+    backoff: float = 0.5,
+) -> None:
+    """Send replies in order, each retried on 429 (after retry_after) and network errors (with back-off)."""
     for reply in replies:
-        target = reply.chat_id or chat_id
-        text = reply.text
-        if reply.attachment is not None:
-            caption, text = (text, "") if len(text) <= CAPTION_LIMIT else ("", text)
-            send = bot.send_photo if reply.attachment.kind == "photo" else bot.send_document
-            field = "photo" if reply.attachment.kind == "photo" else "document"
-            await send(
-                target,
-                **{field: reply.attachment.content},
-                filename=reply.attachment.filename,
-                caption=caption or None,
-                reply_markup=keyboard(reply) if not text else None,
-            )
-            if not text:
-                continue
-        pieces = split_message(text, TEXT_LIMIT)
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            await bot.send_message(target, piece, reply_markup=keyboard(reply) if last else None)
+        for attempt in range(attempts):
+            try:
+                await _send_one(bot, chat_id, reply)
+                break
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except BadRequest:
+                raise
+            except (TimedOut, NetworkError) as exc:
+                if attempt == attempts - 1:
+                    raise
+                log.info("network error answering %s (%s); retry %d", chat_id, exc, attempt + 1)
+                await asyncio.sleep(backoff * 2**attempt)
+
+
+async def _send_one(bot, chat_id: str, reply: Reply) -> None:  # type: ignore[no-untyped-def]
+    """One reply as Telegram messages; the keyboard goes with the last piece of a split text."""
+    target = reply.chat_id or chat_id
+    text = reply.text
+    if reply.attachment is not None:
+        caption, text = (text, "") if len(text) <= CAPTION_LIMIT else ("", text)
+        send = bot.send_photo if reply.attachment.kind == "photo" else bot.send_document
+        field = "photo" if reply.attachment.kind == "photo" else "document"
+        await send(
+            target,
+            **{field: reply.attachment.content},
+            filename=reply.attachment.filename,
+            caption=caption or None,
+            reply_markup=keyboard(reply) if not text else None,
+        )
+        if not text:
+            return
+    pieces = split_message(text, TEXT_LIMIT)
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        await bot.send_message(target, piece, reply_markup=keyboard(reply) if last else None)
 
 
 class TelegramNotifier:
@@ -129,7 +152,7 @@ class TelegramNotifier:
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
         for attempt in range(self.attempts):
             try:
-                await deliver(self.bot, chat_id, [reply])
+                await _send_one(self.bot, chat_id, reply)
                 return Delivery.SENT
             except Forbidden:
                 return Delivery.BLOCKED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Database
@@ -33,6 +33,20 @@ async def pending(db: Database, channel: str, limit: int = 100) -> list[tuple[st
         (channel, limit),
     )
     return [(r["update_id"], json.loads(r["payload"])) for r in rows]
+
+
+async def claim(
+    db: Database, channel: str, update_id: str, worker: str, now: datetime, lease_seconds: int = 300
+) -> bool:
+    """Take an unprocessed row for this worker; False when it is done or another live worker holds it."""
+    stale = to_db(now - timedelta(seconds=lease_seconds))
+    async with db.transaction():
+        changed = await db.rowcount(
+            "UPDATE inbox SET claimed_by = ?, claimed_at = ? WHERE channel = ? AND update_id = ?"
+            " AND processed_at IS NULL AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)",
+            (worker, to_db(now), channel, str(update_id), worker, stale),
+        )
+    return changed == 1
 
 
 async def mark_done(db: Database, channel: str, update_id: str, now: datetime, error: str | None = None) -> None:

@@ -128,3 +128,19 @@ async def counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     subs = await db.scalar("SELECT COUNT(*) FROM submissions")
     pend = await db.scalar("SELECT COUNT(*) FROM pending")
     return int(subs), int(pend)
+
+
+EVIDENCE: list[str] = []
+
+
+@pytest.fixture
+def evidence():  # type: ignore[no-untyped-def]
+    """Reliability tests report their counts (kills, updates replayed, faults, messages) here; printed at the end."""
+    return EVIDENCE.append
+
+
+def pytest_terminal_summary(terminalreporter):  # type: ignore[no-untyped-def]
+    if EVIDENCE:
+        terminalreporter.section("reliability evidence")
+        for line in EVIDENCE:
+            terminalreporter.write_line(line)

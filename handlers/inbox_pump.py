@@ -54,6 +54,7 @@ class UpdatePump:
         """Process every stored, unprocessed update in order; return how many were handled."""
         handled = 0
         async with self._drain_lock:
+            await self._release_dead_workers()
             while batch := await inbox.pending(self.db, self.channel):
                 progressed = False
                 for update_id, payload in batch:
@@ -65,6 +66,17 @@ class UpdatePump:
                 if not progressed:
                     break  # what is left is claimed by another live process
         return handled
+
+    async def _release_dead_workers(self) -> None:
+        """A process on this machine that died holding claims (SIGKILL, power cut) frees them at once; claims of
+        other machines expire with their lease."""
+        host = socket.gethostname()
+        for worker in await inbox.claimed_by_others(self.db, self.channel, self.worker):
+            worker_host, _, rest = worker.partition(":")
+            pid = rest.partition(":")[0]
+            if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+                log.warning("releasing updates claimed by %s, which is no longer running", worker)
+                await inbox.release(self.db, self.channel, worker)
 
     async def _process(self, update_id: str, payload: dict[str, Any]) -> None:
         errors: list[BaseException] = self.app.bot_data.setdefault("errors", [])
@@ -124,6 +136,16 @@ class UpdatePump:
             if stop.is_set():
                 return
             await self._wake.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _seconds(value: Any) -> float:

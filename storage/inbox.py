@@ -35,8 +35,27 @@ async def pending(db: Database, channel: str, limit: int = 100) -> list[tuple[st
     return [(r["update_id"], json.loads(r["payload"])) for r in rows]
 
 
+async def claimed_by_others(db: Database, channel: str, worker: str) -> set[str]:
+    rows = await db.fetchall(
+        "SELECT DISTINCT claimed_by FROM inbox WHERE channel = ? AND processed_at IS NULL AND claimed_by IS NOT NULL"
+        " AND claimed_by != ?",
+        (channel, worker),
+    )
+    return {r[0] for r in rows}
+
+
+async def release(db: Database, channel: str, worker: str) -> None:
+    """Free the unprocessed rows a (dead) worker had claimed."""
+    async with db.transaction():
+        await db.execute(
+            "UPDATE inbox SET claimed_by = NULL, claimed_at = NULL WHERE channel = ? AND claimed_by = ?"
+            " AND processed_at IS NULL",
+            (channel, worker),
+        )
+
+
 async def claim(
-    db: Database, channel: str, update_id: str, worker: str, now: datetime, lease_seconds: int = 300
+    db: Database, channel: str, update_id: str, worker: str, now: datetime, lease_seconds: int = 60
 ) -> bool:
     """Take an unprocessed row for this worker; False when it is done or another live worker holds it."""
     stale = to_db(now - timedelta(seconds=lease_seconds))

@@ -103,13 +103,27 @@ async def open_for_message(db: Database, user_id: int, message_id: str) -> Pendi
     return _pending(row) if row else None
 
 
-async def resolve(db: Database, pending_id: int, status: str, now: datetime, result_id: int | None = None) -> bool:
+async def resolve(
+    db: Database,
+    pending_id: int,
+    status: str,
+    now: datetime,
+    result_id: int | None = None,
+    resolved_by: str | None = None,
+) -> bool:
     """Move an open pending to a final status; False when it was no longer open (a double tap)."""
     changed = await db.rowcount(
-        "UPDATE pending SET status = ?, resolved_at = ?, result_id = ? WHERE id = ? AND status = 'open'",
-        (status, to_db(now), result_id, pending_id),
+        "UPDATE pending SET status = ?, resolved_at = ?, result_id = ?, resolved_by = ?"
+        " WHERE id = ? AND status = 'open'",
+        (status, to_db(now), result_id, resolved_by, pending_id),
     )
     return changed == 1
+
+
+async def resolved_by(db: Database, update_key: str) -> Pending | None:
+    """The preview an update already confirmed or cancelled (a typed answer delivered twice)."""
+    row = await db.fetchone("SELECT * FROM pending WHERE resolved_by = ?", (update_key,))
+    return _pending(row) if row else None
 
 
 async def open_users(db: Database) -> set[int]:

@@ -83,9 +83,9 @@ class Core:
             case intents.BadReport():
                 return [Reply(text=report_texts.problem(intent.problem))]
             case intents.Confirm():
-                return await reporting.confirm(ctx, user, None)
+                return await reporting.confirm(ctx, user, None, inbound.update_key)
             case intents.Cancel():
-                return await reporting.cancel(ctx, user, None)
+                return await reporting.cancel(ctx, user, None, update_key=inbound.update_key)
             case intents.FixHelp():
                 return [Reply(text=report_texts.FIX_HELP)]
             case intents.History():

@@ -256,8 +256,10 @@ async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
 
 
 # --- confirmation ----------------------------------------------------------------------------
-async def confirm(ctx: Context, user: User, token: str | None) -> list[Reply]:
-    """Store what the preview showed, exactly once."""
+async def confirm(ctx: Context, user: User, token: str | None, update_key: str | None = None) -> list[Reply]:
+    """Store what the preview showed, exactly once. A typed "có" (no token) is tied to the update it came in."""
+    if token is None and update_key is not None and (done := await pending.resolved_by(ctx.db, update_key)):
+        return [Reply(text=texts.ALREADY_SAVED if done.status == "confirmed" else texts.ALREADY_CANCELLED)]
     p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
     if p is None or p.user_id != user.id or p.action in ("choose_unit", "await_fix"):
         return [Reply(text=texts.NOTHING_PENDING)]
@@ -275,15 +277,15 @@ async def confirm(ctx: Context, user: User, token: str | None) -> list[Reply]:
                 return [Reply(text=texts.EXPIRED)]
             if current.action in ACTIONS:  # targets, re-organisation, imports
                 done = await ACTIONS[current.action](ctx, user, current)
-                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now())
+                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
                 return [Reply(text=done)]
             stored = await _store(ctx, user, current)
             if stored is None:  # a cumulative statement that others' reports made true meanwhile
-                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now())
+                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
                 data = current.payload
                 name = (await ctx.tree())[data["unit_id"]].name
                 return [Reply(text=texts.cumulative_matches(name, data["period"]["year"], data["stated"]))]
-            await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), result_id=stored)
+            await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), result_id=stored, resolved_by=update_key)
     except Superseded:
         async with ctx.db.transaction():
             await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
@@ -348,12 +350,16 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     return Reply(text=text, choices=((Choice(label="✏️ Sửa báo cáo này", data=f"f|{submission_id}"),),))
 
 
-async def cancel(ctx: Context, user: User, token: str | None, *, retype: bool = False) -> list[Reply]:
+async def cancel(
+    ctx: Context, user: User, token: str | None, *, retype: bool = False, update_key: str | None = None
+) -> list[Reply]:
+    if token is None and update_key is not None and (done := await pending.resolved_by(ctx.db, update_key)):
+        return [Reply(text=texts.CANCELLED if done.status == "cancelled" else texts.ALREADY_SAVED)]
     p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
     if p is None or p.user_id != user.id:
         return [Reply(text=texts.NOTHING_PENDING)]
     async with ctx.db.transaction():
-        done = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
+        done = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
     if not done:
         return [Reply(text=texts.ALREADY_SAVED if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
     return [Reply(text=texts.RETYPE if retype else texts.CANCELLED)]

@@ -78,7 +78,10 @@ async def delivery(path: Path, recipients: int = 300) -> tuple[int, float, int, 
             seconds = time.perf_counter() - started
         sent = sum(1 for m in server.sent if "Hạn báo cáo" in m.text)
         planned = outcome.sent + outcome.failed + outcome.blocked
-        return sent, sent / seconds, server.rate_limited, planned - sent
+        times = server.send_times
+        sustained = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+        del seconds
+        return sent, sustained, server.rate_limited, planned - sent
     finally:
         await db.close()
         await server.stop()

@@ -255,9 +255,9 @@ def build_application(
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     if rate_limit:
-        # One message per 1/29 s rather than "30 per second": PTB's limiter is a bucket that would let a burst of
+        # A bucket of 2 refilled at 28/second, not "30 per second": PTB's limiter is a bucket that would let a burst of
         # 30 through at once and so exceed Telegram's "about 30 in any second" (a 429 then pauses every request).
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=2, overall_time_period=2 / 28, max_retries=3))
     if timeout is not None and request is None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout).pool_timeout(timeout)
     app = builder.build()

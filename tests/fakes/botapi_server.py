@@ -39,6 +39,7 @@ class FakeBotApi:
         self._recent: deque[float] = deque()
         self._last_by_chat: dict[str, float] = {}
         self.rate_limited = 0
+        self.send_times: list[float] = []
         self.updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
         self.faults: deque[Fault] = deque()
@@ -103,6 +104,8 @@ class FakeBotApi:
             }
             return web.json_response(body, status=429)
         status, body = self.api.call(method, params, files)
+        if method.startswith("send"):
+            self.send_times.append(time.monotonic())
         return web.json_response(body, status=status)
 
     def _over_limit(self, chat_id: str) -> bool:

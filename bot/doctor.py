@@ -41,6 +41,8 @@ async def _token(settings: Settings) -> Check:
 
 
 async def _database(settings: Settings) -> list[Check]:
+    from storage import units as unit_store
+    from storage import users
     from storage.db import Database
 
     path = settings.database_path
@@ -57,8 +59,8 @@ async def _database(settings: Settings) -> list[Check]:
                 f"Phiên bản lược đồ: {version}/{latest}" + ("" if version == latest else " — chạy `ptdv migrate`"),
             )
         )
-        units = await db.scalar("SELECT COUNT(*) FROM units")
-        people = await db.scalar("SELECT COUNT(*) FROM users WHERE active = 1")
+        units = await unit_store.count(db)
+        people = await users.count_active(db)
         checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động"))
         if version == latest and units:
             checks.append(await _schedule(db, settings))

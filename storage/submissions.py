@@ -199,3 +199,21 @@ async def append_many(
         )
     await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
     return len(rows)
+
+
+async def created_since(db: Database, since: datetime) -> list[dict[str, Any]]:
+    """Events recorded since a moment, with what each replaced (for "this week" in digests)."""
+    rows = await db.fetchall(
+        "SELECT s.unit_id, s.admitted, s.kind, COALESCE(o.admitted, 0) AS replaced FROM submissions s"
+        " LEFT JOIN submissions o ON o.id = s.supersedes WHERE s.created_at >= ?",
+        (to_db(since),),
+    )
+    return [dict(r) for r in rows]
+
+
+async def live_admission_rows(db: Database) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT * FROM submissions WHERE superseded_by IS NULL AND kind IN ('admission', 'adjustment')"
+        " ORDER BY unit_id, ym_from, id"
+    )
+    return [dict(r) for r in rows]

@@ -89,3 +89,15 @@ async def _direct(
         return {r[0]: r[1] for r in rows}, plans
 
     return await db.cached(("targets", scope, start_year, root_id), load)
+
+
+async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict | None:  # type: ignore[type-arg]
+    row = await db.fetchone(
+        "SELECT value, quarter_plan, end_year FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
+        (unit_id, scope, start_year),
+    )
+    return dict(row) if row else None
+
+
+async def all_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+    return [dict(r) for r in await db.fetchall("SELECT * FROM targets ORDER BY scope DESC, start_year, unit_id")]

@@ -109,3 +109,11 @@ async def next_code(db: Database, prefix: str) -> str:
     while await by_code(db, f"{base}{n}") is not None:
         n += 1
     return f"{base}{n}"
+
+
+async def set_kind_category(db: Database, unit_id: int, kind: str, category: str | None) -> None:
+    await db.execute("UPDATE units SET kind = ?, category = ? WHERE id = ?", (kind, category, unit_id))
+
+
+async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+    return [dict(r) for r in await db.fetchall("SELECT * FROM units WHERE active = 1 ORDER BY sort_order, id")]

@@ -121,3 +121,45 @@ async def active_people(db: Database) -> list[tuple[int, str, int, bool]]:
     """(id, name, unit id, is official) of every active user: the cheap form for planning reminders."""
     rows = await db.fetchall("SELECT id, name, unit_id, role = 'official' FROM users WHERE active = 1 ORDER BY id")
     return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+_SETTABLE = {"active", "unit_id", "role"}
+
+
+async def set_field(db: Database, user_id: int, column: str, value: object) -> None:
+    """One administrative field (active, unit, role) of a user."""
+    if column not in _SETTABLE:
+        raise ValueError(f"{column} cannot be set this way")
+    await db.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user_id))
+
+
+async def find_in_unit(db: Database, name: str, unit_id: int) -> int | None:
+    return await db.scalar("SELECT id FROM users WHERE name = ? AND unit_id = ?", (name, unit_id))
+
+
+_PROFILE = ("name", "role", "unit_id", "title", "phone", "login")
+
+
+async def profile(db: Database, user_id: int) -> dict:  # type: ignore[type-arg]
+    row = await db.fetchone(f"SELECT {', '.join(_PROFILE)} FROM users WHERE id = ?", (user_id,))
+    return dict(row) if row else {}
+
+
+async def set_profile(db: Database, user_id: int, values: dict) -> None:  # type: ignore[type-arg]
+    await db.execute(
+        f"UPDATE users SET {', '.join(f'{c} = ?' for c in _PROFILE)} WHERE id = ?",
+        (*(values[c] for c in _PROFILE), user_id),
+    )
+
+
+async def move_all(db: Database, from_unit: int, to_unit: int) -> None:
+    """Everyone registered for `from_unit` now belongs to `to_unit` (a merge)."""
+    await db.execute("UPDATE users SET unit_id = ? WHERE unit_id = ?", (to_unit, from_unit))
+
+
+async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+    return [dict(r) for r in await db.fetchall("SELECT * FROM users WHERE active = 1 ORDER BY id")]
+
+
+async def count_active(db: Database) -> int:
+    return int(await db.scalar("SELECT COUNT(*) FROM users WHERE active = 1"))

@@ -72,13 +72,16 @@ async def test_replaying_a_long_session_changes_no_figure(settings, demo_db, clo
         pushed = await session(bot, ids, rng, steps=60)
         before = await figures(demo_db)
         sent = len(bot.server.sent)
-        for update in pushed:  # Telegram delivers everything again: the inbox ignores it
-            assert await bot.send(update) == []
+        # Telegram hands everything over again (ids below the confirmed offset never come back through getUpdates,
+        # so the replay goes straight to the inbox, as a redelivery would): the inbox ignores it.
+        assert await bot.pump.ingest(pushed) == 0
+        assert await bot.pump.drain() == 0
         assert await figures(demo_db) == before and len(bot.server.sent) == sent
         async with demo_db.transaction():  # the inbox itself lost: the handlers must still be idempotent
             await demo_db.execute("DELETE FROM inbox")
         for update in pushed:
-            await bot.send(update)
+            await bot.pump.ingest([update])
+            await bot.pump.drain()
         assert await figures(demo_db) == before
         assert not bot.errors
     evidence(

@@ -11,6 +11,7 @@ from typing import Any
 from bot.importer import SHEETS
 from bot.models import BREAKDOWN_FIELDS, Category, UnitKind
 from bot.periods import PeriodKind
+from storage import submissions, targets, units, users
 from storage.db import Database
 
 KIND_WORDS = {
@@ -56,9 +57,10 @@ def period_label(kind: str, year: int, ym_from: int) -> str:
 async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
     """The database's content in template form."""
     # Units as they stand: merged or closed units (and their rows) are left out; their history stays in the database.
-    code = {r[0]: r[1] for r in await db.fetchall("SELECT id, code FROM units WHERE active = 1")}
+    active = await units.active_rows(db)
+    code = {r["id"]: r["code"] for r in active}
     out: dict[str, list[list[Any]]] = {"units": [], "users": [], "targets": [], "reports": []}
-    for r in await db.fetchall("SELECT * FROM units WHERE active = 1 ORDER BY sort_order, id"):
+    for r in active:
         out["units"].append(
             [
                 r["code"],
@@ -69,7 +71,7 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
                 code.get(r["parent_id"], ""),
             ]
         )
-    for r in await db.fetchall("SELECT * FROM users WHERE active = 1 ORDER BY id"):
+    for r in await users.active_rows(db):
         if r["unit_id"] not in code:
             continue
         out["users"].append(
@@ -82,7 +84,7 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
                 r["title"] or "",
             ]
         )
-    for r in await db.fetchall("SELECT * FROM targets ORDER BY scope DESC, start_year, unit_id"):
+    for r in await targets.all_rows(db):
         if r["unit_id"] not in code:
             continue
         plan = "/".join(f"{round(p * 100):g}" for p in json.loads(r["quarter_plan"])) if r["quarter_plan"] else ""
@@ -98,10 +100,7 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
         )
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (1 + len(BREAKDOWN_FIELDS)))
     fields = ("admitted", *BREAKDOWN_FIELDS)
-    for r in await db.fetchall(
-        "SELECT * FROM submissions WHERE superseded_by IS NULL AND kind IN"
-        " ('admission', 'adjustment') ORDER BY unit_id, ym_from, id"
-    ):
+    for r in await submissions.live_admission_rows(db):
         if r["unit_id"] not in code:
             continue
         key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))

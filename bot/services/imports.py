@@ -188,10 +188,7 @@ async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool
                 await units.set_parent(ctx.db, old.id, parent_id)
                 moved = changed = True
             if (old.kind, old.category) != (kind, row["category"] or old.category):
-                await ctx.db.execute(
-                    "UPDATE units SET kind = ?, category = ? WHERE id = ?",
-                    (kind.value, row["category"] or old.category, old.id),
-                )
+                await units.set_kind_category(ctx.db, old.id, kind.value, row["category"] or old.category)
                 changed = True
             summary.changed["units"] += changed
     return moved
@@ -200,8 +197,8 @@ async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool
 async def _apply_user(ctx: Context, row: dict[str, Any], unit_id: int, summary: Summary) -> None:
     person = await users.by_login(ctx.db, row["login"]) if row["login"] else None
     if person is None:
-        found = await ctx.db.fetchone("SELECT id FROM users WHERE name = ? AND unit_id = ?", (row["name"], unit_id))
-        person = await users.get(ctx.db, found[0]) if found else None
+        found = await users.find_in_unit(ctx.db, row["name"], unit_id)
+        person = await users.get(ctx.db, found) if found else None
     if person is None:
         await users.add(
             ctx.db,
@@ -215,23 +212,22 @@ async def _apply_user(ctx: Context, row: dict[str, Any], unit_id: int, summary: 
         )
         summary.added["users"] += 1
         return
-    stored = await ctx.db.fetchone(
-        "SELECT name, role, unit_id, title, phone, login FROM users WHERE id = ?", (person.id,)
-    )
-    wanted = (row["name"], row["role"].value, unit_id, row["title"], row["phone"], row["login"] or stored["login"])
-    if tuple(stored) != wanted:
-        await ctx.db.execute(
-            "UPDATE users SET name = ?, role = ?, unit_id = ?, title = ?, phone = ?, login = ? WHERE id = ?",
-            (*wanted, person.id),
-        )
+    stored = await users.profile(ctx.db, person.id)
+    wanted = {
+        "name": row["name"],
+        "role": row["role"].value,
+        "unit_id": unit_id,
+        "title": row["title"],
+        "phone": row["phone"],
+        "login": row["login"] or stored["login"],
+    }
+    if stored != wanted:
+        await users.set_profile(ctx.db, person.id, wanted)
         summary.changed["users"] += 1
 
 
 async def _apply_target(ctx: Context, row: dict[str, Any], unit_id: int, actor: int | None, summary: Summary) -> None:
-    stored = await ctx.db.fetchone(
-        "SELECT value, quarter_plan, end_year FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
-        (unit_id, row["scope"], row["year"]),
-    )
+    stored = await targets.get(ctx.db, unit_id, row["scope"], row["year"])
     plan = json.dumps(row["plan"]) if row["plan"] else None
     if stored is not None and (stored["value"], stored["quarter_plan"], stored["end_year"]) == (
         row["value"],

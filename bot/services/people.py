@@ -8,7 +8,7 @@ from bot import replies
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.services.context import Context
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import named_or_own, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
 
@@ -63,18 +63,11 @@ def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
 async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: Role) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
-    tree = await ctx.tree()
-    unit_id = user.unit_id
-    if unit_text:
-        inside = await resolve_in_scope(ctx, user, unit_text)
-        if isinstance(inside, Reply):
-            return [inside]
-        if len(inside) > 1:
-            names = "; ".join(tree[u].name for u in inside[:5])
-            return [Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")]
-        unit_id = inside[0]
+    unit_id = await named_or_own(ctx, user, unit_text)
+    if isinstance(unit_id, Reply):
+        return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id)
-    return [Reply(text=invite_text(ctx, invite, tree[unit_id].name))]
+    return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
 
 
 async def register(ctx: Context, inbound: Inbound, code: str, current: User | None) -> list[Reply]:
@@ -149,12 +142,9 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     if not actor.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     tree = await ctx.tree()
-    root = actor.unit_id
-    if unit_text:
-        found = await resolve_in_scope(ctx, actor, unit_text)
-        if isinstance(found, Reply):
-            return [found]
-        root = found[0]
+    root = await named_or_own(ctx, actor, unit_text)
+    if isinstance(root, Reply):
+        return [root]
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
         return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
@@ -168,70 +158,54 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     return [Reply(text="\n".join(lines))]
 
 
-async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
+async def _update_person(ctx: Context, actor: User, who: str, action: str, change: dict[str, object]) -> User | Reply:
+    """Officials only, a person within their scope, one field changed with its audit row."""
     if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+        return Reply(text=replies.OFFICIALS_ONLY)
     person = await _find_person(ctx, actor, who)
     if isinstance(person, Reply):
-        return [person]
-    if person.id == actor.id:
-        return [Reply(text="Không thể tự khóa tài khoản của mình.")]
+        return person
+    ((column, value),) = change.items()
+    before = {"active": person.active, "unit_id": person.unit_id, "role": person.role.value}[column]
     async with ctx.db.transaction():
-        await users.set_active(ctx.db, person.id, False)
+        await users.set_field(ctx.db, person.id, column, value)
         await audit.record(
             ctx.db,
-            action="user.deactivate",
+            action=action,
             entity="user",
             entity_id=person.id,
             now=ctx.now(),
             actor=actor.id,
-            before={"active": person.active},
-            after={"active": False},
+            before={column: before},
+            after={column: value},
         )
+    return person
+
+
+async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
+    found = await _find_person(ctx, actor, who) if actor.is_official else None
+    if isinstance(found, User) and found.id == actor.id:
+        return [Reply(text="Không thể tự khóa tài khoản của mình.")]
+    person = await _update_person(ctx, actor, who, "user.deactivate", {"active": False})
+    if isinstance(person, Reply):
+        return [person]
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:
     if not actor.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
-    person = await _find_person(ctx, actor, who)
-    if isinstance(person, Reply):
-        return [person]
-    tree = await ctx.tree()
     inside = await resolve_in_scope(ctx, actor, unit_text)
     if isinstance(inside, Reply):
         return [inside]
-    async with ctx.db.transaction():
-        await users.set_unit(ctx.db, person.id, inside[0])
-        await audit.record(
-            ctx.db,
-            action="user.reassign",
-            entity="user",
-            entity_id=person.id,
-            now=ctx.now(),
-            actor=actor.id,
-            before={"unit_id": person.unit_id},
-            after={"unit_id": inside[0]},
-        )
-    return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {tree[inside[0]].name}.")]
+    person = await _update_person(ctx, actor, who, "user.reassign", {"unit_id": inside[0]})
+    if isinstance(person, Reply):
+        return [person]
+    return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {(await ctx.tree())[inside[0]].name}.")]
 
 
 async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[Reply]:
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
-    person = await _find_person(ctx, actor, who)
+    person = await _update_person(ctx, actor, who, "user.role", {"role": role.value})
     if isinstance(person, Reply):
         return [person]
-    async with ctx.db.transaction():
-        await users.set_role(ctx.db, person.id, role.value)
-        await audit.record(
-            ctx.db,
-            action="user.role",
-            entity="user",
-            entity_id=person.id,
-            now=ctx.now(),
-            actor=actor.id,
-            before={"role": person.role.value},
-            after={"role": role.value},
-        )
     return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]

@@ -25,8 +25,7 @@ from bot.replies import reminders as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.tree import UnitTree
-from storage import audit, pending, reminders, rollups, targets, users
-from storage.timefmt import to_db
+from storage import audit, pending, reminders, rollups, submissions, targets, users
 
 log = logging.getLogger(__name__)
 
@@ -297,20 +296,13 @@ class ReminderService:
         )
 
     async def _week_changes(self, scope: set[int], now: datetime) -> tuple[int, int]:
-        rows = await self.ctx.db.fetchall(
-            "SELECT unit_id, admitted, kind, supersedes FROM submissions WHERE created_at >= ?",
-            (to_db(now - timedelta(days=7)),),
-        )
         reports = admitted = 0
-        for unit_id, value, kind, supersedes in rows:
-            if unit_id not in scope:
+        for row in await submissions.created_since(self.ctx.db, now - timedelta(days=7)):
+            if row["unit_id"] not in scope:
                 continue
             reports += 1
-            if kind in ("admission", "adjustment"):
-                admitted += value
-                if supersedes:
-                    old = await self.ctx.db.scalar("SELECT admitted FROM submissions WHERE id = ?", (supersedes,))
-                    admitted -= old or 0
+            if row["kind"] in ("admission", "adjustment"):
+                admitted += row["admitted"] - row["replaced"]
         return reports, admitted
 
     # --- controls ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import resolve_in_scope
 from bot.tree import UnitTree
-from storage import audit, rollups, units
+from storage import audit, rollups, units, users
 from storage.pending import Pending
 
 VERBS = {
@@ -212,7 +212,7 @@ async def apply_change(ctx: Context, change: Change, actor: int | None) -> str:
                 for source in change.units:
                     await units.set_parent(ctx.db, source, into)
                     await units.deactivate(ctx.db, source, now, merged_into=into)
-                    await ctx.db.execute("UPDATE users SET unit_id = ? WHERE unit_id = ?", (into, source))
+                    await users.move_all(ctx.db, source, into)
             case "split":
                 parent = tree[change.units[0]].parent_id
                 for name in change.names:

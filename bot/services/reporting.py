@@ -27,7 +27,7 @@ from bot.replies import reporting as texts
 from bot.services.confirmable import ACTIONS
 from bot.services.context import Context
 from bot.services.progress import load_progress
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import named_or_own
 from bot.textfmt import num
 from storage import audit, pending, submissions
 from storage.pending import Pending
@@ -415,11 +415,8 @@ async def edited(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
 
 async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply]:
     tree = await ctx.tree()
-    unit_id = user.unit_id
-    if unit_text:
-        inside = await resolve_in_scope(ctx, user, unit_text)
-        if isinstance(inside, Reply):
-            return [inside]
-        unit_id = inside[0]
+    unit_id = await named_or_own(ctx, user, unit_text)
+    if isinstance(unit_id, Reply):
+        return [unit_id]
     rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
     return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]

@@ -20,3 +20,17 @@ async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | R
     if not inside:
         return Reply(text=replies.out_of_scope(tree[everywhere[0]].name))
     return inside
+
+
+async def named_or_own(ctx: Context, user: User, text: str | None) -> int | Reply:
+    """The one unit `text` names within the user's scope, or the user's own unit when nothing is named."""
+    if not text:
+        return user.unit_id
+    found = await resolve_in_scope(ctx, user, text)
+    if isinstance(found, Reply):
+        return found
+    if len(found) > 1:
+        tree = await ctx.tree()
+        names = "; ".join(tree[u].name for u in found[:5])
+        return Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")
+    return found[0]

@@ -11,7 +11,7 @@ from bot.progress import rolled_targets
 from bot.services.confirmable import confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import named_or_own
 from bot.textfmt import num, pct
 from storage import audit, targets
 from storage.pending import Pending
@@ -25,15 +25,9 @@ async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     tree = await ctx.tree()
-    unit_id = user.unit_id
-    if draft.unit_text:
-        found = await resolve_in_scope(ctx, user, draft.unit_text)
-        if isinstance(found, Reply):
-            return [found]
-        if len(found) > 1:
-            names = "; ".join(tree[u].name for u in found[:5])
-            return [Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.\nVí dụ: “{EXAMPLE}”.")]
-        unit_id = found[0]
+    unit_id = await named_or_own(ctx, user, draft.unit_text)
+    if isinstance(unit_id, Reply):
+        return [Reply(text=f"{unit_id.text}\nVí dụ: “{EXAMPLE}”.")]
     label = _label(draft.scope, draft.start_year, draft.end_year)
     direct, _ = (
         await targets.values_for_year(ctx.db, draft.start_year)
@@ -78,10 +72,7 @@ async def apply(ctx: Context, user: User, p: Pending) -> str:
     unit_id = data["unit_id"]
     if unit_id not in await ctx.scope(user):
         return replies.out_of_scope(f"đơn vị #{unit_id}")
-    before_rows = await ctx.db.fetchone(
-        "SELECT value, quarter_plan FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
-        (unit_id, data["scope"], data["start_year"]),
-    )
+    before_rows = await targets.get(ctx.db, unit_id, data["scope"], data["start_year"])
     await targets.set_target(
         ctx.db,
         unit_id=unit_id,

@@ -62,6 +62,8 @@ async def test_official_lists_deactivates_and_reassigns(settings, demo_db, clock
         assert "Đảng bộ Quân sự huyện" in moved[0].text
         promoted = await bot.send(message_update(BINH, f"/vaitro {minh} theo dõi"))
         assert "cán bộ theo dõi" in promoted[0].text
+        self_lock = await bot.send(message_update(BINH, "/khoa binh"))
+        assert "Không thể tự khóa" in self_lock[0].text
         locked = await bot.send(message_update(BINH, "/khoa minh"))
         assert "Đã khóa" in locked[0].text
         after = await bot.send(message_update(8002, "tiến độ"))

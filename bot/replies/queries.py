@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
 from bot.progress import STATUS_LABELS, UnitProgress
@@ -10,6 +11,17 @@ from bot.services.progress import ProgressView
 from bot.textfmt import day, num, pct
 
 PAGE_SIZE = 15
+T = TypeVar("T")
+
+
+def _page(rows: Sequence[T], page: int, line: Callable[[int, T], str]) -> tuple[list[str], bool]:
+    """One page of a numbered list, with "(trang k/n)" when there is more; returns (lines, has more pages)."""
+    start = (page - 1) * PAGE_SIZE
+    lines = [line(i, row) for i, row in enumerate(rows[start : start + PAGE_SIZE], start + 1)]
+    more = start + PAGE_SIZE < len(rows)
+    if more:
+        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
+    return lines, more
 
 
 def _title(head: str, unit_name: str, period_label: str, reading: str) -> list[str]:
@@ -99,14 +111,10 @@ def not_reported_text(
         lines.append(f"Tất cả {num(total_units)} đơn vị đã báo cáo {period_label}.")
         return "\n".join(lines), False
     lines.append(f"{num(len(rows))}/{num(total_units)} đơn vị chưa báo cáo:")
-    start = (page - 1) * PAGE_SIZE
-    for i, (name, reporters) in enumerate(rows[start : start + PAGE_SIZE], start + 1):
-        who = ", ".join(reporters) if reporters else "chưa có người báo cáo đăng ký"
-        lines.append(f"{i}. {name} — {who}")
-    more = start + PAGE_SIZE < len(rows)
-    if more:
-        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
-    return "\n".join(lines), more
+    page_lines, more = _page(
+        rows, page, lambda i, r: f"{i}. {r[0]} — {', '.join(r[1]) if r[1] else 'chưa có người báo cáo đăng ký'}"
+    )
+    return "\n".join(lines + page_lines), more
 
 
 def behind_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
@@ -116,16 +124,16 @@ def behind_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> 
         lines.append("Không có đơn vị nào chậm tiến độ.")
         return "\n".join(lines), False
     lines.append(f"{num(len(rows))} đơn vị chậm tiến độ (chậm nhất trước):")
-    start = (page - 1) * PAGE_SIZE
-    for i, p in enumerate(rows[start : start + PAGE_SIZE], start + 1):
-        lines.append(
-            f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)} ({pct(p.share)})"
-            f" — cần thêm {num(p.short_of_pace)} để kịp tiến độ, {num(p.remaining or 0)} để đạt chỉ tiêu"
-        )
-    more = start + PAGE_SIZE < len(rows)
-    if more:
-        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
-    return "\n".join(lines), more
+    page_lines, more = _page(
+        rows,
+        page,
+        lambda i, p: (
+            f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)} "
+            f"({pct(p.share)}) — cần thêm {num(p.short_of_pace)} để kịp tiến độ, "
+            f"{num(p.remaining or 0)} để đạt chỉ tiêu"
+        ),
+    )
+    return "\n".join(lines + page_lines), more
 
 
 def ranking_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
@@ -133,16 +141,15 @@ def ranking_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) ->
     if not rows:
         lines.append("Chưa có đơn vị nào được giao chỉ tiêu.")
         return "\n".join(lines), False
-    start = (page - 1) * PAGE_SIZE
-    for i, p in enumerate(rows[start : start + PAGE_SIZE], start + 1):
-        lines.append(
+    page_lines, more = _page(
+        rows,
+        page,
+        lambda i, p: (
             f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)}"
             f" ({pct(p.share)}) — {STATUS_LABELS[p.status]}"
-        )
-    more = start + PAGE_SIZE < len(rows)
-    if more:
-        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
-    return "\n".join(lines), more
+        ),
+    )
+    return "\n".join(lines + page_lines), more
 
 
 def _delta(now: int, before: int) -> str:

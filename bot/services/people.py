@@ -158,13 +158,18 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     return [Reply(text="\n".join(lines))]
 
 
-async def _update_person(ctx: Context, actor: User, who: str, action: str, change: dict[str, object]) -> User | Reply:
-    """Officials only, a person within their scope, one field changed with its audit row."""
+async def _update_person(
+    ctx: Context, actor: User, who: str, action: str, change: dict[str, object], *, not_self: str | None = None
+) -> User | Reply:
+    """Officials only, a person within their scope, one field changed with its audit row. With `not_self`, an
+    official may not do this to themselves (the text says why)."""
     if not actor.is_official:
         return Reply(text=replies.OFFICIALS_ONLY)
     person = await _find_person(ctx, actor, who)
     if isinstance(person, Reply):
         return person
+    if not_self is not None and person.id == actor.id:
+        return Reply(text=not_self)
     ((column, value),) = change.items()
     before = {"active": person.active, "unit_id": person.unit_id, "role": person.role.value}[column]
     async with ctx.db.transaction():
@@ -183,10 +188,9 @@ async def _update_person(ctx: Context, actor: User, who: str, action: str, chang
 
 
 async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
-    found = await _find_person(ctx, actor, who) if actor.is_official else None
-    if isinstance(found, User) and found.id == actor.id:
-        return [Reply(text="Không thể tự khóa tài khoản của mình.")]
-    person = await _update_person(ctx, actor, who, "user.deactivate", {"active": False})
+    person = await _update_person(
+        ctx, actor, who, "user.deactivate", {"active": False}, not_self="Không thể tự khóa tài khoản của mình."
+    )
     if isinstance(person, Reply):
         return [person]
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]

@@ -8,18 +8,24 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
+
+import httpx
 
 from bot import demo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.quota import Quota
 from bot.scheduler import Scheduler
 from bot.services.core import Core
-from bot.services.reminders import ReminderService
-from handlers import console, webhook
-from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
+from bot.services.plain_channel import PlainChannel
+from bot.services.reminders import Notifier, ReminderService
+from handlers import console, webhook, zalo
+from handlers.inbox_pump import ALLOWED_UPDATES, InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
+from handlers.zalo_api import ZaloClient, ZaloError
 from storage.db import Database
 from storage.migrations import migrate
 
@@ -64,7 +70,7 @@ def configure_logging(settings: Settings, quiet: bool = False) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken([settings.token or ""])
+    redact = RedactToken([settings.token or "", settings.zalo_token or ""])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
         if settings.log_format == "json":
@@ -125,24 +131,15 @@ async def run_console(
         await db.close()
 
 
-async def _serve_webhook(app, pump: UpdatePump, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
-    assert settings.webhook_url and settings.webhook_secret
-    secret = settings.webhook_secret.get_secret_value()
-    runner = await webhook.serve(
-        webhook.webhook_app(pump, secret, webhook.path_of(settings.webhook_url)),
-        settings.webhook_listen,
-        settings.webhook_port,
-    )
-    try:
-        await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-        log.info("webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
-        await pump.process_until(stop)
-    finally:
-        await runner.cleanup()
-
-
-async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, clock: Clock | None = None) -> None:
-    """Long polling through the inbox, with the reminder scheduler, until SIGINT/SIGTERM (or `stop`)."""
+async def run_bot(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    clock: Clock | None = None,
+    *,
+    zalo_transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Every configured channel (Telegram, Zalo or both) in one event loop, on one database, with the reminder
+    scheduler and — for webhooks and file links — the bot's web server; until SIGINT/SIGTERM (or `stop`)."""
     clock = clock or SystemClock(settings.tz)
     db = await open_database(settings)
     if stop is None:
@@ -152,26 +149,108 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None, cl
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
     try:
-        core = Core(db, settings, clock)
-        app = build_application(settings, core)
-        async with running(app):
-            me = app.bot.username
-            log.info("PTĐV Bot @%s is polling; database %s", me, settings.database_path)
-            core.reminders = ReminderService(core.ctx, {"telegram": TelegramNotifier(app.bot)})
+        async with contextlib.AsyncExitStack() as stack:
+            core = Core(db, settings, clock)
+            server = webhook.web_app() if settings.needs_web_server else None
+            notifiers: dict[str, Notifier] = {}
+            loops: list[Awaitable[None]] = []
+            after_start: list[Callable[[], Awaitable[None]]] = []
+            if settings.token:
+                await _telegram(settings, core, stack, server, notifiers, loops, after_start, stop)
+            if settings.zalo_token:
+                await _zalo(settings, core, stack, server, notifiers, loops, after_start, stop, zalo_transport)
+            if server is not None:
+                webhook.add_file_links(server, db, clock)
+                runner = await webhook.serve(server, settings.webhook_listen, settings.webhook_port)
+                stack.push_async_callback(runner.cleanup)
+                log.info("web server on %s:%s", settings.webhook_listen, settings.webhook_port)
+            for step in after_start:
+                await step()
+            core.reminders = ReminderService(core.ctx, notifiers)
             scheduler = Scheduler(core.reminders)
             scheduler.add_daily_backup(
                 settings.database_path, settings.backup_dir, settings.backup_keep, settings.backup_time
             )
-            pump = UpdatePump(app, db, "telegram", clock)
-            await pump.drain()  # whatever a previous run stored but did not finish
             await scheduler.start()
-            try:
-                if settings.telegram_mode == "webhook":
-                    await _serve_webhook(app, pump, settings, stop)
-                else:
-                    await app.bot.delete_webhook()  # polling and a webhook cannot be used together
-                    await pump.poll_forever(stop)
-            finally:
-                await scheduler.stop()
+            stack.push_async_callback(scheduler.stop)
+            log.info("PTĐV Bot is running on %s; database %s", ", ".join(notifiers), settings.database_path)
+            await asyncio.gather(*(_stop_all_on_error(job, stop) for job in loops))
     finally:
         await db.close()
+
+
+run_telegram = run_bot  # the name the Telegram-only versions used
+
+
+async def _stop_all_on_error(job: Awaitable[None], stop: asyncio.Event) -> None:
+    try:
+        await job
+    except BaseException:
+        stop.set()  # one channel failing stops the others, and the process exits with the error
+        raise
+
+
+async def _telegram(  # type: ignore[no-untyped-def]
+    settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop: asyncio.Event
+) -> None:
+    app = build_application(settings, core)
+    await stack.enter_async_context(running(app))
+    notifiers["telegram"] = TelegramNotifier(app.bot)
+    pump = UpdatePump(app, core.db, "telegram", core.clock)
+    await pump.drain()  # whatever a previous run stored but did not finish
+    if settings.telegram_mode == "webhook":
+        assert settings.webhook_url and settings.webhook_secret and server is not None
+        secret = settings.webhook_secret.get_secret_value()
+        webhook.add_telegram(server, pump, secret, webhook.path_of(settings.webhook_url))
+
+        async def register() -> None:
+            await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+        after_start.append(register)
+        loops.append(pump.process_until(stop))
+    else:
+        await app.bot.delete_webhook()  # polling and a webhook cannot be used together
+        loops.append(pump.poll_forever(stop))
+    log.info("Telegram: @%s, %s", app.bot.username, settings.telegram_mode)
+
+
+async def _zalo(  # type: ignore[no-untyped-def]
+    settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop, transport
+) -> None:
+    assert settings.zalo_token
+    client = ZaloClient(settings.zalo_token, settings.zalo_api, transport=transport)
+    stack.push_async_callback(client.aclose)
+    me = await client.get_me()
+    plain = PlainChannel(
+        core,
+        zalo.CHANNEL,
+        public_base_url=settings.public_base_url,
+        link_hours=settings.file_link_hours,
+        other_channels=settings.channels,
+    )
+    quota = Quota(
+        limit=settings.zalo_monthly_quota,
+        warn_share=settings.zalo_quota_warn_percent / 100,
+        reserve_share=settings.zalo_quota_reserve_percent / 100,
+    )
+    sender = zalo.ZaloSender(client, core.db, core.clock, quota=quota, per_second=settings.zalo_max_per_second)
+    adapter = zalo.ZaloAdapter(plain, sender, core.clock)
+    pump = InboxPump(core.db, zalo.CHANNEL, core.clock, adapter.process, key=zalo.update_key)
+    await pump.drain()
+    notifiers[zalo.CHANNEL] = zalo.ZaloNotifier(plain, sender)
+    if settings.zalo_mode == "webhook":
+        assert settings.zalo_webhook_url and settings.zalo_webhook_secret and server is not None
+        secret = settings.zalo_webhook_secret.get_secret_value()
+        url = settings.zalo_webhook_url
+        zalo.add_webhook(server, webhook.path_of(url), pump, secret)
+
+        async def register() -> None:
+            await client.set_webhook(url, secret)
+
+        after_start.append(register)
+        loops.append(pump.process_until(stop))
+    else:
+        with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
+            await client.delete_webhook()
+        loops.append(zalo.poll_forever(client, pump, stop))
+    log.info("Zalo: %s, %s", (me or {}).get("account_name") or (me or {}).get("name") or "?", settings.zalo_mode)

@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.token)
+    quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.channels)
     app.configure_logging(settings, quiet=quiet)
     try:
         if args.command == "setup":
@@ -112,12 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.template(settings, Path(args.out), args.fill)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
-        elif args.command == "run" and settings.token:
-            asyncio.run(app.run_telegram(settings))
+        elif args.command == "run" and settings.channels:
+            asyncio.run(app.run_bot(settings))
         elif args.command in ("run", "console"):
             if args.command == "run":
                 print(
-                    "Chưa cấu hình TELEGRAM_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
+                    "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
                     file=sys.stderr,
                 )
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))

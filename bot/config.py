@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ZALO_API = "https://bot-api.zaloplatforms.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -36,6 +37,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required in webhook mode
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    zalo_bot_token: SecretStr | None = Field(default=None, description="Token from Zalo Bot Creator")
+    zalo_api_base_url: str | None = None  # default ZALO_API; a fake or proxy in tests
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_url: str | None = None  # public https URL Zalo posts to, e.g. https://ptdv.example.vn/zalo
+    zalo_webhook_secret: SecretStr | None = None  # X-Bot-Api-Secret-Token; required in webhook mode
+    zalo_monthly_quota: int = Field(default=3000, ge=0)  # messages a month on the plan; 0 = no quota
+    zalo_quota_warn_percent: int = Field(default=80, ge=1, le=100)
+    zalo_quota_reserve_percent: int = Field(default=10, ge=0, le=50)  # kept for answering people
+    zalo_max_per_second: float = Field(default=5.0, gt=0)
+    public_base_url: str | None = None  # the bot's web server as the internet sees it: file links for Zalo
+    file_link_hours: int = Field(default=24, ge=1, le=24 * 30)
     database_path: Path = Path("data/ptdv.sqlite3")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
@@ -49,7 +61,7 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=14, ge=1)
     backup_time: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "zalo_bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -66,6 +78,24 @@ class Settings(BaseSettings):
                 raise ValueError("không đúng dạng <số>:<chuỗi> do @BotFather cấp")
         return value
 
+    @field_validator("zalo_bot_token")
+    @classmethod
+    def _zalo_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            head, _, tail = value.get_secret_value().strip().partition(":")
+            if not head.isdigit() or len(tail) < 16:
+                raise ValueError("không đúng dạng <số>:<chuỗi> do Zalo Bot Creator cấp")
+        return value
+
+    @field_validator("zalo_api_base_url", "public_base_url", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith(("http://", "https://")):
+            raise ValueError("phải bắt đầu bằng http:// hoặc https://")
+        return value.rstrip("/") if isinstance(value, str) else value
+
     @field_validator("telegram_api_base_url", "telegram_api_base_file_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: Any) -> Any:
@@ -75,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError("phải bắt đầu bằng http:// hoặc https://")
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", "zalo_webhook_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
@@ -88,6 +118,10 @@ class Settings(BaseSettings):
             raise ValueError("chế độ webhook cần WEBHOOK_URL và WEBHOOK_SECRET")
         if self.webhook_url and not self.webhook_url.startswith("https://"):
             raise ValueError("WEBHOOK_URL phải là địa chỉ https://")
+        if self.zalo_mode == "webhook" and self.zalo_token and not (self.zalo_webhook_url and self.zalo_webhook_secret):
+            raise ValueError("chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET")
+        if self.zalo_webhook_url and not self.zalo_webhook_url.startswith("https://"):
+            raise ValueError("ZALO_WEBHOOK_URL phải là địa chỉ https://")
         return self
 
     @field_validator("timezone")
@@ -113,7 +147,29 @@ class Settings(BaseSettings):
 
     @property
     def token(self) -> str | None:
+        """The Telegram token."""
         return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+    @property
+    def zalo_token(self) -> str | None:
+        return self.zalo_bot_token.get_secret_value().strip() if self.zalo_bot_token else None
+
+    @property
+    def zalo_api(self) -> str:
+        return self.zalo_api_base_url or ZALO_API
+
+    @property
+    def channels(self) -> list[str]:
+        """The chat channels with a token: "telegram", "zalo", both or none (then the console runs)."""
+        return [name for name, token in (("telegram", self.token), ("zalo", self.zalo_token)) if token]
+
+    @property
+    def needs_web_server(self) -> bool:
+        """Webhooks and file links are served by the bot's own small web server."""
+        return bool(
+            (self.token and self.telegram_mode == "webhook")
+            or (self.zalo_token and (self.zalo_mode == "webhook" or self.public_base_url))
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:

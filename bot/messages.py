@@ -53,5 +53,13 @@ class Reply(Frozen):
     chat_id: str | None = None  # None: answer in the chat the inbound came from
 
 
+class PlainMessage(Frozen):
+    """One message on a channel with text only (and pictures by URL): what `Reply` becomes on Zalo."""
+
+    text: str
+    chat_id: str | None = None  # None: the chat the inbound came from
+    photo_url: str | None = None
+
+
 def choice_rows(*rows: list[Choice] | tuple[Choice, ...]) -> tuple[tuple[Choice, ...], ...]:
     return tuple(tuple(r) for r in rows)

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.services.reminders import Outcome, ReminderService
-from storage import backup
+from storage import backup, file_links
 from storage import reminders as log_store
 
 log = logging.getLogger(__name__)
@@ -98,10 +98,11 @@ class Scheduler:
         summary = (
             f"sent={outcome.sent} deferred={outcome.deferred} blocked={outcome.blocked} "
             f"failed={outcome.failed} missed={outcome.missed} quiet={outcome.skipped_quiet} "
-            f"paused={outcome.paused}"
+            f"paused={outcome.paused} held={outcome.held}"
         )
         if not startup:
             await log_store.finish_run(db, TICK_JOB, slot, self.service.ctx.now(), summary)
+        await file_links.purge(db, now)  # expired chart and Excel links
         if outcome.sent or outcome.missed or outcome.failed:
             log.info("reminder run at %s: %s", slot, summary)
         return outcome

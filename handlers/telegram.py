@@ -149,6 +149,9 @@ class TelegramNotifier:
         self.attempts = attempts
         self.backoff = backoff
 
+    async def quota(self) -> None:
+        return None  # Telegram has rate limits but no monthly quota
+
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
         for attempt in range(self.attempts):
             try:

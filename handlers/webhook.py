@@ -1,8 +1,10 @@
-"""Telegram webhook mode: a small aiohttp endpoint behind the reverse proxy.
+"""The bot's own small web server (aiohttp, behind the reverse proxy): webhooks and file links.
 
-PTB's own webhook server answers 200 before anything is stored; this one checks the secret token (constant
-time), writes the update to the inbox, and only then answers 200 — so an update Telegram handed over is never
-lost, and one it sends again is an ignored insert. Processing happens from the inbox, as in polling mode.
+Telegram's webhook: PTB's own server answers 200 before anything is stored; this one checks the secret
+token (constant time), writes the update to the inbox, and only then answers 200 — so an update Telegram
+handed over is never lost, and one it sends again is an ignored insert. Processing happens from the inbox,
+as in polling mode. Zalo's webhook (`handlers.zalo.add_webhook`) works the same way. File links serve the
+charts and Excel files that Zalo cannot carry, by unguessable token, until they expire.
 """
 
 from __future__ import annotations
@@ -10,18 +12,33 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from urllib.parse import urlparse
+import mimetypes
+from urllib.parse import quote, urlparse
 
 from aiohttp import web
 
-from handlers.inbox_pump import UpdatePump
+from bot.clock import Clock
+from handlers.inbox_pump import InboxPump
+from storage import file_links
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def webhook_app(pump: UpdatePump, secret: str, path: str) -> web.Application:
+def web_app() -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_get("/healthz", _health)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def add_telegram(app: web.Application, pump: InboxPump, secret: str, path: str) -> None:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -35,9 +52,37 @@ def webhook_app(pump: UpdatePump, secret: str, path: str) -> web.Application:
         await pump.ingest([payload])  # durable before Telegram is told "OK"
         return web.Response(status=200, text="ok")
 
-    app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, receive)
+
+
+def webhook_app(pump: InboxPump, secret: str, path: str) -> web.Application:
+    """A server with Telegram's webhook only."""
+    app = web_app()
+    add_telegram(app, pump, secret, path)
     return app
+
+
+def add_file_links(app: web.Application, db: Database, clock: Clock) -> None:
+    """GET /f/<token>/<name>: a stored file while its link lives; 404 alike for unknown and expired."""
+
+    async def download(request: web.Request) -> web.Response:
+        stored = await file_links.fetch(db, request.match_info["token"], clock.now())
+        if stored is None:
+            return web.Response(status=404, text="Liên kết không tồn tại hoặc đã hết hạn.")
+        kind = XLSX if stored.filename.endswith(".xlsx") else mimetypes.guess_type(stored.filename)[0]
+        disposition = "inline" if stored.kind == "photo" else "attachment"
+        return web.Response(
+            body=stored.content,
+            content_type=kind or "application/octet-stream",
+            headers={
+                "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(stored.filename)}",
+                "Cache-Control": "private, no-store",
+                "X-Robots-Tag": "noindex",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    app.router.add_get("/f/{token}/{name}", download)
 
 
 def path_of(url: str) -> str:
@@ -45,7 +90,7 @@ def path_of(url: str) -> str:
 
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)  # access logs would carry nothing useful but noise
+    runner = web.AppRunner(app, access_log=None)  # access logs would carry file tokens and nothing useful
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -20,6 +20,7 @@ class Invite:
     name: str | None
     expires_at: datetime
     used_by: int | None
+    link_user_id: int | None = None  # a link code: the identity that uses it joins this existing user
 
 
 def new_code(length: int = 8) -> str:
@@ -35,24 +36,33 @@ async def create(
     expires_at: datetime,
     created_by: int | None,
     name: str | None = None,
+    link_user_id: int | None = None,
 ) -> Invite:
     while True:
         code = new_code()
         if await db.fetchone("SELECT 1 FROM invites WHERE code = ?", (code,)) is None:
             break
     await db.execute(
-        "INSERT INTO invites(code, unit_id, role, name, created_by, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (code, unit_id, role, name, created_by, to_db(now), to_db(expires_at)),
+        "INSERT INTO invites(code, unit_id, role, name, created_by, created_at, expires_at, link_user_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (code, unit_id, role, name, created_by, to_db(now), to_db(expires_at), link_user_id),
     )
-    return Invite(code, unit_id, role, name, expires_at, None)
+    return Invite(code, unit_id, role, name, expires_at, None, link_user_id)
 
 
 async def get(db: Database, code: str) -> Invite | None:
     row = await db.fetchone("SELECT * FROM invites WHERE code = ?", (code.strip().upper(),))
     if row is None:
         return None
-    return Invite(row["code"], row["unit_id"], row["role"], row["name"], from_db(row["expires_at"]), row["used_by"])
+    return Invite(
+        row["code"],
+        row["unit_id"],
+        row["role"],
+        row["name"],
+        from_db(row["expires_at"]),
+        row["used_by"],
+        row["link_user_id"],
+    )
 
 
 async def use(db: Database, code: str, user_id: int, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from bot.models import Frozen, Role
 MAX_TEXT = 1000  # longer messages are noise, not reports or questions
 
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
+_CODE_WORDS = re.compile(r"^(dang ky|lien ket|ma moi)\s*:?\s+([a-z2-9]{8})$")
 
 
 class Intent(Frozen):
@@ -104,6 +105,10 @@ class LinkGroup(Intent):
     pass
 
 
+class LinkIdentity(Intent):
+    """`/lienket`: a code to join this person's other chat app (Telegram ↔ Zalo) to the same user."""
+
+
 class Unknown(Intent):
     reason: str = "not_understood"  # not_understood | empty | too_long
     problem: str | None = None
@@ -127,6 +132,10 @@ def parse(text: str, today: date) -> Intent:
     if command:
         return _command(*command, today)
     s = fold(raw)
+    if code := _CODE_WORDS.match(s):  # "đăng ký AB12CD34" typed without the slash (phones, Zalo)
+        return Start(code=code.group(2).upper())
+    if s in ("lien ket", "lien ket tai khoan"):
+        return LinkIdentity()
     if s in ("help", "huong dan", "tro giup", "giup", "?"):
         return Help()
     if s in CONFIRM_WORDS:
@@ -222,6 +231,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return RemindControl(args=args)
         case "lienketnhom":
             return LinkGroup()
+        case "lienket":
+            return Start(code=args.split()[0]) if args else LinkIdentity()
         case "xacnhan":
             return Confirm()
         case "lichsu":

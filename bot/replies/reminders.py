@@ -125,7 +125,7 @@ def preview(period: Period, rows: Sequence[tuple[str, str, str]], no_reporter: S
     return "\n".join(lines)
 
 
-def sent_summary(sent: int, deferred: int, blocked: int, failed: int) -> str:
+def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int = 0) -> str:
     text = f"Đã gửi {num(sent)} tin nhắc."
     if deferred:
         text += f" {num(deferred)} người đang xác nhận báo cáo, sẽ nhắc sau."
@@ -133,4 +133,25 @@ def sent_summary(sent: int, deferred: int, blocked: int, failed: int) -> str:
         text += f" {num(blocked)} người đã chặn bot (đã đánh dấu ngừng hoạt động)."
     if failed:
         text += f" {num(failed)} tin chưa gửi được, sẽ thử lại."
+    if held:
+        text += f" {num(held)} tin tạm giữ lại vì sắp hết hạn mức tin nhắn Zalo của tháng."
     return text
+
+
+CHANNEL_LABELS = {"zalo": "Zalo", "telegram": "Telegram"}
+
+
+def quota_warning(channel: str, used: int, limit: int, level: str, today: date, renews: date) -> str:
+    name = CHANNEL_LABELS.get(channel, channel)
+    head = f"⚠️ Hạn mức tin nhắn {name}: đã dùng {num(used)}/{num(limit)} tin của tháng {today.month}/{today.year}"
+    head += f" ({pct(used / limit)}). Hạn mức mới từ {day(renews)}."
+    if level == "near":
+        rule = (
+            "Từ nay bot chỉ gửi qua kênh này nhắc nhở cho đơn vị chưa báo cáo và báo cáo quá hạn; "
+            "nhắc đơn vị chậm tiến độ và bản tin tuần tạm dừng."
+        )
+    elif level == "reserve":
+        rule = "Phần còn lại để dành trả lời người dùng: bot chỉ gửi báo cáo quá hạn cho cán bộ theo dõi."
+    else:
+        rule = "Đã hết hạn mức: bot không gửi được tin nào qua kênh này đến hết tháng."
+    return f"{head}\n{rule}\nCó thể nâng gói {name}, hoặc đề nghị người dùng liên kết thêm Telegram (/lienket)."

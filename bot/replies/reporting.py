@@ -43,7 +43,7 @@ def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: s
     return f"{figures_text(kind, figures)} — {period_words(period)} — {unit_name}"
 
 
-CONFIRM_HINT = "Bấm “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
+CONFIRM_HINT = "Chọn “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
 
 
 def preview(line: str, expires: datetime) -> str:

@@ -116,6 +116,8 @@ class Core:
                 return await reminder_controls.control(ctx, self.reminders, user, intent.args)
             case intents.LinkGroup():
                 return await reminder_controls.link_group(ctx, user, inbound)
+            case intents.LinkIdentity():
+                return await people.link_code(ctx, user, inbound.channel)
         log.warning("no handler for intent %r", intent)
         return [Reply(text=replies.not_understood())]
 

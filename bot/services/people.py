@@ -70,6 +70,42 @@ async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: 
     return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
 
 
+LINK_HOURS = 24
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
+
+
+async def link_code(ctx: Context, user: User, channel: str) -> list[Reply]:
+    """A single-use code that attaches the person's identity on another chat app to this same user."""
+    async with ctx.db.transaction():
+        invite = await invites.create(
+            ctx.db,
+            unit_id=user.unit_id,
+            role=user.role.value,
+            now=ctx.now(),
+            expires_at=ctx.now() + timedelta(hours=LINK_HOURS),
+            created_by=user.id,
+            name=user.name,
+            link_user_id=user.id,
+        )
+        await audit.record(
+            ctx.db,
+            action="identity.link_code",
+            entity="user",
+            entity_id=user.id,
+            now=ctx.now(),
+            actor=user.id,
+            after={"channel": channel},
+        )
+    others = " hoặc ".join(name for key, name in CHANNEL_NAMES.items() if key not in (channel, "console"))
+    return [
+        Reply(
+            text=f"Mã liên kết: {invite.code}\nMở bot trên {others} và gõ: /lienket {invite.code}\n"
+            f"Hai tài khoản chat sẽ là một người dùng ({user.name}): cùng đơn vị, cùng quyền, cùng lịch sử. "
+            f"Mã dùng một lần, hết hạn sau {LINK_HOURS} giờ."
+        )
+    ]
+
+
 async def register(ctx: Context, inbound: Inbound, code: str, current: User | None) -> list[Reply]:
     """`/start <code>` or `/dangky <code>`: single-use, expiring; links this chat identity to a user."""
     invite = await invites.get(ctx.db, code)
@@ -83,6 +119,8 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới.")]
     if invite.expires_at <= ctx.now():
         return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
+    if invite.link_user_id is not None:
+        return await _link(ctx, inbound, invite, current)
     async with ctx.db.transaction():
         if current is not None:  # a registered person taking a new unit or role
             before = current.model_dump(mode="json")
@@ -126,6 +164,51 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     user = await users.get(ctx.db, user_id)
     assert user is not None
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
+
+
+async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None) -> list[Reply]:
+    """Attach this chat identity to the user who asked for the link code."""
+    owner = await users.get(ctx.db, invite.link_user_id or 0)
+    if owner is None or not owner.active:
+        return [Reply(text="Tài khoản tạo mã liên kết này đã bị khóa. Xin liên hệ Ban Tổ chức.")]
+    if current is not None and current.id != owner.id:
+        return [
+            Reply(
+                text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
+                "Mã liên kết chỉ dùng cho tài khoản chưa đăng ký."
+            )
+        ]
+    async with ctx.db.transaction():
+        if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
+            raise RuntimeError("link code used concurrently")
+        await users.link_identity(
+            ctx.db,
+            channel=inbound.channel,
+            external_id=inbound.sender_id,
+            user_id=owner.id,
+            chat_id=inbound.chat_id,
+            username=inbound.username,
+            display_name=inbound.sender_name,
+            now=ctx.now(),
+        )
+        await audit.record(
+            ctx.db,
+            action="identity.link",
+            entity="user",
+            entity_id=owner.id,
+            now=ctx.now(),
+            actor=owner.id,
+            after={"channel": inbound.channel, "invite": invite.code},
+        )
+    channels = sorted({CHANNEL_NAMES.get(c, c) for c, _ in await users.chats_of(ctx.db, owner.id)})
+    tree = await ctx.tree()
+    unit_name = tree[owner.unit_id].name if owner.unit_id in tree else "?"
+    return [
+        Reply(
+            text=f"Đã liên kết: {owner.name} dùng bot trên {', '.join(channels)}.\n"
+            f"Nhắc nhở gửi qua kênh đăng ký đầu tiên.\n\n{replies.greeting(owner, unit_name)}"
+        )
+    ]
 
 
 async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:

@@ -137,7 +137,9 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     outcome = await service.send_now(root_id)
     if outcome.skipped_quiet:
         return [Reply(text="Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau.")]
-    return [Reply(text=texts.sent_summary(outcome.sent, outcome.deferred, outcome.blocked, outcome.failed))]
+    return [
+        Reply(text=texts.sent_summary(outcome.sent, outcome.deferred, outcome.blocked, outcome.failed, outcome.held))
+    ]
 
 
 async def link_group(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:

@@ -21,6 +21,7 @@ from bot.messages import Reply
 from bot.periods import Period, expected_share, ym
 from bot.planner import Person, Plan, Send, UnitState, plan
 from bot.progress import STATUS_LABELS, Status, rolled_targets
+from bot.quota import Level, Priority, Quota, month_key, next_month
 from bot.replies import reminders as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
@@ -41,6 +42,10 @@ class Notifier(Protocol):
 
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery: ...
 
+    async def quota(self) -> Quota | None:
+        """The channel's monthly quota as used so far; None when the channel has none."""
+        ...
+
 
 @dataclass
 class Outcome:
@@ -49,6 +54,7 @@ class Outcome:
     blocked: int = 0
     failed: int = 0
     missed: int = 0
+    held: int = 0  # kept back to stay within a channel's monthly quota
     skipped_quiet: bool = False
     paused: bool = False
     details: list[str] = field(default_factory=list)
@@ -69,10 +75,14 @@ class Snapshot:
     paces: dict[int, float]  # the same for units with their own quarterly plan
 
 
+_HELD = "held"
+
+
 class ReminderService:
     def __init__(self, ctx: Context, notifiers: Mapping[str, Notifier], concurrency: int = 8) -> None:
         self.ctx = ctx
         self.notifiers = dict(notifiers)
+        self._quota_seen: dict[str, Quota] = {}
         self._semaphore = asyncio.Semaphore(concurrency)
         self._tick_lock = asyncio.Lock()
 
@@ -170,7 +180,7 @@ class ReminderService:
             if snap.calendar.is_quiet(now):
                 outcome.skipped_quiet = bool(the_plan.due)
                 return outcome
-            await self._deliver_all(snap, the_plan, the_plan.due, now, outcome)
+            await self._deliver_all(snap, the_plan, the_plan.due + await self._quota_warnings(snap, now), now, outcome)
             return outcome
 
     async def _deliver_all(
@@ -178,15 +188,21 @@ class ReminderService:
     ) -> None:
         busy = await pending.open_users(self.ctx.db)
         already = await reminders.logged_keys(self.ctx.db, "")
+        quotas = await self._quotas()
         todo = []
-        for send in sends:
+        for send in sorted(sends, key=lambda s: self.priority(snap, s)):
             if send.key in already:
                 continue
             if send.user_id is not None and send.user_id in busy:
                 outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
                 continue
-            todo.append(send)
-        results = await asyncio.gather(*(self._deliver(snap, the_plan, s, now) for s in todo))
+            target = await self._route(send, self.priority(snap, send), quotas)
+            if target == _HELD:
+                outcome.held += 1  # over a quota: a later run (or next month) may still send it
+                continue
+            if target is not None:
+                todo.append((send, target))
+        results = await asyncio.gather(*(self._deliver(snap, the_plan, s, now, t) for s, t in todo))
         for result in results:
             if result is Delivery.SENT:
                 outcome.sent += 1
@@ -195,11 +211,10 @@ class ReminderService:
             elif result is Delivery.FAILED:
                 outcome.failed += 1
 
-    async def _deliver(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> Delivery | None:
+    async def _deliver(
+        self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime, target: tuple[str, str]
+    ) -> Delivery | None:
         async with self._semaphore:
-            target = await self._chat_of(send)
-            if target is None:
-                return None
             channel, chat_id = target
             log_id = await reminders.claim(
                 self.ctx.db,
@@ -227,15 +242,57 @@ class ReminderService:
                 await reminders.mark_blocked(self.ctx.db, send.user_id, self.ctx.now())
             return result
 
-    async def _chat_of(self, send: Send) -> tuple[str, str] | None:
+    # --- channels and quotas ---------------------------------------------------------------------------
+    @staticmethod
+    def priority(snap: Snapshot, send: Send) -> Priority:
+        if send.kind in ("escalate", "quota"):
+            return Priority.ESCALATION
+        if send.kind == "digest":
+            return Priority.DIGEST
+        state = snap.states.get(send.unit_id)
+        return Priority.BEHIND if state is not None and state.reported else Priority.NOT_REPORTED
+
+    async def _quotas(self) -> dict[str, Quota]:
+        found = {}
+        for channel, notifier in self.notifiers.items():
+            quota = await notifier.quota()
+            if quota is not None and not quota.unlimited:
+                found[channel] = quota
+        return found
+
+    async def _route(self, send: Send, priority: Priority, quotas: dict[str, Quota]) -> tuple[str, str] | str | None:
+        """Where a send goes: the recipient's first-registered channel that may still carry it (quotas are
+        spent here, in priority order); `_HELD` when only a quota stands in the way; None when unreachable."""
         if send.recipient.startswith("chat:"):
             _, channel, chat_id = send.recipient.split(":", 2)
-            return (channel, chat_id) if channel in self.notifiers else None
-        assert send.user_id is not None
-        for channel, chat_id in await users.chats_of(self.ctx.db, send.user_id):
-            if channel in self.notifiers:
+            options = [(channel, chat_id)]
+        else:
+            assert send.user_id is not None
+            options = await users.chats_of(self.ctx.db, send.user_id)
+        options = [(c, chat) for c, chat in options if c in self.notifiers]
+        for channel, chat_id in options:
+            quota = quotas.get(channel)
+            if quota is None:
                 return channel, chat_id
-        return None
+            if quota.allows(priority):
+                quotas[channel] = quota.spend()
+                return channel, chat_id
+        return _HELD if options else None
+
+    async def _quota_warnings(self, snap: Snapshot, now: datetime) -> list[Send]:
+        """Once a month per level, the top officials hear that a channel's quota is running out."""
+        sends = []
+        month = month_key(now.date())
+        self._quota_seen = {}
+        for channel, quota in (await self._quotas()).items():
+            if quota.level is Level.OK:
+                continue
+            self._quota_seen[channel] = quota
+            key = f"{channel}:{month}:{quota.level.value}"
+            for person in snap.officials:
+                if snap.tree[person.unit_id].parent_id is None:
+                    sends.append(Send("quota", f"user:{person.user_id}", person.user_id, person.unit_id, key, now))
+        return sends
 
     # --- texts ---------------------------------------------------------------------------------------
     async def render(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:
@@ -256,6 +313,12 @@ class ReminderService:
         if send.kind == "escalate":
             rows = [(tree[u].name, [p.name for p in snap.reporters.get(u, [])]) for u in send.units]
             return texts.escalation(tree[send.unit_id].name, the_plan.period, the_plan.deadline, rows)
+        if send.kind == "quota":
+            channel = send.period_key.split(":", 1)[0]
+            quota = self._quota_seen[channel]
+            return texts.quota_warning(
+                channel, quota.used, quota.limit, quota.level.value, now.date(), next_month(now.date())
+            )
         return await self._digest(snap, the_plan, send, now)
 
     async def _digest(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:

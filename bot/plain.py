@@ -1,0 +1,45 @@
+"""Choices without buttons: a numbered list under the text, answered by typing the number. Pure.
+
+Used by every channel that has no inline buttons (Zalo; the console's Zalo rendering). Numbering runs on
+across the replies of one answer, so "1", "2", "3" are never ambiguous within a chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.messages import Reply
+
+MenuItem = tuple[str, str]  # (label, choice data)
+
+_PICK = re.compile(r"^\s*(?:so|số|chon|chọn)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
+
+
+def numbered(replies: Sequence[Reply]) -> tuple[list[Reply], list[MenuItem]]:
+    """Replies with their choices written out as numbered lines (and removed), and the menu they make."""
+    menu: list[MenuItem] = []
+    out = []
+    for reply in replies:
+        items = [choice for row in reply.choices for choice in row]
+        if not items:
+            out.append(reply)
+            continue
+        lines = []
+        for choice in items:
+            menu.append((choice.label, choice.data))
+            lines.append(f"{len(menu)}. {choice.label}")
+        first, last = len(menu) - len(items) + 1, len(menu)
+        how = f"Trả lời bằng số ({first}–{last}):" if last > first else f"Trả lời {first} để chọn:"
+        text = f"{reply.text}\n\n{how}\n" + "\n".join(lines)
+        out.append(reply.model_copy(update={"text": text, "choices": ()}))
+    return out, menu
+
+
+def pick(text: str, menu: Sequence[MenuItem]) -> MenuItem | None:
+    """The menu item a typed answer names ("2", "2.", "số 2", "chon 2"), or None."""
+    match = _PICK.match(text)
+    if match is None or not match.group(1).isascii():
+        return None
+    index = int(match.group(1))
+    return menu[index - 1] if 1 <= index <= len(menu) else None

@@ -1,0 +1,271 @@
+"""Zalo adapter: Zalo Bot API updates in, `PlainMessage`s out. Translation only.
+
+An update (`{event_name, message: {message_id, date (ms), chat: {id, chat_type}, from: {id, display_name},
+text}}`) becomes an `Inbound`; `PlainChannel` (in `bot/`) does the rest — numbered choices instead of buttons,
+links instead of files. Updates reach the inbox by long polling (one update per call, 408 when idle) or by
+webhook (secret header compared in constant time) and are deduplicated there by message id: Zalo may hand the
+same message over again, and it is processed once. Sends are paced, split at 2,000 characters on line
+boundaries, retried on 429/5xx, and counted against the monthly quota.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.messages import Inbound, InboundKind, PlainMessage, Reply
+from bot.quota import Quota, month_key
+from bot.services.plain_channel import PlainChannel
+from bot.services.reminders import Delivery
+from bot.textfmt import split_message
+from handlers.inbox_pump import InboxPump, sleep_or_stop
+from handlers.zalo_api import (
+    TEXT_LIMIT,
+    ZaloClient,
+    ZaloError,
+    ZaloForbidden,
+    ZaloRetryAfter,
+    ZaloUnavailable,
+)
+from storage import usage
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+APOLOGY = "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
+
+
+def unwrap(body: Any) -> dict[str, Any] | None:
+    """The update in a webhook body or a getUpdates result (either bare or as `{ok, result}`)."""
+    if isinstance(body, dict) and isinstance(body.get("result"), dict) and "event_name" not in body:
+        body = body["result"]
+    return body if isinstance(body, dict) and isinstance(body.get("message"), dict) else None
+
+
+def update_key(update: dict[str, Any]) -> str:
+    """Zalo updates carry no update id: the message id names them (a digest of the body if it is missing)."""
+    message_id = update.get("message", {}).get("message_id")
+    if message_id:
+        return str(message_id)
+    return "h" + hashlib.sha256(json.dumps(update, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def to_inbound(update: dict[str, Any], received_at: datetime) -> Inbound | None:
+    """Translate an update; None for what the bot ignores (no sender, the bot itself)."""
+    message = update.get("message") or {}
+    sender = message.get("from") or {}
+    chat = message.get("chat") or {}
+    if not sender.get("id") or sender.get("is_bot"):
+        return None
+    text = message.get("text") or ""
+    event = str(update.get("event_name", ""))
+    kind = InboundKind.TEXT if event == "message.text.received" and text.strip() else InboundKind.MEDIA
+    at = received_at
+    if isinstance(message.get("date"), int | float):
+        at = datetime.fromtimestamp(message["date"] / 1000, tz=received_at.tzinfo)
+    return Inbound(
+        channel=CHANNEL,
+        update_key=f"{CHANNEL}:{update_key(update)}",
+        sender_id=str(sender["id"]),
+        chat_id=str(chat.get("id") or sender["id"]),
+        at=at,
+        kind=kind,
+        text=text if kind is InboundKind.TEXT else "",
+        message_id=str(message.get("message_id") or ""),
+        sender_name=str(sender.get("display_name") or sender.get("name") or ""),
+        is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
+    )
+
+
+class Pacer:
+    """At most `per_second` calls a second, spaced evenly (shared by answers and reminders)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class ZaloSender:
+    """Sends plain messages within Zalo's limits and counts each one against the month's quota."""
+
+    def __init__(
+        self,
+        client: ZaloClient,
+        db: Database,
+        clock: Clock,
+        *,
+        quota: Quota,
+        per_second: float = 5.0,
+        attempts: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.clock = clock
+        self.quota_plan = quota
+        self.pacer = Pacer(per_second)
+        self.attempts = attempts
+        self.backoff = backoff
+
+    @staticmethod
+    def pieces(message: PlainMessage) -> list[tuple[str, str]]:
+        """The API calls one message takes: ("photo", caption) and/or ("text", piece) in order."""
+        calls: list[tuple[str, str]] = []
+        text = message.text
+        if message.photo_url:
+            caption, text = (text, "") if len(text) <= TEXT_LIMIT else ("", text)
+            calls.append(("photo", caption))
+        if text.strip() or not calls:
+            calls += [("text", piece) for piece in split_message(text, TEXT_LIMIT) if piece.strip()]
+        return calls
+
+    async def send(self, chat_id: str, message: PlainMessage) -> None:
+        for kind, text in self.pieces(message):
+            if kind == "photo":
+                assert message.photo_url is not None
+                await self._call(self.client.send_photo, chat_id, message.photo_url, text)
+            else:
+                await self._call(self.client.send_message, chat_id, text)
+
+    async def _call(self, method: Any, *args: Any) -> None:
+        for attempt in range(self.attempts):
+            await self.pacer.wait()
+            try:
+                await method(*args)
+            except ZaloRetryAfter as exc:
+                log.info("Zalo 429; waiting %.1f s", exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+            except ZaloUnavailable as exc:
+                if attempt == self.attempts - 1:
+                    raise
+                log.info("Zalo unavailable (%s); retry %d", exc, attempt + 1)
+                await asyncio.sleep(self.backoff * 2**attempt)
+            else:
+                await usage.add(self.db, CHANNEL, month_key(self.clock.now().date()))
+                return
+        raise ZaloUnavailable(429, "still rate limited after retries")
+
+    async def quota(self) -> Quota:
+        used = await usage.sent(self.db, CHANNEL, month_key(self.clock.now().date()))
+        return self.quota_plan.model_copy(update={"used": used})
+
+
+class ZaloAdapter:
+    """Processes stored Zalo updates: `Inbound` → `PlainChannel` → sends."""
+
+    def __init__(self, plain: PlainChannel, sender: ZaloSender, clock: Clock) -> None:
+        self.plain = plain
+        self.sender = sender
+        self.clock = clock
+
+    async def process(self, key: str, payload: dict[str, Any]) -> str | None:
+        inbound = to_inbound(payload, self.clock.now())
+        if inbound is None:
+            return None
+        try:
+            messages = await self.plain.handle(inbound)
+        except Exception:
+            with contextlib.suppress(ZaloError):
+                await self.sender.send(inbound.chat_id, PlainMessage(text=APOLOGY))
+            raise
+        for message in messages:
+            await self.sender.send(message.chat_id or inbound.chat_id, message)
+        return None
+
+
+class ZaloNotifier:
+    """Reminders and digests to Zalo users: the same rendering as answers, within the quota."""
+
+    def __init__(self, plain: PlainChannel, sender: ZaloSender) -> None:
+        self.plain = plain
+        self.sender = sender
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
+        try:
+            for message in await self.plain.render(chat_id, [reply]):
+                await self.sender.send(message.chat_id or chat_id, message)
+        except ZaloForbidden:
+            return Delivery.BLOCKED
+        except ZaloError as exc:
+            log.warning("Zalo message to %s not delivered: %s", chat_id, exc)
+            return Delivery.FAILED
+        return Delivery.SENT
+
+    async def quota(self) -> Quota:
+        return await self.sender.quota()
+
+
+async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int = 25) -> None:
+    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call."""
+    processor = asyncio.create_task(pump.process_forever(stop))
+    backoff = 1.0
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        while not stop.is_set():
+            poll = asyncio.create_task(client.get_updates(timeout))
+            await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not poll.done():
+                poll.cancel()  # stopping: Zalo hands an update not taken over again
+                with contextlib.suppress(asyncio.CancelledError, ZaloError):
+                    await poll
+                break
+            try:
+                raw = poll.result()
+            except ZaloRetryAfter as exc:
+                await sleep_or_stop(stop, exc.retry_after)
+                continue
+            except ZaloError as exc:
+                level = logging.WARNING if isinstance(exc, ZaloUnavailable) else logging.ERROR
+                log.log(level, "Zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            backoff = 1.0
+            update = unwrap(raw)
+            if update is not None:
+                await pump.ingest([update])
+    finally:
+        stopped.cancel()
+        pump.wake()
+        await processor
+
+
+def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -> None:
+    """Zalo's webhook: the secret header checked in constant time, the update stored before 200."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("Zalo webhook call with a wrong secret from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = unwrap(json.loads(await request.read()))
+        except ValueError:
+            update = None
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        await pump.ingest([update])  # durable before Zalo is told "OK"; a repeat is an ignored insert
+        return web.json_response({"message": "Success"})
+
+    app.router.add_post(path, receive)

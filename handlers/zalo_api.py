@@ -1,0 +1,137 @@
+"""A small async client for the Zalo Bot API (https://bot.zaloplatforms.com), on httpx.
+
+`POST {base}/bot<TOKEN>/<method>` with a JSON body; answers `{ok, result}` or `{ok: false, error_code,
+description}`. The published Python SDKs copy python-telegram-bot's synchronous surface and call
+`asyncio.run` inside, which breaks in a running event loop; this client is a thin async layer instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 2000  # characters in one sendMessage
+
+
+class ZaloError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+class ZaloRetryAfter(ZaloError):
+    """429: too many requests; wait `retry_after` seconds."""
+
+    def __init__(self, description: str, retry_after: float) -> None:
+        super().__init__(429, description)
+        self.retry_after = retry_after
+
+
+class ZaloUnavailable(ZaloError):
+    """5xx, a timeout or a broken connection: worth trying again later."""
+
+
+class ZaloForbidden(ZaloError):
+    """403: the person blocked the bot or left the chat."""
+
+
+class ZaloUnauthorized(ZaloError):
+    """401: the token is wrong or revoked."""
+
+
+class ZaloClient:
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self._base = f"{base_url.rstrip('/')}/bot{token}"
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """One API call; its `result`, or a `ZaloError` subclass saying how to react."""
+        try:
+            response = await self._http.post(
+                f"{self._base}/{method}",
+                json=payload or {},
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException as exc:
+            raise ZaloUnavailable(408, f"{method}: timed out") from exc
+        except httpx.TransportError as exc:
+            raise ZaloUnavailable(0, f"{method}: {type(exc).__name__}") from exc  # no URL: it carries the token
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        if response.status_code == 200 and body.get("ok"):
+            return body.get("result")
+        code = int(body.get("error_code") or response.status_code)
+        description = str(body.get("description") or response.reason_phrase or "error")
+        raise _error(code, description, response, body)
+
+    async def get_me(self) -> dict[str, Any]:
+        return await self.call("getMe")
+
+    async def get_updates(self, timeout: int = 25) -> dict[str, Any] | None:
+        """One update, or None when none came within `timeout` seconds (Zalo answers 408 then)."""
+        try:
+            result = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
+        except ZaloError as exc:
+            if exc.code == 408:
+                return None
+            raise
+        return result or None
+
+    async def set_webhook(self, url: str, secret_token: str) -> None:
+        await self.call("setWebhook", {"url": url, "secret_token": secret_token})
+
+    async def delete_webhook(self) -> None:
+        await self.call("deleteWebhook")
+
+    async def get_webhook_info(self) -> dict[str, Any]:
+        return await self.call("getWebhookInfo")
+
+    async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
+        return await self.call("sendMessage", {"chat_id": chat_id, "text": text})
+
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> dict[str, Any]:
+        payload = {"chat_id": chat_id, "photo": photo_url}
+        if caption:
+            payload["caption"] = caption
+        return await self.call("sendPhoto", payload)
+
+    async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
+        await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
+
+
+def _error(code: int, description: str, response: httpx.Response, body: dict[str, Any]) -> ZaloError:
+    if code == 429:
+        params = body.get("parameters") or {}
+        retry = params.get("retry_after") if isinstance(params, dict) else None
+        retry = retry or response.headers.get("Retry-After") or 1
+        try:
+            seconds = float(retry)
+        except (TypeError, ValueError):
+            seconds = 1.0
+        return ZaloRetryAfter(description, seconds)
+    if code == 408 or code >= 500 or response.status_code >= 500:
+        return ZaloUnavailable(code, description)
+    if code == 403:
+        return ZaloForbidden(code, description)
+    if code == 401:
+        return ZaloUnauthorized(code, description)
+    return ZaloError(code, description)

@@ -21,7 +21,7 @@ from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
 from bot.services.reminders import ReminderService
 from bot.textfmt import num
-from storage import units, users
+from storage import file_links, units, users
 
 
 class CliError(Exception):
@@ -187,5 +187,19 @@ async def list_users(settings: Settings) -> str:
             unit = tree[u.unit_id].name if u.unit_id in tree else "?"
             lines.append(f"#{u.id}\t{u.login or '-'}\t{u.name}\t{u.role.value}\t{unit}{state}")
         return "\n".join(lines) or "Chưa có người dùng."
+    finally:
+        await ctx.db.close()
+
+
+async def save_file(settings: Settings, token: str, out: str | None) -> str:
+    """`ptdv file <code>`: write a file the bot handed out as a link (for channels without uploads)."""
+    ctx = await _context(settings)
+    try:
+        stored = await file_links.fetch(ctx.db, token.strip(), ctx.now())
+        if stored is None:
+            raise CliError(f"Không có tệp với mã {token} (sai mã hoặc đã hết hạn).")
+        path = Path(out or stored.filename)
+        await asyncio.to_thread(path.write_bytes, stored.content)
+        return f"Đã ghi {path} ({num(len(stored.content))} byte)."
     finally:
         await ctx.db.close()

@@ -16,16 +16,15 @@ import httpx
 from bot import demo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.quota import Quota
 from bot.scheduler import Scheduler
 from bot.services.core import Core
-from bot.services.plain_channel import PlainChannel
 from bot.services.reminders import Notifier, ReminderService
 from handlers import console, webhook, zalo
-from handlers.inbox_pump import ALLOWED_UPDATES, InboxPump, UpdatePump
+from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
-from handlers.zalo_api import ZaloClient, ZaloError
+from handlers.zalo_api import ZaloError
+from handlers.zalo_local import LocalZaloApi
 from storage.db import Database
 from storage.migrations import migrate
 
@@ -105,30 +104,55 @@ async def run_console(
     out: TextIO,
     clock: Clock | None = None,
     interactive: bool | None = None,
+    channel: str = "telegram",
 ) -> None:
+    """Chat with the bot in a terminal, rendered as on Telegram (default) or on Zalo."""
     clock = clock or SystemClock(settings.tz)
     db = await open_database(settings)
     try:
-        core = Core(db, settings, clock)
-        api = LocalBotApi()
-        app = build_application(
-            settings.model_copy(update={"telegram_api_base_url": None}),
-            core,
-            channel="console",
-            token=CONSOLE_TOKEN,
-            request=LocalRequest(api),
-            updates_request=LocalRequest(api),
-            rate_limit=False,
-        )
-        async with running(app):
-            core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
-            session = console.ConsoleSession(
-                app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir
-            )
+        async with contextlib.AsyncExitStack() as stack:
+            core = Core(db, settings, clock)
+            session: console.ConsoleBase
+            if channel == "zalo":
+                session = await _zalo_console(settings, core, stack, out)
+            else:
+                api = LocalBotApi()
+                app = build_application(
+                    settings.model_copy(update={"telegram_api_base_url": None}),
+                    core,
+                    channel="console",
+                    token=CONSOLE_TOKEN,
+                    request=LocalRequest(api),
+                    updates_request=LocalRequest(api),
+                    rate_limit=False,
+                )
+                await stack.enter_async_context(running(app))
+                core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
+                session = console.ConsoleSession(
+                    app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir
+                )
             await session.start(login)
             await console.run(session, inp, console.is_interactive(inp) if interactive is None else interactive)
     finally:
         await db.close()
+
+
+async def _zalo_console(
+    settings: Settings, core: Core, stack: contextlib.AsyncExitStack, out: TextIO
+) -> console.ZaloConsoleSession:
+    """The Zalo adapter over the in-process Zalo API, on the console's identities (no quota, no pacing)."""
+    api = LocalZaloApi()
+    channel = zalo.build(
+        settings.model_copy(update={"zalo_monthly_quota": 0, "zalo_max_per_second": 1000.0}),
+        core,
+        transport=api.transport(),
+        token=CONSOLE_TOKEN,
+        channel="console",
+        inbox_channel="console-zalo",
+    )
+    stack.push_async_callback(channel.client.aclose)
+    core.reminders = ReminderService(core.ctx, {"console": channel.notifier})
+    return console.ZaloConsoleSession(api, channel.pump, core.db, core.clock, out=out)
 
 
 async def run_bot(
@@ -217,27 +241,12 @@ async def _telegram(  # type: ignore[no-untyped-def]
 async def _zalo(  # type: ignore[no-untyped-def]
     settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop, transport
 ) -> None:
-    assert settings.zalo_token
-    client = ZaloClient(settings.zalo_token, settings.zalo_api, transport=transport)
-    stack.push_async_callback(client.aclose)
+    channel = zalo.build(settings, core, transport=transport)
+    stack.push_async_callback(channel.client.aclose)
+    client, pump = channel.client, channel.pump
     me = await client.get_me()
-    plain = PlainChannel(
-        core,
-        zalo.CHANNEL,
-        public_base_url=settings.public_base_url,
-        link_hours=settings.file_link_hours,
-        other_channels=settings.channels,
-    )
-    quota = Quota(
-        limit=settings.zalo_monthly_quota,
-        warn_share=settings.zalo_quota_warn_percent / 100,
-        reserve_share=settings.zalo_quota_reserve_percent / 100,
-    )
-    sender = zalo.ZaloSender(client, core.db, core.clock, quota=quota, per_second=settings.zalo_max_per_second)
-    adapter = zalo.ZaloAdapter(plain, sender, core.clock)
-    pump = InboxPump(core.db, zalo.CHANNEL, core.clock, adapter.process, key=zalo.update_key)
     await pump.drain()
-    notifiers[zalo.CHANNEL] = zalo.ZaloNotifier(plain, sender)
+    notifiers[zalo.CHANNEL] = channel.notifier
     if settings.zalo_mode == "webhook":
         assert settings.zalo_webhook_url and settings.zalo_webhook_secret and server is not None
         secret = settings.zalo_webhook_secret.get_secret_value()

@@ -23,6 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
     con = sub.add_parser("console", help="chat với bot ngay trong terminal, trên dữ liệu của cơ sở dữ liệu")
     con.add_argument("--as", dest="login", help="tên đăng nhập, ví dụ binh, minh, thu")
+    con.add_argument(
+        "--channel",
+        choices=["telegram", "zalo"],
+        default="telegram",
+        help="hiển thị như trên Telegram (nút bấm) hay Zalo (lựa chọn đánh số, tin nhắn tối đa 2.000 ký tự)",
+    )
+    fil = sub.add_parser("file", help="lấy một tệp (biểu đồ, Excel) mà bot đã gửi dạng liên kết, theo mã")
+    fil.add_argument("token", help="mã trong tin nhắn của bot (sau “ptdv file”)")
+    fil.add_argument("--out", help="tên tệp ghi ra (mặc định: tên gốc)")
     inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị")
     inv.add_argument("unit", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
     inv.add_argument(
@@ -110,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.import_file(settings, Path(args.file))))
         elif args.command == "template":
             print(asyncio.run(admin_cli.template(settings, Path(args.out), args.fill)))
+        elif args.command == "file":
+            print(asyncio.run(admin_cli.save_file(settings, args.token, args.out)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.channels:
@@ -120,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
                     file=sys.stderr,
                 )
-            asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout))
+            channel = getattr(args, "channel", "telegram")
+            asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=channel))
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -1,9 +1,11 @@
-"""The console chat: the real PTB `Application` and handlers over a local Bot API, in a terminal.
+"""The console chat: the real channel adapters over local stand-ins of their APIs, in a terminal.
 
-Each line typed becomes a Telegram update (through the same inbox as real updates); the bot's messages
-are printed, inline buttons are shown numbered and pressed by typing the number, and photos or files
-are saved to a folder with their path printed. `/as <login>` switches identity. With piped input each
-line is answered in turn and the session ends at end of input.
+Telegram (default): each line typed becomes a Telegram update (through the same inbox as real updates) for
+the real PTB `Application`; inline buttons are shown numbered and pressed by typing the number, and photos or
+files are saved to a folder with their path printed. Zalo (`--channel zalo`): each line becomes a Zalo update
+for the real Zalo adapter, and what Zalo would show is printed — choices as a numbered list answered with the
+number, texts split at 2,000 characters, files as links. `/as <login>` switches identity. With piped input
+each line is answered in turn and the session ends at end of input.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Any, TextIO
 from telegram.ext import Application
 
 from bot.clock import Clock
-from handlers.inbox_pump import UpdatePump
+from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
+from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update
 from storage import inbox, users
 from storage.db import Database
 
@@ -36,7 +39,54 @@ class Identity:
     login: str
 
 
-class ConsoleSession:
+class ConsoleBase:
+    """Who is typing (`/as`), and printing."""
+
+    def __init__(self, db: Database, clock: Clock, *, channel: str, out: TextIO) -> None:
+        self.db = db
+        self.clock = clock
+        self.channel = channel  # the inbox channel of this console's updates
+        self.out = out
+        self.me: Identity | None = None
+        self._next_update = 0
+        self._next_message = 0
+
+    async def start(self, login: str | None) -> None:
+        self._next_update = await inbox.max_update_id(self.db, self.channel) + 1
+        self._next_message = self._next_update
+        await self.switch(login or "binh")
+
+    async def send_line(self, line: str) -> None:
+        raise NotImplementedError
+
+    async def switch(self, login: str) -> None:
+        user = await users.by_login(self.db, login)
+        if user is not None:
+            self.me = Identity(user.id, user.name, login)
+            self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
+        else:
+            fake_id = 900_000_000 + zlib.crc32(login.encode()) % 1_000_000
+            self.me = Identity(fake_id, login, login)
+            self._say(f"— Người dùng mới chưa đăng ký: {login} —")
+
+    async def _as(self, stripped: str) -> bool:
+        """`/as <login>`: switch identity; True when the line was this console command."""
+        if not (stripped == "/as" or stripped.startswith("/as ")):
+            return False
+        parts = stripped.split(maxsplit=1)
+        if len(parts) == 2:
+            await self.switch(parts[1].strip())
+        else:
+            self._say("Cách dùng: /as <tên đăng nhập>, ví dụ /as binh")
+        return True
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+class ConsoleSession(ConsoleBase):
+    """Telegram's rendering: the PTB application over `LocalBotApi`."""
+
     def __init__(
         self,
         app: Application,
@@ -48,48 +98,22 @@ class ConsoleSession:
         out: TextIO,
         files_dir: Path,
     ) -> None:
+        super().__init__(db, clock, channel=channel, out=out)
         self.app = app
         self.api = api
-        self.db = db
-        self.clock = clock
-        self.channel = channel
-        self.out = out
         self.files_dir = files_dir
         self.pump = UpdatePump(app, db, channel, clock)
-        self.me: Identity | None = None
-        self._next_update = 0
-        self._next_message = 0
         self._last_buttons: Sent | None = None
 
-    async def start(self, login: str | None) -> None:
-        self._next_update = await inbox.max_update_id(self.db, self.channel) + 1
-        self._next_message = self._next_update
-        await self.switch(login or "binh")
-
     async def switch(self, login: str) -> None:
-        user = await users.by_login(self.db, login)
-        if user is not None:
-            self.me = Identity(user.id, user.name, login)
-            self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
-        else:
-            fake_id = 900_000_000 + zlib.crc32(login.encode()) % 1_000_000
-            self.me = Identity(fake_id, login, login)
-            self._say(f"— Người dùng mới chưa đăng ký: {login} —")
+        await super().switch(login)
         self._last_buttons = None
-
-    def _say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
     async def send_line(self, line: str) -> None:
         """Handle one typed line: a command to the console, a button press, or a message."""
         text = line.rstrip("\n")
         stripped = text.strip()
-        if stripped.startswith("/as"):
-            parts = stripped.split(maxsplit=1)
-            if len(parts) == 2:
-                await self.switch(parts[1].strip())
-            else:
-                self._say("Cách dùng: /as <tên đăng nhập>, ví dụ /as binh")
+        if await self._as(stripped):
             return
         assert self.me is not None
         if stripped.startswith("/tep "):
@@ -202,7 +226,52 @@ class ConsoleSession:
             self._say("")
 
 
-async def run(session: ConsoleSession, inp: TextIO, interactive: bool) -> None:
+class ZaloConsoleSession(ConsoleBase):
+    """Zalo's rendering: the Zalo adapter over `LocalZaloApi`; what a Zalo user would see is printed."""
+
+    def __init__(self, api: LocalZaloApi, pump: InboxPump, db: Database, clock: Clock, *, out: TextIO) -> None:
+        super().__init__(db, clock, channel=pump.channel, out=out)
+        self.api = api
+        self.pump = pump
+
+    async def send_line(self, line: str) -> None:
+        text = line.rstrip("\n")
+        stripped = text.strip()
+        if await self._as(stripped):
+            return
+        assert self.me is not None
+        if stripped.startswith("/tep"):
+            self._say("Zalo không cho người dùng gửi tệp cho bot. Nhập dữ liệu qua Telegram hoặc lệnh ptdv import.")
+            return
+        message_id, self._next_message = self._next_message, self._next_message + 1
+        update = text_update(
+            str(self.me.user_id),
+            text,
+            str(message_id),
+            name=self.me.name,
+            date_ms=int(self.clock.now().timestamp() * 1000),
+        )
+        if not stripped:
+            update["event_name"] = "message.sticker.received"
+        seen = len(self.api.sent)
+        await self.pump.ingest([update])
+        await self.pump.drain()
+        self._show(self.api.sent[seen:])
+
+    def _show(self, messages: list[ZaloSent]) -> None:
+        for sent in messages:
+            if self.me and sent.chat_id != str(self.me.user_id):
+                self._say(f"[gửi tới {sent.chat_id}] {sent.text}")
+                continue
+            self._say(f"PTĐV Bot (Zalo) › [{len(sent.text)} ký tự]")
+            if sent.photo:
+                self._say(f"🖼 Ảnh: {sent.photo}")
+            if sent.text:
+                self._say(sent.text)
+            self._say("")
+
+
+async def run(session: ConsoleBase, inp: TextIO, interactive: bool) -> None:
     if interactive:
         session._say(HELP)
     while True:

@@ -17,14 +17,18 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.messages import Inbound, InboundKind, PlainMessage, Reply
 from bot.quota import Quota, month_key
+from bot.services.core import Core
 from bot.services.plain_channel import PlainChannel
 from bot.services.reminders import Delivery
 from bot.textfmt import split_message
@@ -62,8 +66,9 @@ def update_key(update: dict[str, Any]) -> str:
     return "h" + hashlib.sha256(json.dumps(update, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def to_inbound(update: dict[str, Any], received_at: datetime) -> Inbound | None:
-    """Translate an update; None for what the bot ignores (no sender, the bot itself)."""
+def to_inbound(update: dict[str, Any], received_at: datetime, channel: str = CHANNEL) -> Inbound | None:
+    """Translate an update; None for what the bot ignores (no sender, the bot itself). `channel` names where
+    identities live ("zalo"; the console's Zalo rendering uses its own)."""
     message = update.get("message") or {}
     sender = message.get("from") or {}
     chat = message.get("chat") or {}
@@ -76,8 +81,8 @@ def to_inbound(update: dict[str, Any], received_at: datetime) -> Inbound | None:
     if isinstance(message.get("date"), int | float):
         at = datetime.fromtimestamp(message["date"] / 1000, tz=received_at.tzinfo)
     return Inbound(
-        channel=CHANNEL,
-        update_key=f"{CHANNEL}:{update_key(update)}",
+        channel=channel,
+        update_key=f"{channel}:{update_key(update)}",
         sender_id=str(sender["id"]),
         chat_id=str(chat.get("id") or sender["id"]),
         at=at,
@@ -119,7 +124,9 @@ class ZaloSender:
         per_second: float = 5.0,
         attempts: int = 4,
         backoff: float = 0.5,
+        channel: str = CHANNEL,
     ) -> None:
+        self.channel = channel
         self.client = client
         self.db = db
         self.clock = clock
@@ -162,12 +169,12 @@ class ZaloSender:
                 log.info("Zalo unavailable (%s); retry %d", exc, attempt + 1)
                 await asyncio.sleep(self.backoff * 2**attempt)
             else:
-                await usage.add(self.db, CHANNEL, month_key(self.clock.now().date()))
+                await usage.add(self.db, self.channel, month_key(self.clock.now().date()))
                 return
         raise ZaloUnavailable(429, "still rate limited after retries")
 
     async def quota(self) -> Quota:
-        used = await usage.sent(self.db, CHANNEL, month_key(self.clock.now().date()))
+        used = await usage.sent(self.db, self.channel, month_key(self.clock.now().date()))
         return self.quota_plan.model_copy(update={"used": used})
 
 
@@ -180,7 +187,7 @@ class ZaloAdapter:
         self.clock = clock
 
     async def process(self, key: str, payload: dict[str, Any]) -> str | None:
-        inbound = to_inbound(payload, self.clock.now())
+        inbound = to_inbound(payload, self.clock.now(), self.plain.channel)
         if inbound is None:
             return None
         try:
@@ -269,3 +276,52 @@ def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -
         return web.json_response({"message": "Success"})
 
     app.router.add_post(path, receive)
+
+
+@dataclass
+class ZaloChannel:
+    """The Zalo adapter's parts, wired: what `ptdv run`, the console and the tests start."""
+
+    client: ZaloClient
+    plain: PlainChannel
+    sender: ZaloSender
+    adapter: ZaloAdapter
+    pump: InboxPump
+    notifier: ZaloNotifier
+
+
+def build(
+    settings: Settings,
+    core: Core,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    token: str | None = None,
+    channel: str = CHANNEL,
+    inbox_channel: str | None = None,
+    backoff: float = 0.5,
+) -> ZaloChannel:
+    client = ZaloClient(token or settings.zalo_token or "", settings.zalo_api, transport=transport)
+    plain = PlainChannel(
+        core,
+        channel,
+        public_base_url=settings.public_base_url,
+        link_hours=settings.file_link_hours,
+        other_channels=[c for c in settings.channels if c != CHANNEL],
+    )
+    quota = Quota(
+        limit=settings.zalo_monthly_quota,
+        warn_share=settings.zalo_quota_warn_percent / 100,
+        reserve_share=settings.zalo_quota_reserve_percent / 100,
+    )
+    sender = ZaloSender(
+        client,
+        core.db,
+        core.clock,
+        quota=quota,
+        per_second=settings.zalo_max_per_second,
+        backoff=backoff,
+        channel=channel,
+    )
+    adapter = ZaloAdapter(plain, sender, core.clock)
+    pump = InboxPump(core.db, inbox_channel or channel, core.clock, adapter.process, key=update_key)
+    return ZaloChannel(client, plain, sender, adapter, pump, ZaloNotifier(plain, sender))

@@ -1,4 +1,4 @@
-"""`ptdv doctor`: one pass/fail line per check — settings, token (getMe), database, schedule, backups."""
+"""`ptdv doctor`: one pass/fail line per check — settings, tokens (getMe), database, schedule, Zalo quota, backups."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ class Check:
 
 async def _token(settings: Settings) -> Check:
     if not settings.token:
-        return Check(True, "Token: chưa cấu hình — `make run` mở bảng chat console (không dùng Telegram)")
+        return Check(
+            True, "Token Telegram: chưa cấu hình" + ("" if settings.zalo_token else " — `make run` mở console")
+        )
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -35,9 +37,50 @@ async def _token(settings: Settings) -> Check:
             me = await asyncio.wait_for(bot.get_me(), timeout=15)
     except (TelegramError, TimeoutError, OSError) as exc:
         return Check(
-            False, f"Token: Telegram không chấp nhận hoặc không kết nối được ({type(exc).__name__}: {str(exc)[:120]})"
+            False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({type(exc).__name__}: {str(exc)[:120]})"
         )
-    return Check(True, f"Token: hợp lệ, bot @{me.username}")
+    return Check(True, f"Token Telegram: hợp lệ, bot @{me.username}")
+
+
+async def _zalo(settings: Settings) -> Check | None:
+    """The Zalo token (getMe) and the webhook state Zalo has for the bot."""
+    if not settings.zalo_token:
+        return None
+    from handlers.zalo_api import ZaloClient, ZaloError
+
+    client = ZaloClient(settings.zalo_token, settings.zalo_api, timeout=15)
+    try:
+        me = await client.get_me()
+        hook = await client.get_webhook_info()
+    except ZaloError as exc:
+        return Check(False, f"Zalo: không chấp nhận token hoặc không kết nối được ({exc})")
+    finally:
+        await client.aclose()
+    name = (me or {}).get("account_name") or (me or {}).get("name") or "?"
+    url = (hook or {}).get("url") or ""
+    mode = f"webhook {url}" if url else "không có webhook (long polling)"
+    wrong = (settings.zalo_mode == "webhook") != bool(url)
+    note = " — sẽ được đặt lại khi bot chạy" if wrong else ""
+    return Check(True, f"Zalo: token hợp lệ, bot {name}; Zalo đang ghi nhận {mode}{note}")
+
+
+async def _zalo_usage(db, settings: Settings) -> Check:  # type: ignore[no-untyped-def]
+    from bot.quota import Level, Quota, month_key
+    from storage import usage
+
+    month = month_key(datetime.now(settings.tz).date())
+    quota = Quota(
+        limit=settings.zalo_monthly_quota,
+        used=await usage.sent(db, "zalo", month),
+        warn_share=settings.zalo_quota_warn_percent / 100,
+        reserve_share=settings.zalo_quota_reserve_percent / 100,
+    )
+    if quota.unlimited:
+        return Check(True, f"Zalo tháng {month}: đã gửi {quota.used} tin (không giới hạn)")
+    return Check(
+        quota.level is not Level.EXHAUSTED,
+        f"Hạn mức Zalo tháng {month}: {quota.used}/{quota.limit} tin ({quota.level.value})",
+    )
 
 
 async def _database(settings: Settings) -> list[Check]:
@@ -64,6 +107,8 @@ async def _database(settings: Settings) -> list[Check]:
         checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động"))
         if version == latest and units:
             checks.append(await _schedule(db, settings))
+        if version == latest and settings.zalo_token:
+            checks.append(await _zalo_usage(db, settings))
     finally:
         await db.close()
     return checks
@@ -108,6 +153,8 @@ async def run() -> tuple[list[Check], bool]:
         )
     ]
     checks.append(await _token(settings))
+    if (zalo := await _zalo(settings)) is not None:
+        checks.append(zalo)
     checks += await _database(settings)
     checks.append(_backups(settings))
     return checks, all(c.ok for c in checks)

@@ -19,7 +19,7 @@ def test_doctor_on_a_fresh_setup(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     for fragment in (
         "✔ Cấu hình",
-        "✔ Token: chưa cấu hình",
+        "✔ Token Telegram: chưa cấu hình",
         "kiểm tra toàn vẹn ok",
         "✔ Phiên bản lược đồ",
         "✔ Nhắc nhở đang bật; lần tới:",
@@ -34,7 +34,23 @@ def test_doctor_reports_a_refused_token(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")  # nothing listens there
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "✘ Token:" in out and TOKEN not in out
+    assert "✘ Token Telegram:" in out and TOKEN not in out
+
+
+def test_doctor_reports_an_unreachable_zalo(tmp_path, monkeypatch, capsys):
+    from tests.channels import ZALO_TOKEN
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("ZALO_BOT_TOKEN", ZALO_TOKEN)
+    monkeypatch.setenv("ZALO_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert main(["setup"]) == 0
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "✘ Zalo: không chấp nhận token hoặc không kết nối được" in out and ZALO_TOKEN not in out
+    assert "✔ Hạn mức Zalo tháng" in out and "0/3000 tin (ok)" in out
 
 
 def test_json_log_lines():

@@ -20,6 +20,7 @@ REPORT_EXAMPLES = (
     "• rà soát 5, đưa ra khỏi Đảng 2\n"
     "• sửa: quý III kết nạp 4 chứ không phải 3 · lũy kế từ đầu năm 7\n"
     "• /lichsu — các báo cáo gần đây của đơn vị\n"
+    "• /lienket — dùng bot trên cả Telegram và Zalo với cùng một tài khoản\n"
 )
 OFFICIAL_EXAMPLES = (
     "• Chi bộ Công an huyện kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
@@ -56,7 +57,10 @@ def help_text(user: User | None) -> str:
     text = f"{BOT_NAME} — hướng dẫn\n\nHỏi tiến độ:\n{HELP_EXAMPLES}\nBáo cáo:\n{REPORT_EXAMPLES}"
     if user is not None and user.is_official:
         text += f"\nDành cho cán bộ theo dõi:\n{OFFICIAL_EXAMPLES}"
-    text += "\nCó thể gõ không dấu, chữ hoa hay thường đều được. Mọi báo cáo đều được hỏi xác nhận trước khi lưu."
+    text += (
+        "\nCó thể gõ không dấu, chữ hoa hay thường đều được. Mọi báo cáo đều được hỏi xác nhận trước khi lưu."
+        "\nKhi bot đưa ra các lựa chọn đánh số (trên Zalo), trả lời bằng số tương ứng, ví dụ: 1."
+    )
     if user is None:
         text += "\n\n" + HOW_TO_REGISTER
     return text

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import query_latency, reminders, throughput
+from bench import query_latency, reminders, throughput, zalo
 from bench.province import Shape, build
 
 SMALL = Path("data/bench-province.sqlite3")
@@ -39,6 +39,10 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
     ours, echo, cpu = await throughput.main(SMALL)
     rows.append(
         ("thông lượng ours/echo", f"{ours:.0f}/{echo:.0f} = {ours / echo:.2f}; {cpu:.1f} ms CPU/cập nhật", "≥ 0,8")
+    )
+    rate, p50, p99 = await zalo.measure()
+    rows.append(
+        ("Zalo: trả lời qua long polling (huyện mẫu)", f"{rate:.1f} tin/s; p50 {p50:.0f} ms, p99 {p99:.0f} ms", "—")
     )
     if not quick:
         large = await build(LARGE, Shape(branches=100, years=1))

@@ -141,16 +141,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
             action = "user.register"
         if not await invites.use(ctx.db, invite.code, user_id, ctx.now()):
             raise RuntimeError("invite used concurrently")  # rolls the whole registration back
-        await users.link_identity(
-            ctx.db,
-            channel=inbound.channel,
-            external_id=inbound.sender_id,
-            user_id=user_id,
-            chat_id=inbound.chat_id,
-            username=inbound.username,
-            display_name=inbound.sender_name,
-            now=ctx.now(),
-        )
+        await _attach(ctx, inbound, user_id)
         await audit.record(
             ctx.db,
             action=action,
@@ -181,16 +172,7 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
     async with ctx.db.transaction():
         if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
             raise RuntimeError("link code used concurrently")
-        await users.link_identity(
-            ctx.db,
-            channel=inbound.channel,
-            external_id=inbound.sender_id,
-            user_id=owner.id,
-            chat_id=inbound.chat_id,
-            username=inbound.username,
-            display_name=inbound.sender_name,
-            now=ctx.now(),
-        )
+        await _attach(ctx, inbound, owner.id)
         await audit.record(
             ctx.db,
             action="identity.link",
@@ -209,6 +191,20 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
             f"Nhắc nhở gửi qua kênh đăng ký đầu tiên.\n\n{replies.greeting(owner, unit_name)}"
         )
     ]
+
+
+async def _attach(ctx: Context, inbound: Inbound, user_id: int) -> None:
+    """This chat identity (channel, sender) now belongs to `user_id`."""
+    await users.link_identity(
+        ctx.db,
+        channel=inbound.channel,
+        external_id=inbound.sender_id,
+        user_id=user_id,
+        chat_id=inbound.chat_id,
+        username=inbound.username,
+        display_name=inbound.sender_name,
+        now=ctx.now(),
+    )
 
 
 async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:

@@ -57,6 +57,13 @@ class ConsoleBase:
         await self.switch(login or "binh")
 
     async def send_line(self, line: str) -> None:
+        """Handle one typed line: `/as` here, everything else as the channel would carry it."""
+        text = line.rstrip("\n")
+        if not await self._as(text.strip()):
+            assert self.me is not None
+            await self._send(text, text.strip())
+
+    async def _send(self, text: str, stripped: str) -> None:
         raise NotImplementedError
 
     async def switch(self, login: str) -> None:
@@ -109,12 +116,8 @@ class ConsoleSession(ConsoleBase):
         await super().switch(login)
         self._last_buttons = None
 
-    async def send_line(self, line: str) -> None:
-        """Handle one typed line: a command to the console, a button press, or a message."""
-        text = line.rstrip("\n")
-        stripped = text.strip()
-        if await self._as(stripped):
-            return
+    async def _send(self, text: str, stripped: str) -> None:
+        """A file (`/tep`), a button press (a number) or a message."""
         assert self.me is not None
         if stripped.startswith("/tep "):
             await self._send_file(Path(stripped[5:].strip()))
@@ -234,11 +237,7 @@ class ZaloConsoleSession(ConsoleBase):
         self.api = api
         self.pump = pump
 
-    async def send_line(self, line: str) -> None:
-        text = line.rstrip("\n")
-        stripped = text.strip()
-        if await self._as(stripped):
-            return
+    async def _send(self, text: str, stripped: str) -> None:
         assert self.me is not None
         if stripped.startswith("/tep"):
             self._say("Zalo không cho người dùng gửi tệp cho bot. Nhập dữ liệu qua Telegram hoặc lệnh ptdv import.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from pydantic import SecretStr
@@ -18,6 +19,13 @@ from storage.db import Database
 from tests.fakes.botapi_server import FakeBotApi
 
 TOKEN = "123456789:TEST-token-for-the-fake-bot-api-000"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, for a web server under test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class TelegramHarness:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import aiohttp
 import pytest
@@ -15,15 +14,9 @@ from bot.config import ConfigError, load_settings
 from storage import users
 from tests.conftest import message_update
 from tests.fakes.botapi_server import FakeBotApi
-from tests.harness import TOKEN
+from tests.harness import TOKEN, free_port
 
 SECRET = "s3cret-webhook-token-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_wrong_secret_is_refused_right_one_processed_once(settings, demo_db, clock):

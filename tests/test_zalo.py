@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from datetime import datetime
 
 import aiohttp
@@ -23,16 +22,10 @@ from tests.channels import ZALO_TOKEN, ZaloDriver, ZaloHarness, zalo_out
 from tests.conftest import VN, counts, message_update
 from tests.fakes.botapi_server import FakeBotApi
 from tests.fakes.zalo_server import FakeZaloApi
-from tests.harness import TOKEN, TelegramHarness
+from tests.harness import TOKEN, TelegramHarness, free_port
 
 THU_Z, BINH_Z = "1100000000000000007", "1100000000000000001"
 SECRET = "zalo-webhook-secret-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("nhacnho", "Lịch báo cáo và nhắc nhở (cán bộ theo dõi)"),
     ("help", "Hướng dẫn và câu hỏi mẫu"),
     ("dangky", "Đăng ký bằng mã mời: /dangky <mã>"),
+    ("lienket", "Dùng cùng tài khoản trên Zalo (lấy mã liên kết)"),
 )
 
 

@@ -23,7 +23,7 @@ from handlers import console, webhook, zalo
 from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
-from handlers.zalo_api import ZaloError
+from handlers.zalo_api import ZaloError, bot_name
 from handlers.zalo_local import LocalZaloApi
 from storage.db import Database
 from storage.migrations import migrate
@@ -262,4 +262,4 @@ async def _zalo(  # type: ignore[no-untyped-def]
         with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
             await client.delete_webhook()
         loops.append(zalo.poll_forever(client, pump, stop))
-    log.info("Zalo: %s, %s", (me or {}).get("account_name") or (me or {}).get("name") or "?", settings.zalo_mode)
+    log.info("Zalo: %s, %s", bot_name(me), settings.zalo_mode)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.quota import Quota
+
 ZALO_API = "https://bot-api.zaloplatforms.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -87,16 +89,9 @@ class Settings(BaseSettings):
                 raise ValueError("không đúng dạng <số>:<chuỗi> do Zalo Bot Creator cấp")
         return value
 
-    @field_validator("zalo_api_base_url", "public_base_url", mode="before")
-    @classmethod
-    def _http_url(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            return None
-        if isinstance(value, str) and not value.startswith(("http://", "https://")):
-            raise ValueError("phải bắt đầu bằng http:// hoặc https://")
-        return value.rstrip("/") if isinstance(value, str) else value
-
-    @field_validator("telegram_api_base_url", "telegram_api_base_file_url", mode="before")
+    @field_validator(
+        "telegram_api_base_url", "telegram_api_base_file_url", "zalo_api_base_url", "public_base_url", mode="before"
+    )
     @classmethod
     def _blank_url_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -153,6 +148,15 @@ class Settings(BaseSettings):
     @property
     def zalo_token(self) -> str | None:
         return self.zalo_bot_token.get_secret_value().strip() if self.zalo_bot_token else None
+
+    @property
+    def zalo_quota(self) -> Quota:
+        """The Zalo plan's monthly quota (nothing used yet)."""
+        return Quota(
+            limit=self.zalo_monthly_quota,
+            warn_share=self.zalo_quota_warn_percent / 100,
+            reserve_share=self.zalo_quota_reserve_percent / 100,
+        )
 
     @property
     def zalo_api(self) -> str:

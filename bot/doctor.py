@@ -46,7 +46,7 @@ async def _zalo(settings: Settings) -> Check | None:
     """The Zalo token (getMe) and the webhook state Zalo has for the bot."""
     if not settings.zalo_token:
         return None
-    from handlers.zalo_api import ZaloClient, ZaloError
+    from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 
     client = ZaloClient(settings.zalo_token, settings.zalo_api, timeout=15)
     try:
@@ -56,7 +56,7 @@ async def _zalo(settings: Settings) -> Check | None:
         return Check(False, f"Zalo: không chấp nhận token hoặc không kết nối được ({exc})")
     finally:
         await client.aclose()
-    name = (me or {}).get("account_name") or (me or {}).get("name") or "?"
+    name = bot_name(me)
     url = (hook or {}).get("url") or ""
     mode = f"webhook {url}" if url else "không có webhook (long polling)"
     wrong = (settings.zalo_mode == "webhook") != bool(url)
@@ -65,16 +65,11 @@ async def _zalo(settings: Settings) -> Check | None:
 
 
 async def _zalo_usage(db, settings: Settings) -> Check:  # type: ignore[no-untyped-def]
-    from bot.quota import Level, Quota, month_key
+    from bot.quota import Level, month_key
     from storage import usage
 
     month = month_key(datetime.now(settings.tz).date())
-    quota = Quota(
-        limit=settings.zalo_monthly_quota,
-        used=await usage.sent(db, "zalo", month),
-        warn_share=settings.zalo_quota_warn_percent / 100,
-        reserve_share=settings.zalo_quota_reserve_percent / 100,
-    )
+    quota = settings.zalo_quota.model_copy(update={"used": await usage.sent(db, "zalo", month)})
     if quota.unlimited:
         return Check(True, f"Zalo tháng {month}: đã gửi {quota.used} tin (không giới hạn)")
     return Check(

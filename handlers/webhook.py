@@ -62,13 +62,6 @@ def authorised(request: web.Request, header: str, secret: str) -> bool:
     return False
 
 
-def webhook_app(pump: InboxPump, secret: str, path: str) -> web.Application:
-    """A server with Telegram's webhook only."""
-    app = web_app()
-    add_telegram(app, pump, secret, path)
-    return app
-
-
 def add_file_links(app: web.Application, db: Database, clock: Clock) -> None:
     """GET /f/<token>/<name>: a stored file while its link lives; 404 alike for unknown and expired."""
 

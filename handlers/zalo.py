@@ -306,16 +306,11 @@ def build(
         link_hours=settings.file_link_hours,
         other_channels=[c for c in settings.channels if c != CHANNEL],
     )
-    quota = Quota(
-        limit=settings.zalo_monthly_quota,
-        warn_share=settings.zalo_quota_warn_percent / 100,
-        reserve_share=settings.zalo_quota_reserve_percent / 100,
-    )
     sender = ZaloSender(
         client,
         core.db,
         core.clock,
-        quota=quota,
+        quota=settings.zalo_quota,
         per_second=settings.zalo_max_per_second,
         backoff=backoff,
         channel=channel,

@@ -118,6 +118,11 @@ class ZaloClient:
         await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
 
+def bot_name(me: dict[str, Any] | None) -> str:
+    """The bot's name in a getMe result."""
+    return str((me or {}).get("account_name") or (me or {}).get("name") or "?")
+
+
 def _error(code: int, description: str, response: httpx.Response, body: dict[str, Any]) -> ZaloError:
     if code == 429:
         params = body.get("parameters") or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.models import User
 
 BOT_NAME = "PTĐV Bot"
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
 
 HELP_EXAMPLES = (
     "• tiến độ — tiến độ kết nạp năm nay của đơn vị mình\n"

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from bot.calendar import WEEKDAYS, Calendar
 from bot.periods import Period
+from bot.replies.common import CHANNEL_NAMES
 from bot.textfmt import day, day_month, moment, num, pct
 
 LIST_LIMIT = 12
@@ -138,11 +139,8 @@ def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int 
     return text
 
 
-CHANNEL_LABELS = {"zalo": "Zalo", "telegram": "Telegram"}
-
-
 def quota_warning(channel: str, used: int, limit: int, level: str, today: date, renews: date) -> str:
-    name = CHANNEL_LABELS.get(channel, channel)
+    name = CHANNEL_NAMES.get(channel, channel)
     head = f"⚠️ Hạn mức tin nhắn {name}: đã dùng {num(used)}/{num(limit)} tin của tháng {today.month}/{today.year}"
     head += f" ({pct(used / limit)}). Hạn mức mới từ {day(renews)}."
     if level == "near":

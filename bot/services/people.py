@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import replies
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
+from bot.replies.common import CHANNEL_NAMES
 from bot.services.context import Context
 from bot.services.scope import named_or_own, resolve_in_scope
 from bot.textfmt import day
@@ -71,7 +72,6 @@ async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: 
 
 
 LINK_HOURS = 24
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
 
 
 async def link_code(ctx: Context, user: User, channel: str) -> list[Reply]:

@@ -180,23 +180,34 @@ class ReminderService:
             if snap.calendar.is_quiet(now):
                 outcome.skipped_quiet = bool(the_plan.due)
                 return outcome
-            await self._deliver_all(snap, the_plan, the_plan.due + await self._quota_warnings(snap, now), now, outcome)
+            quotas = await self._quotas()
+            self._quota_seen = dict(quotas)  # as they stood before this run: the warnings' figures
+            sends = the_plan.due + self._quota_warnings(snap, quotas, now)
+            await self._deliver_all(snap, the_plan, sends, now, outcome, quotas)
             return outcome
 
     async def _deliver_all(
-        self, snap: Snapshot, the_plan: Plan, sends: list[Send], now: datetime, outcome: Outcome
+        self,
+        snap: Snapshot,
+        the_plan: Plan,
+        sends: list[Send],
+        now: datetime,
+        outcome: Outcome,
+        quotas: dict[str, Quota] | None = None,
     ) -> None:
+        """Send in priority order; `quotas` (read now if not given) are spent as sends are routed."""
         busy = await pending.open_users(self.ctx.db)
         already = await reminders.logged_keys(self.ctx.db, "")
-        quotas = await self._quotas()
+        quotas = quotas if quotas is not None else await self._quotas()
         todo = []
-        for send in sorted(sends, key=lambda s: self.priority(snap, s)):
+        ranked = sorted((self.priority(snap, s), i, s) for i, s in enumerate(sends))
+        for priority, _, send in ranked:
             if send.key in already:
                 continue
             if send.user_id is not None and send.user_id in busy:
                 outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
                 continue
-            target = await self._route(send, self.priority(snap, send), quotas)
+            target = await self._route(send, priority, quotas)
             if target == _HELD:
                 outcome.held += 1  # over a quota: a later run (or next month) may still send it
                 continue
@@ -279,15 +290,13 @@ class ReminderService:
                 return channel, chat_id
         return _HELD if options else None
 
-    async def _quota_warnings(self, snap: Snapshot, now: datetime) -> list[Send]:
+    def _quota_warnings(self, snap: Snapshot, quotas: Mapping[str, Quota], now: datetime) -> list[Send]:
         """Once a month per level, the top officials hear that a channel's quota is running out."""
         sends = []
         month = month_key(now.date())
-        self._quota_seen = {}
-        for channel, quota in (await self._quotas()).items():
+        for channel, quota in quotas.items():
             if quota.level is Level.OK:
                 continue
-            self._quota_seen[channel] = quota
             key = f"{channel}:{month}:{quota.level.value}"
             for person in snap.officials:
                 if snap.tree[person.unit_id].parent_id is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import replies
+from bot import callbacks, replies
 from bot.clock import Clock
 from bot.config import Settings
 from bot.exports.template import template_workbook
@@ -122,33 +122,27 @@ class Core:
         return [Reply(text=replies.not_understood())]
 
     async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
-        """Button presses. Data: c|e|x|<token> (confirm, retype, cancel), u|<token>|<unit>,
-        f|<submission> (correct a stored record), q|kind|form|unit|period|page (a query for a unit)."""
+        """Button presses, decoded and bounds-checked by `bot.callbacks`; anything else is refused quietly."""
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
-        parts = (inbound.data or "").split("|")
+        choice = callbacks.unpack(inbound.data)
         ctx = self.ctx
-        match parts:
-            case ["c", token]:
+        match choice:
+            case callbacks.Preview(action="c", token=token):
                 return await reporting.confirm(ctx, user, token)
-            case ["x", token]:
+            case callbacks.Preview(action="x", token=token):
                 return await reporting.cancel(ctx, user, token)
-            case ["e", token]:
+            case callbacks.Preview(action="e", token=token):
                 return await reporting.cancel(ctx, user, token, retype=True)
-            case ["u", token, unit] if _is_id(unit):
-                return await reporting.choose_unit(ctx, user, inbound, token, int(unit))
-            case ["f", record] if _is_id(record):
-                return await reporting.start_fix(ctx, user, inbound, int(record))
-            case ["q", *_]:
-                return await queries.answer_choice(ctx, user, parts)
-            case ["n", root] if _is_id(root):
-                return await reminder_controls.send_now(ctx, self.reminders, user, int(root))
+            case callbacks.ChooseUnit(token=token, unit_id=unit_id):
+                return await reporting.choose_unit(ctx, user, inbound, token, unit_id)
+            case callbacks.FixRecord(submission_id=record):
+                return await reporting.start_fix(ctx, user, inbound, record)
+            case callbacks.QueryChoice():
+                return await queries.answer_choice(ctx, user, choice)
+            case callbacks.SendNow(root_id=root):
+                return await reminder_controls.send_now(ctx, self.reminders, user, root)
         return [Reply(text=replies.not_understood())]
-
-
-def _is_id(text: str) -> bool:
-    """ASCII digits only: "²".isdigit() is true, but int("²") raises."""
-    return text.isascii() and text.isdigit()
 
 
 def _unknown_text(intent: intents.Unknown) -> str:

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot import replies
+from bot import callbacks, replies
 from bot.language import intents
 from bot.language.reports import (
     EXAMPLE_ADMISSION,
@@ -52,9 +52,9 @@ def _period_of(data: dict[str, Any]) -> Period:
 def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
     return (
         (
-            Choice(label="✅ Xác nhận", data=f"c|{token}"),
-            Choice(label="✏️ Sửa", data=f"e|{token}"),
-            Choice(label="✖️ Hủy", data=f"x|{token}"),
+            Choice(label="✅ Xác nhận", data=callbacks.pack(callbacks.Preview(action="c", token=token))),
+            Choice(label="✏️ Sửa", data=callbacks.pack(callbacks.Preview(action="e", token=token))),
+            Choice(label="✖️ Hủy", data=callbacks.pack(callbacks.Preview(action="x", token=token))),
         ),
     )
 
@@ -222,7 +222,10 @@ async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, un
     tree = await ctx.tree()
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
-    rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:8])
+    rows = tuple(
+        (Choice(label=tree[u].name, data=callbacks.pack(callbacks.ChooseUnit(token=p.token, unit_id=u))),)
+        for u in units[:8]
+    )
     return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
 
 
@@ -347,7 +350,12 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
     view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year)
-    return Reply(text=text, choices=((Choice(label="✏️ Sửa báo cáo này", data=f"f|{submission_id}"),),))
+    return Reply(
+        text=text,
+        choices=(
+            (Choice(label="✏️ Sửa báo cáo này", data=callbacks.pack(callbacks.FixRecord(submission_id=submission_id))),),
+        ),
+    )
 
 
 async def cancel(

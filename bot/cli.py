@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
+    inv.add_argument(
+        "--channel",
+        choices=["telegram", "zalo", "any"],
+        default="any",
+        help="ứng dụng chat người được mời dùng; mã chỉ dùng được trên ứng dụng đó (mặc định: bất kỳ)",
+    )
     sub.add_parser("users", help="danh sách người dùng")
     unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
@@ -93,7 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
-            print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
+            print(
+                asyncio.run(
+                    admin_cli.invite(
+                        settings,
+                        args.unit,
+                        args.role,
+                        args.days,
+                        args.name,
+                        None if args.channel == "any" else args.channel,
+                    )
+                )
+            )
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
         elif args.command == "remind":

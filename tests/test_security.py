@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+import re
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -160,4 +160,148 @@ async def test_random_callbacks_never_crash_the_core(settings, demo_db, clock):
     assert await demo_db.scalar("SELECT COUNT(*) FROM submissions") == before
 
 
-_ = timedelta
+# --- 1. codes that grant identity or rights -----------------------------------------------------------------
+async def on(db, clock, login: str, channel: str, external: str) -> str:
+    """Give a demo user an identity on `channel`; return the external id."""
+    user = await users.by_login(db, login)
+    assert user is not None
+    async with db.transaction():
+        await users.link_identity(
+            db, channel=channel, external_id=external, user_id=user.id, chat_id=external, now=clock.now()
+        )
+    return external
+
+
+def code_of(answer: list[Reply]) -> str:
+    match = re.search(r"Mã (?:liên kết|mời): ([A-Z0-9]{8})", text_of(answer))
+    assert match, text_of(answer)
+    return match.group(1)
+
+
+async def test_link_code_asked_in_a_group_is_not_issued_and_cannot_be_taken_over(chat, demo_db, clock):
+    binh = await on(demo_db, clock, "binh", "telegram", "5001")
+    in_group = await chat.send(binh, "/lienket", channel="telegram", group=True)
+    assert "tin nhắn riêng" in text_of(in_group) and "Mã liên kết" not in text_of(in_group)
+    for command in ("/moi Chi bộ xóm Nội", "/moi"):
+        answer = await chat.send(binh, command, channel="telegram", group=True)
+        assert "Mã mời" not in text_of(answer) and "tin nhắn riêng" in text_of(answer)
+    assert await demo_db.scalar("SELECT COUNT(*) FROM invites") == 0
+    # The attack of the issue: the code is read (here from a private chat) and sent by another Telegram account.
+    code = code_of(await chat.send(binh, "/lienket", channel="telegram"))
+    for attempt in (f"/lienket {code}", f"lien ket {code.lower()}", f"/start {code}", f"/dangky {code}"):
+        stolen = await chat.send("6666", attempt, channel="telegram")
+        assert "chỉ dùng được trên Zalo" in text_of(stolen)
+    assert await users.by_identity(demo_db, "telegram", "6666") is None
+    # Typed into a group, a good code is burned: nobody can use it afterwards, not even on the right app.
+    await chat.send("6666", f"/lienket {code}", channel="zalo", group=True)
+    late = await chat.send("7777", f"/lienket {code}", channel="zalo")
+    assert "hết hạn" in text_of(late)
+    assert await users.by_identity(demo_db, "zalo", "7777") is None
+
+
+async def test_link_code_works_once_on_the_other_app_and_is_short_lived(chat, demo_db, clock):
+    binh = await on(demo_db, clock, "binh", "telegram", "5001")
+    code = code_of(await chat.send(binh, "/lienket", channel="telegram"))
+    clock.advance(minutes=31)
+    assert "hết hạn" in text_of(await chat.send("z1", f"/lienket {code}", channel="zalo"))
+    clock.advance(minutes=-31)
+    code = code_of(await chat.send(binh, "/lienket", channel="telegram"))
+    assert "Đã liên kết" in text_of(await chat.send("z1", f"/lienket {code}", channel="zalo"))
+    assert "đã được sử dụng" in text_of(await chat.send("z2", f"/lienket {code}", channel="zalo"))
+
+
+async def test_invites_are_bound_to_their_channel(chat, demo_db, clock):
+    binh = await on(demo_db, clock, "binh", "telegram", "5001")
+    offer = await chat.send(binh, "/moi Chi bộ xóm Nội", channel="telegram")
+    assert "Dùng trên: Telegram" in text_of(offer)
+    code = code_of(offer)
+    assert "chỉ dùng được trên Telegram" in text_of(await chat.send("z9", f"/dangky {code}", channel="zalo"))
+    assert "Đăng ký thành công" in text_of(await chat.send("t9", f"/dangky {code}", channel="telegram"))
+    for_zalo = await chat.send(binh, "/moi Chi bộ xóm Nội zalo", channel="telegram")
+    assert "Dùng trên: Zalo" in text_of(for_zalo) and "t.me" not in text_of(for_zalo)
+    assert "Đăng ký thành công" in text_of(await chat.send("z9", f"/dangky {code_of(for_zalo)}", channel="zalo"))
+
+
+async def test_code_attempts_are_rate_limited_per_sender(chat, demo_db, clock):
+    binh = await on(demo_db, clock, "binh", "telegram", "5001")
+    code = code_of(await chat.send(binh, "/moi Chi bộ xóm Nội", channel="telegram"))
+    for guess in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+        assert "không đúng" in text_of(await chat.send("t7", f"/dangky {guess}", channel="telegram"))
+    blocked = await chat.send("t7", f"/dangky {code}", channel="telegram")  # even the right code, now
+    assert "quá nhiều lần" in text_of(blocked)
+    assert "Đăng ký thành công" not in text_of(await chat.send("t7", f"/start {code}", channel="telegram"))
+    assert await users.by_identity(demo_db, "telegram", "t7") is None
+    other = await chat.send("t8", "/dangky ZZZZZZZZ", channel="telegram")  # per sender: others are not blocked
+    assert "không đúng" in text_of(other)
+    clock.advance(minutes=16)
+    assert "Đăng ký thành công" in text_of(await chat.send("t7", f"/dangky {code}", channel="telegram"))
+    assert await demo_db.scalar("SELECT COUNT(*) FROM code_attempts") >= 6  # persisted in SQLite
+
+
+async def test_invite_of_an_official_who_lost_the_scope_no_longer_works(chat, demo_db, clock):
+    hung = await on(demo_db, clock, "hung", "telegram", "5003")
+    code = code_of(await chat.send(hung, "/moi Chi bộ xóm Nội theo dõi", channel="telegram"))
+    user = await users.by_login(demo_db, "hung")
+    async with demo_db.transaction():
+        await users.set_role(demo_db, user.id, "reporter")
+    answer = await chat.send("t5", f"/dangky {code}", channel="telegram")
+    assert "không còn hiệu lực" in text_of(answer)
+    assert await users.by_identity(demo_db, "telegram", "t5") is None
+
+
+# --- 6. groups ----------------------------------------------------------------------------------------------
+async def test_groups_hear_only_what_is_meant_for_the_bot(chat, demo_db, clock):
+    thu = await on(demo_db, clock, "thu", "telegram", "5002")
+    for text in ("chào cả nhà", "kết nạp 2", "tiến độ", "ok"):
+        assert await chat.send(thu, text, channel="telegram", group=True) == []
+    report = await chat.send(thu, "/baocao 2", channel="telegram", group=True)
+    assert "nhắn riêng" in text_of(report) and not any(r.choices for r in report)
+    asked = await chat.send(thu, "/tiendo", channel="telegram", group=True)
+    assert "TIẾN ĐỘ" not in text_of(asked) and "nhắn riêng" in text_of(asked)
+    assert await demo_db.scalar("SELECT COUNT(*) FROM pending") == 0
+
+
+async def test_figures_only_in_a_linked_digest_group_within_its_unit(chat, demo_db, clock):
+    binh = await on(demo_db, clock, "binh", "telegram", "5001")
+    hung = await on(demo_db, clock, "hung", "telegram", "5003")
+    linked = await chat.send(hung, "/lienketnhom", channel="telegram", group=True)  # the group of xã Bắc Phong
+    assert "Đã liên kết nhóm" in text_of(linked)
+    own = await chat.send(hung, "/tiendo", channel="telegram", group=True)
+    assert "Bắc Phong" in text_of(own)
+    district = await chat.send(binh, "/tiendo", channel="telegram", group=True)  # binh is above: narrowed
+    assert "Bắc Phong" in text_of(district) and "Huyện" not in text_of(district).split("\n")[0]
+    other = await chat.send(binh, "/tiendo Công an huyện", channel="telegram", group=True)
+    assert "ngoài phạm vi" in text_of(other)
+
+
+async def test_telegram_adapter_marks_mentions_and_commands_for_other_bots():
+    from telegram import Bot, Update
+
+    from handlers.telegram import to_inbound
+
+    bot = Bot("123:abc")
+
+    def update(text: str) -> Update:
+        data = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(TODAY.timestamp()),
+                "chat": {"id": -100, "type": "supergroup", "title": "Nhóm"},
+                "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                "text": text,
+            },
+        }
+        return Update.de_json(data, bot)
+
+    def read(text: str) -> tuple[str, bool | None]:
+        inbound = to_inbound(update(text), "telegram", TODAY, "ptdv_bot")
+        assert inbound is not None and inbound.is_group
+        return inbound.text, inbound.addressed
+
+    assert read("chào") == ("chào", False)
+    assert read("/tiendo") == ("/tiendo", True)
+    assert read("/tiendo@ptdv_bot") == ("/tiendo@ptdv_bot", True)
+    assert read("/start@other_bot") == ("/start@other_bot", False)
+    assert read("@ptdv_bot tiến độ") == ("tiến độ", True)
+    assert read("@ptdv_botx tiến độ")[1] is False

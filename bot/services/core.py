@@ -19,6 +19,7 @@ from bot.replies import reporting as report_texts
 from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
+from storage import reminders as reminder_store
 from storage import users
 from storage.db import Database
 
@@ -42,6 +43,8 @@ class Core:
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
             user = None
+        if inbound.is_group:
+            return await self._in_group(user, inbound)
         match inbound.kind:
             case InboundKind.FILE if user is not None and inbound.file_bytes is not None:
                 return await imports.propose(self.ctx, user, inbound)
@@ -91,7 +94,7 @@ class Core:
             case intents.History():
                 return await reporting.history(ctx, user, intent.unit_text)
             case intents.CreateInvite():
-                return await people.invite_by_chat(ctx, user, intent.unit_text, intent.role)
+                return await people.invite_by_chat(ctx, user, inbound, intent.unit_text, intent.role)
             case intents.ListUsers():
                 return await people.list_people(ctx, user, intent.unit_text)
             case intents.Deactivate():
@@ -117,9 +120,59 @@ class Core:
             case intents.LinkGroup():
                 return await reminder_controls.link_group(ctx, user, inbound)
             case intents.LinkIdentity():
-                return await people.link_code(ctx, user, inbound.channel)
+                return await people.link_code(ctx, user, inbound)
         log.warning("no handler for intent %r", intent)
         return [Reply(text=replies.not_understood())]
+
+    async def _in_group(self, user: User | None, inbound: Inbound) -> list[Reply]:
+        """A group chat: only what is meant for the bot gets an answer; codes, reports and administration are
+        for private chats; figures only in a group linked to the digest, within the linked unit (and the
+        asker's scope)."""
+        addressed = inbound.addressed if inbound.addressed is not None else inbound.text.lstrip().startswith("/")
+        if not addressed or inbound.kind in (InboundKind.EDITED, InboundKind.MEDIA, InboundKind.FILE):
+            return []
+        if inbound.kind is InboundKind.CHOICE:
+            choice = callbacks.unpack(inbound.data)
+            if not isinstance(choice, callbacks.QueryChoice):
+                return []  # previews and their buttons belong to private chats
+            narrowed = await self._linked_group_user(user, inbound)
+            return [] if narrowed is None else await queries.answer_choice(self.ctx, narrowed, choice)
+        intent = intents.parse(inbound.text, self.ctx.today())
+        match intent:
+            case intents.Start(code=str()) | intents.LinkIdentity() | intents.CreateInvite():
+                if isinstance(intent, intents.Start) and intent.code:
+                    return await people.register(self.ctx, inbound, intent.code, user)
+                return [Reply(text=people.PRIVATE_ONLY)]
+            case intents.Start() | intents.Help():
+                return [Reply(text=GROUP_HINT)]
+            case intents.Unknown():
+                return [Reply(text=_unknown_text(intent))]
+            case intents.LinkGroup() if user is not None:
+                return await reminder_controls.link_group(self.ctx, user, inbound)
+            case intents.Ask() if user is not None:
+                narrowed = await self._linked_group_user(user, inbound)
+                if narrowed is None:
+                    return [Reply(text=GROUP_NO_FIGURES)]
+                return await queries.ask(self.ctx, narrowed, intent.query)
+        if user is None:
+            return [Reply(text=replies.NOT_REGISTERED)]
+        return [Reply(text=GROUP_PRIVATE)]
+
+    async def _linked_group_user(self, user: User | None, inbound: Inbound) -> User | None:
+        """The asker as seen in a linked digest group: their scope narrowed to the group's unit; None when the
+        group is not linked or the asker's unit and the group's do not overlap."""
+        if user is None:
+            return None
+        linked = {(c, chat): unit for c, chat, unit in await reminder_store.linked_chats(self.ctx.db)}
+        unit = linked.get((inbound.channel, inbound.chat_id))
+        tree = await self.ctx.tree()
+        if unit is None or unit not in tree or user.unit_id not in tree:
+            return None
+        if tree.is_within(user.unit_id, unit):
+            return user  # their whole scope lies inside the group's unit
+        if user.is_official and tree.is_within(unit, user.unit_id):
+            return user.model_copy(update={"unit_id": unit})  # an official above: only the group's unit
+        return None
 
     async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
         """Button presses, decoded and bounds-checked by `bot.callbacks`; anything else is refused quietly."""
@@ -143,6 +196,19 @@ class Core:
             case callbacks.SendNow(root_id=root):
                 return await reminder_controls.send_now(ctx, self.reminders, user, root)
         return [Reply(text=replies.not_understood())]
+
+
+GROUP_HINT = (
+    "Trong nhóm, tôi chỉ trả lời lệnh (/...) hoặc tin nhắn gọi tên bot. Báo cáo, đăng ký và các việc khác "
+    "xin nhắn riêng cho bot. Cán bộ theo dõi gõ /lienketnhom để nhận bản tin tuần vào nhóm này."
+)
+GROUP_PRIVATE = (
+    "Việc này chỉ làm trong tin nhắn riêng với bot. Xin nhắn riêng cho bot (bấm vào tên bot, chọn “Nhắn tin”)."
+)
+GROUP_NO_FIGURES = (
+    "Số liệu của đơn vị chỉ gửi trong tin nhắn riêng, hoặc trong nhóm đã liên kết nhận bản tin tuần của đơn vị "
+    "(/lienketnhom). Xin nhắn riêng cho bot."
+)
 
 
 def _unknown_text(intent: intents.Unknown) -> str:

@@ -305,3 +305,80 @@ async def test_telegram_adapter_marks_mentions_and_commands_for_other_bots():
     assert read("/start@other_bot") == ("/start@other_bot", False)
     assert read("@ptdv_bot tiến độ") == ("tiến độ", True)
     assert read("@ptdv_botx tiến độ")[1] is False
+
+
+# --- 2. a sub-unit official stays inside their subtree ---------------------------------------------------
+async def test_target_preview_of_own_unit_hides_siblings_and_parent(chat, demo_db):
+    hung = await uid(demo_db, "hung")  # official of xã Bắc Phong, under the district
+    preview = text_of(await chat.send(hung, "giao chỉ tiêu năm 2027 cho xã Bắc Phong là 99"))
+    assert "Giao chỉ tiêu" in preview
+    assert "cùng cấp" not in preview and "Cao Phong" not in preview
+    binh = await uid(demo_db, "binh")  # the district's official may see the comparison with the district
+    seen = text_of(await chat.send(binh, "giao chỉ tiêu năm 2027 cho xã Bắc Phong là 99"))
+    assert "cùng cấp" in seen
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/tochuc tach xã Bắc Phong thành Đảng bộ xã Bắc Phong A, Đảng bộ xã Bắc Phong B",
+        "/tochuc ngung xã Bắc Phong",
+        "/tochuc hopnhat xã Bắc Phong thành Đảng bộ xã Bắc Phong Mới",
+    ],
+)
+async def test_sub_unit_official_cannot_split_merge_or_deactivate_own_unit(chat, demo_db, command):
+    hung = await uid(demo_db, "hung")
+    units_before = await demo_db.scalar("SELECT COUNT(*) FROM units")
+    answer = await chat.send(hung, command)
+    assert "cấp trên" in text_of(answer) and not any(r.choices for r in answer)
+    assert await chat.send(hung, "có") and await demo_db.scalar("SELECT COUNT(*) FROM units") == units_before
+
+
+async def test_district_official_cannot_split_the_root(chat, demo_db):
+    binh = await uid(demo_db, "binh")
+    answer = await chat.send(binh, "/tochuc tach huyện Cao Phong thành Đảng bộ A, Đảng bộ B")
+    assert not any(r.choices for r in answer)
+    ok = await chat.send(binh, "/tochuc ngung xã Bắc Phong")  # a unit below: allowed, with a preview
+    assert any(r.choices for r in ok)
+
+
+async def _move(db, login: str, code: str | None = None, role: str | None = None) -> None:
+    user = await users.by_login(db, login)
+    async with db.transaction():
+        if code is not None:
+            unit = await db.scalar("SELECT id FROM units WHERE code = ?", (code,))
+            await users.set_unit(db, user.id, unit)
+        if role is not None:
+            await users.set_role(db, user.id, role)
+
+
+async def test_stale_report_preview_is_refused_after_the_reporter_moved(chat, demo_db):
+    thu = await uid(demo_db, "thu")
+    preview = await chat.send(thu, "kết nạp 2")
+    token = preview[0].choices[0][0].data
+    before = await demo_db.scalar("SELECT COUNT(*) FROM submissions")
+    await _move(demo_db, "thu", code="CAH")
+    answer = await chat.send(thu, data=token)
+    assert "ngoài phạm vi" in text_of(answer) and "Chưa lưu" in text_of(answer)
+    assert await demo_db.scalar("SELECT COUNT(*) FROM submissions") == before
+    assert await demo_db.scalar("SELECT status FROM pending ORDER BY id DESC LIMIT 1") == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("command", "change"),
+    [
+        ("giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3", {"role": "reporter"}),
+        ("giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3", {"code": "TP"}),
+        ("/tochuc doiten Chi bộ xóm Nội thành Chi bộ xóm Nội Mới", {"role": "reporter"}),
+        ("/tochuc ngung Chi bộ xóm Nội", {"code": "TP"}),
+    ],
+)
+async def test_stale_official_previews_are_refused_after_role_or_unit_changed(chat, demo_db, command, change):
+    hung = await uid(demo_db, "hung")
+    preview = await chat.send(hung, command)
+    assert preview[-1].choices, text_of(preview)
+    audit_before = await demo_db.scalar("SELECT COUNT(*) FROM audit")
+    await _move(demo_db, "hung", **change)
+    answer = await chat.send(hung, "có")
+    assert "Chưa lưu" in text_of(answer) and "Đã " not in text_of(answer)
+    assert await demo_db.scalar("SELECT COUNT(*) FROM audit") == audit_before

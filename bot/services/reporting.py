@@ -24,12 +24,12 @@ from bot.messages import Choice, Inbound, Reply
 from bot.models import User
 from bot.periods import Period, PeriodKind
 from bot.replies import reporting as texts
-from bot.services.confirmable import ACTIONS
+from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
 from bot.textfmt import num
-from storage import audit, pending, submissions
+from storage import audit, pending, submissions, users
 from storage.pending import Pending
 
 log = logging.getLogger(__name__)
@@ -278,6 +278,10 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
             if current.expires_at <= ctx.now():
                 await pending.resolve(ctx.db, current.id, "expired", ctx.now())
                 return [Reply(text=texts.EXPIRED)]
+            actor = await users.get(ctx.db, user.id)  # the actor now, not when the preview was opened
+            if actor is None or not actor.active:
+                raise Refused(replies.NOT_REGISTERED)
+            user = actor
             if current.action in ACTIONS:  # targets, re-organisation, imports
                 done = await ACTIONS[current.action](ctx, user, current)
                 await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
@@ -293,12 +297,18 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
         async with ctx.db.transaction():
             await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
         return [Reply(text=texts.SUPERSEDED_MEANWHILE)]
+    except Refused as refused:
+        async with ctx.db.transaction():
+            await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
+        return [Reply(text=f"{refused.text}\nChưa lưu gì.")]
     return [await _saved_reply(ctx, p, stored)]
 
 
 async def _store(ctx: Context, user: User, p: Pending) -> int | None:
     """Append the event(s) of a confirmed preview; inside the caller's transaction."""
     data = p.payload
+    if data["unit_id"] not in await ctx.scope(user):  # moved or demoted since the preview
+        raise Refused(replies.out_of_scope((await ctx.tree())[data["unit_id"]].name))
     period = _period_of(data["period"])
     figures = dict(data["figures"])
     if p.action == "adjust":

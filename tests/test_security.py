@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
+import logging
 import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -382,3 +390,108 @@ async def test_stale_official_previews_are_refused_after_role_or_unit_changed(ch
     answer = await chat.send(hung, "có")
     assert "Chưa lưu" in text_of(answer) and "Đã " not in text_of(answer)
     assert await demo_db.scalar("SELECT COUNT(*) FROM audit") == audit_before
+
+
+# --- 4. the token never appears in any output -------------------------------------------------------------
+TG_TOKEN = "987654321:AAHsecret-token-for-redaction-tests-xyz"
+ZA_TOKEN = "1122334455667788:secret-zalo-token-for-redaction"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Refusing(BaseHTTPRequestHandler):
+    """A Bot API that refuses every token, and — like some servers — echoes the URL in its error text."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps(
+            {"ok": False, "error_code": 401, "description": f"Unauthorized: https://api.example{self.path}"}
+        ).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _run(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *env.pop("ARGS", "run").split()],
+        env=base | env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_run_with_a_rejected_token_prints_one_line_without_it(tmp_path, refusing_api):
+    done = _run(tmp_path, TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=f"{refusing_api}/bot")
+    assert done.returncode != 0
+    assert TG_TOKEN not in done.stderr + done.stdout and "secret-token" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip().splitlines()[-1]]
+    assert "Token Telegram bị từ chối" in done.stderr
+
+
+def test_run_with_an_unreachable_api_prints_one_line(tmp_path):
+    from tests.harness import free_port
+
+    done = _run(tmp_path, TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}/bot")
+    assert done.returncode != 0
+    assert TG_TOKEN not in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Không kết nối được" in done.stderr
+
+
+def test_doctor_redacts_telegram_and_zalo_failures(tmp_path, refusing_api):
+    done = _run(
+        tmp_path,
+        ARGS="doctor",
+        TELEGRAM_BOT_TOKEN=TG_TOKEN,
+        TELEGRAM_API_BASE_URL=f"{refusing_api}/bot",
+        ZALO_BOT_TOKEN=ZA_TOKEN,
+        ZALO_API_BASE_URL=refusing_api,
+    )
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "✘ Token Telegram" in out and "✘ Zalo" in out
+    assert TG_TOKEN not in out and ZA_TOKEN not in out and "secret" not in out and "https://" not in out
+
+
+def test_log_records_and_tracebacks_are_redacted():
+    from bot.app import JsonFormatter
+    from bot.redact import RedactFilter
+
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TG_TOKEN}/getMe failed; {quote(ZA_TOKEN, safe='')}")
+    except RuntimeError as exc:
+        error = exc
+    for formatter in (logging.Formatter("%(message)s"), JsonFormatter()):
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "with %s", (ZA_TOKEN,), (type(error), error, None))
+        assert RedactFilter([TG_TOKEN, ZA_TOKEN]).filter(record)
+        text = formatter.format(record)
+        assert TG_TOKEN not in text and ZA_TOKEN not in text and "secret" not in text and "<token>" in text
+    from bot.redact import redact
+
+    assert "secret" not in redact("https://api.telegram.org/bot555555:AAother-unknown-token-123456789/getMe")

@@ -47,13 +47,18 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
     return (await ctx.tree())[found[0]]
 
 
-async def invite(settings: Settings, unit_text: str, role: str, days: int, name: str | None) -> str:
+async def invite(
+    settings: Settings, unit_text: str, role: str, days: int, name: str | None, channel: str | None = None
+) -> str:
+    """An invite from the server's command line; `channel` ("telegram", "zalo") binds it to one app, None: any."""
     ctx = await _context(settings)
     try:
         unit = await _unit(ctx, unit_text)
         if days < 1:
             raise CliError("--days phải từ 1 trở lên.")
-        code = await people.create_invite(ctx, unit_id=unit.id, role=Role(role), created_by=None, name=name, days=days)
+        code = await people.create_invite(
+            ctx, unit_id=unit.id, role=Role(role), created_by=None, name=name, days=days, channel=channel
+        )
         return people.invite_text(ctx, code, unit.name)
     finally:
         await ctx.db.close()

@@ -16,6 +16,7 @@ import httpx
 from bot import demo
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.redact import RedactFilter
 from bot.scheduler import Scheduler
 from bot.services.core import Core
 from bot.services.reminders import Notifier, ReminderService
@@ -33,20 +34,8 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "123456:console-local-transport-no-network"
 
 
-class RedactToken(logging.Filter):
-    """Never let the bot token reach a log line (it is part of every Bot API URL)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<token>")
-            record.msg, record.args = message, ()
-        return True
+class RedactToken(RedactFilter):
+    """Never let a bot token reach a log line, its arguments or its traceback (see `bot.redact`)."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -60,7 +49,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 

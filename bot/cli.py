@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
+from bot.redact import exception_line, redact, register, without_urls
 from storage import backup
 
 
@@ -42,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
+    inv.add_argument(
+        "--channel",
+        choices=["telegram", "zalo", "any"],
+        default="any",
+        help="ứng dụng chat người được mời dùng; mã chỉ dùng được trên ứng dụng đó (mặc định: bất kỳ)",
+    )
     sub.add_parser("users", help="danh sách người dùng")
     unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
@@ -78,13 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "doctor":
         checks, ok = asyncio.run(doctor.run())
-        print("\n".join(str(c) for c in checks))
+        print(redact("\n".join(str(c) for c in checks)))
         return 0 if ok else 1
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
         return 2
+    register([settings.token, settings.zalo_token])
     quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.channels)
     app.configure_logging(settings, quiet=quiet)
     try:
@@ -93,7 +102,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
-            print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
+            print(
+                asyncio.run(
+                    admin_cli.invite(
+                        settings,
+                        args.unit,
+                        args.role,
+                        args.days,
+                        args.name,
+                        None if args.channel == "any" else args.channel,
+                    )
+                )
+            )
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
         elif args.command == "remind":
@@ -134,8 +154,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             channel = getattr(args, "channel", "telegram")
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=channel))
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
-        print(exc, file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the process cannot go on: one clear line, never the token
+        print(failure_line(exc), file=sys.stderr)
+        return 1
     return 0
+
+
+def failure_line(exc: BaseException) -> str:
+    """What stopped the command, on one redacted line (a rejected token, an unreachable API...)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from handlers.zalo_api import ZaloError, ZaloUnauthorized
+
+    if isinstance(exc, InvalidToken):
+        return "Token Telegram bị từ chối: kiểm tra TELEGRAM_BOT_TOKEN trong .env (chạy `ptdv doctor` để thử)."
+    if isinstance(exc, ZaloUnauthorized):
+        return "Token Zalo bị từ chối: kiểm tra ZALO_BOT_TOKEN trong .env (chạy `ptdv doctor` để thử)."
+    if isinstance(exc, NetworkError):
+        return f"Không kết nối được máy chủ Telegram ({exception_line(exc)}). Kiểm tra mạng hoặc TELEGRAM_API_BASE_URL."
+    if isinstance(exc, ZaloError):
+        reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])
+        return f"Không dùng được Zalo Bot API ({reason}). Kiểm tra mạng, ZALO_BOT_TOKEN hoặc ZALO_API_BASE_URL."
+    logging.getLogger("bot").error("stopped by an unexpected error", exc_info=exc)  # redacted by the log filter
+    return f"Lỗi: {exception_line(exc)}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.redact import exception_line, redact, register, without_urls
 from storage import backup
 from storage.migrations import current_version, latest_version
 
@@ -18,7 +19,7 @@ class Check:
     line: str
 
     def __str__(self) -> str:
-        return f"{'✔' if self.ok else '✘'} {self.line}"
+        return redact(f"{'✔' if self.ok else '✘'} {self.line}")
 
 
 async def _token(settings: Settings) -> Check:
@@ -36,9 +37,7 @@ async def _token(settings: Settings) -> Check:
         async with Bot(settings.token, **kwargs) as bot:
             me = await asyncio.wait_for(bot.get_me(), timeout=15)
     except (TelegramError, TimeoutError, OSError) as exc:
-        return Check(
-            False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({type(exc).__name__}: {str(exc)[:120]})"
-        )
+        return Check(False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({exception_line(exc, 160)})")
     return Check(True, f"Token Telegram: hợp lệ, bot @{me.username}")
 
 
@@ -53,7 +52,8 @@ async def _zalo(settings: Settings) -> Check | None:
         me = await client.get_me()
         hook = await client.get_webhook_info()
     except ZaloError as exc:
-        return Check(False, f"Zalo: không chấp nhận token hoặc không kết nối được ({exc})")
+        reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])  # the server's words
+        return Check(False, f"Zalo: không chấp nhận token hoặc không kết nối được ({reason})")
     finally:
         await client.aclose()
     name = bot_name(me)
@@ -141,6 +141,7 @@ async def run() -> tuple[list[Check], bool]:
         settings = load_settings()
     except ConfigError as exc:
         return [Check(False, str(exc))], False
+    register([settings.token, settings.zalo_token])
     checks = [
         Check(
             True,

@@ -31,6 +31,9 @@ class Inbound(Frozen):
     sender_name: str = ""
     username: str | None = None
     is_group: bool = False
+    # In a group: whether the message is meant for the bot (a command for it, an @mention, a reply to it).
+    # None: the adapter cannot tell; then only commands ("/...") count as meant for the bot.
+    addressed: bool | None = None
     file_name: str | None = None
     file_bytes: bytes | None = Field(default=None, repr=False)
 

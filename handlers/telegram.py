@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -45,8 +46,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def to_inbound(update: Update, channel: str, received_at: datetime) -> Inbound | None:
-    """Translate an update; None for kinds the bot ignores (channel posts, member changes...)."""
+def to_inbound(update: Update, channel: str, received_at: datetime, bot_username: str | None = None) -> Inbound | None:
+    """Translate an update; None for kinds the bot ignores (channel posts, member changes...). In a group, a
+    message is `addressed` to the bot when it is a command (not for another bot), mentions @bot_username or
+    replies to the bot; the mention is taken out of the text."""
     key = f"{channel}:{update.update_id}"
     if update.callback_query:
         query = update.callback_query
@@ -62,6 +65,8 @@ def to_inbound(update: Update, channel: str, received_at: datetime) -> Inbound |
             message_id=str(message.message_id) if message else None,
             sender_name=query.from_user.full_name,
             username=query.from_user.username,
+            is_group=message is not None and message.chat.type != "private",
+            addressed=True,
         )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
@@ -70,6 +75,10 @@ def to_inbound(update: Update, channel: str, received_at: datetime) -> Inbound |
     kind = InboundKind.EDITED if update.edited_message else InboundKind.TEXT
     if not text:
         kind = InboundKind.FILE if message.document else InboundKind.MEDIA
+    is_group = message.chat.type != "private"
+    addressed = None
+    if is_group:
+        text, addressed = _addressed(message, text, bot_username)
     return Inbound(
         channel=channel,
         update_key=key,
@@ -81,9 +90,31 @@ def to_inbound(update: Update, channel: str, received_at: datetime) -> Inbound |
         message_id=str(message.message_id),
         sender_name=message.from_user.full_name,
         username=message.from_user.username,
-        is_group=message.chat.type != "private",
+        is_group=is_group,
+        addressed=addressed,
         file_name=message.document.file_name if message.document else None,
     )
+
+
+def _addressed(message, text: str, bot_username: str | None) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+    """A group message's text without the bot's @mention, and whether it is meant for the bot."""
+    me = (bot_username or "").lower()
+    command = re.match(r"^/[A-Za-z_]+(?:@(\w+))?", text.strip())
+    if command:
+        return text, command.group(1) is None or command.group(1).lower() == me
+    replied = message.reply_to_message
+    if (
+        replied is not None
+        and replied.from_user is not None
+        and me
+        and (replied.from_user.username or "").lower() == me
+    ):
+        return text, True
+    if me:
+        mention = re.compile(rf"@{re.escape(me)}\b", re.IGNORECASE)
+        if mention.search(text):
+            return mention.sub(" ", text).strip(), True
+    return text, False
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -178,7 +209,7 @@ def _seconds(value: object) -> float:
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     app = context.application
     core: Core = app.bot_data["core"]
-    inbound = to_inbound(update, app.bot_data["channel"], core.ctx.now())
+    inbound = to_inbound(update, app.bot_data["channel"], core.ctx.now(), context.bot.username)
     if inbound is None:
         return
     if update.callback_query:

@@ -1,7 +1,9 @@
 """Changes other than reports that also go through a preview and "Xác nhận" (targets, re-organisation, imports).
 
 A service registers how to apply its action; `reporting.confirm` applies it inside the same exactly-once
-transaction that marks the pending preview used, so a double tap changes nothing twice.
+transaction that marks the pending preview used, so a double tap changes nothing twice. The `User` an action
+receives is re-read inside that transaction: each action re-checks the actor's current role and scope and raises
+`Refused` when they no longer allow it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,16 @@ from collections.abc import Awaitable, Callable
 from bot.models import User
 from bot.services.context import Context
 from storage.pending import Pending
+
+
+class Refused(Exception):
+    """The actor may no longer do what the preview showed (role, unit or scope changed); the text says why.
+    Raised inside the confirmation's transaction: nothing is written and the preview is cancelled."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
 
 Apply = Callable[[Context, User, Pending], Awaitable[str]]
 ACTIONS: dict[str, Apply] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import replies
+from bot import callbacks, replies
 from bot.clock import Clock
 from bot.config import Settings
 from bot.exports.template import template_workbook
@@ -19,6 +19,7 @@ from bot.replies import reporting as report_texts
 from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
+from storage import reminders as reminder_store
 from storage import users
 from storage.db import Database
 
@@ -42,6 +43,8 @@ class Core:
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
             user = None
+        if inbound.is_group:
+            return await self._in_group(user, inbound)
         match inbound.kind:
             case InboundKind.FILE if user is not None and inbound.file_bytes is not None:
                 return await imports.propose(self.ctx, user, inbound)
@@ -91,7 +94,7 @@ class Core:
             case intents.History():
                 return await reporting.history(ctx, user, intent.unit_text)
             case intents.CreateInvite():
-                return await people.invite_by_chat(ctx, user, intent.unit_text, intent.role)
+                return await people.invite_by_chat(ctx, user, inbound, intent.unit_text, intent.role)
             case intents.ListUsers():
                 return await people.list_people(ctx, user, intent.unit_text)
             case intents.Deactivate():
@@ -117,38 +120,95 @@ class Core:
             case intents.LinkGroup():
                 return await reminder_controls.link_group(ctx, user, inbound)
             case intents.LinkIdentity():
-                return await people.link_code(ctx, user, inbound.channel)
+                return await people.link_code(ctx, user, inbound)
         log.warning("no handler for intent %r", intent)
         return [Reply(text=replies.not_understood())]
 
-    async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
-        """Button presses. Data: c|e|x|<token> (confirm, retype, cancel), u|<token>|<unit>,
-        f|<submission> (correct a stored record), q|kind|form|unit|period|page (a query for a unit)."""
+    async def _in_group(self, user: User | None, inbound: Inbound) -> list[Reply]:
+        """A group chat: only what is meant for the bot gets an answer; codes, reports and administration are
+        for private chats; figures only in a group linked to the digest, within the linked unit (and the
+        asker's scope)."""
+        addressed = inbound.addressed if inbound.addressed is not None else inbound.text.lstrip().startswith("/")
+        if not addressed or inbound.kind in (InboundKind.EDITED, InboundKind.MEDIA, InboundKind.FILE):
+            return []
+        if inbound.kind is InboundKind.CHOICE:
+            choice = callbacks.unpack(inbound.data)
+            if not isinstance(choice, callbacks.QueryChoice):
+                return []  # previews and their buttons belong to private chats
+            narrowed = await self._linked_group_user(user, inbound)
+            return [] if narrowed is None else await queries.answer_choice(self.ctx, narrowed, choice)
+        intent = intents.parse(inbound.text, self.ctx.today())
+        match intent:
+            case intents.Start(code=str()) | intents.LinkIdentity() | intents.CreateInvite():
+                if isinstance(intent, intents.Start) and intent.code:
+                    return await people.register(self.ctx, inbound, intent.code, user)
+                return [Reply(text=people.PRIVATE_ONLY)]
+            case intents.Start() | intents.Help():
+                return [Reply(text=GROUP_HINT)]
+            case intents.Unknown():
+                return [Reply(text=_unknown_text(intent))]
+            case intents.LinkGroup() if user is not None:
+                return await reminder_controls.link_group(self.ctx, user, inbound)
+            case intents.Ask() if user is not None:
+                narrowed = await self._linked_group_user(user, inbound)
+                if narrowed is None:
+                    return [Reply(text=GROUP_NO_FIGURES)]
+                return await queries.ask(self.ctx, narrowed, intent.query)
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
-        parts = (inbound.data or "").split("|")
+        return [Reply(text=GROUP_PRIVATE)]
+
+    async def _linked_group_user(self, user: User | None, inbound: Inbound) -> User | None:
+        """The asker as seen in a linked digest group: their scope narrowed to the group's unit; None when the
+        group is not linked or the asker's unit and the group's do not overlap."""
+        if user is None:
+            return None
+        linked = {(c, chat): unit for c, chat, unit in await reminder_store.linked_chats(self.ctx.db)}
+        unit = linked.get((inbound.channel, inbound.chat_id))
+        tree = await self.ctx.tree()
+        if unit is None or unit not in tree or user.unit_id not in tree:
+            return None
+        if tree.is_within(user.unit_id, unit):
+            return user  # their whole scope lies inside the group's unit
+        if user.is_official and tree.is_within(unit, user.unit_id):
+            return user.model_copy(update={"unit_id": unit})  # an official above: only the group's unit
+        return None
+
+    async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
+        """Button presses, decoded and bounds-checked by `bot.callbacks`; anything else is refused quietly."""
+        if user is None:
+            return [Reply(text=replies.NOT_REGISTERED)]
+        choice = callbacks.unpack(inbound.data)
         ctx = self.ctx
-        match parts:
-            case ["c", token]:
+        match choice:
+            case callbacks.Preview(action="c", token=token):
                 return await reporting.confirm(ctx, user, token)
-            case ["x", token]:
+            case callbacks.Preview(action="x", token=token):
                 return await reporting.cancel(ctx, user, token)
-            case ["e", token]:
+            case callbacks.Preview(action="e", token=token):
                 return await reporting.cancel(ctx, user, token, retype=True)
-            case ["u", token, unit] if _is_id(unit):
-                return await reporting.choose_unit(ctx, user, inbound, token, int(unit))
-            case ["f", record] if _is_id(record):
-                return await reporting.start_fix(ctx, user, inbound, int(record))
-            case ["q", *_]:
-                return await queries.answer_choice(ctx, user, parts)
-            case ["n", root] if _is_id(root):
-                return await reminder_controls.send_now(ctx, self.reminders, user, int(root))
+            case callbacks.ChooseUnit(token=token, unit_id=unit_id):
+                return await reporting.choose_unit(ctx, user, inbound, token, unit_id)
+            case callbacks.FixRecord(submission_id=record):
+                return await reporting.start_fix(ctx, user, inbound, record)
+            case callbacks.QueryChoice():
+                return await queries.answer_choice(ctx, user, choice)
+            case callbacks.SendNow(root_id=root):
+                return await reminder_controls.send_now(ctx, self.reminders, user, root)
         return [Reply(text=replies.not_understood())]
 
 
-def _is_id(text: str) -> bool:
-    """ASCII digits only: "²".isdigit() is true, but int("²") raises."""
-    return text.isascii() and text.isdigit()
+GROUP_HINT = (
+    "Trong nhóm, tôi chỉ trả lời lệnh (/...) hoặc tin nhắn gọi tên bot. Báo cáo, đăng ký và các việc khác "
+    "xin nhắn riêng cho bot. Cán bộ theo dõi gõ /lienketnhom để nhận bản tin tuần vào nhóm này."
+)
+GROUP_PRIVATE = (
+    "Việc này chỉ làm trong tin nhắn riêng với bot. Xin nhắn riêng cho bot (bấm vào tên bot, chọn “Nhắn tin”)."
+)
+GROUP_NO_FIGURES = (
+    "Số liệu của đơn vị chỉ gửi trong tin nhắn riêng, hoặc trong nhóm đã liên kết nhận bản tin tuần của đơn vị "
+    "(/lienketnhom). Xin nhắn riêng cho bot."
+)
 
 
 def _unknown_text(intent: intents.Unknown) -> str:

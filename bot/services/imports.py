@@ -12,7 +12,7 @@ from typing import Any
 from bot.importer import FileRefused, ImportFile, Problem, period_of, read_file
 from bot.messages import Inbound, Reply
 from bot.models import UnitKind, User
-from bot.services.confirmable import confirmable
+from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reorg import CHILD_KIND, short_name
 from bot.services.reporting import preview_change
@@ -20,6 +20,7 @@ from bot.textfmt import num
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
 
+IMPORT_ROOT_ONLY = "Xin lỗi, chỉ cán bộ theo dõi cấp cao nhất mới nhập dữ liệu từ tệp."
 MAX_PROBLEMS_SHOWN = 25
 CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
 
@@ -283,7 +284,7 @@ async def _apply_report(
 # --- by chat -----------------------------------------------------------------------------------------------
 async def propose(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:
-        return [Reply(text="Xin lỗi, chỉ cán bộ theo dõi cấp cao nhất mới nhập dữ liệu từ tệp.")]
+        return [Reply(text=IMPORT_ROOT_ONLY)]
     name = inbound.file_name or "tep.xlsx"
     content = inbound.file_bytes or b""
     try:
@@ -305,6 +306,8 @@ async def propose(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
 
 @confirmable("import")
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
+    if not user.is_official or user.unit_id not in (await ctx.tree()).roots:  # the actor now, not at preview
+        raise Refused(IMPORT_ROOT_ONLY)
     name = p.payload["name"]
     data = read_file(name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
     problems = await check(ctx, data)  # the database may have changed since the preview

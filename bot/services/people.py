@@ -13,7 +13,19 @@ from bot.services.scope import named_or_own, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
 
-INVITE_DAYS = 7
+INVITE_DAYS = 3  # an invite made in chat; `ptdv invite --days` chooses
+LINK_MINUTES = 30  # a link code is typed on the other app right away
+ATTEMPTS_ALLOWED = 5  # failed code redemptions per sender...
+ATTEMPT_WINDOW = timedelta(minutes=15)  # ...within this window, by the injected clock
+LINK_TARGET = {"telegram": "zalo", "zalo": "telegram"}  # a link code made on one app is for the other
+PRIVATE_ONLY = (
+    "Vì an toàn, mã mời và mã liên kết chỉ được cấp và dùng trong tin nhắn riêng với bot. "
+    "Xin nhắn riêng cho bot (bấm vào tên bot, chọn “Nhắn tin”)."
+)
+TOO_MANY_ATTEMPTS = (
+    "Đồng chí đã nhập mã sai quá nhiều lần. Vì an toàn, xin đợi 15 phút rồi thử lại, "
+    "hoặc liên hệ Ban Tổ chức để được cấp mã mới."
+)
 
 
 def _role_label(role: str) -> str:
@@ -28,6 +40,7 @@ async def create_invite(
     created_by: int | None,
     name: str | None = None,
     days: int = INVITE_DAYS,
+    channel: str | None = None,
 ) -> invites.Invite:
     async with ctx.db.transaction():
         invite = await invites.create(
@@ -38,6 +51,7 @@ async def create_invite(
             expires_at=ctx.now() + timedelta(days=days),
             created_by=created_by,
             name=name,
+            channel=channel,
         )
         await audit.record(
             ctx.db,
@@ -46,46 +60,62 @@ async def create_invite(
             entity_id=invite.code,
             now=ctx.now(),
             actor=created_by,
-            after={"unit_id": unit_id, "role": role.value, "days": days},
+            after={"unit_id": unit_id, "role": role.value, "days": days, "channel": channel},
         )
     return invite
 
 
 def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
-    link = ctx.invite_link(invite.code)
+    link = ctx.invite_link(invite.code) if invite.channel in (None, "telegram") else None
+    where = CHANNEL_NAMES.get(invite.channel, invite.channel) if invite.channel else "Telegram hoặc Zalo"
     text = (
         f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+        f"Dùng trên: {where}\n"
         f"Hết hạn: {day(invite.expires_at.astimezone(ctx.clock.tz))} (dùng được một lần)\n"
-        f"Người được mời gõ cho bot: /dangky {invite.code}"
+        f"Người được mời nhắn riêng cho bot: /dangky {invite.code}"
     )
     return text + (f"\nHoặc bấm: {link}" if link else "")
 
 
-async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: Role) -> list[Reply]:
+def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, str]:
+    """`/moi <đơn vị> [zalo|telegram]`: the app the invitee uses; by default the one the official wrote on."""
+    words = (unit_text or "").split()
+    if words and words[-1] in LINK_TARGET:
+        return " ".join(words[:-1]) or None, words[-1]
+    return unit_text, channel
+
+
+async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
+    if inbound.is_group:
+        return [Reply(text=PRIVATE_ONLY)]
+    unit_text, channel = _invite_channel(unit_text, inbound.channel)
     unit_id = await named_or_own(ctx, user, unit_text)
     if isinstance(unit_id, Reply):
         return [unit_id]
-    invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id)
+    invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
     return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
 
 
-LINK_HOURS = 24
-
-
-async def link_code(ctx: Context, user: User, channel: str) -> list[Reply]:
-    """A single-use code that attaches the person's identity on another chat app to this same user."""
+async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
+    """A single-use, short-lived code that attaches the person's identity on the other chat app to this same
+    user. Only in a private chat, and only usable on the other app."""
+    if inbound.is_group:
+        return [Reply(text=PRIVATE_ONLY)]
+    channel = inbound.channel
+    target = LINK_TARGET.get(channel)  # None (console): any app
     async with ctx.db.transaction():
         invite = await invites.create(
             ctx.db,
             unit_id=user.unit_id,
             role=user.role.value,
             now=ctx.now(),
-            expires_at=ctx.now() + timedelta(hours=LINK_HOURS),
+            expires_at=ctx.now() + timedelta(minutes=LINK_MINUTES),
             created_by=user.id,
             name=user.name,
             link_user_id=user.id,
+            channel=target,
         )
         await audit.record(
             ctx.db,
@@ -94,34 +124,51 @@ async def link_code(ctx: Context, user: User, channel: str) -> list[Reply]:
             entity_id=user.id,
             now=ctx.now(),
             actor=user.id,
-            after={"channel": channel},
+            after={"channel": channel, "for": target},
         )
-    others = " hoặc ".join(name for key, name in CHANNEL_NAMES.items() if key not in (channel, "console"))
+    others = CHANNEL_NAMES[target] if target else "Telegram hoặc Zalo"
     return [
         Reply(
-            text=f"Mã liên kết: {invite.code}\nMở bot trên {others} và gõ: /lienket {invite.code}\n"
+            text=f"Mã liên kết: {invite.code}\nMở bot trên {others}, nhắn riêng cho bot: /lienket {invite.code}\n"
             f"Hai tài khoản chat sẽ là một người dùng ({user.name}): cùng đơn vị, cùng quyền, cùng lịch sử. "
-            f"Mã dùng một lần, hết hạn sau {LINK_HOURS} giờ."
+            f"Mã chỉ dùng được trên {others}, một lần, hết hạn sau {LINK_MINUTES} phút. Không đưa mã cho ai."
         )
     ]
 
 
 async def register(ctx: Context, inbound: Inbound, code: str, current: User | None) -> list[Reply]:
-    """`/start <code>` or `/dangky <code>`: single-use, expiring; links this chat identity to a user."""
+    """`/start <code>`, `/dangky <code>`, `/lienket <code>`: in a private chat, on the channel the code is for,
+    single-use, expiring, at most `ATTEMPTS_ALLOWED` failures per sender in `ATTEMPT_WINDOW`."""
+    if inbound.is_group:
+        return [Reply(text=await _exposed(ctx, code))]
+    since = ctx.now() - ATTEMPT_WINDOW
+    if await invites.failed_attempts(ctx.db, inbound.channel, inbound.sender_id, since) >= ATTEMPTS_ALLOWED:
+        return [Reply(text=TOO_MANY_ATTEMPTS)]
     invite = await invites.get(ctx.db, code)
+    problem = None
     if invite is None:
-        return [Reply(text=f"Mã mời “{code}” không đúng. Xin kiểm tra lại hoặc xin mã mới từ Ban Tổ chức.")]
+        problem = f"Mã mời “{code[:12]}” không đúng. Xin kiểm tra lại hoặc xin mã mới từ Ban Tổ chức."
+    elif invite.used_by is not None:
+        if current is not None and current.id == invite.used_by:
+            tree = await ctx.tree()
+            return [Reply(text=replies.greeting(current, tree[current.unit_id].name))]
+        problem = "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới."
+    elif invite.expires_at <= ctx.now():
+        problem = "Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới."
+    elif invite.channel is not None and invite.channel != inbound.channel:
+        where = CHANNEL_NAMES.get(invite.channel, invite.channel)
+        problem = f"Mã này chỉ dùng được trên {where}. Xin mở bot trên {where} và nhắn riêng cho bot."
+    if problem is not None or invite is None:
+        async with ctx.db.transaction():
+            await invites.record_failure(ctx.db, inbound.channel, inbound.sender_id, ctx.now(), since)
+        return [Reply(text=problem or "")]
     tree = await ctx.tree()
     unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
-    if invite.used_by is not None:
-        if current is not None and current.id == invite.used_by:
-            return [Reply(text=replies.greeting(current, unit_name))]
-        return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới.")]
-    if invite.expires_at <= ctx.now():
-        return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
     if invite.link_user_id is not None:
         return await _link(ctx, inbound, invite, current)
     async with ctx.db.transaction():
+        if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
+            return [Reply(text=refused)]
         if current is not None:  # a registered person taking a new unit or role
             before = current.model_dump(mode="json")
             await users.set_unit(ctx.db, current.id, invite.unit_id)
@@ -292,3 +339,33 @@ async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[R
     if isinstance(person, Reply):
         return [person]
     return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]
+
+
+async def _exposed(ctx: Context, code: str) -> str:
+    """A code typed in a group: refuse, and end it if it was still good (everyone in the group has seen it)."""
+    invite = await invites.get(ctx.db, code)
+    if invite is None or invite.used_by is not None or invite.expires_at <= ctx.now():
+        return PRIVATE_ONLY
+    async with ctx.db.transaction():
+        await invites.expire(ctx.db, invite.code, ctx.now())
+        await audit.record(
+            ctx.db,
+            action="invite.exposed",
+            entity="invite",
+            entity_id=invite.code,
+            now=ctx.now(),
+            actor=None,
+            after={"group": True},
+        )
+    return f"{PRIVATE_ONLY}\nMã vừa gõ đã hiện trong nhóm nên đã bị hủy; xin cấp mã mới và dùng trong tin nhắn riêng."
+
+
+async def _issuer_refuses(ctx: Context, invite: invites.Invite) -> str | None:
+    """An invite stands only while the official who made it could still make it now: active, an official, the
+    unit within their current scope (a link code: its owner, checked in `_link`). None when it stands."""
+    if invite.created_by is None or invite.link_user_id is not None:
+        return None  # made on the server's command line, or a link code
+    issuer = await users.get(ctx.db, invite.created_by)
+    if issuer is None or not issuer.active or not issuer.is_official or invite.unit_id not in await ctx.scope(issuer):
+        return "Mã mời này không còn hiệu lực (người cấp mã đã đổi vai trò hoặc đơn vị). Xin xin mã mới."
+    return None

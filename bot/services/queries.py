@@ -6,7 +6,8 @@ import asyncio
 from collections import defaultdict
 from datetime import date
 
-from bot import replies
+from bot import callbacks, replies
+from bot.callbacks import period_code
 from bot.exports.charts import progress_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
@@ -23,46 +24,10 @@ from bot.tree import UnitTree
 from storage import rollups, submissions, users
 
 
-def period_code(period: Period) -> str:
-    """Short text form for callback data: Y2026, Q2026-3, M2026-9, H2026-1, T2020-2025."""
-    if period.kind is PeriodKind.YEAR:
-        return f"Y{period.year}"
-    if period.kind is PeriodKind.TERM:
-        return f"T{period.year}-{period.end_year}"
-    return f"{period.kind.value[0].upper()}{period.year}-{period.index}"
-
-
-def period_from_code(code: str) -> Period | None:
-    try:
-        head, body = code[0], code[1:]
-        if head == "Y":
-            return Period.of_year(int(body))
-        first, second = (int(x) for x in body.split("-"))
-        builders = {"T": Period.term, "Q": Period.quarter, "M": Period.month, "H": Period.half}
-        return builders[head](first, second)
-    except (ValueError, KeyError, IndexError):
-        return None
-
-
-KIND_CODES = {k: i for i, k in enumerate(QueryKind)}
-FORM_CODES = {f: i for i, f in enumerate(OutputForm)}
-
-
 def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str:
-    """Callback data that re-asks a query for a given unit (and page): q|kind|form|unit|period|page."""
-    return f"q|{KIND_CODES[query.kind]}|{FORM_CODES[query.form]}|{unit_id}|{period_code(period)}|{page}"
-
-
-def parse_query_data(parts: list[str]) -> tuple[Query, int, int] | None:
-    try:
-        _, kind, form, unit, code, page = parts
-        period = period_from_code(code)
-        if period is None:
-            return None
-        query = Query(kind=list(QueryKind)[int(kind)], form=list(OutputForm)[int(form)], period=period)
-        return query, int(unit), max(1, int(page))
-    except (ValueError, IndexError):
-        return None
+    """Callback data that re-asks a query for a given unit (and page)."""
+    choice = callbacks.QueryChoice(kind=query.kind, form=query.form, unit_id=unit_id, period=period, page=page)
+    return callbacks.pack(choice)
 
 
 def default_period(kind: QueryKind, today: date) -> Period:
@@ -87,16 +52,14 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
     return await answer(ctx, user, query, unit_id, period)
 
 
-async def answer_choice(ctx: Context, user: User, parts: list[str]) -> list[Reply]:
-    parsed = parse_query_data(parts)
+async def answer_choice(ctx: Context, user: User, choice: callbacks.QueryChoice) -> list[Reply]:
     tree = await ctx.tree()
-    if parsed is None or parsed[1] not in tree:
+    if choice.unit_id not in tree:
         return [Reply(text=replies.not_understood())]
-    query, unit_id, page = parsed
-    if unit_id not in await ctx.scope(user):
-        return [Reply(text=replies.out_of_scope(tree[unit_id].name))]
-    assert query.period is not None
-    return await answer(ctx, user, query.model_copy(update={"page": page}), unit_id, query.period)
+    if choice.unit_id not in await ctx.scope(user):
+        return [Reply(text=replies.out_of_scope(tree[choice.unit_id].name))]
+    query = Query(kind=choice.kind, form=choice.form, period=choice.period, page=choice.page)
+    return await answer(ctx, user, query, choice.unit_id, choice.period)
 
 
 async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: Period) -> list[Reply]:

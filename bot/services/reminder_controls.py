@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from pydantic import ValidationError
 
-from bot import replies
+from bot import callbacks, replies
 from bot.calendar import Calendar
 from bot.language.normalize import fold
 from bot.messages import Choice, Inbound, Reply
@@ -126,7 +126,17 @@ async def preview(ctx: Context, service: ReminderService, user: User, now: datet
     text = texts.preview(the_plan.period, rows, no_reporter, snap.calendar.is_quiet(now))
     if not rows:
         return Reply(text=text)
-    return Reply(text=text, choices=((Choice(label=f"📨 Gửi ngay cho {len(rows)} người", data=f"n|{user.unit_id}"),),))
+    return Reply(
+        text=text,
+        choices=(
+            (
+                Choice(
+                    label=f"📨 Gửi ngay cho {len(rows)} người",
+                    data=callbacks.pack(callbacks.SendNow(root_id=user.unit_id)),
+                ),
+            ),
+        ),
+    )
 
 
 async def send_now(ctx: Context, service: ReminderService | None, user: User, root_id: int) -> list[Reply]:

@@ -19,7 +19,7 @@ from bot import replies
 from bot.language.normalize import fold
 from bot.messages import Inbound, Reply
 from bot.models import Frozen, UnitKind, User
-from bot.services.confirmable import confirmable
+from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import resolve_in_scope
@@ -176,16 +176,40 @@ async def propose(ctx: Context, user: User, inbound: Inbound, args: str) -> list
         change = await read_change(ctx, user, args)
     except ReorgError as exc:
         return [Reply(text=str(exc))]
+    if (refusal := await allowed(ctx, user, change)) is not None:
+        return [Reply(text=refusal)]
     text = describe(await ctx.tree(), change)
     return await preview_change(ctx, user, inbound, "reorg", change.model_dump(mode="json"), text)
+
+
+async def allowed(ctx: Context, user: User, change: Change) -> str | None:
+    """Why `user` may not make `change` now (None: they may). Every unit named must be in their scope; splitting,
+    merging and deactivating a unit are for officials of its parent or above (so never one's own unit, nor a
+    top-level unit), which also keeps every new unit inside the actor's scope."""
+    if not user.is_official:
+        return replies.OFFICIALS_ONLY
+    tree = await ctx.tree()
+    scope = await ctx.scope(user)
+    named = [*change.units, *([change.target] if change.target is not None else [])]
+    for unit in named:
+        if unit not in tree or unit not in scope:
+            return replies.out_of_scope(tree[unit].name if unit in tree else f"đơn vị #{unit}")
+    if change.kind in ("split", "merge", "deactivate"):
+        for unit in change.units:
+            parent = tree[unit].parent_id
+            if parent is None or parent not in scope:
+                return (
+                    f"Tách, hợp nhất hay ngừng hoạt động {tree[unit].name} là việc của cán bộ theo dõi cấp trên "
+                    "của đơn vị này. Xin đề nghị cấp trên thực hiện."
+                )
+    return None
 
 
 @confirmable("reorg")
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
     change = Change.model_validate(p.payload)
-    scope = await ctx.scope(user)
-    if any(u not in scope for u in change.units) or (change.target is not None and change.target not in scope):
-        return replies.out_of_scope("đơn vị được chọn")
+    if (refusal := await allowed(ctx, user, change)) is not None:  # the actor's role and scope now
+        raise Refused(refusal)
     return await apply_change(ctx, change, user.id)
 
 

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot import replies
+from bot import callbacks, replies
 from bot.language import intents
 from bot.language.reports import (
     EXAMPLE_ADMISSION,
@@ -24,12 +24,12 @@ from bot.messages import Choice, Inbound, Reply
 from bot.models import User
 from bot.periods import Period, PeriodKind
 from bot.replies import reporting as texts
-from bot.services.confirmable import ACTIONS
+from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
 from bot.textfmt import num
-from storage import audit, pending, submissions
+from storage import audit, pending, submissions, users
 from storage.pending import Pending
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,9 @@ def _period_of(data: dict[str, Any]) -> Period:
 def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
     return (
         (
-            Choice(label="✅ Xác nhận", data=f"c|{token}"),
-            Choice(label="✏️ Sửa", data=f"e|{token}"),
-            Choice(label="✖️ Hủy", data=f"x|{token}"),
+            Choice(label="✅ Xác nhận", data=callbacks.pack(callbacks.Preview(action="c", token=token))),
+            Choice(label="✏️ Sửa", data=callbacks.pack(callbacks.Preview(action="e", token=token))),
+            Choice(label="✖️ Hủy", data=callbacks.pack(callbacks.Preview(action="x", token=token))),
         ),
     )
 
@@ -222,7 +222,10 @@ async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, un
     tree = await ctx.tree()
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
-    rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:8])
+    rows = tuple(
+        (Choice(label=tree[u].name, data=callbacks.pack(callbacks.ChooseUnit(token=p.token, unit_id=u))),)
+        for u in units[:8]
+    )
     return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
 
 
@@ -275,6 +278,10 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
             if current.expires_at <= ctx.now():
                 await pending.resolve(ctx.db, current.id, "expired", ctx.now())
                 return [Reply(text=texts.EXPIRED)]
+            actor = await users.get(ctx.db, user.id)  # the actor now, not when the preview was opened
+            if actor is None or not actor.active:
+                raise Refused(replies.NOT_REGISTERED)
+            user = actor
             if current.action in ACTIONS:  # targets, re-organisation, imports
                 done = await ACTIONS[current.action](ctx, user, current)
                 await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
@@ -290,12 +297,18 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
         async with ctx.db.transaction():
             await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
         return [Reply(text=texts.SUPERSEDED_MEANWHILE)]
+    except Refused as refused:
+        async with ctx.db.transaction():
+            await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
+        return [Reply(text=f"{refused.text}\nChưa lưu gì.")]
     return [await _saved_reply(ctx, p, stored)]
 
 
 async def _store(ctx: Context, user: User, p: Pending) -> int | None:
     """Append the event(s) of a confirmed preview; inside the caller's transaction."""
     data = p.payload
+    if data["unit_id"] not in await ctx.scope(user):  # moved or demoted since the preview
+        raise Refused(replies.out_of_scope((await ctx.tree())[data["unit_id"]].name))
     period = _period_of(data["period"])
     figures = dict(data["figures"])
     if p.action == "adjust":
@@ -347,7 +360,12 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
     view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year)
-    return Reply(text=text, choices=((Choice(label="✏️ Sửa báo cáo này", data=f"f|{submission_id}"),),))
+    return Reply(
+        text=text,
+        choices=(
+            (Choice(label="✏️ Sửa báo cáo này", data=callbacks.pack(callbacks.FixRecord(submission_id=submission_id))),),
+        ),
+    )
 
 
 async def cancel(

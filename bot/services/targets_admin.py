@@ -8,7 +8,7 @@ from bot.language.targets import EXAMPLE, TargetDraft
 from bot.messages import Inbound, Reply
 from bot.models import User
 from bot.progress import rolled_targets
-from bot.services.confirmable import confirmable
+from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import named_or_own
@@ -40,13 +40,14 @@ async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft
     ]
     if draft.quarter_plan:
         lines.append("Kế hoạch theo quý: " + " / ".join(pct(p) for p in draft.quarter_plan))
-    lines += _sum_warnings(tree, unit_id, draft.value, direct)
+    lines += _sum_warnings(tree, unit_id, draft.value, direct, await ctx.scope(user))
     payload = draft.model_dump(mode="json") | {"unit_id": unit_id}
     return await preview_change(ctx, user, inbound, "target", payload, "\n".join(lines))
 
 
-def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int]) -> list[str]:  # type: ignore[no-untyped-def]
-    """Compare with what the children add up to and with the parent's target, after the change."""
+def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int], scope: set[int]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Compare with what the children add up to and — only for an actor who may see the parent — with the
+    parent's target, after the change. Nothing outside `scope` is read into the text."""
     warnings = []
     after = {**direct, unit_id: value}
     root = [unit_id, *tree.ancestors(unit_id)][-1]
@@ -56,7 +57,7 @@ def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int]) -> lis
     if children and given and sum(given) != value:
         warnings.append(f"Lưu ý: chỉ tiêu các đơn vị trực thuộc cộng lại là {num(sum(given))}, khác {num(value)}.")
     parent = tree[unit_id].parent_id
-    if parent is not None and parent in direct:
+    if parent is not None and parent in scope and parent in direct:
         siblings = sum(rolled[c][0] or 0 for c in tree.active_children(parent))
         if siblings != direct[parent]:
             warnings.append(
@@ -70,8 +71,10 @@ def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int]) -> lis
 async def apply(ctx: Context, user: User, p: Pending) -> str:
     data = p.payload
     unit_id = data["unit_id"]
+    if not user.is_official:
+        raise Refused(replies.OFFICIALS_ONLY)
     if unit_id not in await ctx.scope(user):
-        return replies.out_of_scope(f"đơn vị #{unit_id}")
+        raise Refused(replies.out_of_scope((await ctx.tree())[unit_id].name))
     before_rows = await targets.get(ctx.db, unit_id, data["scope"], data["start_year"])
     await targets.set_target(
         ctx.db,

@@ -82,14 +82,19 @@ async def test_long_answers_are_split_at_2000_on_line_boundaries(zbot):
         assert message.text.splitlines()[-1].startswith(("#", "…", "Người dùng"))
 
 
-async def test_rate_limits_and_server_errors_are_retried(zbot):
+async def test_server_errors_are_retried_and_a_quota_refusal_is_not(zbot):
     zbot.server.fail("getUpdates", 502, 2)
-    zbot.server.fail("sendMessage", 429, 2)
+    zbot.server.fail("sendMessage", 500, 1)
     sent = await zbot.send(zbot.update(BINH_Z, "tien do q3 2021"), timeout=20)
     assert len(sent) == 1 and "69/71 ĐVM" in sent[0].text
-    zbot.server.fail("sendMessage", 500, 1)
+    zbot.server.fail("sendMessage", 429, 1)  # "Quota exceeded": the month's quota, not a per-second limit
+    calls = len(zbot.server.api.calls)
     sent = await zbot.send(zbot.update(BINH_Z, "tiến độ năm 2021"), timeout=20)
-    assert len(sent) == 1
+    assert sent == [] and zbot.server.api.calls[calls:].count("sendMessage") == 1  # tried once, not retried
+    assert await usage.refused(zbot.db, "zalo", "2026-11")
+    assert (await zbot.channel.sender.quota()).level.value == "exhausted"  # the quota learnt the real state
+    sent = await zbot.send(zbot.update(BINH_Z, "tiến độ năm 2021"), timeout=20)  # answers are still tried once
+    assert len(sent) == 1 and not await usage.refused(zbot.db, "zalo", "2026-11")  # it went through: cleared
     assert await usage.sent(zbot.db, "zalo", "2026-11") == 2  # only delivered messages count
 
 

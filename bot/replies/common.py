@@ -26,7 +26,8 @@ REPORT_EXAMPLES = (
 OFFICIAL_EXAMPLES = (
     "• Chi bộ Công an huyện kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
     "• /moi Chi bộ xóm Nội — tạo mã mời người báo cáo (thêm “theo dõi” để mời cán bộ theo dõi)\n"
-    "• /nguoidung — danh sách người dùng · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>\n"
+    "• /nguoidung — danh sách người dùng · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>"
+    " · /thulai <mã> — gửi lại cho người không liên lạc được\n"
     "• /vaitro <mã> theo dõi|báo cáo — đổi vai trò\n"
     "• giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3 · chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 360\n"
     "• /chitieu 2027 xã Tây Phong 4 theo quý 1 1 1 1 — kèm kế hoạch từng quý\n"

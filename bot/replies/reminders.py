@@ -79,7 +79,7 @@ def digest(
         (f"Chậm tiến độ ({num(len(behind))})", behind),
         (f"Chưa báo cáo {period_label} ({num(len(silent))})", silent),
         (f"Chưa có người báo cáo ({num(len(no_reporter))})", no_reporter),
-        (f"Đã chặn bot ({num(len(blocked))})", blocked),
+        (f"Không liên lạc được ({num(len(blocked))})", blocked),
     ):
         if names:
             shown = ", ".join(names[:LIST_LIMIT])
@@ -131,7 +131,10 @@ def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int 
     if deferred:
         text += f" {num(deferred)} người đang xác nhận báo cáo, sẽ nhắc sau."
     if blocked:
-        text += f" {num(blocked)} người đã chặn bot (đã đánh dấu ngừng hoạt động)."
+        text += (
+            f" {num(blocked)} người không liên lạc được (vẫn giữ tài khoản; bot gửi lại khi họ nhắn tin,"
+            " hoặc cán bộ xóa đánh dấu bằng /thulai <mã>)."
+        )
     if failed:
         text += f" {num(failed)} tin chưa gửi được, sẽ thử lại."
     if held:

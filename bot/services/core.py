@@ -19,6 +19,7 @@ from bot.replies import reporting as report_texts
 from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
+from storage import reminders as reminder_log
 from storage import users
 from storage.db import Database
 
@@ -42,6 +43,8 @@ class Core:
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
             user = None
+        if user is not None:  # they wrote: whatever failed before, they can be reached again
+            await reminder_log.clear_unreachable(self.ctx.db, user.id)
         match inbound.kind:
             case InboundKind.FILE if user is not None and inbound.file_bytes is not None:
                 return await imports.propose(self.ctx, user, inbound)
@@ -96,6 +99,8 @@ class Core:
                 return await people.list_people(ctx, user, intent.unit_text)
             case intents.Deactivate():
                 return await people.deactivate(ctx, user, intent.who)
+            case intents.ClearUnreachable():
+                return await people.clear_unreachable(ctx, user, intent.who)
             case intents.Reassign():
                 return await people.reassign(ctx, user, intent.who, intent.unit_text)
             case intents.ChangeRole():

@@ -12,6 +12,7 @@ from bot.services.context import Context
 from bot.services.scope import named_or_own, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
+from storage import reminders as reminder_log
 
 INVITE_DAYS = 7
 
@@ -227,9 +228,12 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
         return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
+    unreachable = {uid: since for uid, _, _, since in await reminder_log.unreachable_users(ctx.db)}
     lines = [f"Người dùng — {tree[root].name} ({len(people)}):"]
     for p in people[:60]:
         state = "" if p.active else " [đã khóa]"
+        if p.id in unreachable:
+            state += f" [không liên lạc được từ {day(unreachable[p.id].astimezone(ctx.clock.tz))} — /thulai {p.id}]"
         role = "theo dõi" if p.is_official else "báo cáo"
         lines.append(f"#{p.id} {p.name} — {role} — {tree[p.unit_id].name}{state}")
     if len(people) > 60:
@@ -273,6 +277,29 @@ async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
     if isinstance(person, Reply):
         return [person]
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
+
+
+async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
+    """An official lets scheduled sends reach a person marked unreachable again (audited)."""
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await _find_person(ctx, actor, who)
+    if isinstance(person, Reply):
+        return [person]
+    if not await reminder_log.clear_unreachable(ctx.db, person.id):
+        return [Reply(text=f"#{person.id} {person.name} không bị đánh dấu “không liên lạc được”.")]
+    async with ctx.db.transaction():
+        await audit.record(
+            ctx.db,
+            action="user.reachable",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=actor.id,
+            before={"unreachable": True},
+            after={"unreachable": False},
+        )
+    return [Reply(text=f"Đã xóa đánh dấu “không liên lạc được” của #{person.id} {person.name}; bot sẽ gửi tin lại.")]
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:

@@ -138,7 +138,13 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     if outcome.skipped_quiet:
         return [Reply(text="Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau.")]
     return [
-        Reply(text=texts.sent_summary(outcome.sent, outcome.deferred, outcome.blocked, outcome.failed, outcome.held))
+        Reply(text=texts.sent_summary(
+                outcome.sent,
+                outcome.deferred,
+                outcome.blocked + outcome.unreachable,
+                outcome.failed + outcome.backing_off,
+                outcome.held,
+            ))
     ]
 
 

@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 class Delivery(StrEnum):
     SENT = "sent"
-    BLOCKED = "blocked"  # the person blocked the bot: stop writing to them
-    FAILED = "failed"  # not delivered after retries; may be tried again on a later run
+    BLOCKED = "blocked"  # the channel says outright the person cannot be reached (Telegram: blocked the bot)
+    FAILED = "failed"  # not delivered after retries; tried again on a later run, after a back-off
+    QUOTA = "quota"  # the channel's monthly quota is used up: held, nobody's fault, not a failed delivery
 
 
 class Notifier(Protocol):
@@ -51,8 +52,10 @@ class Notifier(Protocol):
 class Outcome:
     sent: int = 0
     deferred: int = 0
-    blocked: int = 0
+    blocked: int = 0  # refused by the channel this run: marked unreachable (still registered and active)
     failed: int = 0
+    unreachable: int = 0  # skipped: marked unreachable until they write to the bot or an official clears it
+    backing_off: int = 0  # skipped: a recent failed send; not retried before its back-off has passed
     missed: int = 0
     held: int = 0  # kept back to stay within a channel's monthly quota
     skipped_quiet: bool = False
@@ -197,12 +200,19 @@ class ReminderService:
     ) -> None:
         """Send in priority order; `quotas` (read now if not given) are spent as sends are routed."""
         busy = await pending.open_users(self.ctx.db)
+        unreachable, backing_off = await reminders.delivery_holds(self.ctx.db, now)
         already = await reminders.logged_keys(self.ctx.db, "")
         quotas = quotas if quotas is not None else await self._quotas()
         todo = []
         ranked = sorted((self.priority(snap, s), i, s) for i, s in enumerate(sends))
         for priority, _, send in ranked:
             if send.key in already:
+                continue
+            if send.user_id in unreachable:
+                outcome.unreachable += 1  # named in the digest; a message from them re-activates delivery
+                continue
+            if send.user_id in backing_off:
+                outcome.backing_off += 1  # never retried faster than the back-off
                 continue
             if send.user_id is not None and send.user_id in busy:
                 outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
@@ -221,6 +231,8 @@ class ReminderService:
                 outcome.blocked += 1
             elif result is Delivery.FAILED:
                 outcome.failed += 1
+            elif result is Delivery.QUOTA:
+                outcome.held += 1
 
     async def _deliver(
         self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime, target: tuple[str, str]
@@ -248,9 +260,17 @@ class ReminderService:
                 detail = None
             # Between Telegram's acceptance and this write is the one moment that cannot be made exact: if the
             # process dies here the row stays "sending" and is never retried (no repeats, at worst one loss).
+            if result is Delivery.QUOTA:
+                # not sent and not the person's fault: the log forgets the claim, a later run may send it
+                await reminders.release(self.ctx.db, log_id)
+                return result
             await reminders.finish(self.ctx.db, log_id, result.value, self.ctx.now(), detail)
-            if result is Delivery.BLOCKED and send.user_id is not None:
-                await reminders.mark_blocked(self.ctx.db, send.user_id, self.ctx.now())
+            if send.user_id is not None:
+                if result is Delivery.SENT:
+                    await reminders.record_success(self.ctx.db, send.user_id)
+                else:  # a failure backs this person's sends off; unreachable only after repeated failures
+                    refused = result is Delivery.BLOCKED
+                    await reminders.record_failure(self.ctx.db, send.user_id, self.ctx.now(), refused=refused)
             return result
 
     # --- channels and quotas ---------------------------------------------------------------------------
@@ -345,7 +365,7 @@ class ReminderService:
         no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
         blocked = [
             f"{name} ({tree[unit].name})"
-            for _, name, unit in await reminders.blocked_users(self.ctx.db)
+            for _, name, unit, _ in await reminders.unreachable_users(self.ctx.db)
             if unit in scope
         ]
         week_reports, week_admitted = await self._week_changes(scope, now)

@@ -1,10 +1,11 @@
 """A fake Zalo Bot API server on 127.0.0.1 for end-to-end tests.
 
 It answers `POST /bot<TOKEN>/<method>` with JSON like the real one, through the same `LocalZaloApi` the
-console uses: `getUpdates` hands out one update per call, waits up to its timeout and then answers HTTP 408;
-updates can be handed out twice (Zalo's redelivery); texts over 2,000 characters are refused; 429 and 5xx can
-be injected; a wrong token gets 401. `post_webhook` plays Zalo calling the bot's webhook with the secret
-header.
+console uses (whose comments cite the documentation for each behaviour): `getUpdates` hands out one update per
+call, waits up to its timeout and then answers HTTP 200 `ok: false, error_code: 408`; updates can be handed out
+twice (redelivery); texts over 2,000 UTF-16 units are refused; 403 "Internal server error", 429 "Quota
+exceeded" and 5xx can be injected; a wrong token gets 401; a per-bot user cap and monthly quota can be set.
+`post_webhook` plays Zalo calling the bot's webhook with the secret header, wrapped or bare.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ MAX_WAIT = 1.0  # seconds a test's getUpdates waits before 408 (the real one wai
 
 
 class FakeZaloApi:
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, **limits: Any) -> None:
         self.token = token
-        self.api = LocalZaloApi()
+        self.api = LocalZaloApi(**limits)
         self._new = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -73,12 +74,16 @@ class FakeZaloApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new.wait(), timeout=wait)
         status, body = self.api.call(method, params)
-        if status == 408:
+        if body.get("error_code") == 408:
             self.idle_answers += 1
         return web.json_response(body, status=status)
 
-    async def post_webhook(self, url: str, update: dict[str, Any], secret: str | None) -> int:
-        """Zalo calling the bot's webhook; returns the HTTP status the bot answered."""
+    async def post_webhook(self, url: str, update: dict[str, Any], secret: str | None, *, wrapped: bool = True) -> int:
+        """Zalo calling the bot's webhook; returns the HTTP status the bot answered. The docs show the body wrapped
+        as `{ok: true, result: update}`; openclaw reads it bare — both are sent in the tests."""
         headers = {"X-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        async with aiohttp.ClientSession() as http, http.post(url, json=update, headers=headers) as response:
+        if "event_name" not in update:
+            update = update.get("result", update)
+        body = {"ok": True, "result": update} if wrapped else update
+        async with aiohttp.ClientSession() as http, http.post(url, json=body, headers=headers) as response:
             return response.status

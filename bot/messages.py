@@ -32,6 +32,7 @@ class Inbound(Frozen):
     username: str | None = None
     is_group: bool = False
     file_name: str | None = None
+    media: str | None = None  # with MEDIA: "image", "sticker", "unsupported" (content withheld by the channel)...
     file_bytes: bytes | None = Field(default=None, repr=False)
 
 

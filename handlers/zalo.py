@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from aiohttp import web
 
+from bot.bots import kind_of
 from bot.clock import Clock
 from bot.config import Settings
 from bot.messages import Inbound, InboundKind, PlainMessage, Reply
@@ -52,6 +56,30 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 APOLOGY = "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
 
 
+# The documented event names (docs: message.text/image/sticker/unsupported.received) → what the core is told.
+EVENT_MEDIA = {
+    "message.text.received": "text",  # an empty text
+    "message.image.received": "image",
+    "message.sticker.received": "sticker",
+    "message.unsupported.received": "unsupported",
+}
+MENTION = re.compile(r"^\s*@\S+[\s,:]*")  # "@bot.ptdv tiến độ" → "tiến độ"
+
+
+def public_https(url: str | None) -> bool:
+    """Can Zalo's servers fetch a picture under this base URL? Only https on a public host (docs: sendPhoto takes
+    a URL Zalo fetches; uploads are refused, and a private-network link cannot work)."""
+    if not url or not url.startswith("https://"):
+        return False
+    host = (urlparse(url).hostname or "").lower()
+    if not host or host == "localhost" or host.endswith((".local", ".lan", ".internal", ".localhost")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return "." in host  # a name: public unless it is one of the private suffixes above
+
+
 def unwrap(body: Any) -> dict[str, Any] | None:
     """The update in a webhook body or a getUpdates result (either bare or as `{ok, result}`)."""
     if isinstance(body, dict) and isinstance(body.get("result"), dict) and "event_name" not in body:
@@ -77,7 +105,11 @@ def to_inbound(update: dict[str, Any], received_at: datetime, channel: str = CHA
         return None
     text = message.get("text") or ""
     event = str(update.get("event_name", ""))
+    is_group = str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP"
+    if is_group:  # in a group only @mentions reach the bot (docs): read what follows the mention
+        text = MENTION.sub("", text, count=1)
     kind = InboundKind.TEXT if event == "message.text.received" and text.strip() else InboundKind.MEDIA
+    media = EVENT_MEDIA.get(event, "unsupported") if kind is InboundKind.MEDIA else None
     at = received_at
     if isinstance(message.get("date"), int | float):
         at = datetime.fromtimestamp(message["date"] / 1000, tz=received_at.tzinfo)
@@ -91,7 +123,8 @@ def to_inbound(update: dict[str, Any], received_at: datetime, channel: str = CHA
         text=text if kind is InboundKind.TEXT else "",
         message_id=str(message.get("message_id") or ""),
         sender_name=str(sender.get("display_name") or sender.get("name") or ""),
-        is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
+        is_group=is_group,
+        media=media,
     )
 
 
@@ -358,20 +391,24 @@ def build(
     channel: str = CHANNEL,
     inbox_channel: str | None = None,
     backoff: float = 0.5,
+    quota: Quota | None = None,
 ) -> ZaloChannel:
+    """One Zalo bot's adapter. `channel` names the bot ("zalo", "zalo-<key>" for more bots, see `bot.bots`):
+    its identities, inbox, menus and monthly count; `token` and `quota` are that bot's."""
     client = ZaloClient(token or settings.zalo_token or "", settings.zalo_api, transport=transport)
     plain = PlainChannel(
         core,
         channel,
         public_base_url=settings.public_base_url,
         link_hours=settings.file_link_hours,
-        other_channels=[c for c in settings.channels if c != CHANNEL],
+        other_channels=[c for c in settings.channels if c != kind_of(channel)],
+        photos_by_url=public_https(settings.public_base_url),
     )
     sender = ZaloSender(
         client,
         core.db,
         core.clock,
-        quota=settings.zalo_quota,
+        quota=quota or settings.zalo_quota,
         per_second=settings.zalo_max_per_second,
         backoff=backoff,
         channel=channel,

@@ -85,6 +85,24 @@ EMPTY = (
     "Gõ /help để xem các câu mẫu."
 )
 
+MEDIA = {
+    "image": (
+        "Ảnh không được đọc: bot không đọc được số liệu trong ảnh chụp báo cáo.\n"
+        "Xin gõ số liệu thành chữ, ví dụ: “kết nạp 2 đảng viên”, “rà soát 5 quần chúng”. Gõ /help để xem câu mẫu."
+    ),
+    "sticker": "Cảm ơn đồng chí! Bot chỉ đọc tin nhắn chữ; gõ /help để xem các câu mẫu.",
+    "unsupported": (
+        "Bot không nhận được nội dung tin nhắn này: Zalo không chuyển nội dung tin nhắn của một số tài khoản "
+        "(ví dụ tài khoản người chưa thành niên hoặc có cài đặt hỗ trợ tiếp cận).\n"
+        "Đồng chí có thể nhờ cán bộ theo dõi của cấp trên báo cáo thay cho đơn vị, hoặc dùng bot trên Telegram."
+    ),
+}
+
+
+def media_answer(kind: str | None) -> str:
+    """What to say to a message without readable text, by what it was."""
+    return MEDIA.get(kind or "", EMPTY)
+
 
 def out_of_scope(unit_name: str) -> str:
     return f"Xin lỗi, đồng chí chỉ xem và báo cáo được cho đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."

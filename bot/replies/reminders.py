@@ -156,3 +156,15 @@ def quota_warning(channel: str, used: int, limit: int, level: str, today: date, 
     else:
         rule = "Đã hết hạn mức: bot không gửi được tin nào qua kênh này đến hết tháng."
     return f"{head}\n{rule}\nCó thể nâng gói {name}, hoặc đề nghị người dùng liên kết thêm Telegram (/lienket)."
+
+
+def cap_warning(bot: str, users: int, cap: int, move: Sequence[tuple[str, str, int]]) -> str:
+    """A bot nears its plan's user cap (Zalo's free plan: 50 people per bot)."""
+    text = (
+        f"⚠️ Bot {bot} đã có {num(users)}/{num(cap)} người dùng (giới hạn của gói). Khi đủ {num(cap)} người, "
+        "người mới không đăng ký được qua bot này."
+    )
+    if move:
+        rows = "\n".join(f"• {name} (mã {code}): {num(count)} người" for name, code, count in move)
+        text += f"\nNên chuyển các đơn vị sau sang một bot khác (thêm mã đơn vị vào ZALO_BOTS):\n{rows}"
+    return text

@@ -55,7 +55,9 @@ class Core:
                         "Xin dùng lệnh `ptdv import` trên máy chủ."
                     )
                 ]
-            case InboundKind.MEDIA | InboundKind.FILE:
+            case InboundKind.MEDIA:
+                return [Reply(text=replies.media_answer(inbound.media))]
+            case InboundKind.FILE:
                 return [Reply(text=replies.EMPTY)]
             case InboundKind.CHOICE:
                 return await self._on_choice(user, inbound)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import replies
+from bot.bots import bot_for_unit, kind_of
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
@@ -69,7 +70,44 @@ async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: 
     if isinstance(unit_id, Reply):
         return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id)
-    return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
+    text = invite_text(ctx, invite, (await ctx.tree())[unit_id].name)
+    return [Reply(text=text + await bot_lines(ctx, unit_id))]
+
+
+async def bot_lines(ctx: Context, unit_id: int) -> str:
+    """With several bots of a kind (Zalo's 50 users per bot), which one the invited person opens."""
+    tree = await ctx.tree()
+    shares = ctx.settings.bot_shares
+    lines = []
+    for kind in sorted({s.kind for s in shares}):
+        share = bot_for_unit(shares, tree, unit_id, kind)
+        if share is None or (sum(s.kind == kind for s in shares) < 2 and not share.link):
+            continue
+        where = share.link or f"bot {share.name or share.channel}"
+        lines.append(f"\nTrên {CHANNEL_NAMES.get(kind, kind)}: mở {where} rồi gõ mã (đơn vị này dùng bot đó).")
+    return "".join(lines)
+
+
+async def _wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> Reply | None:
+    """A new registration through a bot that does not serve the unit, or one already at its user cap."""
+    shares = [s for s in ctx.settings.bot_shares if s.kind == kind_of(inbound.channel)]
+    mine = next((s for s in shares if s.channel == inbound.channel), None)
+    if mine is None:
+        return None
+    tree = await ctx.tree()
+    right = bot_for_unit(shares, tree, unit_id, mine.kind)
+    if right is not None and right.channel != mine.channel:
+        where = right.link or f"bot {right.name or right.channel}"
+        return Reply(
+            text=f"{tree[unit_id].name} dùng một bot {CHANNEL_NAMES.get(mine.kind, mine.kind)} khác: "
+            f"xin mở {where} và gõ lại mã này. Mã chưa bị dùng."
+        )
+    if mine.user_cap is not None and len(await users.people_on_channel(ctx.db, mine.channel)) >= mine.user_cap:
+        return Reply(
+            text=f"Bot này đã đủ {mine.user_cap} người dùng (giới hạn của gói). Mã chưa bị dùng; xin báo Ban Tổ chức "
+            "để chuyển đơn vị sang một bot khác."
+        )
+    return None
 
 
 LINK_HOURS = 24
@@ -122,6 +160,8 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
     if invite.link_user_id is not None:
         return await _link(ctx, inbound, invite, current)
+    if current is None and (wrong := await _wrong_bot(ctx, inbound, invite.unit_id)) is not None:
+        return [wrong]
     async with ctx.db.transaction():
         if current is not None:  # a registered person taking a new unit or role
             before = current.model_dump(mode="json")

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.bots import near_cap
 from bot.calendar import Calendar
 from bot.messages import Reply
 from bot.periods import Period, expected_share, ym
@@ -86,6 +87,7 @@ class ReminderService:
         self.ctx = ctx
         self.notifiers = dict(notifiers)
         self._quota_seen: dict[str, Quota] = {}
+        self._cap_texts: dict[str, str] = {}
         self._semaphore = asyncio.Semaphore(concurrency)
         self._tick_lock = asyncio.Lock()
 
@@ -185,7 +187,7 @@ class ReminderService:
                 return outcome
             quotas = await self._quotas()
             self._quota_seen = dict(quotas)  # as they stood before this run: the warnings' figures
-            sends = the_plan.due + self._quota_warnings(snap, quotas, now)
+            sends = the_plan.due + self._quota_warnings(snap, quotas, now) + await self._cap_warnings(snap, now)
             await self._deliver_all(snap, the_plan, sends, now, outcome, quotas)
             return outcome
 
@@ -276,7 +278,7 @@ class ReminderService:
     # --- channels and quotas ---------------------------------------------------------------------------
     @staticmethod
     def priority(snap: Snapshot, send: Send) -> Priority:
-        if send.kind in ("escalate", "quota"):
+        if send.kind in ("escalate", "quota", "cap"):
             return Priority.ESCALATION
         if send.kind == "digest":
             return Priority.DIGEST
@@ -323,6 +325,34 @@ class ReminderService:
                     sends.append(Send("quota", f"user:{person.user_id}", person.user_id, person.unit_id, key, now))
         return sends
 
+    async def _cap_warnings(self, snap: Snapshot, now: datetime) -> list[Send]:
+        """Once a month, the top officials hear that a bot nears its plan's user cap, and which units to move."""
+        sends = []
+        self._cap_texts: dict[str, str] = {}
+        for share in self.ctx.settings.bot_shares:
+            people = await users.people_on_channel(self.ctx.db, share.channel)
+            if not near_cap(len(people), share.user_cap):
+                continue
+            assert share.user_cap is not None
+            per_unit: dict[int, int] = defaultdict(int)
+            for _, unit_id in people:  # counted by the top units under a root: the ones a bot can take over
+                if unit_id in snap.tree:
+                    path = [unit_id, *snap.tree.ancestors(unit_id)]
+                    per_unit[path[-2] if len(path) > 1 else path[0]] += 1
+            ranked = sorted(per_unit.items(), key=lambda kv: -kv[1])
+            move, left = [], len(people)
+            for unit_id, count in ranked:
+                if left < share.user_cap * 0.7 or len(move) == len(ranked) - 1:
+                    break
+                move.append((snap.tree[unit_id].name, snap.tree[unit_id].code, count))
+                left -= count
+            key = f"{share.channel}:{month_key(now.date())}:cap"
+            self._cap_texts[key] = texts.cap_warning(share.name or share.channel, len(people), share.user_cap, move)
+            for person in snap.officials:
+                if snap.tree[person.unit_id].parent_id is None:
+                    sends.append(Send("cap", f"user:{person.user_id}", person.user_id, person.unit_id, key, now))
+        return sends
+
     # --- texts ---------------------------------------------------------------------------------------
     async def render(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:
         tree = snap.tree
@@ -342,6 +372,8 @@ class ReminderService:
         if send.kind == "escalate":
             rows = [(tree[u].name, [p.name for p in snap.reporters.get(u, [])]) for u in send.units]
             return texts.escalation(tree[send.unit_id].name, the_plan.period, the_plan.deadline, rows)
+        if send.kind == "cap":
+            return self._cap_texts[send.period_key]
         if send.kind == "quota":
             channel = send.period_key.split(":", 1)[0]
             quota = self._quota_seen[channel]

@@ -27,6 +27,7 @@ class FakeZaloApi:
     def __init__(self, token: str, **limits: Any) -> None:
         self.token = token
         self.api = LocalZaloApi(**limits)
+        self.bots = {token: self.api}  # several bots behind one API address, told apart by token
         self._new = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -40,8 +41,13 @@ class FakeZaloApi:
     def sent(self) -> list[ZaloSent]:
         return self.api.sent
 
-    def push(self, update: dict[str, Any], *, times: int = 1) -> None:
-        self.api.push(update, times=times)
+    def add_bot(self, token: str, **limits: Any) -> LocalZaloApi:
+        """Another bot on the same (fake) Zalo API, with its own users, quota and sent messages."""
+        self.bots[token] = LocalZaloApi(**limits)
+        return self.bots[token]
+
+    def push(self, update: dict[str, Any], *, times: int = 1, token: str | None = None) -> None:
+        self.bots[token or self.token].push(update, times=times)
         self._new.set()
 
     def fail(self, method: str, status: int, count: int = 1) -> None:
@@ -61,19 +67,20 @@ class FakeZaloApi:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
+        api = self.bots.get(request.match_info["token"])
+        if api is None:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         try:
             params = json.loads(await request.read() or b"{}")
         except ValueError:
             return web.json_response({"ok": False, "error_code": 400, "description": "Bad JSON"}, status=400)
-        if method == "getUpdates" and not self.api.updates and not self.api.faults and self.api.webhook is None:
+        if method == "getUpdates" and not api.updates and not api.faults and api.webhook is None:
             self._new.clear()
             wait = min(float(params.get("timeout") or 0), MAX_WAIT)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new.wait(), timeout=wait)
-        status, body = self.api.call(method, params)
+        status, body = api.call(method, params)
         if body.get("error_code") == 408:
             self.idle_answers += 1
         return web.json_response(body, status=status)

@@ -352,3 +352,19 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     assert "Trả lời bằng số (1–2):\n1. Đảng bộ huyện Cao Phong\n2. Đảng bộ thị trấn Cao Phong" in out
     assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in out
     assert "1. ✅ Xác nhận" in out and "Đã lưu" in out
+
+
+async def test_photos_stickers_withheld_messages_and_groups_get_useful_answers(zbot):
+    from handlers.zalo_local import group_update, image_update, sticker_update, unsupported_update
+
+    photo = await zbot.send(image_update(THU_Z, "zi1", caption="báo cáo quý"))
+    assert photo[0].text.startswith("Ảnh không được đọc") and "kết nạp 2 đảng viên" in photo[0].text
+    sticker = await zbot.send(sticker_update(THU_Z, "zs1"))
+    assert "chỉ đọc tin nhắn chữ" in sticker[0].text
+    withheld = await zbot.send(unsupported_update(THU_Z, "zu1"))
+    assert "không nhận được nội dung" in withheld[0].text and "báo cáo thay" in withheld[0].text
+    mention = await zbot.send(group_update(BINH_Z, "g-77", "@bot.ptdv /help", "zg1"))
+    assert "/lienketnhom" in mention[0].text and mention[0].chat_id == "g-77"  # the mention is stripped first
+    link = await zbot.send(group_update(BINH_Z, "g-77", "@bot.ptdv /lienketnhom", "zg2"))
+    assert "gửi riêng cho từng cán bộ" in link[0].text
+    assert await zbot.db.scalar("SELECT COUNT(*) FROM digest_chats") == 0

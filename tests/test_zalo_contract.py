@@ -195,4 +195,3 @@ def test_lengths_are_measured_in_utf16_with_a_margin():
 
     pieces = zalo.ZaloSender.pieces(PlainMessage(text=("⚠️📎 dòng có biểu tượng\n" * 200)))
     assert len(pieces) > 1 and all(utf16_len(t) <= SEND_LIMIT < 2000 for _, t in pieces)
-

@@ -179,6 +179,7 @@ async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db,
         assert not [m for m in fake.sent if "69/71" in m.text]
         assert await fake.post_webhook(url, update, SECRET) == 200
         assert await fake.post_webhook(url, update, SECRET) == 200  # Zalo sends it again
+        assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # and bare (openclaw's reading)
         for _ in range(200):
             if any("69/71" in m.text for m in fake.sent):
                 break
@@ -368,3 +369,51 @@ async def test_photos_stickers_withheld_messages_and_groups_get_useful_answers(z
     link = await zbot.send(group_update(BINH_Z, "g-77", "@bot.ptdv /lienketnhom", "zg2"))
     assert "gửi riêng cho từng cán bộ" in link[0].text
     assert await zbot.db.scalar("SELECT COUNT(*) FROM digest_chats") == 0
+
+
+async def test_webhook_update_stored_before_a_crash_is_answered_once_after_restart(settings, demo_db, clock):
+    """The crash test Telegram's webhook passes: an update stored (and so acknowledged with 200) but not handled
+    when the process died is handled at the next start, once, even when Zalo delivers it again."""
+    from storage import inbox
+
+    fake = FakeZaloApi(ZALO_TOKEN)
+    await fake.start()
+    port = free_port()
+    live = settings.model_copy(
+        update={
+            "zalo_bot_token": SecretStr(ZALO_TOKEN),
+            "zalo_api_base_url": fake.base_url,
+            "zalo_mode": "webhook",
+            "zalo_webhook_url": "https://ptdv.example.vn/zalo/hook",
+            "zalo_webhook_secret": SecretStr(SECRET),
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+        }
+    )
+    binh = await users.by_login(demo_db, "binh")
+    async with demo_db.transaction():
+        await users.link_identity(
+            demo_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
+        )
+    from handlers import zalo as zalo_handlers
+
+    update = ZaloHarness(settings, demo_db, clock).update(BINH_Z, "/tiendo q3 2021")
+    key = zalo_handlers.update_key(update)
+    await inbox.store(demo_db, "zalo", [(key, update)], clock.now())  # what the killed process left behind
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(live, stop, clock))
+    try:
+        for _ in range(200):
+            if fake.api.webhook is not None and await inbox.is_done(demo_db, "zalo", key):
+                break
+            await asyncio.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/zalo/hook"
+        assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # Zalo's redelivery
+        # the 200 comes after the insert, which the stored message id turned into a no-op: nothing to process
+        assert await demo_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
+        assert await inbox.is_done(demo_db, "zalo", key)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        await fake.stop()
+    assert [m.chat_id for m in fake.sent if "69/71" in m.text] == [BINH_Z]

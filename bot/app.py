@@ -58,7 +58,7 @@ def configure_logging(settings: Settings, quiet: bool = False) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken([settings.token or "", settings.zalo_token or ""])
+    redact = RedactToken(settings.secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
         if settings.log_format == "json":
@@ -230,25 +230,32 @@ async def _telegram(  # type: ignore[no-untyped-def]
 async def _zalo(  # type: ignore[no-untyped-def]
     settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop, transport
 ) -> None:
-    channel = zalo.build(settings, core, transport=transport)
-    stack.push_async_callback(channel.client.aclose)
-    client, pump = channel.client, channel.pump
-    me = await client.get_me()
-    await pump.drain()
-    notifiers[zalo.CHANNEL] = channel.notifier
-    if settings.zalo_mode == "webhook":
-        assert settings.zalo_webhook_url and settings.zalo_webhook_secret and server is not None
-        secret = settings.zalo_webhook_secret.get_secret_value()
-        url = settings.zalo_webhook_url
-        zalo.add_webhook(server, webhook.path_of(url), pump, secret)
+    """Every Zalo bot (ZALO_BOT_TOKEN and ZALO_BOTS) in this one process, on this one database: each with its
+    own channel name, token, quota, inbox and webhook path (or poller, in development)."""
+    for spec in settings.zalo_specs:
+        channel = zalo.build(
+            settings, core, transport=transport, token=spec.token, channel=spec.channel, quota=spec.quota
+        )
+        stack.push_async_callback(channel.client.aclose)
+        client, pump = channel.client, channel.pump
+        me = await client.get_me()
+        await pump.drain()
+        notifiers[spec.channel] = channel.notifier
+        if settings.zalo_mode == "webhook":
+            assert spec.webhook_url and settings.zalo_webhook_secret and server is not None
+            secret = settings.zalo_webhook_secret.get_secret_value()
+            zalo.add_webhook(server, webhook.path_of(spec.webhook_url), pump, secret)
+            after_start.append(_register_zalo_webhook(client, spec.webhook_url, secret))
+            loops.append(pump.process_until(stop))
+        else:
+            with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
+                await client.delete_webhook()
+            loops.append(zalo.poll_forever(client, pump, stop))
+        log.info("Zalo %s: %s, %s", spec.channel, bot_name(me), settings.zalo_mode)
 
-        async def register() -> None:
-            await client.set_webhook(url, secret)
 
-        after_start.append(register)
-        loops.append(pump.process_until(stop))
-    else:
-        with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
-            await client.delete_webhook()
-        loops.append(zalo.poll_forever(client, pump, stop))
-    log.info("Zalo: %s, %s", bot_name(me), settings.zalo_mode)
+def _register_zalo_webhook(client, url: str, secret: str) -> Callable[[], Awaitable[None]]:  # type: ignore[no-untyped-def]
+    async def register() -> None:
+        await client.set_webhook(url, secret)
+
+    return register

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.bots import BotShare
 from bot.quota import Quota
 
 ZALO_API = "https://bot-api.zaloplatforms.com"
@@ -23,6 +25,44 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class ConfigError(Exception):
     """A setting is wrong; the message is one line, fit to print to an operator."""
+
+
+class ZaloBotSettings(BaseModel):
+    """One more Zalo bot (ZALO_BOTS, a JSON list): its token and the units whose subtrees it serves."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")  # names the bot: channel "zalo-<key>"
+    token: SecretStr
+    units: list[str] = Field(min_length=1)  # unit codes, e.g. ["BP", "TP"]
+    monthly_quota: int | None = Field(default=None, ge=0)  # default ZALO_MONTHLY_QUOTA
+    user_cap: int | None = Field(default=None, ge=1)  # default ZALO_USER_CAP
+    webhook_url: str | None = None  # default ZALO_WEBHOOK_URL + "/<key>"
+    link: str | None = None  # the bot's chat link for invites, e.g. https://zalo.me/<id>
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr) -> SecretStr:
+        head, _, tail = value.get_secret_value().strip().partition(":")
+        if not head.isdigit() or len(tail) < 16:
+            raise ValueError("token không đúng dạng <số>:<chuỗi> do Zalo Bot Creator cấp")
+        return value
+
+    @field_validator("webhook_url", "link")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("phải là địa chỉ https://")
+        return value
+
+
+@dataclass(frozen=True)
+class ZaloBotSpec:
+    """Everything `ptdv run` and `ptdv doctor` need for one Zalo bot."""
+
+    channel: str
+    token: str
+    quota: Quota
+    webhook_url: str | None
+    share: BotShare
 
 
 class Settings(BaseSettings):
@@ -48,6 +88,9 @@ class Settings(BaseSettings):
     zalo_quota_warn_percent: int = Field(default=80, ge=1, le=100)
     zalo_quota_reserve_percent: int = Field(default=10, ge=0, le=50)  # kept for answering people
     zalo_max_per_second: float = Field(default=5.0, gt=0)
+    zalo_user_cap: int = Field(default=50, ge=1)  # users per bot on the plan (free plan: 50)
+    zalo_bot_link: str | None = None  # the first bot's chat link for invites, e.g. https://zalo.me/<id>
+    zalo_bots: list[ZaloBotSettings] = Field(default_factory=list)  # more Zalo bots, as JSON
     public_base_url: str | None = None  # the bot's web server as the internet sees it: file links for Zalo
     file_link_hours: int = Field(default=24, ge=1, le=24 * 30)
     database_path: Path = Path("data/ptdv.sqlite3")
@@ -117,6 +160,11 @@ class Settings(BaseSettings):
             raise ValueError("chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET")
         if self.zalo_webhook_url and not self.zalo_webhook_url.startswith("https://"):
             raise ValueError("ZALO_WEBHOOK_URL phải là địa chỉ https://")
+        keys = [bot.key for bot in self.zalo_bots]
+        if len(set(keys)) != len(keys):
+            raise ValueError("ZALO_BOTS: mỗi bot cần một key khác nhau")
+        if self.zalo_bots and not self.zalo_token:
+            raise ValueError("ZALO_BOTS cần ZALO_BOT_TOKEN (bot thứ nhất, phục vụ các đơn vị còn lại)")
         return self
 
     @field_validator("timezone")
@@ -157,6 +205,49 @@ class Settings(BaseSettings):
             warn_share=self.zalo_quota_warn_percent / 100,
             reserve_share=self.zalo_quota_reserve_percent / 100,
         )
+
+    @property
+    def zalo_specs(self) -> list[ZaloBotSpec]:
+        """Every Zalo bot: the first (ZALO_BOT_TOKEN, channel "zalo", the units no other bot serves), then
+        ZALO_BOTS in order."""
+        if not self.zalo_token:
+            return []
+        specs = [
+            ZaloBotSpec(
+                "zalo",
+                self.zalo_token,
+                self.zalo_quota,
+                self.zalo_webhook_url,
+                BotShare(channel="zalo", kind="zalo", user_cap=self.zalo_user_cap, link=self.zalo_bot_link),
+            )
+        ]
+        for bot in self.zalo_bots:
+            channel = f"zalo-{bot.key}"
+            quota = self.zalo_quota
+            if bot.monthly_quota is not None:
+                quota = quota.model_copy(update={"limit": bot.monthly_quota})
+            hook = bot.webhook_url or (
+                f"{self.zalo_webhook_url.rstrip('/')}/{bot.key}" if self.zalo_webhook_url else None
+            )
+            share = BotShare(
+                channel=channel,
+                kind="zalo",
+                units=tuple(bot.units),
+                user_cap=bot.user_cap or self.zalo_user_cap,
+                link=bot.link,
+            )
+            specs.append(ZaloBotSpec(channel, bot.token.get_secret_value().strip(), quota, hook, share))
+        return specs
+
+    @property
+    def bot_shares(self) -> list[BotShare]:
+        """How the chat bots share the tree (today: the Zalo bots; Telegram is one bot serving everything)."""
+        return [spec.share for spec in self.zalo_specs]
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every token, for redaction."""
+        return [s for s in (self.token, *(spec.token for spec in self.zalo_specs)) if s]
 
     @property
     def zalo_api(self) -> str:

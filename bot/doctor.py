@@ -41,41 +41,66 @@ async def _token(settings: Settings) -> Check:
     return Check(True, f"Token Telegram: hợp lệ, bot @{me.username}")
 
 
-async def _zalo(settings: Settings) -> Check | None:
-    """The Zalo token (getMe) and the webhook state Zalo has for the bot."""
-    if not settings.zalo_token:
-        return None
+async def _zalo(settings: Settings) -> list[Check]:
+    """Every Zalo bot: its token (getMe), the webhook state Zalo has for it, and the production mode."""
     from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 
-    client = ZaloClient(settings.zalo_token, settings.zalo_api, timeout=15)
-    try:
-        me = await client.get_me()
-        hook = await client.get_webhook_info()
-    except ZaloError as exc:
-        reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])  # the server's words
-        return Check(False, f"Zalo: không chấp nhận token hoặc không kết nối được ({reason})")
-    finally:
-        await client.aclose()
-    name = bot_name(me)
-    url = (hook or {}).get("url") or ""
-    mode = f"webhook {url}" if url else "không có webhook (long polling)"
-    wrong = (settings.zalo_mode == "webhook") != bool(url)
-    note = " — sẽ được đặt lại khi bot chạy" if wrong else ""
-    return Check(True, f"Zalo: token hợp lệ, bot {name}; Zalo đang ghi nhận {mode}{note}")
+    checks = []
+    for spec in settings.zalo_specs:
+        client = ZaloClient(spec.token, settings.zalo_api, timeout=15)
+        try:
+            me = await client.get_me()
+            hook = await client.get_webhook_info()
+        except ZaloError as exc:
+            reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])  # the server's words
+            checks.append(Check(False, f"Zalo {spec.channel}: không chấp nhận token hoặc không kết nối được ({reason})"))
+            continue
+        finally:
+            await client.aclose()
+        url = (hook or {}).get("url") or ""
+        mode = f"webhook {url}" if url else "không có webhook (long polling)"
+        wrong = (settings.zalo_mode == "webhook") != bool(url)
+        note = " — sẽ được đặt lại khi bot chạy" if wrong else ""
+        share = f"; phục vụ {', '.join(spec.share.units)}" if spec.share.units else ""
+        checks.append(
+            Check(True, f"Zalo {spec.channel}: token hợp lệ, bot {bot_name(me)}{share}; Zalo ghi nhận {mode}{note}")
+        )
+    if checks and settings.zalo_mode == "polling" and not settings.zalo_api_base_url:
+        checks.append(
+            Check(
+                True,
+                "CẢNH BÁO Zalo: đang dùng long polling — theo tài liệu Zalo chỉ dành cho phát triển (tin đã lấy ra "
+                "là mất nếu bot dừng giữa chừng). Khi chạy thật, đặt ZALO_MODE=webhook, ZALO_WEBHOOK_URL, "
+                "ZALO_WEBHOOK_SECRET.",
+            )
+        )
+    return checks
 
 
-async def _zalo_usage(db, settings: Settings) -> Check:  # type: ignore[no-untyped-def]
+async def _zalo_usage(db, settings: Settings) -> list[Check]:  # type: ignore[no-untyped-def]
+    """Each bot's month: messages sent against its quota, a quota refusal (429) seen, people against the cap."""
     from bot.quota import Level, month_key
-    from storage import usage
+    from storage import usage, users
 
     month = month_key(datetime.now(settings.tz).date())
-    quota = settings.zalo_quota.model_copy(update={"used": await usage.sent(db, "zalo", month)})
-    if quota.unlimited:
-        return Check(True, f"Zalo tháng {month}: đã gửi {quota.used} tin (không giới hạn)")
-    return Check(
-        quota.level is not Level.EXHAUSTED,
-        f"Hạn mức Zalo tháng {month}: {quota.used}/{quota.limit} tin ({quota.level.value})",
-    )
+    checks = []
+    for spec in settings.zalo_specs:
+        quota = spec.quota.model_copy(update={"used": await usage.sent(db, spec.channel, month)})
+        people = len(await users.people_on_channel(db, spec.channel))
+        cap = spec.share.user_cap
+        who = f"; {people}/{cap} người dùng" if cap else ""
+        if await usage.refused(db, spec.channel, month):
+            line = f"Hạn mức Zalo {spec.channel} tháng {month}: Zalo báo HẾT HẠN MỨC (429) — tin nhắc tạm dừng{who}"
+            checks.append(Check(False, line))
+        elif quota.unlimited:
+            checks.append(Check(True, f"Zalo {spec.channel} tháng {month}: đã gửi {quota.used} tin{who}"))
+        else:
+            level = quota.level is not Level.EXHAUSTED
+            line = (
+                f"Hạn mức Zalo {spec.channel} tháng {month}: {quota.used}/{quota.limit} tin ({quota.level.value}){who}"
+            )
+            checks.append(Check(level and (cap is None or people < cap), line))
+    return checks
 
 
 async def _database(settings: Settings) -> list[Check]:
@@ -103,7 +128,7 @@ async def _database(settings: Settings) -> list[Check]:
         if version == latest and units:
             checks.append(await _schedule(db, settings))
         if version == latest and settings.zalo_token:
-            checks.append(await _zalo_usage(db, settings))
+            checks += await _zalo_usage(db, settings)
     finally:
         await db.close()
     return checks
@@ -149,8 +174,7 @@ async def run() -> tuple[list[Check], bool]:
         )
     ]
     checks.append(await _token(settings))
-    if (zalo := await _zalo(settings)) is not None:
-        checks.append(zalo)
+    checks += await _zalo(settings)
     checks += await _database(settings)
     checks.append(_backups(settings))
     return checks, all(c.ok for c in checks)

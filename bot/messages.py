@@ -35,6 +35,7 @@ class Inbound(Frozen):
     # None: the adapter cannot tell; then only commands ("/...") count as meant for the bot.
     addressed: bool | None = None
     file_name: str | None = None
+    media: str | None = None  # with MEDIA: "image", "sticker", "unsupported" (content withheld by the channel)...
     file_bytes: bytes | None = Field(default=None, repr=False)
 
 

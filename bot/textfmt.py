@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 
@@ -37,19 +38,21 @@ def plural_units(n: int) -> str:
     return f"{num(n)} đơn vị"
 
 
-def split_message(text: str, limit: int) -> list[str]:
-    """Split on line boundaries into pieces of at most `limit` characters (hard-cut overlong lines)."""
+def split_message(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
+    """Split on line boundaries into pieces of at most `limit` (as `measure` counts: characters by default, or
+    e.g. UTF-16 code units); overlong lines are hard-cut, never inside a character."""
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
+        while measure(line) > limit:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
+            cut = _fits(line, limit, measure)
+            pieces.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if measure(candidate) > limit:
             pieces.append(current)
             current = line
         else:
@@ -57,3 +60,13 @@ def split_message(text: str, limit: int) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def _fits(line: str, limit: int, measure: Callable[[str], int]) -> int:
+    """The longest prefix of `line` (at least one character) that `measure` keeps within `limit`."""
+    size = 0
+    for index, char in enumerate(line):
+        size += measure(char)
+        if size > limit:
+            return max(index, 1)
+    return len(line)

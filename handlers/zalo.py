@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from aiohttp import web
 
+from bot.bots import kind_of
 from bot.clock import Clock
 from bot.config import Settings
 from bot.messages import Inbound, InboundKind, PlainMessage, Reply
@@ -34,12 +38,13 @@ from bot.textfmt import split_message
 from handlers.inbox_pump import InboxPump, sleep_or_stop
 from handlers.webhook import authorised
 from handlers.zalo_api import (
-    TEXT_LIMIT,
+    SEND_LIMIT,
     ZaloClient,
     ZaloError,
     ZaloForbidden,
-    ZaloRetryAfter,
+    ZaloQuotaExceeded,
     ZaloUnavailable,
+    utf16_len,
 )
 from storage import usage
 from storage.db import Database
@@ -49,6 +54,30 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 APOLOGY = "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
+
+
+# The documented event names (docs: message.text/image/sticker/unsupported.received) → what the core is told.
+EVENT_MEDIA = {
+    "message.text.received": "text",  # an empty text
+    "message.image.received": "image",
+    "message.sticker.received": "sticker",
+    "message.unsupported.received": "unsupported",
+}
+MENTION = re.compile(r"^\s*@\S+[\s,:]*")  # "@bot.ptdv tiến độ" → "tiến độ"
+
+
+def public_https(url: str | None) -> bool:
+    """Can Zalo's servers fetch a picture under this base URL? Only https on a public host (docs: sendPhoto takes
+    a URL Zalo fetches; uploads are refused, and a private-network link cannot work)."""
+    if not url or not url.startswith("https://"):
+        return False
+    host = (urlparse(url).hostname or "").lower()
+    if not host or host == "localhost" or host.endswith((".local", ".lan", ".internal", ".localhost")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return "." in host  # a name: public unless it is one of the private suffixes above
 
 
 def unwrap(body: Any) -> dict[str, Any] | None:
@@ -76,7 +105,11 @@ def to_inbound(update: dict[str, Any], received_at: datetime, channel: str = CHA
         return None
     text = message.get("text") or ""
     event = str(update.get("event_name", ""))
+    is_group = str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP"
+    if is_group:  # in a group only @mentions reach the bot (docs): read what follows the mention
+        text = MENTION.sub("", text, count=1)
     kind = InboundKind.TEXT if event == "message.text.received" and text.strip() else InboundKind.MEDIA
+    media = EVENT_MEDIA.get(event, "unsupported") if kind is InboundKind.MEDIA else None
     at = received_at
     if isinstance(message.get("date"), int | float):
         at = datetime.fromtimestamp(message["date"] / 1000, tz=received_at.tzinfo)
@@ -90,7 +123,8 @@ def to_inbound(update: dict[str, Any], received_at: datetime, channel: str = CHA
         text=text if kind is InboundKind.TEXT else "",
         message_id=str(message.get("message_id") or ""),
         sender_name=str(sender.get("display_name") or sender.get("name") or ""),
-        is_group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
+        is_group=is_group,
+        media=media,
     )
 
 
@@ -112,7 +146,13 @@ class Pacer:
 
 
 class ZaloSender:
-    """Sends plain messages within Zalo's limits and counts each one against the month's quota."""
+    """Sends plain messages within Zalo's limits and counts each one against the month's quota.
+
+    A 429 ("Quota exceeded": the plan's monthly quota) is learnt: stored for the month, it makes the quota
+    read as used up, so scheduled sends stop at once (answers are still tried, once each: one that goes
+    through shows the quota is back). A 403 ("Internal server error") and a timeout are failed deliveries,
+    not repeated here (a timed-out send may have arrived); 5xx and connection errors are retried with back-off.
+    """
 
     def __init__(
         self,
@@ -134,47 +174,85 @@ class ZaloSender:
         self.pacer = Pacer(per_second)
         self.attempts = attempts
         self.backoff = backoff
+        self._refused: dict[str, bool] = {}  # month -> Zalo answered 429 (cached from channel_usage)
+        # Scheduled sends go one at a time (the pacer spaces them anyway): after a 429 no other is in flight,
+        # so the refusal stops them within one attempt.
+        self._one_at_a_time = asyncio.Lock()
 
     @staticmethod
     def pieces(message: PlainMessage) -> list[tuple[str, str]]:
-        """The API calls one message takes: ("photo", caption) and/or ("text", piece) in order."""
+        """The API calls one message takes: ("photo", caption) and/or ("text", piece) in order; each text within
+        SEND_LIMIT UTF-16 code units."""
         calls: list[tuple[str, str]] = []
         text = message.text
         if message.photo_url:
-            caption, text = (text, "") if len(text) <= TEXT_LIMIT else ("", text)
+            caption, text = (text, "") if utf16_len(text) <= SEND_LIMIT else ("", text)
             calls.append(("photo", caption))
         if text.strip() or not calls:
-            calls += [("text", piece) for piece in split_message(text, TEXT_LIMIT) if piece.strip()]
+            calls += [("text", piece) for piece in split_message(text, SEND_LIMIT, utf16_len) if piece.strip()]
         return calls
 
-    async def send(self, chat_id: str, message: PlainMessage) -> None:
+    async def send(self, chat_id: str, message: PlainMessage, *, scheduled: bool = False) -> None:
+        """Send one message; `scheduled` sends (reminders, digests) are not even tried once Zalo said 429."""
+        if scheduled:
+            async with self._one_at_a_time:
+                await self._send(chat_id, message, scheduled)
+        else:
+            await self._send(chat_id, message, scheduled)
+
+    async def _send(self, chat_id: str, message: PlainMessage, scheduled: bool) -> None:
         for kind, text in self.pieces(message):
             if kind == "photo":
                 assert message.photo_url is not None
-                await self._call(self.client.send_photo, chat_id, message.photo_url, text)
+                await self._call(scheduled, self.client.send_photo, chat_id, message.photo_url, text)
             else:
-                await self._call(self.client.send_message, chat_id, text)
+                await self._call(scheduled, self.client.send_message, chat_id, text)
 
-    async def _call(self, method: Any, *args: Any) -> None:
+    def _month(self) -> str:
+        return month_key(self.clock.now().date())
+
+    async def refused(self) -> bool:
+        """Did Zalo answer "Quota exceeded" this month (and nothing has gone through since)?"""
+        month = self._month()
+        if month not in self._refused:
+            self._refused[month] = await usage.refused(self.db, self.channel, month)
+        return self._refused[month]
+
+    async def _call(self, scheduled: bool, method: Any, *args: Any) -> None:
         for attempt in range(self.attempts):
             await self.pacer.wait()
+            if scheduled and await self.refused():  # checked after the wait: a 429 meanwhile stops this one
+                raise ZaloQuotaExceeded(429, "Quota exceeded (earlier this month)")
             try:
                 await method(*args)
-            except ZaloRetryAfter as exc:
-                log.info("Zalo 429; waiting %.1f s", exc.retry_after)
-                await asyncio.sleep(exc.retry_after)
+            except ZaloQuotaExceeded:
+                month = self._month()
+                if not await self.refused():
+                    log.warning("Zalo %s: monthly quota exceeded (429); scheduled sends stop", self.channel)
+                    await usage.refuse(self.db, self.channel, month, self.clock.now())
+                self._refused[month] = True
+                raise
             except ZaloUnavailable as exc:
-                if attempt == self.attempts - 1:
-                    raise
+                if exc.code == 408 or attempt == self.attempts - 1:
+                    raise  # a timed-out send may have arrived: never repeated blind
                 log.info("Zalo unavailable (%s); retry %d", exc, attempt + 1)
                 await asyncio.sleep(self.backoff * 2**attempt)
             else:
-                await usage.add(self.db, self.channel, month_key(self.clock.now().date()))
+                month = self._month()
+                await usage.add(self.db, self.channel, month)
+                if self._refused.get(month):
+                    log.info("Zalo %s: sends go through again; the quota refusal is cleared", self.channel)
+                    await usage.accept(self.db, self.channel, month)
+                    self._refused[month] = False
                 return
-        raise ZaloUnavailable(429, "still rate limited after retries")
 
     async def quota(self) -> Quota:
-        used = await usage.sent(self.db, self.channel, month_key(self.clock.now().date()))
+        """The month's quota as used so far; used up when Zalo said so (429), whatever our count says."""
+        month = self._month()
+        used = await usage.sent(self.db, self.channel, month)
+        if await self.refused():
+            limit = self.quota_plan.limit or max(used, 1)
+            return self.quota_plan.model_copy(update={"limit": limit, "used": max(used, limit)})
         return self.quota_plan.model_copy(update={"used": used})
 
 
@@ -197,7 +275,12 @@ class ZaloAdapter:
                 await self.sender.send(inbound.chat_id, PlainMessage(text=APOLOGY))
             raise
         for message in messages:
-            await self.sender.send(message.chat_id or inbound.chat_id, message)
+            try:
+                await self.sender.send(message.chat_id or inbound.chat_id, message)
+            except (ZaloQuotaExceeded, ZaloForbidden) as exc:
+                # not worth failing the update for: it is stored and handled; the answer could not go out
+                log.warning("Zalo answer to %s not delivered: %s", message.chat_id or inbound.chat_id, exc)
+                return None
         return None
 
 
@@ -209,12 +292,14 @@ class ZaloNotifier:
         self.sender = sender
 
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
+        if await self.sender.refused():
+            return Delivery.QUOTA
         try:
             for message in await self.plain.render(chat_id, [reply]):
-                await self.sender.send(message.chat_id or chat_id, message)
-        except ZaloForbidden:
-            return Delivery.BLOCKED
-        except ZaloError as exc:
+                await self.sender.send(message.chat_id or chat_id, message, scheduled=True)
+        except ZaloQuotaExceeded:
+            return Delivery.QUOTA
+        except ZaloError as exc:  # 403 "Internal server error" included: failed, backed off, tried again later
             log.warning("Zalo message to %s not delivered: %s", chat_id, exc)
             return Delivery.FAILED
         return Delivery.SENT
@@ -223,10 +308,17 @@ class ZaloNotifier:
         return await self.sender.quota()
 
 
+QUOTA_BACKOFF = (60.0, 3600.0)  # getUpdates answered 429: first wait, longest wait (seconds)
+
+
 async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int = 25) -> None:
-    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call."""
+    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call.
+
+    Only for development: the docs say getUpdates is not for production, and an update it hands out is gone
+    (no offset, no acknowledgement) — production runs on the webhook."""
     processor = asyncio.create_task(pump.process_forever(stop))
     backoff = 1.0
+    quota_backoff = QUOTA_BACKOFF[0]
     stopped = asyncio.create_task(stop.wait())
     try:
         while not stop.is_set():
@@ -239,8 +331,10 @@ async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event,
                 break
             try:
                 raw = poll.result()
-            except ZaloRetryAfter as exc:
-                await sleep_or_stop(stop, exc.retry_after)
+            except ZaloQuotaExceeded:
+                log.warning("Zalo getUpdates: quota exceeded (429); polling again in %.0f s", quota_backoff)
+                await sleep_or_stop(stop, quota_backoff)
+                quota_backoff = min(quota_backoff * 2, QUOTA_BACKOFF[1])
                 continue
             except ZaloError as exc:
                 level = logging.WARNING if isinstance(exc, ZaloUnavailable) else logging.ERROR
@@ -248,7 +342,7 @@ async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event,
                 await sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
-            backoff = 1.0
+            backoff, quota_backoff = 1.0, QUOTA_BACKOFF[0]
             update = unwrap(raw)
             if update is not None:
                 await pump.ingest([update])
@@ -297,20 +391,24 @@ def build(
     channel: str = CHANNEL,
     inbox_channel: str | None = None,
     backoff: float = 0.5,
+    quota: Quota | None = None,
 ) -> ZaloChannel:
+    """One Zalo bot's adapter. `channel` names the bot ("zalo", "zalo-<key>" for more bots, see `bot.bots`):
+    its identities, inbox, menus and monthly count; `token` and `quota` are that bot's."""
     client = ZaloClient(token or settings.zalo_token or "", settings.zalo_api, transport=transport)
     plain = PlainChannel(
         core,
         channel,
         public_base_url=settings.public_base_url,
         link_hours=settings.file_link_hours,
-        other_channels=[c for c in settings.channels if c != CHANNEL],
+        other_channels=[c for c in settings.channels if c != kind_of(channel)],
+        photos_by_url=public_https(settings.public_base_url),
     )
     sender = ZaloSender(
         client,
         core.db,
         core.clock,
-        quota=settings.zalo_quota,
+        quota=quota or settings.zalo_quota,
         per_second=settings.zalo_max_per_second,
         backoff=backoff,
         channel=channel,

@@ -14,7 +14,15 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-TEXT_LIMIT = 2000  # characters in one sendMessage
+TEXT_LIMIT = 2000  # sendMessage `text` and sendPhoto `caption`: 1–2,000 characters (the docs' method table)
+# One maintained client (openclaw extensions/zalo) counts UTF-16 code units, where an emoji such as 📎 or ⚠️
+# counts double; the docs do not say. We measure in UTF-16 units and keep a margin below the limit.
+SEND_LIMIT = 1900
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units (characters outside the BMP count two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class ZaloError(Exception):
@@ -24,12 +32,9 @@ class ZaloError(Exception):
         self.description = description
 
 
-class ZaloRetryAfter(ZaloError):
-    """429: too many requests; wait `retry_after` seconds."""
-
-    def __init__(self, description: str, retry_after: float) -> None:
-        super().__init__(429, description)
-        self.retry_after = retry_after
+class ZaloQuotaExceeded(ZaloError):
+    """429 "Quota exceeded": the plan's monthly message quota is used up (Zalo's error table). Not a per-second
+    rate limit — none is published — so waiting seconds and trying again only wastes calls."""
 
 
 class ZaloUnavailable(ZaloError):
@@ -37,7 +42,9 @@ class ZaloUnavailable(ZaloError):
 
 
 class ZaloForbidden(ZaloError):
-    """403: the person blocked the bot or left the chat."""
+    """403, which Zalo's error table calls "Internal server error". Nothing says it means that the person
+    blocked the bot: it is a failed delivery, to be retried after a back-off, never a reason to give up on a
+    person."""
 
 
 class ZaloUnauthorized(ZaloError):
@@ -125,14 +132,7 @@ def bot_name(me: dict[str, Any] | None) -> str:
 
 def _error(code: int, description: str, response: httpx.Response, body: dict[str, Any]) -> ZaloError:
     if code == 429:
-        params = body.get("parameters") or {}
-        retry = params.get("retry_after") if isinstance(params, dict) else None
-        retry = retry or response.headers.get("Retry-After") or 1
-        try:
-            seconds = float(retry)
-        except (TypeError, ValueError):
-            seconds = 1.0
-        return ZaloRetryAfter(description, seconds)
+        return ZaloQuotaExceeded(code, description)
     if code == 408 or code >= 500 or response.status_code >= 500:
         return ZaloUnavailable(code, description)
     if code == 403:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.db import Database
-from storage.timefmt import to_db
+from storage.timefmt import from_db, to_db
 
 CALENDAR_KEY = "calendar"
 
@@ -53,6 +53,12 @@ async def claim(
 MAX_ATTEMPTS = 3
 
 
+async def release(db: Database, log_id: int) -> None:
+    """Undo a claim whose send was never made (held by a quota): a later run may claim it again."""
+    async with db.transaction():
+        await db.execute("DELETE FROM reminder_log WHERE id = ? AND status = 'sending'", (log_id,))
+
+
 async def finish(db: Database, log_id: int, status: str, now: datetime, detail: str | None = None) -> None:
     async with db.transaction():
         await db.execute(
@@ -75,8 +81,11 @@ async def mark_missed(
 
 
 async def logged_keys(db: Database, period_prefix: str) -> set[tuple[str, int, str, str]]:
+    """Sends already settled: a failed one with attempts left is not (it is retried once its back-off passed)."""
     rows = await db.fetchall(
-        "SELECT recipient, unit_id, kind, period_key FROM reminder_log WHERE period_key LIKE ?", (period_prefix + "%",)
+        "SELECT recipient, unit_id, kind, period_key FROM reminder_log WHERE period_key LIKE ?"
+        " AND NOT (status = 'failed' AND attempts < ?)",
+        (period_prefix + "%", MAX_ATTEMPTS),
     )
     return {(r[0], r[1], r[2], r[3]) for r in rows}
 
@@ -123,11 +132,77 @@ async def linked_chats(db: Database) -> list[tuple[str, str, int]]:
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def mark_blocked(db: Database, user_id: int, now: datetime) -> None:
+FAILURES_BEFORE_UNREACHABLE = 3  # failed sends in a row ...
+UNREACHABLE_AFTER = timedelta(days=2)  # ... spread over at least this long
+RETRY_BASE = timedelta(hours=1)  # back-off after the n-th failure: 1 h, 2 h, 4 h ... at most a day
+RETRY_MAX = timedelta(hours=24)
+
+
+async def record_failure(db: Database, user_id: int, now: datetime, *, refused: bool = False) -> bool:
+    """A send to this person failed (`refused`: the channel said outright that they cannot be reached). Backs
+    their scheduled sends off; returns True when they count as unreachable now. They stay registered and active."""
     async with db.transaction():
-        await db.execute("UPDATE users SET active = 0, blocked_at = ? WHERE id = ?", (to_db(now), user_id))
+        row = await db.fetchone(
+            "SELECT send_failures, send_failed_since, unreachable_at FROM users WHERE id = ?", (user_id,)
+        )
+        if row is None:
+            return False
+        failures = int(row["send_failures"]) + 1
+        since = from_db(row["send_failed_since"]) if row["send_failed_since"] else now
+        retry = now + min(RETRY_BASE * 2 ** (failures - 1), RETRY_MAX)
+        unreachable = row["unreachable_at"] or (
+            to_db(now)
+            if refused or (failures >= FAILURES_BEFORE_UNREACHABLE and now - since >= UNREACHABLE_AFTER)
+            else None
+        )
+        await db.execute(
+            "UPDATE users SET send_failures = ?, send_failed_since = ?, send_retry_at = ?, unreachable_at = ?"
+            " WHERE id = ?",
+            (failures, to_db(since), to_db(retry), unreachable, user_id),
+        )
+    return unreachable is not None
 
 
-async def blocked_users(db: Database) -> list[tuple[int, str, int]]:
-    rows = await db.fetchall("SELECT id, name, unit_id FROM users WHERE blocked_at IS NOT NULL ORDER BY id")
-    return [(r[0], r[1], r[2]) for r in rows]
+async def record_success(db: Database, user_id: int) -> None:
+    """A send went through: forget earlier failures."""
+    await db.execute(
+        "UPDATE users SET send_failures = 0, send_failed_since = NULL, send_retry_at = NULL, unreachable_at = NULL"
+        " WHERE id = ? AND (send_failures > 0 OR unreachable_at IS NOT NULL)",
+        (user_id,),
+    )
+
+
+async def clear_unreachable(db: Database, user_id: int) -> bool:
+    """The person wrote to the bot, or an official cleared the mark: deliver again. True if anything changed."""
+    marked = await db.scalar(
+        "SELECT 1 FROM users WHERE id = ? AND (send_failures > 0 OR unreachable_at IS NOT NULL)", (user_id,)
+    )
+    if not marked:
+        return False  # the usual case: a read, no write
+    async with db.transaction():
+        changed = await db.rowcount(
+            "UPDATE users SET send_failures = 0, send_failed_since = NULL, send_retry_at = NULL,"
+            " unreachable_at = NULL WHERE id = ? AND (send_failures > 0 OR unreachable_at IS NOT NULL)",
+            (user_id,),
+        )
+    return changed > 0
+
+
+async def delivery_holds(db: Database, now: datetime) -> tuple[set[int], set[int]]:
+    """(people marked unreachable, people inside a back-off window): scheduled sends skip both."""
+    rows = await db.fetchall(
+        "SELECT id, unreachable_at, send_retry_at FROM users WHERE unreachable_at IS NOT NULL"
+        " OR (send_retry_at IS NOT NULL AND send_retry_at > ?)",
+        (to_db(now),),
+    )
+    unreachable = {r[0] for r in rows if r[1]}
+    return unreachable, {r[0] for r in rows if not r[1]}
+
+
+async def unreachable_users(db: Database) -> list[tuple[int, str, int, datetime]]:
+    """(id, name, unit id, since) of active people the bot cannot reach."""
+    rows = await db.fetchall(
+        "SELECT id, name, unit_id, unreachable_at FROM users WHERE unreachable_at IS NOT NULL AND active = 1"
+        " ORDER BY id"
+    )
+    return [(r[0], r[1], r[2], from_db(r[3])) for r in rows]

@@ -163,3 +163,13 @@ async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
 
 async def count_active(db: Database) -> int:
     return int(await db.scalar("SELECT COUNT(*) FROM users WHERE active = 1"))
+
+
+async def people_on_channel(db: Database, channel: str) -> list[tuple[int, int]]:
+    """(user id, unit id) of the active people with an identity on `channel` (one bot's users)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT u.id, u.unit_id FROM users u JOIN identities i ON i.user_id = u.id"
+        " WHERE i.channel = ? AND u.active = 1",
+        (channel,),
+    )
+    return [(r[0], r[1]) for r in rows]

@@ -49,8 +49,43 @@ def test_doctor_reports_an_unreachable_zalo(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "✘ Zalo: không chấp nhận token hoặc không kết nối được" in out and ZALO_TOKEN not in out
-    assert "✔ Hạn mức Zalo tháng" in out and "0/3000 tin (ok)" in out
+    assert "✘ Zalo zalo: không chấp nhận token hoặc không kết nối được" in out and ZALO_TOKEN not in out
+    assert "✔ Hạn mức Zalo zalo tháng" in out and "0/3000 tin (ok); 0/50 người dùng" in out
+
+
+def test_doctor_checks_every_zalo_bot_and_shows_a_quota_refusal(tmp_path, monkeypatch, capsys):
+    import asyncio
+    import json
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.quota import month_key
+    from storage import usage
+    from storage.db import Database
+    from tests.channels import ZALO_TOKEN
+
+    second = "3344556677889900:TEST-zalo-token-of-the-second-bot"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("ZALO_BOT_TOKEN", ZALO_TOKEN)
+    monkeypatch.setenv("ZALO_BOTS", json.dumps([{"key": "bp", "token": second, "units": ["BP"]}]))
+    monkeypatch.setenv("ZALO_API_BASE_URL", "http://127.0.0.1:9")
+    assert main(["setup"]) == 0
+    month = month_key(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())  # doctor reads the real month
+
+    async def refuse() -> None:
+        db = await Database.open(tmp_path / "db.sqlite3")
+        await usage.refuse(db, "zalo-bp", month, datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
+        await db.close()
+
+    asyncio.run(refuse())
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "✘ Zalo zalo:" in out and "✘ Zalo zalo-bp:" in out and second not in out
+    assert "✘ Hạn mức Zalo zalo-bp" in out and "HẾT HẠN MỨC (429)" in out
+    assert "✔ Hạn mức Zalo zalo tháng" in out
 
 
 def test_json_log_lines():

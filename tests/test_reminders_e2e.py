@@ -162,11 +162,11 @@ async def test_fan_out_survives_429_500_timeouts_and_403(settings, demo_db, cloc
         assert {c for c in reminders if c in reachable | set(blocked)} == reachable
         assert all(reminders[c] == 1 for c in reachable)
         assert first.blocked == 3 and first.sent + second.sent >= len(reachable)
-        for user_id in extra[:3]:
-            row = await demo_db.fetchone("SELECT active, blocked_at FROM users WHERE id = ?", (user_id,))
-            assert row["active"] == 0 and row["blocked_at"]
+        for user_id in extra[:3]:  # Telegram's 403 "bot was blocked": unreachable, never inactive (issue 14 #9)
+            row = await demo_db.fetchone("SELECT active, unreachable_at FROM users WHERE id = ?", (user_id,))
+            assert row["active"] == 1 and row["unreachable_at"]
         clock.set(datetime(2026, 12, 21, 7, 45, tzinfo=VN))  # Monday: the digest reports them
         await service.tick()
         digest = next(m.text for m in harness.server.sent if m.chat_id == str(TG + binh) and "BẢN TIN" in m.text)
-        assert "Đã chặn bot (3)" in digest and "Bí thư 0" in digest
+        assert "Không liên lạc được (3)" in digest and "Bí thư 0" in digest
         assert not harness.errors

@@ -82,14 +82,19 @@ async def test_long_answers_are_split_at_2000_on_line_boundaries(zbot):
         assert message.text.splitlines()[-1].startswith(("#", "…", "Người dùng"))
 
 
-async def test_rate_limits_and_server_errors_are_retried(zbot):
+async def test_server_errors_are_retried_and_a_quota_refusal_is_not(zbot):
     zbot.server.fail("getUpdates", 502, 2)
-    zbot.server.fail("sendMessage", 429, 2)
+    zbot.server.fail("sendMessage", 500, 1)
     sent = await zbot.send(zbot.update(BINH_Z, "tien do q3 2021"), timeout=20)
     assert len(sent) == 1 and "69/71 ĐVM" in sent[0].text
-    zbot.server.fail("sendMessage", 500, 1)
+    zbot.server.fail("sendMessage", 429, 1)  # "Quota exceeded": the month's quota, not a per-second limit
+    calls = len(zbot.server.api.calls)
     sent = await zbot.send(zbot.update(BINH_Z, "tiến độ năm 2021"), timeout=20)
-    assert len(sent) == 1
+    assert sent == [] and zbot.server.api.calls[calls:].count("sendMessage") == 1  # tried once, not retried
+    assert await usage.refused(zbot.db, "zalo", "2026-11")
+    assert (await zbot.channel.sender.quota()).level.value == "exhausted"  # the quota learnt the real state
+    sent = await zbot.send(zbot.update(BINH_Z, "tiến độ năm 2021"), timeout=20)  # answers are still tried once
+    assert len(sent) == 1 and not await usage.refused(zbot.db, "zalo", "2026-11")  # it went through: cleared
     assert await usage.sent(zbot.db, "zalo", "2026-11") == 2  # only delivered messages count
 
 
@@ -174,6 +179,7 @@ async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db,
         assert not [m for m in fake.sent if "69/71" in m.text]
         assert await fake.post_webhook(url, update, SECRET) == 200
         assert await fake.post_webhook(url, update, SECRET) == 200  # Zalo sends it again
+        assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # and bare (openclaw's reading)
         for _ in range(200):
             if any("69/71" in m.text for m in fake.sent):
                 break
@@ -347,3 +353,67 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     assert "Trả lời bằng số (1–2):\n1. Đảng bộ huyện Cao Phong\n2. Đảng bộ thị trấn Cao Phong" in out
     assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in out
     assert "1. ✅ Xác nhận" in out and "Đã lưu" in out
+
+
+async def test_photos_stickers_withheld_messages_and_groups_get_useful_answers(zbot):
+    from handlers.zalo_local import group_update, image_update, sticker_update, unsupported_update
+
+    photo = await zbot.send(image_update(THU_Z, "zi1", caption="báo cáo quý"))
+    assert photo[0].text.startswith("Ảnh không được đọc") and "kết nạp 2 đảng viên" in photo[0].text
+    sticker = await zbot.send(sticker_update(THU_Z, "zs1"))
+    assert "chỉ đọc tin nhắn chữ" in sticker[0].text
+    withheld = await zbot.send(unsupported_update(THU_Z, "zu1"))
+    assert "không nhận được nội dung" in withheld[0].text and "báo cáo thay" in withheld[0].text
+    mention = await zbot.send(group_update(BINH_Z, "g-77", "@bot.ptdv /help", "zg1"))
+    assert "/lienketnhom" in mention[0].text and mention[0].chat_id == "g-77"  # the mention is stripped first
+    link = await zbot.send(group_update(BINH_Z, "g-77", "@bot.ptdv /lienketnhom", "zg2"))
+    assert "gửi riêng cho từng cán bộ" in link[0].text
+    assert await zbot.db.scalar("SELECT COUNT(*) FROM digest_chats") == 0
+
+
+async def test_webhook_update_stored_before_a_crash_is_answered_once_after_restart(settings, demo_db, clock):
+    """The crash test Telegram's webhook passes: an update stored (and so acknowledged with 200) but not handled
+    when the process died is handled at the next start, once, even when Zalo delivers it again."""
+    from storage import inbox
+
+    fake = FakeZaloApi(ZALO_TOKEN)
+    await fake.start()
+    port = free_port()
+    live = settings.model_copy(
+        update={
+            "zalo_bot_token": SecretStr(ZALO_TOKEN),
+            "zalo_api_base_url": fake.base_url,
+            "zalo_mode": "webhook",
+            "zalo_webhook_url": "https://ptdv.example.vn/zalo/hook",
+            "zalo_webhook_secret": SecretStr(SECRET),
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+        }
+    )
+    binh = await users.by_login(demo_db, "binh")
+    async with demo_db.transaction():
+        await users.link_identity(
+            demo_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
+        )
+    from handlers import zalo as zalo_handlers
+
+    update = ZaloHarness(settings, demo_db, clock).update(BINH_Z, "/tiendo q3 2021")
+    key = zalo_handlers.update_key(update)
+    await inbox.store(demo_db, "zalo", [(key, update)], clock.now())  # what the killed process left behind
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(live, stop, clock))
+    try:
+        for _ in range(200):
+            if fake.api.webhook is not None and await inbox.is_done(demo_db, "zalo", key):
+                break
+            await asyncio.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/zalo/hook"
+        assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # Zalo's redelivery
+        # the 200 comes after the insert, which the stored message id turned into a no-op: nothing to process
+        assert await demo_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
+        assert await inbox.is_done(demo_db, "zalo", key)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        await fake.stop()
+    assert [m.chat_id for m in fake.sent if "69/71" in m.text] == [BINH_Z]

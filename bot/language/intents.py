@@ -75,6 +75,12 @@ class Deactivate(Intent):
     who: str
 
 
+class ClearUnreachable(Intent):
+    """An official clears a person's "không liên lạc được" mark: scheduled sends go to them again."""
+
+    who: str
+
+
 class Reassign(Intent):
     who: str
     unit_text: str
@@ -244,6 +250,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return ListUsers(unit_text=folded or None)
         case "khoa":
             return Deactivate(who=folded) if folded else Unknown(problem="Cách dùng: /khoa <mã người dùng>.")
+        case "thulai":
+            return ClearUnreachable(who=folded) if folded else Unknown(problem="Cách dùng: /thulai <mã người dùng>.")
         case "chuyen":
             who, _, unit = folded.partition(" ")
             if not who or not unit:

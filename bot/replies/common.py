@@ -26,7 +26,8 @@ REPORT_EXAMPLES = (
 OFFICIAL_EXAMPLES = (
     "• Chi bộ Công an huyện kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
     "• /moi Chi bộ xóm Nội — tạo mã mời người báo cáo (thêm “theo dõi” để mời cán bộ theo dõi)\n"
-    "• /nguoidung — danh sách người dùng · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>\n"
+    "• /nguoidung — danh sách người dùng · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>"
+    " · /thulai <mã> — gửi lại cho người không liên lạc được\n"
     "• /vaitro <mã> theo dõi|báo cáo — đổi vai trò\n"
     "• giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3 · chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 360\n"
     "• /chitieu 2027 xã Tây Phong 4 theo quý 1 1 1 1 — kèm kế hoạch từng quý\n"
@@ -83,6 +84,24 @@ EMPTY = (
     "Xin lỗi, tôi chỉ đọc được tin nhắn chữ (không đọc được nhãn dán, ảnh hay tin nhắn thoại).\n"
     "Gõ /help để xem các câu mẫu."
 )
+
+MEDIA = {
+    "image": (
+        "Ảnh không được đọc: bot không đọc được số liệu trong ảnh chụp báo cáo.\n"
+        "Xin gõ số liệu thành chữ, ví dụ: “kết nạp 2 đảng viên”, “rà soát 5 quần chúng”. Gõ /help để xem câu mẫu."
+    ),
+    "sticker": "Cảm ơn đồng chí! Bot chỉ đọc tin nhắn chữ; gõ /help để xem các câu mẫu.",
+    "unsupported": (
+        "Bot không nhận được nội dung tin nhắn này: Zalo không chuyển nội dung tin nhắn của một số tài khoản "
+        "(ví dụ tài khoản người chưa thành niên hoặc có cài đặt hỗ trợ tiếp cận).\n"
+        "Đồng chí có thể nhờ cán bộ theo dõi của cấp trên báo cáo thay cho đơn vị, hoặc dùng bot trên Telegram."
+    ),
+}
+
+
+def media_answer(kind: str | None) -> str:
+    """What to say to a message without readable text, by what it was."""
+    return MEDIA.get(kind or "", EMPTY)
 
 
 def out_of_scope(unit_name: str) -> str:

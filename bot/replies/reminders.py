@@ -79,7 +79,7 @@ def digest(
         (f"Chậm tiến độ ({num(len(behind))})", behind),
         (f"Chưa báo cáo {period_label} ({num(len(silent))})", silent),
         (f"Chưa có người báo cáo ({num(len(no_reporter))})", no_reporter),
-        (f"Đã chặn bot ({num(len(blocked))})", blocked),
+        (f"Không liên lạc được ({num(len(blocked))})", blocked),
     ):
         if names:
             shown = ", ".join(names[:LIST_LIMIT])
@@ -131,7 +131,10 @@ def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int 
     if deferred:
         text += f" {num(deferred)} người đang xác nhận báo cáo, sẽ nhắc sau."
     if blocked:
-        text += f" {num(blocked)} người đã chặn bot (đã đánh dấu ngừng hoạt động)."
+        text += (
+            f" {num(blocked)} người không liên lạc được (vẫn giữ tài khoản; bot gửi lại khi họ nhắn tin,"
+            " hoặc cán bộ xóa đánh dấu bằng /thulai <mã>)."
+        )
     if failed:
         text += f" {num(failed)} tin chưa gửi được, sẽ thử lại."
     if held:
@@ -153,3 +156,15 @@ def quota_warning(channel: str, used: int, limit: int, level: str, today: date, 
     else:
         rule = "Đã hết hạn mức: bot không gửi được tin nào qua kênh này đến hết tháng."
     return f"{head}\n{rule}\nCó thể nâng gói {name}, hoặc đề nghị người dùng liên kết thêm Telegram (/lienket)."
+
+
+def cap_warning(bot: str, users: int, cap: int, move: Sequence[tuple[str, str, int]]) -> str:
+    """A bot nears its plan's user cap (Zalo's free plan: 50 people per bot)."""
+    text = (
+        f"⚠️ Bot {bot} đã có {num(users)}/{num(cap)} người dùng (giới hạn của gói). Khi đủ {num(cap)} người, "
+        "người mới không đăng ký được qua bot này."
+    )
+    if move:
+        rows = "\n".join(f"• {name} (mã {code}): {num(count)} người" for name, code, count in move)
+        text += f"\nNên chuyển các đơn vị sau sang một bot khác (thêm mã đơn vị vào ZALO_BOTS):\n{rows}"
+    return text

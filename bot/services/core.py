@@ -43,6 +43,8 @@ class Core:
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
             user = None
+        if user is not None:  # they wrote: whatever failed before, they can be reached again
+            await reminder_store.clear_unreachable(self.ctx.db, user.id)
         if inbound.is_group:
             return await self._in_group(user, inbound)
         match inbound.kind:
@@ -55,7 +57,9 @@ class Core:
                         "Xin dùng lệnh `ptdv import` trên máy chủ."
                     )
                 ]
-            case InboundKind.MEDIA | InboundKind.FILE:
+            case InboundKind.MEDIA:
+                return [Reply(text=replies.media_answer(inbound.media))]
+            case InboundKind.FILE:
                 return [Reply(text=replies.EMPTY)]
             case InboundKind.CHOICE:
                 return await self._on_choice(user, inbound)
@@ -99,6 +103,8 @@ class Core:
                 return await people.list_people(ctx, user, intent.unit_text)
             case intents.Deactivate():
                 return await people.deactivate(ctx, user, intent.who)
+            case intents.ClearUnreachable():
+                return await people.clear_unreachable(ctx, user, intent.who)
             case intents.Reassign():
                 return await people.reassign(ctx, user, intent.who, intent.unit_text)
             case intents.ChangeRole():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import replies
+from bot.bots import bot_for_unit, kind_of
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
@@ -12,6 +13,7 @@ from bot.services.context import Context
 from bot.services.scope import named_or_own, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
+from storage import reminders as reminder_log
 
 INVITE_DAYS = 3  # an invite made in chat; `ptdv invite --days` chooses
 LINK_MINUTES = 30  # a link code is typed on the other app right away
@@ -82,7 +84,7 @@ def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, st
     words = (unit_text or "").split()
     if words and words[-1] in LINK_TARGET:
         return " ".join(words[:-1]) or None, words[-1]
-    return unit_text, channel
+    return unit_text, kind_of(channel)  # the app, whichever of its bots the official wrote to
 
 
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
@@ -95,7 +97,44 @@ async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: 
     if isinstance(unit_id, Reply):
         return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
-    return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
+    text = invite_text(ctx, invite, (await ctx.tree())[unit_id].name)
+    return [Reply(text=text + await bot_lines(ctx, unit_id))]
+
+
+async def bot_lines(ctx: Context, unit_id: int) -> str:
+    """With several bots of a kind (Zalo's 50 users per bot), which one the invited person opens."""
+    tree = await ctx.tree()
+    shares = ctx.settings.bot_shares
+    lines = []
+    for kind in sorted({s.kind for s in shares}):
+        share = bot_for_unit(shares, tree, unit_id, kind)
+        if share is None or (sum(s.kind == kind for s in shares) < 2 and not share.link):
+            continue
+        where = share.link or f"bot {share.name or share.channel}"
+        lines.append(f"\nTrên {CHANNEL_NAMES.get(kind, kind)}: mở {where} rồi gõ mã (đơn vị này dùng bot đó).")
+    return "".join(lines)
+
+
+async def _wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> Reply | None:
+    """A new registration through a bot that does not serve the unit, or one already at its user cap."""
+    shares = [s for s in ctx.settings.bot_shares if s.kind == kind_of(inbound.channel)]
+    mine = next((s for s in shares if s.channel == inbound.channel), None)
+    if mine is None:
+        return None
+    tree = await ctx.tree()
+    right = bot_for_unit(shares, tree, unit_id, mine.kind)
+    if right is not None and right.channel != mine.channel:
+        where = right.link or f"bot {right.name or right.channel}"
+        return Reply(
+            text=f"{tree[unit_id].name} dùng một bot {CHANNEL_NAMES.get(mine.kind, mine.kind)} khác: "
+            f"xin mở {where} và gõ lại mã này. Mã chưa bị dùng."
+        )
+    if mine.user_cap is not None and len(await users.people_on_channel(ctx.db, mine.channel)) >= mine.user_cap:
+        return Reply(
+            text=f"Bot này đã đủ {mine.user_cap} người dùng (giới hạn của gói). Mã chưa bị dùng; xin báo Ban Tổ chức "
+            "để chuyển đơn vị sang một bot khác."
+        )
+    return None
 
 
 async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
@@ -104,7 +143,7 @@ async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     if inbound.is_group:
         return [Reply(text=PRIVATE_ONLY)]
     channel = inbound.channel
-    target = LINK_TARGET.get(channel)  # None (console): any app
+    target = LINK_TARGET.get(kind_of(channel))  # None (console): any app
     async with ctx.db.transaction():
         invite = await invites.create(
             ctx.db,
@@ -155,7 +194,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         problem = "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới."
     elif invite.expires_at <= ctx.now():
         problem = "Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới."
-    elif invite.channel is not None and invite.channel != inbound.channel:
+    elif invite.channel is not None and kind_of(invite.channel) != kind_of(inbound.channel):
         where = CHANNEL_NAMES.get(invite.channel, invite.channel)
         problem = f"Mã này chỉ dùng được trên {where}. Xin mở bot trên {where} và nhắn riêng cho bot."
     if problem is not None or invite is None:
@@ -166,6 +205,8 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
     if invite.link_user_id is not None:
         return await _link(ctx, inbound, invite, current)
+    if current is None and (wrong := await _wrong_bot(ctx, inbound, invite.unit_id)) is not None:
+        return [wrong]
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
             return [Reply(text=refused)]
@@ -274,9 +315,12 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
         return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
+    unreachable = {uid: since for uid, _, _, since in await reminder_log.unreachable_users(ctx.db)}
     lines = [f"Người dùng — {tree[root].name} ({len(people)}):"]
     for p in people[:60]:
         state = "" if p.active else " [đã khóa]"
+        if p.id in unreachable:
+            state += f" [không liên lạc được từ {day(unreachable[p.id].astimezone(ctx.clock.tz))} — /thulai {p.id}]"
         role = "theo dõi" if p.is_official else "báo cáo"
         lines.append(f"#{p.id} {p.name} — {role} — {tree[p.unit_id].name}{state}")
     if len(people) > 60:
@@ -320,6 +364,29 @@ async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
     if isinstance(person, Reply):
         return [person]
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
+
+
+async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
+    """An official lets scheduled sends reach a person marked unreachable again (audited)."""
+    if not actor.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await _find_person(ctx, actor, who)
+    if isinstance(person, Reply):
+        return [person]
+    if not await reminder_log.clear_unreachable(ctx.db, person.id):
+        return [Reply(text=f"#{person.id} {person.name} không bị đánh dấu “không liên lạc được”.")]
+    async with ctx.db.transaction():
+        await audit.record(
+            ctx.db,
+            action="user.reachable",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=actor.id,
+            before={"unreachable": True},
+            after={"unreachable": False},
+        )
+    return [Reply(text=f"Đã xóa đánh dấu “không liên lạc được” của #{person.id} {person.name}; bot sẽ gửi tin lại.")]
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:

@@ -30,12 +30,14 @@ class PlainChannel:
         public_base_url: str | None = None,
         link_hours: int = 24,
         other_channels: Sequence[str] = (),
+        photos_by_url: bool = True,
     ) -> None:
         self.core = core
         self.channel = channel
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self.link_hours = link_hours
         self.other_channels = list(other_channels)
+        self.photos_by_url = photos_by_url  # False: charts are offered as links, like other files
 
     async def handle(self, inbound: Inbound) -> list[PlainMessage]:
         inbound = await self.resolve(inbound)
@@ -79,7 +81,7 @@ class PlainChannel:
             return PlainMessage(text=reply.text, chat_id=to)
         owner = await users.by_identity(self.core.db, self.channel, target)
         line, url = await self._file(reply.attachment, owner.id if owner else None)
-        if reply.attachment.kind == "photo" and url is not None:
+        if reply.attachment.kind == "photo" and url is not None and self.photos_by_url:
             return PlainMessage(text=reply.text, chat_id=to, photo_url=url)
         return PlainMessage(text=f"{reply.text}\n\n{line}" if reply.text else line, chat_id=to)
 

@@ -148,13 +148,35 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     if outcome.skipped_quiet:
         return [Reply(text="Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau.")]
     return [
-        Reply(text=texts.sent_summary(outcome.sent, outcome.deferred, outcome.blocked, outcome.failed, outcome.held))
+        Reply(
+            text=texts.sent_summary(
+                outcome.sent,
+                outcome.deferred,
+                outcome.blocked + outcome.unreachable,
+                outcome.failed + outcome.backing_off,
+                outcome.held,
+            )
+        )
     ]
+
+
+NO_GROUP_DIGEST = (
+    "Trên Zalo, nhóm chat của bot còn đang thử nghiệm và bot có thể không được thêm vào nhóm, nên bot không gửi "
+    "bản tin tuần vào nhóm. Bản tin tuần vẫn được gửi riêng cho từng cán bộ theo dõi của cấp ủy."
+)
+
+
+def group_digests(channel: str) -> bool:
+    """Can this channel carry the weekly digest into a group chat? Not Zalo (groups in beta, bots may not be
+    addable at all): there the digest goes to each official privately, as it always does."""
+    return not channel.startswith("zalo")
 
 
 async def link_group(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
+    if not group_digests(inbound.channel):
+        return [Reply(text=NO_GROUP_DIGEST)]
     if not inbound.is_group:
         return [Reply(text="Gõ /lienketnhom trong nhóm chat của cấp ủy (sau khi thêm bot vào nhóm).")]
     await store.link_chat(ctx.db, inbound.channel, inbound.chat_id, user.unit_id, user.id, ctx.now())

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.bots import near_cap
 from bot.calendar import Calendar
 from bot.messages import Reply
 from bot.periods import Period, expected_share, ym
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 
 class Delivery(StrEnum):
     SENT = "sent"
-    BLOCKED = "blocked"  # the person blocked the bot: stop writing to them
-    FAILED = "failed"  # not delivered after retries; may be tried again on a later run
+    BLOCKED = "blocked"  # the channel says outright the person cannot be reached (Telegram: blocked the bot)
+    FAILED = "failed"  # not delivered after retries; tried again on a later run, after a back-off
+    QUOTA = "quota"  # the channel's monthly quota is used up: held, nobody's fault, not a failed delivery
 
 
 class Notifier(Protocol):
@@ -51,8 +53,10 @@ class Notifier(Protocol):
 class Outcome:
     sent: int = 0
     deferred: int = 0
-    blocked: int = 0
+    blocked: int = 0  # refused by the channel this run: marked unreachable (still registered and active)
     failed: int = 0
+    unreachable: int = 0  # skipped: marked unreachable until they write to the bot or an official clears it
+    backing_off: int = 0  # skipped: a recent failed send; not retried before its back-off has passed
     missed: int = 0
     held: int = 0  # kept back to stay within a channel's monthly quota
     skipped_quiet: bool = False
@@ -83,6 +87,7 @@ class ReminderService:
         self.ctx = ctx
         self.notifiers = dict(notifiers)
         self._quota_seen: dict[str, Quota] = {}
+        self._cap_texts: dict[str, str] = {}
         self._semaphore = asyncio.Semaphore(concurrency)
         self._tick_lock = asyncio.Lock()
 
@@ -182,7 +187,7 @@ class ReminderService:
                 return outcome
             quotas = await self._quotas()
             self._quota_seen = dict(quotas)  # as they stood before this run: the warnings' figures
-            sends = the_plan.due + self._quota_warnings(snap, quotas, now)
+            sends = the_plan.due + self._quota_warnings(snap, quotas, now) + await self._cap_warnings(snap, now)
             await self._deliver_all(snap, the_plan, sends, now, outcome, quotas)
             return outcome
 
@@ -197,12 +202,19 @@ class ReminderService:
     ) -> None:
         """Send in priority order; `quotas` (read now if not given) are spent as sends are routed."""
         busy = await pending.open_users(self.ctx.db)
+        unreachable, backing_off = await reminders.delivery_holds(self.ctx.db, now)
         already = await reminders.logged_keys(self.ctx.db, "")
         quotas = quotas if quotas is not None else await self._quotas()
         todo = []
         ranked = sorted((self.priority(snap, s), i, s) for i, s in enumerate(sends))
         for priority, _, send in ranked:
             if send.key in already:
+                continue
+            if send.user_id in unreachable:
+                outcome.unreachable += 1  # named in the digest; a message from them re-activates delivery
+                continue
+            if send.user_id in backing_off:
+                outcome.backing_off += 1  # never retried faster than the back-off
                 continue
             if send.user_id is not None and send.user_id in busy:
                 outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
@@ -221,6 +233,8 @@ class ReminderService:
                 outcome.blocked += 1
             elif result is Delivery.FAILED:
                 outcome.failed += 1
+            elif result is Delivery.QUOTA:
+                outcome.held += 1
 
     async def _deliver(
         self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime, target: tuple[str, str]
@@ -248,15 +262,23 @@ class ReminderService:
                 detail = None
             # Between Telegram's acceptance and this write is the one moment that cannot be made exact: if the
             # process dies here the row stays "sending" and is never retried (no repeats, at worst one loss).
+            if result is Delivery.QUOTA:
+                # not sent and not the person's fault: the log forgets the claim, a later run may send it
+                await reminders.release(self.ctx.db, log_id)
+                return result
             await reminders.finish(self.ctx.db, log_id, result.value, self.ctx.now(), detail)
-            if result is Delivery.BLOCKED and send.user_id is not None:
-                await reminders.mark_blocked(self.ctx.db, send.user_id, self.ctx.now())
+            if send.user_id is not None:
+                if result is Delivery.SENT:
+                    await reminders.record_success(self.ctx.db, send.user_id)
+                else:  # a failure backs this person's sends off; unreachable only after repeated failures
+                    refused = result is Delivery.BLOCKED
+                    await reminders.record_failure(self.ctx.db, send.user_id, self.ctx.now(), refused=refused)
             return result
 
     # --- channels and quotas ---------------------------------------------------------------------------
     @staticmethod
     def priority(snap: Snapshot, send: Send) -> Priority:
-        if send.kind in ("escalate", "quota"):
+        if send.kind in ("escalate", "quota", "cap"):
             return Priority.ESCALATION
         if send.kind == "digest":
             return Priority.DIGEST
@@ -303,6 +325,34 @@ class ReminderService:
                     sends.append(Send("quota", f"user:{person.user_id}", person.user_id, person.unit_id, key, now))
         return sends
 
+    async def _cap_warnings(self, snap: Snapshot, now: datetime) -> list[Send]:
+        """Once a month, the top officials hear that a bot nears its plan's user cap, and which units to move."""
+        sends = []
+        self._cap_texts: dict[str, str] = {}
+        for share in self.ctx.settings.bot_shares:
+            people = await users.people_on_channel(self.ctx.db, share.channel)
+            if not near_cap(len(people), share.user_cap):
+                continue
+            assert share.user_cap is not None
+            per_unit: dict[int, int] = defaultdict(int)
+            for _, unit_id in people:  # counted by the top units under a root: the ones a bot can take over
+                if unit_id in snap.tree:
+                    path = [unit_id, *snap.tree.ancestors(unit_id)]
+                    per_unit[path[-2] if len(path) > 1 else path[0]] += 1
+            ranked = sorted(per_unit.items(), key=lambda kv: -kv[1])
+            move, left = [], len(people)
+            for unit_id, count in ranked:
+                if left < share.user_cap * 0.7 or len(move) == len(ranked) - 1:
+                    break
+                move.append((snap.tree[unit_id].name, snap.tree[unit_id].code, count))
+                left -= count
+            key = f"{share.channel}:{month_key(now.date())}:cap"
+            self._cap_texts[key] = texts.cap_warning(share.name or share.channel, len(people), share.user_cap, move)
+            for person in snap.officials:
+                if snap.tree[person.unit_id].parent_id is None:
+                    sends.append(Send("cap", f"user:{person.user_id}", person.user_id, person.unit_id, key, now))
+        return sends
+
     # --- texts ---------------------------------------------------------------------------------------
     async def render(self, snap: Snapshot, the_plan: Plan, send: Send, now: datetime) -> str:
         tree = snap.tree
@@ -322,6 +372,8 @@ class ReminderService:
         if send.kind == "escalate":
             rows = [(tree[u].name, [p.name for p in snap.reporters.get(u, [])]) for u in send.units]
             return texts.escalation(tree[send.unit_id].name, the_plan.period, the_plan.deadline, rows)
+        if send.kind == "cap":
+            return self._cap_texts[send.period_key]
         if send.kind == "quota":
             channel = send.period_key.split(":", 1)[0]
             quota = self._quota_seen[channel]
@@ -345,7 +397,7 @@ class ReminderService:
         no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
         blocked = [
             f"{name} ({tree[unit].name})"
-            for _, name, unit in await reminders.blocked_users(self.ctx.db)
+            for _, name, unit, _ in await reminders.unreachable_users(self.ctx.db)
             if unit in scope
         ]
         week_reports, week_admitted = await self._week_changes(scope, now)

@@ -1,0 +1,218 @@
+"""Drafting the periodic report a committee sends up (6 tháng, 9 tháng, năm, nhiệm kỳ) from the progress views.
+
+The figures come from `load_progress` — the same loader the chat's answers use — so the .docx, its annex and the
+chat agree. Rendering is in `bot.exports.periodic_report`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention
+from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
+from bot.periods import Period, PeriodKind
+from bot.progress import STATUS_LABELS, Status, UnitProgress
+from bot.services.context import Context
+from bot.services.progress import ProgressView, load_progress
+from bot.tree import UnitTree
+from storage import submissions
+
+OTHER = "Khác"
+MAX_MENTIONS = 5
+
+
+@dataclass(frozen=True)
+class ReportSpan:
+    """What a periodic report covers: the first `months` months of a year, or a whole term."""
+
+    period: Period  # the period loaded (its cumulative figures are the report's)
+    title: str  # "9 tháng đầu năm 2021"
+
+    @classmethod
+    def months(cls, year: int, months: int) -> ReportSpan:
+        if months == 12:
+            return cls(Period.of_year(year), f"năm {year}")
+        if months == 6:
+            return cls(Period.half(year, 1), f"6 tháng đầu năm {year}")
+        if months in (3, 9):
+            return cls(Period.quarter(year, months // 3), f"{months} tháng đầu năm {year}")
+        raise ValueError(months)
+
+    @classmethod
+    def term(cls, start_year: int) -> ReportSpan:
+        period = Period.term(start_year)
+        return cls(period, f"nhiệm kỳ {period.year}–{period.end_year}")
+
+    @property
+    def is_term(self) -> bool:
+        return self.period.kind is PeriodKind.TERM
+
+    def previous(self) -> ReportSpan | None:
+        """The same span a year earlier (none for a term)."""
+        if self.is_term:
+            return None
+        p = self.period.same_period_last_year()
+        return ReportSpan(p, self.title.replace(str(self.period.year), str(p.year)))
+
+
+_COMMITTEES = [
+    (re.compile(r"^Đảng bộ tỉnh\s+", re.I), "Tỉnh ủy ", "BC/TU"),
+    (re.compile(r"^Đảng bộ thành phố\s+", re.I), "Thành ủy ", "BC/TU"),
+    (re.compile(r"^Đảng bộ huyện\s+", re.I), "Huyện ủy ", "BC/HU"),
+    (re.compile(r"^Đảng bộ\s+", re.I), "Đảng ủy ", "BC/ĐU"),
+    (re.compile(r"^Chi bộ\s+", re.I), "Chi bộ ", "BC/CB"),
+]
+
+
+def committee_of(name: str) -> tuple[str, str, str]:
+    """ "Đảng bộ huyện Cao Phong" → ("Huyện ủy Cao Phong", "BC/HU", "Cao Phong"): issuer, number suffix, place."""
+    for pattern, prefix, suffix in _COMMITTEES:
+        match = pattern.match(name)
+        if match:
+            rest = name[match.end() :]
+            place = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", rest, flags=re.I)
+            return prefix + rest, suffix, place
+    return name, "BC", name
+
+
+async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
+    tree = await ctx.tree()
+    today = ctx.today()
+    view = await load_progress(ctx.db, tree, unit_id, span.period, today)
+    previous_total: int | None = None
+    previous = span.previous()
+    if previous is not None:
+        cutoff = date(view.as_of.year - 1, view.as_of.month, min(view.as_of.day, 28))
+        before = await load_progress(ctx.db, tree, unit_id, previous.period, min(cutoff, previous.period.end))
+        previous_total = before.root.cumulative.admitted
+    pipeline, screening = await _snapshots(ctx, view)
+    children = view.children()
+    name = tree[unit_id].name
+    issuer, suffix, place = committee_of(name)
+    parent = tree[unit_id].parent_id
+    superior = committee_of(tree[parent].name)[0] if parent is not None else None
+    root = view.root
+    return PeriodicReport(
+        committee=_lower_first(name),
+        issuer=issuer,
+        superior=superior,
+        number_suffix=suffix,
+        place=place,
+        issued_on=today,
+        period_title=span.title,
+        as_of=view.as_of,
+        is_running=view.is_running,
+        target=root.target,
+        target_label=(
+            f"chỉ tiêu nhiệm kỳ {span.period.year}–{span.period.end_year}"
+            if span.is_term
+            else f"chỉ tiêu năm {span.period.year}"
+        ),
+        cumulative=root.cumulative,
+        pace=view.pace,
+        previous=previous_total,
+        previous_label=(previous.title if span.period.kind is PeriodKind.YEAR else f"cùng kỳ {previous.title}")
+        if previous
+        else "",
+        pipeline=pipeline,
+        screening=screening,
+        grassroots_total=len(children),
+        grassroots_admitting=sum(1 for p in children if p.cumulative.admitted > 0),
+        leading=_leading(tree, children),
+        behind=_behind(tree, children),
+        none_admitted=[tree[p.unit_id].name for p in children if p.cumulative.admitted == 0 and p.target],
+        rows=annex_rows(view),
+    )
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _mention(tree: UnitTree, p: UnitProgress) -> UnitMention:
+    return UnitMention(
+        name=tree[p.unit_id].name,
+        admitted=p.cumulative.admitted,
+        target=p.target,
+        share=p.share,
+        short_of=p.remaining or 0,
+    )
+
+
+def _leading(tree: UnitTree, children: list[UnitProgress]) -> list[UnitMention]:
+    ranked = sorted(
+        (p for p in children if p.target and p.cumulative.admitted and (p.share or 0) >= 1.0),
+        key=lambda p: (-(p.share or 0.0), -p.cumulative.admitted),
+    )
+    return [_mention(tree, p) for p in ranked[:MAX_MENTIONS]]
+
+
+def _behind(tree: UnitTree, children: list[UnitProgress]) -> list[UnitMention]:
+    ranked = sorted(
+        (p for p in children if p.status is Status.BEHIND and p.cumulative.admitted > 0),
+        key=lambda p: (p.share or 0.0, -(p.target or 0)),
+    )
+    return [_mention(tree, p) for p in ranked[:MAX_MENTIONS]]
+
+
+def annex_rows(view: ProgressView) -> list[AnnexRow]:
+    """Units grouped by khối with a subtotal per khối (when there is more than one) and the total."""
+    by_group: dict[str, list[UnitProgress]] = defaultdict(list)
+    for p in view.children():
+        category = view.tree[p.unit_id].category
+        by_group[CATEGORY_LABELS.get(category or "", OTHER)].append(p)
+    order = [label for label in [*CATEGORY_LABELS.values(), OTHER] if label in by_group]
+    rows: list[AnnexRow] = []
+    for label in order:
+        members = by_group[label]
+        if len(order) > 1:
+            rows.append(AnnexRow(name=label, target=None, cumulative=Figures(), share=None, kind="group"))
+        rows.extend(_row(view.tree[p.unit_id].name, p) for p in members)
+        if len(order) > 1:
+            rows.append(_sum_row(f"Cộng {label.lower()}", members, "subtotal"))
+    rows.append(_row("TỔNG CỘNG", view.root, kind="total"))
+    return rows
+
+
+def _row(name: str, p: UnitProgress, kind: str = "unit") -> AnnexRow:
+    return AnnexRow(
+        name=name,
+        target=p.target,
+        cumulative=p.cumulative,
+        share=p.share,
+        status=STATUS_LABELS[p.status],
+        kind=kind,
+    )
+
+
+def _sum_row(name: str, members: list[UnitProgress], kind: str) -> AnnexRow:
+    cumulative = sum((p.cumulative for p in members), Figures())
+    targets = [p.target for p in members if p.target is not None]
+    target = sum(targets) if targets else None
+    return AnnexRow(
+        name=name,
+        target=target,
+        cumulative=cumulative,
+        share=(cumulative.admitted / target) if target else None,
+        kind=kind,
+    )
+
+
+async def _snapshots(ctx: Context, view: ProgressView) -> tuple[dict[str, int], dict[str, int]]:
+    """Pipeline and screening totals over the subtree: the latest snapshot of each unit within the span."""
+    ym_from = view.period.ym_from if view.period.kind is PeriodKind.TERM else view.period.year * 100 + 1
+    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
+    scope = set(view.tree.subtree(view.root_id))
+    out: list[dict[str, int]] = []
+    for kind, fields in (("pipeline", PIPELINE_FIELDS), ("screening", SCREENING_FIELDS)):
+        snaps = await submissions.latest_snapshots(ctx.db, kind, ym_from, ym_to)
+        totals = dict.fromkeys(fields, 0)
+        for unit_id, values in snaps.items():
+            if unit_id in scope:
+                for f in fields:
+                    totals[f] += values.get(f, 0)
+        out.append(totals)
+    return out[0], out[1]

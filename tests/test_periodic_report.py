@@ -1,0 +1,140 @@
+"""The periodic report officials send up: figures equal the chat's, the narrative reads right, and the printed
+pages (LibreOffice → PDF) keep every column on the page."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.exports.periodic_report import annex_columns, annex_workbook, narrative, report_docx
+from bot.progress import Status
+from bot.services.context import Context
+from bot.services.progress import load_progress
+from bot.services.report import ReportSpan, committee_of, draft
+
+
+@pytest.fixture
+async def ctx(demo_db, settings, clock):  # type: ignore[no-untyped-def]
+    return Context(demo_db, settings, clock)
+
+
+async def test_nine_months_2021_matches_the_seed_and_the_chat(ctx: Context) -> None:
+    tree = await ctx.tree()
+    root = tree.roots[0]
+    span = ReportSpan.months(2021, 9)
+    report = await draft(ctx, root, span)
+    view = await load_progress(ctx.db, tree, root, span.period, ctx.today())
+    assert report.cumulative == view.root.cumulative
+    assert (report.cumulative.admitted, report.target) == (69, 71)
+    text = "\n".join(p for _, ps in narrative(report) for p in ps)
+    assert "9 tháng đầu năm 2021, toàn đảng bộ huyện Cao Phong kết nạp được 69 đảng viên, đạt 97,2%" in text
+    assert "chỉ tiêu năm 2021 (71 đảng viên)" in text
+    assert "Tổng số quần chúng ưu tú trong nguồn: 317" in text  # the article's pool
+    total = report.rows[-1]
+    assert total.kind == "total" and total.cumulative.admitted == 69
+    units = [r for r in report.rows if r.kind == "unit"]
+    assert len(units) == len(view.children()) == 27
+    subtotals = [r for r in report.rows if r.kind == "subtotal"]
+    assert sum(r.cumulative.admitted for r in subtotals) == 69
+    behind = {m.name for m in report.behind}
+    assert behind == {
+        tree[p.unit_id].name for p in view.children() if p.status is Status.BEHIND and p.cumulative.admitted
+    }
+
+
+async def test_year_report_compares_with_the_year_before(ctx: Context) -> None:
+    root = (await ctx.tree()).roots[0]
+    report = await draft(ctx, root, ReportSpan.months(2025, 12))
+    before = await draft(ctx, root, ReportSpan.months(2024, 12))
+    text = "\n".join(p for _, ps in narrative(report) for p in ps)
+    assert f"so với năm 2024 ({before.cumulative.admitted} đảng viên)" in text or "Bằng năm 2024" in text
+    assert "[Cấp ủy bổ sung" in text  # the recommendations are left for the committee, marked
+
+
+def test_committee_names() -> None:
+    assert committee_of("Đảng bộ huyện Cao Phong") == ("Huyện ủy Cao Phong", "BC/HU", "Cao Phong")
+    assert committee_of("Đảng bộ xã Tân Lạc") == ("Đảng ủy xã Tân Lạc", "BC/ĐU", "Tân Lạc")
+    assert committee_of("Đảng bộ tỉnh Phú Thọ")[0] == "Tỉnh ủy Phú Thọ"
+
+
+async def test_docx_and_annex_hold_the_figures(ctx: Context) -> None:
+    from docx import Document
+    from openpyxl import load_workbook
+
+    root = (await ctx.tree()).roots[0]
+    report = await draft(ctx, root, ReportSpan.months(2021, 9))
+    doc = Document(io.BytesIO(report_docx(report)))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "BÁO CÁO" in body and "kết quả công tác phát triển đảng viên 9 tháng đầu năm 2021" in body
+    header = doc.tables[0].rows[0].cells
+    assert "HUYỆN ỦY CAO PHONG" in header[0].text and "ĐẢNG CỘNG SẢN VIỆT NAM" in header[1].text
+    annex = doc.tables[-1]
+    assert [c.text for c in annex.rows[0].cells] == annex_columns()
+    assert annex.rows[-1].cells[1].text == "TỔNG CỘNG" and annex.rows[-1].cells[3].text == "69"
+    assert doc.sections[-1].page_width > doc.sections[-1].page_height  # the annex is landscape
+
+    wb = load_workbook(io.BytesIO(annex_workbook(report)))
+    ws = wb.active
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$5:$5"
+    names = [ws.cell(row=r, column=2).value for r in range(6, ws.max_row + 1)]
+    assert "TỔNG CỘNG" in names
+    total_row = 6 + names.index("TỔNG CỘNG")
+    assert ws.cell(row=total_row, column=4).value == 69
+
+
+def _words_outside_page(pdf: Path) -> list[str]:
+    """Words whose box runs past the right edge of their page (pdftotext -bbox)."""
+    import re
+
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    out: list[str] = []
+    width = 0.0
+    for line in html.splitlines():
+        page = re.search(r'<page width="([\d.]+)"', line)
+        if page:
+            width = float(page.group(1))
+        word = re.search(r'xMax="([\d.]+)".*>(.*)</word>', line)
+        if word and float(word.group(1)) > width - 5:
+            out.append(word.group(2))
+    return out
+
+
+def _render_and_check(folder: Path, files: dict[str, bytes]) -> None:
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
+             "--outdir", str(folder), str(folder / name)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+        pdf = folder / (Path(name).stem + ".pdf")
+        assert not _words_outside_page(pdf), name
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(info.split("Pages:")[1].split()[0])
+        last_page = subprocess.run(
+            ["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "TỔNG CỘNG" in last_page, name
+        for page in range(1, pages + 1):
+            text = subprocess.run(
+                ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True
+            ).stdout
+            if "STT" in text:  # every page of the annex table carries the whole header, last column included
+                assert "ĐH trở" in text, (name, page)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(pdf)], check=True)
+        assert next(folder.glob(f"{pdf.name}-*1.png")).stat().st_size > 5_000
+
+
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftotext"), reason="LibreOffice not installed")
+@pytest.mark.parametrize("span", [ReportSpan.months(2021, 9), ReportSpan.months(2025, 12)], ids=["9t2021", "2025"])
+async def test_printed_pages_keep_every_column(ctx: Context, tmp_path: Path, span: ReportSpan) -> None:
+    root = (await ctx.tree()).roots[0]
+    report = await draft(ctx, root, span)
+    files = {"bao-cao.docx": report_docx(report), "phu-luc.xlsx": annex_workbook(report)}
+    await asyncio.to_thread(_render_and_check, tmp_path, files)

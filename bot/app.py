@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
@@ -26,7 +27,8 @@ from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
 from handlers.zalo_api import ZaloError, bot_name
 from handlers.zalo_local import LocalZaloApi
-from storage.db import Database
+from storage import backup
+from storage.db import Database, UnusableDatabase
 from storage.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,27 @@ def configure_logging(settings: Settings, quiet: bool = False) -> None:
 
 
 async def open_database(settings: Settings) -> Database:
-    db = await Database.open(settings.database_path)
-    await migrate(db)
+    """Open, check (`PRAGMA quick_check`) and migrate the database; `UnusableDatabase` (one line) if it cannot be
+    used — not a database, damaged, or not writable."""
+    hint = backup.restore_hint(settings.database_path, settings.backup_dir)
+    try:
+        db = await Database.open(settings.database_path)
+    except UnusableDatabase as exc:
+        raise UnusableDatabase(f"{exc} {hint}") from None
+    try:
+        await db.check_integrity()
+        await migrate(db)
+    except UnusableDatabase as exc:
+        await db.close()
+        raise UnusableDatabase(f"{exc} {hint}") from None
+    except sqlite3.Error as exc:
+        await db.close()
+        raise UnusableDatabase(
+            f"Không ghi được vào cơ sở dữ liệu {settings.database_path} ({exc}): kiểm tra dung lượng đĩa và quyền ghi."
+        ) from None
+    except BaseException:
+        await db.close()
+        raise
     return db
 
 
@@ -223,7 +244,7 @@ async def _telegram(  # type: ignore[no-untyped-def]
         loops.append(pump.process_until(stop))
     else:
         await app.bot.delete_webhook()  # polling and a webhook cannot be used together
-        loops.append(pump.poll_forever(stop))
+        loops.append(pump.poll_forever(stop, conflict_give_up=settings.telegram_conflict_give_up_seconds))
     log.info("Telegram: @%s, %s", app.bot.username, settings.telegram_mode)
 
 

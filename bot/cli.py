@@ -13,7 +13,9 @@ from pathlib import Path
 from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import exception_line, redact, register, without_urls
+from handlers.inbox_pump import PollerFatal
 from storage import backup
+from storage.db import UnusableDatabase
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +87,7 @@ async def _migrate(settings: Settings) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "doctor":
-        checks, ok = asyncio.run(doctor.run())
+        checks, ok = asyncio.run(doctor.run())  # a database it cannot open is one failed check
         print(redact("\n".join(str(c) for c in checks)))
         return 0 if ok else 1
     try:
@@ -156,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(redact(str(exc)), file=sys.stderr)
         return 2
+    except (UnusableDatabase, PollerFatal) as exc:  # the process cannot go on: one line, non-zero for systemd
+        print(redact(str(exc)), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the process cannot go on: one clear line, never the token

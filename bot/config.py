@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     telegram_api_base_file_url: str | None = None
     telegram_bot_username: str | None = Field(default=None, description="For invite links made offline")
     telegram_mode: Literal["polling", "webhook"] = "polling"
+    # 409 Conflict on getUpdates (another process polls with this token) is retried this long, then the bot exits
+    telegram_conflict_give_up_seconds: float = Field(default=300.0, gt=0)
     webhook_url: str | None = None  # public https URL Telegram posts to, e.g. https://ptdv.example.vn/telegram
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required in webhook mode
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy

@@ -53,7 +53,8 @@ async def _zalo(settings: Settings) -> list[Check]:
             hook = await client.get_webhook_info()
         except ZaloError as exc:
             reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])  # the server's words
-            checks.append(Check(False, f"Zalo {spec.channel}: không chấp nhận token hoặc không kết nối được ({reason})"))
+            line = f"Zalo {spec.channel}: không chấp nhận token hoặc không kết nối được ({reason})"
+            checks.append(Check(False, line))
             continue
         finally:
             await client.aclose()
@@ -106,14 +107,25 @@ async def _zalo_usage(db, settings: Settings) -> list[Check]:  # type: ignore[no
 async def _database(settings: Settings) -> list[Check]:
     from storage import units as unit_store
     from storage import users
-    from storage.db import Database
+    from storage.db import Database, UnusableDatabase
 
     path = settings.database_path
     if not path.exists():
         return [Check(False, f"Cơ sở dữ liệu: chưa có {path} — chạy `ptdv setup`")]
     status = await asyncio.to_thread(backup.integrity, path)
-    checks = [Check(status == "ok", f"Cơ sở dữ liệu {path}: kiểm tra toàn vẹn {status}")]
-    db = await Database.open(path)
+    if status != "ok":  # not a database or damaged: nothing else can be read from it
+        return [
+            Check(
+                False,
+                f"Cơ sở dữ liệu {path}: kiểm tra toàn vẹn không đạt ({status}). "
+                + backup.restore_hint(path, settings.backup_dir),
+            )
+        ]
+    checks = [Check(True, f"Cơ sở dữ liệu {path}: kiểm tra toàn vẹn ok")]
+    try:
+        db = await Database.open(path)
+    except UnusableDatabase as exc:
+        return [*checks, Check(False, str(exc))]
     try:
         version, latest = await current_version(db), latest_version()
         checks.append(

@@ -252,7 +252,13 @@ def _text(value: Any) -> str:
 
 
 def _int(value: Any) -> int | None:
-    text = _text(value).replace(".", "").replace(" ", "")
+    """A whole number; None for anything else. "." and spaces are thousands separators only between groups of
+    three digits ("1.200"), so "1.5", "2.0" and 2.25 are refused rather than read as 15, 20 and 225."""
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    text = _text(value)
+    if re.fullmatch(r"-?\d{1,3}(?:[. ]\d{3})+", text):
+        text = text.replace(".", "").replace(" ", "")
     return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 

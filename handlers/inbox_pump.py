@@ -18,21 +18,35 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.clock import Clock
 from storage import inbox
-from storage.db import Database
+from storage.db import Database, is_transient
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_ATTEMPTS = 3
+MAX_BACKOFF = 60.0
+CONFLICT_GIVE_UP = 300.0  # seconds of 409 Conflict (a second instance polling) before the process exits
+
+
+class PollerFatal(Exception):
+    """The channel cannot go on (token refused, database not writable, another instance polling for too long):
+    the process exits non-zero with this one line, and systemd restarts it."""
+
+
+def storage_failure(exc: sqlite3.Error, what: str) -> PollerFatal:
+    log.error("%s: the database refused a write (%s); stopping so that the service manager restarts the bot", what, exc)
+    return PollerFatal(f"Không ghi được vào cơ sở dữ liệu ({exc}) khi {what}: kiểm tra dung lượng đĩa và quyền ghi.")
+
 
 Processor = Callable[[str, dict[str, Any]], Awaitable[str | None]]  # (key, payload) -> error text or None
 
@@ -53,6 +67,8 @@ class InboxPump:
         self.process = process
         self.key = key
         self._wake = asyncio.Event()
+        self._failed = asyncio.Event()
+        self.failure: PollerFatal | None = None
         self._drain_lock = asyncio.Lock()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
@@ -64,14 +80,32 @@ class InboxPump:
             self._wake.set()
         return new
 
-    async def drain(self) -> int:
-        """Process every stored, unprocessed update in order; return how many were handled."""
+    async def ingest_durably(self, payloads: list[dict[str, Any]], stop: asyncio.Event) -> bool:
+        """`ingest`, waiting out a busy database (with back-off and a log line); False if `stop` came first. A
+        database that refuses writes (disk full, read-only) raises `PollerFatal`."""
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                await self.ingest(payloads)
+                return True
+            except sqlite3.Error as exc:
+                if not is_transient(exc):
+                    raise storage_failure(exc, f"lưu tin {self.channel} vừa nhận") from exc
+                log.warning("%s updates not stored yet (%s); retrying in %.0f s", self.channel, exc, backoff)
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        return False
+
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Process every stored, unprocessed update in order (until `stop` is set); return how many were handled."""
         handled = 0
         async with self._drain_lock:
             await self._release_dead_workers()
             while batch := await inbox.pending(self.db, self.channel):
                 progressed = False
                 for update_id, payload in batch:
+                    if stop is not None and stop.is_set():
+                        return handled  # the rest stays in the inbox for the next start
                     if not await inbox.claim(self.db, self.channel, update_id, self.worker, self.clock.now()):
                         continue  # another process is handling it
                     await self._process(update_id, payload)
@@ -101,27 +135,68 @@ class InboxPump:
         await inbox.mark_done(self.db, self.channel, update_id, self.clock.now(), error=error)
 
     async def process_until(self, stop: asyncio.Event) -> None:
-        """Process inbox rows as they arrive (webhook mode, where `ingest` is called by the web server)."""
-        waiter = asyncio.create_task(stop.wait())
+        """Process inbox rows as they arrive (webhook mode, where `ingest` is called by the web server), until
+        `stop`; raises `PollerFatal` if the database cannot be written (by the processing or by a webhook call)."""
+        await self.run_with_processor(stop, self._until_failed(stop))
+
+    async def _until_failed(self, stop: asyncio.Event) -> None:
+        await first_of(stop, self._failed)
+        if self.failure is not None and not stop.is_set():
+            raise self.failure
+
+    def fail(self, error: PollerFatal) -> None:
+        """An edge (a webhook call) met a failure the process cannot recover from: stop with it."""
+        self.failure = self.failure or error
+        self._failed.set()
+
+    async def ingest_or_fail(self, payloads: Iterable[dict[str, Any]]) -> bool:
+        """`ingest` for a webhook call: False (answer 5xx: the sender will try again) if the database refused the
+        write; a lasting refusal also stops the process (`fail`)."""
         try:
-            processor = asyncio.create_task(self.process_forever(stop))
-            await waiter
+            await self.ingest(payloads)
+        except sqlite3.Error as exc:
+            if is_transient(exc):
+                log.warning("%s webhook update not stored yet (%s); it will be delivered again", self.channel, exc)
+            else:
+                self.fail(storage_failure(exc, f"lưu tin {self.channel} nhận qua webhook"))
+            return False
+        return True
+
+    async def run_with_processor(self, stop: asyncio.Event, poller: Coroutine[Any, Any, None]) -> None:
+        """Run `poller` (which ingests) next to the processing loop. Both end when `stop` is set; if either fails,
+        the other is cancelled and the error propagates (the process exits: never a silent wedge)."""
+        tasks = [asyncio.create_task(poller), asyncio.create_task(self.process_forever(stop))]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
         finally:
-            self._wake.set()
-            await processor
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         """Make the processing loop look at the inbox now (after an ingest elsewhere, or to stop)."""
         self._wake.set()
 
     async def process_forever(self, stop: asyncio.Event) -> None:
-        """Drain the inbox whenever woken, until `stop` is set."""
-        while True:
+        """Drain the inbox whenever woken, until `stop` is set. A busy database is waited for; one that refuses
+        writes (disk full, read-only) raises `PollerFatal`."""
+        backoff = 1.0
+        while not stop.is_set():
             self._wake.clear()  # before draining, so an ingest during the drain is not missed
-            await self.drain()
-            if stop.is_set():
-                return
-            await self._wake.wait()
+            try:
+                await self.drain(stop)
+            except sqlite3.Error as exc:
+                if not is_transient(exc):
+                    raise storage_failure(exc, f"xử lý tin {self.channel}") from exc
+                log.warning("%s inbox: database busy (%s); retrying in %.0f s", self.channel, exc, backoff)
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            backoff = 1.0
+            await first_of(stop, self._wake)
 
 
 class UpdatePump(InboxPump):
@@ -143,32 +218,64 @@ class UpdatePump(InboxPump):
         await self.app.process_update(update)  # handler errors go to on_error, which logs and records them
         return repr(errors[-1]) if len(errors) > before else None
 
-    async def poll_forever(self, stop: asyncio.Event, timeout: int = 25) -> None:
-        """Long-poll Telegram; each batch is in the inbox before the next call confirms it."""
+    async def poll_forever(
+        self, stop: asyncio.Event, timeout: int = 25, conflict_give_up: float = CONFLICT_GIVE_UP
+    ) -> None:
+        """Long-poll Telegram; each batch is in the inbox before the next call confirms it. Network errors, 5xx and
+        a busy database back off and retry; 409 Conflict too, for at most `conflict_give_up` seconds; a refused
+        token (401/403/404) or a database that refuses writes raises `PollerFatal`. `stop` ends it at once."""
+        await self.run_with_processor(stop, self._poll(stop, timeout, conflict_give_up))
+
+    async def _poll(self, stop: asyncio.Event, timeout: int, conflict_give_up: float) -> None:
         offset = None
-        processor = asyncio.create_task(self.process_forever(stop))
         backoff = 1.0
-        try:
-            while not stop.is_set():
-                try:
-                    updates = await self.app.bot.get_updates(
-                        offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
-                    )
-                except RetryAfter as exc:
-                    await sleep_or_stop(stop, _seconds(exc.retry_after))
-                    continue
-                except (TimedOut, NetworkError) as exc:
-                    log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                    await sleep_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 60.0)
-                    continue
-                backoff = 1.0
-                if updates:
-                    await self.ingest(u.to_dict() for u in updates)
-                    offset = updates[-1].update_id + 1
-        finally:
-            self._wake.set()
-            await processor
+        loop = asyncio.get_running_loop()
+        conflict_since: float | None = None
+        while not stop.is_set():
+            call = self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+            try:
+                updates = await unless_stopped(stop, call)
+            except Stopped:
+                return  # an unconfirmed batch is handed over again on the next start
+            except RetryAfter as exc:
+                await sleep_or_stop(stop, _seconds(exc.retry_after))
+                continue
+            except Conflict as exc:
+                conflict_since = conflict_since if conflict_since is not None else loop.time()
+                waited = loop.time() - conflict_since
+                if waited >= conflict_give_up:
+                    raise PollerFatal(
+                        f"Telegram trả lời 409 Conflict suốt {waited:.0f} giây: một tiến trình khác đang chạy bot với "
+                        "cùng token (hoặc đã đặt webhook). Dừng tiến trình kia rồi khởi động lại."
+                    ) from None
+                log.error(
+                    "getUpdates: 409 Conflict (%s) — another process polls with this token, or a webhook is set; "
+                    "retrying in %.0f s, giving up after %.0f s",
+                    exc,
+                    backoff,
+                    conflict_give_up,
+                )
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            except (Forbidden, InvalidToken) as exc:
+                log.error("getUpdates refused (%s): the token is not valid for this bot; stopping", exc)
+                raise PollerFatal(
+                    f"Telegram từ chối token khi nhận tin ({type(exc).__name__}): kiểm tra TELEGRAM_BOT_TOKEN."
+                ) from None
+            except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection refused; anything else too
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            if conflict_since is not None:
+                log.warning("getUpdates works again after 409 Conflict")
+            conflict_since = None
+            backoff = 1.0
+            if updates:
+                if not await self.ingest_durably([u.to_dict() for u in updates], stop):
+                    return  # stopping before they were stored: not confirmed, so Telegram hands them over again
+                offset = updates[-1].update_id + 1
 
 
 def _alive(pid: int) -> bool:
@@ -188,3 +295,32 @@ def _seconds(value: Any) -> float:
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def first_of(*events: asyncio.Event) -> None:
+    """Wait until any of `events` is set."""
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+class Stopped(Exception):
+    """`stop` was set while a call was in flight (the call was cancelled)."""
+
+
+async def unless_stopped(stop: asyncio.Event, call: Awaitable[Any]) -> Any:
+    """`call`'s result, or `Stopped` (with the call cancelled) as soon as `stop` is set."""
+    task = asyncio.ensure_future(call)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise Stopped
+    return task.result()

@@ -47,7 +47,8 @@ def add_telegram(app: web.Application, pump: InboxPump, secret: str, path: str) 
             int(payload["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="not an update")
-        await pump.ingest([payload])  # durable before Telegram is told "OK"
+        if not await pump.ingest_or_fail([payload]):  # durable before Telegram is told "OK"
+            return web.Response(status=503, text="not stored")  # Telegram sends it again
         return web.Response(status=200, text="ok")
 
     app.router.add_post(path, receive)

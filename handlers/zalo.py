@@ -35,7 +35,7 @@ from bot.services.core import Core
 from bot.services.plain_channel import PlainChannel
 from bot.services.reminders import Delivery
 from bot.textfmt import split_message
-from handlers.inbox_pump import InboxPump, sleep_or_stop
+from handlers.inbox_pump import InboxPump, PollerFatal, Stopped, sleep_or_stop, unless_stopped
 from handlers.webhook import authorised
 from handlers.zalo_api import (
     SEND_LIMIT,
@@ -43,6 +43,7 @@ from handlers.zalo_api import (
     ZaloError,
     ZaloForbidden,
     ZaloQuotaExceeded,
+    ZaloUnauthorized,
     ZaloUnavailable,
     utf16_len,
 )
@@ -312,44 +313,41 @@ QUOTA_BACKOFF = (60.0, 3600.0)  # getUpdates answered 429: first wait, longest w
 
 
 async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int = 25) -> None:
-    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call.
+    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call. 429, 5xx,
+    network errors and a busy database back off and retry; a refused token (401/403) or a database that refuses
+    writes raises `PollerFatal` (the process exits non-zero); `stop` ends it at once."""
+    await pump.run_with_processor(stop, _poll(client, pump, stop, timeout))
 
-    Only for development: the docs say getUpdates is not for production, and an update it hands out is gone
+
+async def _poll(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int) -> None:
+    """Only for development: the docs say getUpdates is not for production, and an update it hands out is gone
     (no offset, no acknowledgement) — production runs on the webhook."""
-    processor = asyncio.create_task(pump.process_forever(stop))
     backoff = 1.0
     quota_backoff = QUOTA_BACKOFF[0]
-    stopped = asyncio.create_task(stop.wait())
-    try:
-        while not stop.is_set():
-            poll = asyncio.create_task(client.get_updates(timeout))
-            await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not poll.done():
-                poll.cancel()  # stopping: Zalo hands an update not taken over again
-                with contextlib.suppress(asyncio.CancelledError, ZaloError):
-                    await poll
-                break
-            try:
-                raw = poll.result()
-            except ZaloQuotaExceeded:
-                log.warning("Zalo getUpdates: quota exceeded (429); polling again in %.0f s", quota_backoff)
-                await sleep_or_stop(stop, quota_backoff)
-                quota_backoff = min(quota_backoff * 2, QUOTA_BACKOFF[1])
-                continue
-            except ZaloError as exc:
-                level = logging.WARNING if isinstance(exc, ZaloUnavailable) else logging.ERROR
-                log.log(level, "Zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 60.0)
-                continue
-            backoff, quota_backoff = 1.0, QUOTA_BACKOFF[0]
-            update = unwrap(raw)
-            if update is not None:
-                await pump.ingest([update])
-    finally:
-        stopped.cancel()
-        pump.wake()
-        await processor
+    while not stop.is_set():
+        try:
+            raw = await unless_stopped(stop, client.get_updates(timeout))
+        except Stopped:
+            return  # Zalo hands an update not taken over again
+        except ZaloQuotaExceeded:
+            log.warning("Zalo getUpdates: quota exceeded (429); polling again in %.0f s", quota_backoff)
+            await sleep_or_stop(stop, quota_backoff)
+            quota_backoff = min(quota_backoff * 2, QUOTA_BACKOFF[1])
+            continue
+        except ZaloUnauthorized as exc:  # 403 is Zalo's "Internal server error": backed off below, not fatal
+            log.error("Zalo getUpdates refused (%s): the token is not valid; stopping", exc)
+            raise PollerFatal(f"Zalo từ chối token khi nhận tin ({exc.code}): kiểm tra ZALO_BOT_TOKEN.") from None
+        except ZaloError as exc:
+            level = logging.WARNING if isinstance(exc, ZaloUnavailable) else logging.ERROR
+            log.log(level, "Zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            await sleep_or_stop(stop, backoff)
+            backoff = min(backoff * 2, 60.0)
+            continue
+        backoff, quota_backoff = 1.0, QUOTA_BACKOFF[0]
+        update = unwrap(raw)
+        if update is not None and not await pump.ingest_durably([update], stop):
+            log.warning("stopping before a Zalo update was stored: %s", update_key(update))
+            return
 
 
 def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -> None:
@@ -364,7 +362,8 @@ def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -
             update = None
         if update is None:
             return web.Response(status=400, text="not an update")
-        await pump.ingest([update])  # durable before Zalo is told "OK"; a repeat is an ignored insert
+        if not await pump.ingest_or_fail([update]):  # durable before Zalo is told "OK"; a repeat is ignored
+            return web.Response(status=503, text="not stored")
         return web.json_response({"message": "Success"})
 
     app.router.add_post(path, receive)

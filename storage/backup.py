@@ -49,6 +49,16 @@ def backup(database: Path, folder: Path, now: datetime, keep: int = 14) -> Path:
     return target
 
 
+def restore_hint(database: Path, folder: Path) -> str:
+    """How to get going again from a damaged database file: the latest backup, named."""
+    files = sorted(folder.glob(PATTERN)) if folder.is_dir() else []
+    if not files:
+        return (
+            f"Chưa có bản sao lưu nào trong {folder}: chuyển {database} đi chỗ khác rồi chạy `ptdv setup` để tạo mới."
+        )
+    return f"Dừng bot, giữ lại tệp hỏng rồi khôi phục bản sao lưu gần nhất: `ptdv restore {files[-1]}`."
+
+
 def prune(folder: Path, keep: int) -> list[Path]:
     files = sorted(folder.glob(PATTERN))
     removed = files[: max(0, len(files) - keep)]

@@ -8,6 +8,7 @@ holds an asyncio lock so that coroutines in this process never interleave inside
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,18 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
+
+
+class UnusableDatabase(Exception):
+    """The database file cannot be used (not a database, damaged, not writable); one line for the operator
+    (`storage.backup.restore_hint` says how to get going again)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A write that may succeed if tried again later (another process holds the lock), as opposed to a full
+    disk, a read-only file or a damaged one, which will not get better by waiting."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class Database:
@@ -34,13 +47,37 @@ class Database:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise UnusableDatabase(f"Không mở được cơ sở dữ liệu {path}: {exc}.") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            await conn.close()  # its thread would otherwise keep the process from exiting
+            text = str(exc).lower()
+            if "not a database" in text or "malformed" in text:
+                raise UnusableDatabase(
+                    f"Tệp {path} không phải cơ sở dữ liệu SQLite dùng được (hỏng hoặc sai tệp)."
+                ) from exc
+            raise UnusableDatabase(
+                f"Không ghi được vào cơ sở dữ liệu {path} ({exc}): kiểm tra dung lượng đĩa và quyền ghi."
+            ) from exc
         return cls(conn, path)
+
+    async def check_integrity(self) -> None:
+        """`PRAGMA quick_check` (seconds even for a large file); a damaged file raises `UnusableDatabase`."""
+        try:
+            rows = await self.fetchall("PRAGMA quick_check")
+        except sqlite3.DatabaseError as exc:
+            rows = [(str(exc),)]
+        problems = [str(r[0]) for r in rows]
+        if problems != ["ok"]:
+            raise UnusableDatabase(f"Cơ sở dữ liệu {self.path} bị hỏng ({'; '.join(problems[:2])}).")
 
     async def close(self) -> None:
         await self._conn.close()
@@ -68,7 +105,9 @@ class Database:
                 yield self
             except BaseException:
                 self._owner = None
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite has already rolled back after a full disk or an I/O error
+                    with contextlib.suppress(sqlite3.Error):  # the original error is the one to report
+                        await self._conn.execute("ROLLBACK")
                 raise
             self._owner = None
             await self._conn.execute("COMMIT")

@@ -112,13 +112,27 @@ def calendar_text(cal: Calendar, period: Period, deadline: date, next_runs: Sequ
     return "\n".join(lines)
 
 
-def preview(period: Period, rows: Sequence[tuple[str, str, str]], no_reporter: Sequence[str], quiet: bool) -> str:
-    if not rows and not no_reporter:
+def preview(
+    period: Period,
+    rows: Sequence[tuple[str, str, str]],
+    no_reporter: Sequence[str],
+    quiet: bool,
+    unreachable: Sequence[str] = (),
+) -> str:
+    """`rows`: the people a reminder can reach; `unreachable`: "name (unit)" of those it cannot (no linked chat on
+    a channel the bot runs), named apart and not counted as receivers."""
+    if not rows and not no_reporter and not unreachable:
         return f"Không có đơn vị nào cần nhắc {period.label}: tất cả đã báo cáo và đúng tiến độ."
     lines = [f"Xem trước nhắc nhở {period.label}: {num(len(rows))} người sẽ nhận tin."]
     lines += [f"– {person} ({unit}): {why}" for person, unit, why in rows[:30]]
     if len(rows) > 30:
         lines.append(f"… và {num(len(rows) - 30)} người khác.")
+    if unreachable:
+        more = f" và {num(len(unreachable) - 20)} người khác" if len(unreachable) > 20 else ""
+        lines.append(
+            f"Không nhắc được {num(len(unreachable))} người vì chưa liên kết kênh nhắn tin nào của bot: "
+            f"{', '.join(unreachable[:20])}{more}."
+        )
     if no_reporter:
         lines.append(f"Chưa có người báo cáo để nhắc: {', '.join(no_reporter[:20])}.")
     if quiet:

@@ -15,7 +15,7 @@ from bot.models import UnitKind, User
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reorg import CHILD_KIND, short_name
-from bot.services.reporting import preview_change
+from bot.services.reporting import preview_change, report_problem
 from bot.textfmt import num
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
@@ -69,6 +69,12 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
             problems.append(
                 Problem("Đơn vị", row["_row"], "Mã cấp trên", "tạo thành vòng lặp (đơn vị là cấp trên của chính nó)")
             )
+    root_codes = {tree[r].code for r in tree.roots}
+    new_roots = [r for r in data.units if r["parent"] is None and r["code"] not in root_codes]
+    for row in new_roots[1:] if not root_codes else new_roots:  # one root, as in chat
+        problems.append(
+            Problem("Đơn vị", row["_row"], "Mã cấp trên", "chỉ có một đơn vị gốc; xin ghi mã đơn vị cấp trên")
+        )
     has_children = {p for c, p in parent_of.items() if p}
     logins: dict[str, int] = {}
     for row in data.users:
@@ -101,6 +107,10 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
                     f"{row['unit']} có đơn vị trực thuộc; số liệu nhập cho từng đơn vị cấp dưới",
                 )
             )
+        problem = report_problem(ctx, "admission", row["figures"], period_of(row))  # the chat's own check
+        if problem is not None:
+            column = "Kỳ" if problem.startswith(("Kỳ", "Năm")) else "Kết nạp"
+            problems.append(Problem("Số liệu", row["_row"], column, problem))
         key = (row["unit"], str(row["period"]))
         if key in periods:
             problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[key]}"))

@@ -115,15 +115,18 @@ def _edit(calendar: Calendar, words: str) -> Calendar | None:
 async def preview(ctx: Context, service: ReminderService, user: User, now: datetime) -> Reply:
     snap, the_plan, sends = await service.preview_rows(user.unit_id, now)
     tree = snap.tree
-    rows = []
+    rows, unreachable = [], []
     for send in sends:
         state = snap.states[send.unit_id]
         person = next(p.name for p in snap.reporters[send.unit_id] if p.user_id == send.user_id)
+        if send.user_id is not None and not await service.reachable(send.user_id):
+            unreachable.append(f"{person} ({tree[send.unit_id].name})")  # counted apart: no message can reach them
+            continue
         why = "chưa báo cáo" if not state.reported else "chậm tiến độ"
         rows.append((person, tree[send.unit_id].name, why))
     scope = set(tree.subtree(user.unit_id))
     no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
-    text = texts.preview(the_plan.period, rows, no_reporter, snap.calendar.is_quiet(now))
+    text = texts.preview(the_plan.period, rows, no_reporter, snap.calendar.is_quiet(now), unreachable)
     if not rows:
         return Reply(text=text)
     return Reply(

@@ -293,6 +293,13 @@ class ReminderService:
                 found[channel] = quota
         return found
 
+    async def reachable(self, user_id: int) -> bool:
+        """Whether a message can reach this person: a linked chat on a channel this bot sends through (offline, as in
+        `ptdv remind`, the configured channels; with none configured, any linked chat)."""
+        channels = set(self.notifiers) or set(self.ctx.settings.channels)
+        chats = await users.chats_of(self.ctx.db, user_id)
+        return any(not channels or channel in channels for channel, _ in chats)
+
     async def _route(self, send: Send, priority: Priority, quotas: dict[str, Quota]) -> tuple[str, str] | str | None:
         """Where a send goes: the recipient's first-registered channel that may still carry it (quotas are
         spent here, in priority order); `_HELD` when only a quota stands in the way; None when unreachable."""

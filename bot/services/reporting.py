@@ -90,27 +90,30 @@ async def _target_unit(ctx: Context, user: User, unit_text: str | None, example:
     return unit_id
 
 
-def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
-    today = ctx.today()
-    example = {"pipeline": EXAMPLE_PIPELINE, "screening": EXAMPLE_PIPELINE}.get(draft.kind, EXAMPLE_ADMISSION)
-    if period.start > today:
-        return Reply(text=texts.rejected(f"Kỳ {period.label} chưa đến, chưa thể báo cáo.", example))
+def report_problem(ctx: Context, kind: str, figures: dict[str, int], period: Period) -> str | None:
+    """What is wrong with a report of `figures` for `period` (None if nothing): a period not yet begun, a closed
+    year, a figure above the per-report ceiling. The one check for chat and for imports (`services.imports`)."""
+    if period.start > ctx.today():
+        return f"Kỳ {period.label} chưa đến, chưa thể báo cáo."
     closed = ctx.settings.closed_before_year
     if closed is not None and period.year < closed:
-        return Reply(text=texts.rejected(f"Năm {period.year} đã khóa sổ, không nhận báo cáo hay sửa số liệu.", example))
+        return f"Năm {period.year} đã khóa sổ, không nhận báo cáo hay sửa số liệu."
     ceiling = ctx.settings.max_admissions_per_report
-    if draft.kind in ("pipeline", "screening"):
+    if kind in ("pipeline", "screening"):
         ceiling *= PIPELINE_CEILING_FACTOR
-    biggest = max((v for v in draft.figures.values()), default=0)
+    biggest = max(figures.values(), default=0)
     if biggest > ceiling:
-        return Reply(
-            text=texts.rejected(
-                f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
-                "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức.",
-                example,
-            )
+        return (
+            f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
+            "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức."
         )
     return None
+
+
+def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
+    example = {"pipeline": EXAMPLE_PIPELINE, "screening": EXAMPLE_PIPELINE}.get(draft.kind, EXAMPLE_ADMISSION)
+    problem = report_problem(ctx, draft.kind, dict(draft.figures), period)
+    return None if problem is None else Reply(text=texts.rejected(problem, example))
 
 
 # --- drafting ----------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 It speaks HTTP like the real one (form fields with JSON-encoded values, multipart uploads), serves
 queued updates through long-polling `getUpdates` with Telegram's offset semantics (a call with
 `offset` confirms and forgets everything before it), records what the bot sends through the same
-`LocalBotApi` the console uses, and can inject faults (429 with retry_after, 5xx, 403, slow answers).
+`LocalBotApi` the console uses, and can inject faults (429 with retry_after, 5xx, 403, slow answers;
+on getUpdates too — 409 Conflict, 403, 5xx — when the fault names it).
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ class FakeBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, files = await _read_params(request)
-        if method == "getUpdates":
-            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         fault = self._take_fault(method, str(params.get("chat_id", "")))
+        if method == "getUpdates" and fault is None:
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -122,6 +123,8 @@ class FakeBotApi:
         if method in ("getMe", "setMyCommands", "deleteWebhook"):
             return None
         for fault in list(self.faults):
+            if method == "getUpdates" and fault.method != method:
+                continue  # a getUpdates fault is asked for by name (409 from a second instance, 403, 5xx)
             if fault.method in (None, method) and fault.chat_id in (None, chat_id):
                 if not fault.sticky:
                     self.faults.remove(fault)

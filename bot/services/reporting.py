@@ -60,8 +60,14 @@ def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
 
 
 # --- unit and validation -----------------------------------------------------------------------
-async def _target_unit(ctx: Context, user: User, unit_text: str | None, example: str) -> int | Reply | list[int]:
-    """The unit a report is for: named (officials, within their subtree) or the sender's own."""
+MAX_UNIT_CHOICES = 8  # buttons offered when the unit is ambiguous or reports through the units below it
+
+
+async def _target_unit(
+    ctx: Context, user: User, unit_text: str | None, example: str
+) -> int | Reply | tuple[str, list[int]]:
+    """The unit a report is for: named (within the sender's subtree) or the sender's own; a question and the
+    units to choose from when the name is ambiguous or the unit reports through the units below it."""
     tree = await ctx.tree()
     if unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
@@ -74,17 +80,21 @@ async def _target_unit(ctx: Context, user: User, unit_text: str | None, example:
         if not inside:
             return Reply(text=replies.out_of_scope(tree[found[0]].name))
         if len(inside) > 1:
-            return inside
+            return replies.which_unit(unit_text), inside
         unit_id = inside[0]
     else:
         unit_id = user.unit_id
     if tree.active_children(unit_id):
+        # A unit with units below it reports through them: ask which one (buttons) when they are few.
+        below = tree.reporting_units(unit_id)
+        if 0 < len(below) <= MAX_UNIT_CHOICES:
+            return replies.report_for_which_unit(tree[unit_id].name), below
         children = ", ".join(tree[c].name for c in tree.active_children(unit_id)[:3])
         return Reply(
             text=texts.rejected(
                 f"{tree[unit_id].name} có các đơn vị trực thuộc ({children}…); số liệu được cộng từ báo cáo "
                 "của từng đơn vị. Xin ghi rõ đơn vị báo cáo.",
-                f"Chi bộ {tree[tree.active_children(unit_id)[0]].short_name} {example}",
+                f"{tree[tree.active_children(unit_id)[0]].name} {example}",
             )
         )
     return unit_id
@@ -130,8 +140,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         target = await _target_unit(ctx, user, draft.unit_text, example)
         if isinstance(target, Reply):
             return [target]
-        if isinstance(target, list):
-            return await _ask_unit(ctx, user, inbound, draft, target)
+        if isinstance(target, tuple):
+            return await _ask_unit(ctx, user, inbound, draft, *target)
         unit_id = target
     period = draft.period or Period.containing(ctx.today(), PeriodKind.MONTH)
     problem = _validate(ctx, draft, period)
@@ -218,20 +228,25 @@ async def _open(
         )
 
 
-async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, units: list[int]) -> list[Reply]:
+async def _ask_unit(
+    ctx: Context, user: User, inbound: Inbound, draft: Draft, question: str, units: list[int]
+) -> list[Reply]:
     tree = await ctx.tree()
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
-    rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:8])
-    return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
+    rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:MAX_UNIT_CHOICES])
+    return [Reply(text=question, choices=rows)]
 
 
 async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, unit_id: int) -> list[Reply]:
     p = await pending.by_token(ctx.db, token)
     if p is None or p.user_id != user.id or p.action != "choose_unit" or p.status != "open":
         return [Reply(text=texts.ALREADY_CANCELLED)]
+    tree = await ctx.tree()
     if unit_id not in await ctx.scope(user):
-        return [Reply(text=replies.out_of_scope((await ctx.tree())[unit_id].name))]
+        return [Reply(text=replies.out_of_scope(tree[unit_id].name if unit_id in tree else f"#{unit_id}"))]
+    if tree.active_children(unit_id):  # callback data is untrusted: only a unit that reports for itself
+        return [Reply(text=texts.ALREADY_CANCELLED)]
     async with ctx.db.transaction():
         await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
     draft = Draft.model_validate(p.payload["draft"])

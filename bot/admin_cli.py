@@ -47,14 +47,46 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
     return (await ctx.tree())[found[0]]
 
 
-async def invite(settings: Settings, unit_text: str, role: str, days: int, name: str | None) -> str:
+async def invite(
+    settings: Settings, unit_text: str | None, role: str, days: int, name: str | None, user_text: str | None = None
+) -> str:
+    """An invite code for a unit, or — with `user_text`, or a `name` already in that unit — for a person who
+    already exists, so that registering attaches to them instead of creating a second user."""
     ctx = await _context(settings)
     try:
-        unit = await _unit(ctx, unit_text)
         if days < 1:
             raise CliError("--days phải từ 1 trở lên.")
+        person = None
+        if user_text:
+            found = await people.person_named(ctx, None, user_text)
+            if not isinstance(found, User):
+                raise CliError(
+                    f"Không tìm thấy người dùng “{user_text}” (dùng tên đăng nhập hoặc #mã; xem `ptdv users`)."
+                )
+            person = found
+        elif not unit_text:
+            raise CliError("Cần tên hoặc mã đơn vị, hoặc --user <tên đăng nhập> cho người dùng đã có.")
+        else:
+            unit = await _unit(ctx, unit_text)
+            if name:
+                same = await people.same_name_in_unit(ctx, unit.id, name)
+                if len(same) > 1:
+                    listed = "; ".join(f"#{p.id} {p.login or '-'}" for p in same)
+                    raise CliError(f"{unit.name} có nhiều người tên “{name}” ({listed}). Chọn bằng --user.")
+                person = same[0] if same else None
+        if person is not None:
+            if unit_text and (await _unit(ctx, unit_text)).id != person.unit_id:
+                raise CliError(
+                    f"#{person.id} {person.name} thuộc {(await ctx.tree())[person.unit_id].name}; "
+                    "đổi đơn vị bằng /chuyen trong chat, rồi tạo mã."
+                )
+            code = await people.create_invite(
+                ctx, unit_id=person.unit_id, role=person.role, created_by=None, days=days, person=person
+            )
+            return people.invite_text(ctx, code, (await ctx.tree())[person.unit_id].name, person)
         code = await people.create_invite(ctx, unit_id=unit.id, role=Role(role), created_by=None, name=name, days=days)
-        return people.invite_text(ctx, code, unit.name)
+        hint = await people.unregistered_hint(ctx, unit.id, "ptdv invite --user {who}")
+        return people.invite_text(ctx, code, unit.name) + hint
     finally:
         await ctx.db.close()
 

@@ -17,12 +17,26 @@ from storage import backup
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu, nạp dữ liệu mẫu nếu còn trống")
+    setup = sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu (không nạp dữ liệu mẫu)")
+    setup.add_argument(
+        "--demo",
+        action="store_true",
+        help="tạo cơ sở dữ liệu mẫu riêng (DEMO_DATABASE_PATH, mặc định data/demo.sqlite3) để dùng thử",
+    )
     sub.add_parser("migrate", help="chỉ nâng cấp cơ sở dữ liệu")
-    run = sub.add_parser("run", help="chạy bot Telegram (có token) hoặc bảng chat console (không token)")
+    run = sub.add_parser(
+        "run", help="chạy bot Telegram/Zalo (có token) hoặc bảng chat console trên dữ liệu mẫu (không token)"
+    )
     run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
-    con = sub.add_parser("console", help="chat với bot ngay trong terminal, trên dữ liệu của cơ sở dữ liệu")
+    con = sub.add_parser(
+        "console",
+        help="chat với bot ngay trong terminal: trên dữ liệu mẫu khi chưa cấu hình token, "
+        "trên cơ sở dữ liệu của bot khi đã có token",
+    )
     con.add_argument("--as", dest="login", help="tên đăng nhập, ví dụ binh, minh, thu")
+    which = con.add_mutually_exclusive_group()
+    which.add_argument("--demo", action="store_true", help="dùng cơ sở dữ liệu mẫu (DEMO_DATABASE_PATH)")
+    which.add_argument("--real", action="store_true", help="dùng cơ sở dữ liệu của bot (DATABASE_PATH)")
     con.add_argument(
         "--channel",
         choices=["telegram", "zalo"],
@@ -32,8 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     fil = sub.add_parser("file", help="lấy một tệp (biểu đồ, Excel) mà bot đã gửi dạng liên kết, theo mã")
     fil.add_argument("token", help="mã trong tin nhắn của bot (sau “ptdv file”)")
     fil.add_argument("--out", help="tên tệp ghi ra (mặc định: tên gốc)")
-    inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị")
-    inv.add_argument("unit", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
+    inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị, hoặc cho một người dùng đã có")
+    inv.add_argument("unit", nargs="?", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
+    inv.add_argument(
+        "--user",
+        help="người dùng đã có (tên đăng nhập hoặc #mã, xem `ptdv users`): đăng ký xong, tài khoản chat gắn với "
+        "người này, không tạo người dùng mới",
+    )
     inv.add_argument(
         "--role",
         choices=["reporter", "official"],
@@ -41,7 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         help="reporter: người báo cáo của đơn vị; official: cán bộ theo dõi đơn vị và cấp dưới",
     )
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
-    inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
+    inv.add_argument(
+        "--name",
+        help="họ tên người được mời (mặc định lấy tên trên ứng dụng chat); trùng tên một người của đơn vị thì mã "
+        "dành cho người đó",
+    )
     sub.add_parser("users", help="danh sách người dùng")
     unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
@@ -89,11 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.configure_logging(settings, quiet=quiet)
     try:
         if args.command == "setup":
-            print(asyncio.run(app.setup(settings)))
+            print(asyncio.run(app.setup_demo(settings) if args.demo else app.setup(settings)))
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
-            print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name)))
+            print(asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name, args.user)))
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
         elif args.command == "remind":
@@ -126,9 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "run" and settings.channels:
             asyncio.run(app.run_bot(settings))
         elif args.command in ("run", "console"):
+            on_demo = args.command == "run" or args.demo or not (settings.channels or args.real)
+            if on_demo:
+                asyncio.run(app.setup_demo(settings))
+                settings = app.demo_settings(settings)
             if args.command == "run":
                 print(
-                    "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
+                    "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu "
+                    f"({settings.database_path}).",
                     file=sys.stderr,
                 )
             channel = getattr(args, "channel", "telegram")

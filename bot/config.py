@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     public_base_url: str | None = None  # the bot's web server as the internet sees it: file links for Zalo
     file_link_hours: int = Field(default=24, ge=1, le=24 * 30)
     database_path: Path = Path("data/ptdv.sqlite3")
+    demo_database_path: Path = Path("data/demo.sqlite3")  # the console's demo district; never the bot's database
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

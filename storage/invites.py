@@ -20,7 +20,13 @@ class Invite:
     name: str | None
     expires_at: datetime
     used_by: int | None
-    link_user_id: int | None = None  # a link code: the identity that uses it joins this existing user
+    link_user_id: int | None = None  # the identity that uses it joins this existing user
+    created_by: int | None = None  # a link code is created by its own user; an invite by an official (or None)
+
+    @property
+    def is_link_code(self) -> bool:
+        """A person's own code for adding a chat app, as opposed to an official's invite."""
+        return self.link_user_id is not None and self.created_by == self.link_user_id
 
 
 def new_code(length: int = 8) -> str:
@@ -47,7 +53,7 @@ async def create(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (code, unit_id, role, name, created_by, to_db(now), to_db(expires_at), link_user_id),
     )
-    return Invite(code, unit_id, role, name, expires_at, None, link_user_id)
+    return Invite(code, unit_id, role, name, expires_at, None, link_user_id, created_by)
 
 
 async def get(db: Database, code: str) -> Invite | None:
@@ -62,6 +68,7 @@ async def get(db: Database, code: str) -> Invite | None:
         from_db(row["expires_at"]),
         row["used_by"],
         row["link_user_id"],
+        row["created_by"],
     )
 
 

@@ -3,10 +3,13 @@ for people who already exist, the edit-mode trap, invalid choice numbers on plai
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import pytest
 
-from storage import submissions, units
-from tests.conftest import callback_update, message_update
+from storage import submissions, units, users
+from tests.conftest import TODAY, callback_update, message_update
 from tests.harness import TelegramHarness, button
 
 LAN, BINH, THU = 7101, 7103, 7104
@@ -64,3 +67,76 @@ async def test_reporter_of_a_unit_with_units_below_reports_for_them(bot):
     answer = await bot.send(callback_update(LAN, forged, message.message_id))
     assert "Xác nhận" not in " ".join(answer[0].button_labels)
     assert await submissions.live_within(bot.db, tay_phong.id, "admission", 202611, 202611) == []
+
+
+def _code(text: str) -> str:
+    match = re.search(r"Mã mời: ([A-Z0-9]{8})", text)
+    assert match, text
+    return match.group(1)
+
+
+async def _imported_person(bot, name: str = "Bùi Thị Mai", login: str = "mai", unit: str = "THPTCP") -> int:
+    """A person added by an import: a login, no chat account yet."""
+    unit_id = (await units.by_code(bot.db, unit)).id
+    async with bot.db.transaction():
+        return await users.add(bot.db, name=name, role="reporter", unit_id=unit_id, now=bot.clock.now(), login=login)
+
+
+async def test_a_chat_invite_for_an_existing_person_attaches_to_that_person(bot):
+    mai = await _imported_person(bot)
+    # An invite for the unit says who is already there and how to invite exactly that person.
+    plain = await bot.send(message_update(BINH, "/moi Chi bộ Trường THPT Cao Phong"))
+    assert f"#{mai} Bùi Thị Mai" in plain[0].text and f"/moi #{mai}" in plain[0].text
+    for how in ("mai", f"#{mai}"):
+        before = len(await users.all_users(bot.db))
+        invited = await bot.send(message_update(BINH, f"/moi {how}"))
+        assert f"Người được mời: #{mai} Bùi Thị Mai" in invited[0].text
+        newcomer = 7300 + len(how)
+        done = await bot.send(message_update(newcomer, f"/dangky {_code(invited[0].text)}", name="Mai"))
+        assert "Đăng ký thành công" in done[0].text
+        assert len(await users.all_users(bot.db)) == before  # no second “Bùi Thị Mai”
+        assert (await users.by_identity(bot.db, "telegram", str(newcomer))).id == mai
+    assert "Không tìm thấy người dùng #99999" in (await bot.send(message_update(BINH, "/moi #99999")))[0].text
+    # Outside the official's scope: refused.
+    hung = await bot.link("hung", 7105)
+    assert hung
+    refused = await bot.send(message_update(7105, f"/moi #{mai}"))
+    assert "ngoài phạm vi" in refused[0].text
+
+
+def test_cli_invite_for_an_existing_person(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from bot.cli import main
+    from storage.db import Database
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "db.sqlite3"
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(path))
+    assert main(["setup", "--demo"]) == 0
+
+    async def add_mai() -> int:
+        db = await Database.open(path)
+        try:
+            unit_id = (await units.by_code(db, "THPTCP")).id
+            async with db.transaction():
+                return await users.add(db, name="Bùi Thị Mai", role="reporter", unit_id=unit_id, now=TODAY, login="mai")
+        finally:
+            await db.close()
+
+    mai = asyncio.run(add_mai())
+    capsys.readouterr()
+    assert main(["invite", "--user", "mai"]) == 0
+    assert f"Người được mời: #{mai} Bùi Thị Mai" in capsys.readouterr().out
+    assert main(["invite", "THPTCP", "--name", "Bui Thi Mai"]) == 0  # same name in the same unit
+    assert f"Người được mời: #{mai} Bùi Thị Mai" in capsys.readouterr().out
+    assert main(["invite", "THPTCP"]) == 0
+    hint = capsys.readouterr().out
+    assert f"#{mai} Bùi Thị Mai" in hint and "ptdv invite --user #" in hint
+    assert main(["invite", "--user", "khongco"]) == 2
+    assert "Không tìm thấy người dùng" in capsys.readouterr().err
+    assert main(["invite"]) == 2
+    with sqlite3.connect(path) as conn:
+        linked = conn.execute("SELECT COUNT(*) FROM invites WHERE link_user_id = ?", (mai,)).fetchone()[0]
+    assert linked == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import replies
+from bot.language.normalize import fold
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
@@ -28,7 +29,13 @@ async def create_invite(
     created_by: int | None,
     name: str | None = None,
     days: int = INVITE_DAYS,
+    person: User | None = None,
 ) -> invites.Invite:
+    """A single-use invite code. With `person`, the code registers the chat identity of someone who already
+    exists (imported, or registered on another channel) as that person — with their unit and role — instead
+    of creating a second user."""
+    if person is not None:
+        unit_id, role, name = person.unit_id, person.role, person.name
     async with ctx.db.transaction():
         invite = await invites.create(
             ctx.db,
@@ -38,7 +45,11 @@ async def create_invite(
             expires_at=ctx.now() + timedelta(days=days),
             created_by=created_by,
             name=name,
+            link_user_id=person.id if person is not None else None,
         )
+        after: dict[str, object] = {"unit_id": unit_id, "role": role.value, "days": days}
+        if person is not None:
+            after["user_id"] = person.id
         await audit.record(
             ctx.db,
             action="invite.create",
@@ -46,29 +57,83 @@ async def create_invite(
             entity_id=invite.code,
             now=ctx.now(),
             actor=created_by,
-            after={"unit_id": unit_id, "role": role.value, "days": days},
+            after=after,
         )
     return invite
 
 
-def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
+def invite_text(ctx: Context, invite: invites.Invite, unit_name: str, person: User | None = None) -> str:
     link = ctx.invite_link(invite.code)
-    text = (
-        f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+    text = f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+    if person is not None:
+        login = f", tên đăng nhập {person.login}" if person.login else ""
+        text += (
+            f"Người được mời: #{person.id} {person.name}{login} — người dùng đã có: đăng ký xong, tài khoản chat "
+            "gắn với người này (giữ đơn vị, vai trò, lịch sử), không tạo người dùng mới.\n"
+        )
+    text += (
         f"Hết hạn: {day(invite.expires_at.astimezone(ctx.clock.tz))} (dùng được một lần)\n"
         f"Người được mời gõ cho bot: /dangky {invite.code}"
     )
     return text + (f"\nHoặc bấm: {link}" if link else "")
 
 
+async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | Reply | None:
+    """The existing person an invite names — `#12`, `12` or a login — within the actor's scope; None when the
+    text names no person (it is then a unit)."""
+    who = (text or "").strip()
+    if not who or " " in who:
+        return None
+    number = who.lstrip("#")
+    if number.isascii() and number.isdigit():
+        person = await users.get(ctx.db, int(number))
+        if person is None:
+            return Reply(text=f"Không tìm thấy người dùng #{number}. Xem danh sách: /nguoidung")
+    else:
+        person = await users.by_login(ctx.db, who)
+        if person is None:
+            return None
+    if actor is not None and person.unit_id not in await ctx.scope(actor):
+        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+    return person
+
+
+async def same_name_in_unit(ctx: Context, unit_id: int, name: str) -> list[User]:
+    """People of `unit_id` whose name is `name` (diacritics and case aside)."""
+    wanted = fold(name)
+    return [p for p in await users.in_units(ctx.db, [unit_id], active_only=False) if fold(p.name) == wanted]
+
+
+async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str) -> str:
+    """People of the unit who never registered a chat account, and how to invite exactly one of them."""
+    people = await users.in_units(ctx.db, [unit_id])
+    waiting = set(await users.without_identity(ctx.db, [p.id for p in people]))
+    names = [f"#{p.id} {p.name}" for p in people if p.id in waiting]
+    if not names:
+        return ""
+    example = invite_for.format(who=f"#{min(waiting)}")
+    return (
+        f"\n\nĐơn vị đã có người dùng chưa đăng ký tài khoản chat: {', '.join(names[:5])}. "
+        f"Nếu mời chính người đó, xin tạo mã cho người đó ({example}) để không tạo người dùng thứ hai."
+    )
+
+
 async def invite_by_chat(ctx: Context, user: User, unit_text: str | None, role: Role) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
+    person = await person_named(ctx, user, unit_text)
+    if isinstance(person, Reply):
+        return [person]
+    tree = await ctx.tree()
+    if person is not None:
+        invite = await create_invite(ctx, unit_id=person.unit_id, role=role, created_by=user.id, person=person)
+        return [Reply(text=invite_text(ctx, invite, tree[person.unit_id].name, person))]
     unit_id = await named_or_own(ctx, user, unit_text)
     if isinstance(unit_id, Reply):
         return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id)
-    return [Reply(text=invite_text(ctx, invite, (await ctx.tree())[unit_id].name))]
+    hint = await unregistered_hint(ctx, unit_id, "/moi {who}")
+    return [Reply(text=invite_text(ctx, invite, tree[unit_id].name) + hint)]
 
 
 LINK_HOURS = 24
@@ -119,8 +184,10 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới.")]
     if invite.expires_at <= ctx.now():
         return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
-    if invite.link_user_id is not None:
+    if invite.is_link_code:
         return await _link(ctx, inbound, invite, current)
+    if invite.link_user_id is not None:
+        return await _register_existing(ctx, inbound, invite, current, unit_name)
     async with ctx.db.transaction():
         if current is not None:  # a registered person taking a new unit or role
             before = current.model_dump(mode="json")
@@ -155,6 +222,41 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     user = await users.get(ctx.db, user_id)
     assert user is not None
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
+
+
+async def _register_existing(
+    ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None, unit_name: str
+) -> list[Reply]:
+    """An official's invite for a person who already exists: this chat identity becomes that person."""
+    person = await users.get(ctx.db, invite.link_user_id or 0)
+    if person is None:
+        return [Reply(text="Người dùng của mã mời này không còn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
+    if current is not None and current.id != person.id:
+        return [
+            Reply(
+                text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
+                "Mã mời này dành cho người dùng đã có, chỉ dùng cho tài khoản chat chưa đăng ký."
+            )
+        ]
+    async with ctx.db.transaction():
+        if not await invites.use(ctx.db, invite.code, person.id, ctx.now()):
+            raise RuntimeError("invite used concurrently")
+        if not person.active:
+            await users.set_active(ctx.db, person.id, True)
+        await _attach(ctx, inbound, person.id)
+        await audit.record(
+            ctx.db,
+            action="user.register_existing",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=person.id,
+            before={"active": person.active},
+            after={"active": True, "invite": invite.code, "channel": inbound.channel},
+        )
+    person = await users.get(ctx.db, person.id)
+    assert person is not None
+    return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(person, unit_name)}")]
 
 
 async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None) -> list[Reply]:

@@ -20,7 +20,7 @@ from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
 from bot.services.reminders import ReminderService
-from bot.textfmt import num
+from bot.textfmt import num, os_reason
 from storage import file_links, units, users
 
 
@@ -186,7 +186,7 @@ async def import_file(settings: Settings, path: Path) -> str:
             content = await asyncio.to_thread(path.read_bytes)
             data = read_file(path.name, content, settings.import_max_mb * 1_048_576)
         except OSError as exc:
-            raise CliError(f"Không đọc được {path}: {exc.strerror}") from None
+            raise CliError(f"Không đọc được {path}: {os_reason(exc)}.") from None
         except FileRefused as exc:
             raise CliError(f"Chưa nhập được {path.name}: {exc}") from None
         problems = await imports.check(ctx, data)

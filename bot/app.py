@@ -155,6 +155,8 @@ async def run_console(
                     rate_limit=False,
                 )
                 await stack.enter_async_context(running(app))
+                # The local transport's bot name is no real bot: invite links only with a configured name.
+                core.ctx.bot_username = settings.telegram_bot_username
                 core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
                 session = console.ConsoleSession(
                     app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir

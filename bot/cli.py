@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
+from bot.textfmt import os_reason
 from storage import backup
 
 
@@ -163,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=channel))
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the command reads or writes (ptdv template --out, export, file…)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Lỗi tệp{where}: {os_reason(exc)}.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

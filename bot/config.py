@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.quota import Quota
+from bot.textfmt import os_reason
 
 ZALO_API = "https://bot-api.zaloplatforms.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -196,7 +197,7 @@ def check_database_path(path: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {exc.strerror}") from None
+        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {os_reason(exc)}") from None
     if path.exists() and path.is_dir():
         raise ConfigError(f"Cấu hình sai: DATABASE_PATH — {path} là một thư mục, cần đường dẫn tệp")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.textfmt import os_reason
 from storage import backup
 from storage.migrations import current_version, latest_version
 
@@ -23,9 +24,7 @@ class Check:
 
 async def _token(settings: Settings) -> Check:
     if not settings.token:
-        return Check(
-            True, "Token Telegram: chưa cấu hình" + ("" if settings.zalo_token else " — `make run` mở console")
-        )
+        return Check(True, "Token Telegram: chưa cấu hình")
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -42,10 +41,10 @@ async def _token(settings: Settings) -> Check:
     return Check(True, f"Token Telegram: hợp lệ, bot @{me.username}")
 
 
-async def _zalo(settings: Settings) -> Check | None:
+async def _zalo(settings: Settings) -> Check:
     """The Zalo token (getMe) and the webhook state Zalo has for the bot."""
     if not settings.zalo_token:
-        return None
+        return Check(True, "Token Zalo: chưa cấu hình" + ("" if settings.token else " — `make run` mở console"))
     from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 
     client = ZaloClient(settings.zalo_token, settings.zalo_api, timeout=15)
@@ -128,7 +127,7 @@ def _backups(settings: Settings) -> Check:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return Check(False, f"Sao lưu: không tạo được {folder} ({exc.strerror})")
+        return Check(False, f"Sao lưu: không tạo được {folder} ({os_reason(exc)})")
     if not os.access(folder, os.W_OK):
         return Check(False, f"Sao lưu: không ghi được vào {folder}")
     files = sorted(folder.glob(backup.PATTERN))
@@ -148,8 +147,7 @@ async def run() -> tuple[list[Check], bool]:
         )
     ]
     checks.append(await _token(settings))
-    if (zalo := await _zalo(settings)) is not None:
-        checks.append(zalo)
+    checks.append(await _zalo(settings))
     checks += await _database(settings)
     checks.append(_backups(settings))
     return checks, all(c.ok for c in checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import date, datetime
 
 
@@ -57,3 +58,20 @@ def split_message(text: str, limit: int) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+_OS_REASONS = {
+    errno.ENOENT: "không có tệp hay thư mục này",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.EISDIR: "đây là một thư mục, cần một tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.ENOSPC: "hết chỗ trống trên đĩa",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.EEXIST: "đã có",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Vietnamese (the system's own text is English)."""
+    return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống {exc.errno or ''}".strip())

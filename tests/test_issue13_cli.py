@@ -45,3 +45,46 @@ def test_setup_without_a_token_does_not_load_the_demo_either(env, capsys):
     assert main(["setup"]) == 0
     assert _units(env / "ptdv.sqlite3") == 0
     assert "ptdv setup --demo" in capsys.readouterr().out
+
+
+async def test_console_invite_without_a_bot_name_gives_no_telegram_link(settings, demo_db, clock):
+    import io
+
+    from bot import app
+
+    out = io.StringIO()
+    await app.run_console(
+        settings, login="binh", inp=io.StringIO("/moi Chi bộ xóm Nội\n"), out=out, clock=clock, interactive=False
+    )
+    text = out.getvalue()
+    assert "Mã mời:" in text and "/dangky " in text
+    assert "t.me/" not in text
+    named = settings.model_copy(update={"telegram_bot_username": "ptdv_that_bot"})
+    out = io.StringIO()
+    await app.run_console(
+        named, login="binh", inp=io.StringIO("/moi Chi bộ xóm Nội\n"), out=out, clock=clock, interactive=False
+    )
+    assert "https://t.me/ptdv_that_bot?start=" in out.getvalue()
+
+
+def test_doctor_without_tokens_names_both_channels(env, capsys):
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "✔ Token Telegram: chưa cấu hình" in out
+    assert "✔ Token Zalo: chưa cấu hình" in out
+
+
+def test_import_failures_exit_non_zero_in_vietnamese(env, capsys):
+    assert main(["setup"]) == 0
+    capsys.readouterr()
+    assert main(["import", "missing.xlsx"]) != 0
+    err = capsys.readouterr().err
+    assert "Không đọc được missing.xlsx: không có tệp hay thư mục này" in err and "No such file" not in err
+    (env / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["import", "bad.csv"]) != 0
+    assert "chưa nhập gì" in capsys.readouterr().err
+    assert _units(env / "ptdv.sqlite3") == 0
+    # Any file the command line cannot write is one Vietnamese line and a non-zero exit, not a traceback.
+    assert main(["template", "--out", str(env / "no" / "such" / "dir" / "mau.xlsx")]) != 0
+    err = capsys.readouterr().err
+    assert "Lỗi tệp" in err and "không có tệp hay thư mục này" in err and "Traceback" not in err

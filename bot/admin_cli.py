@@ -15,6 +15,7 @@ from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
+from bot.replies.common import CHANNEL_NAMES
 from bot.services import imports, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
@@ -114,8 +115,18 @@ async def export(settings: Settings, period_text: str, unit_text: str | None, ou
         await ctx.db.close()
 
 
+SEND_KINDS = {
+    "remind": "nhắc báo cáo",
+    "escalate": "báo đơn vị chưa báo cáo",
+    "digest": "bản tin tuần",
+    "quota": "cảnh báo hạn mức tin nhắn",
+}
+MAX_PREVIEW_SENDS = 100
+
+
 async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
-    """What `/nhacnho xem` shows: who would be reminded now (or at a given time), and what is due."""
+    """Who the scheduler would send what to now (or at a given time), each with the exact text; then what
+    `/nhacnho xem` would send by hand, and the next runs. Nothing is sent."""
     ctx = await _context(settings)
     try:
         tree = await ctx.tree()
@@ -129,19 +140,40 @@ async def remind_preview(settings: Settings, unit_text: str | None, at: str | No
             except ValueError:
                 raise CliError(f"Thời điểm “{at}” không đúng dạng YYYY-MM-DD HH:MM.") from None
         service = ReminderService(ctx, {})
+        snap, the_plan = await service.plan(now)
+        names = {p.user_id: p.name for p in snap.officials}
+        names |= {p.user_id: p.name for people_ in snap.reporters.values() for p in people_}
+        due = [s for s in the_plan.due if tree.is_within(s.unit_id, root)]
+        lines = [f"Xem trước nhắc nhở lúc {now:%H:%M %d/%m/%Y} (không gửi gì)."]
+        if snap.calendar.paused:
+            lines.append("Nhắc nhở đang tạm dừng: khi chạy, bot sẽ không gửi các tin dưới đây.")
+        elif snap.calendar.is_quiet(now):
+            lines.append("Đang trong giờ yên lặng: các tin dưới đây sẽ được gửi ở lần chạy sau.")
+        if not due:
+            lines.append("\nKhông có tin nào đến hạn gửi vào lúc này.")
+        else:
+            lines.append(f"\nĐến hạn gửi: {num(len(due))} tin.")
+        for number, send in enumerate(due[:MAX_PREVIEW_SENDS], 1):
+            if send.user_id is not None:
+                who = names.get(send.user_id) or f"người dùng #{send.user_id}"
+            else:
+                channel = send.recipient.split(":")[1] if send.recipient.count(":") >= 2 else ""
+                who = f"nhóm chat trên {CHANNEL_NAMES.get(channel, channel)}"
+            what = SEND_KINDS.get(send.kind, send.kind)
+            text = await service.render(snap, the_plan, send, now)
+            lines.append(f"\n{number}. Gửi {who} — {tree[send.unit_id].name} — {what}:")
+            lines.extend(f"   │ {line}" if line else "   │" for line in text.splitlines())
+        if len(due) > MAX_PREVIEW_SENDS:
+            lines.append(f"\n… và {num(len(due) - MAX_PREVIEW_SENDS)} tin khác.")
         official = User(id=0, name="ptdv", role=Role.OFFICIAL, unit_id=root)
-        preview = await reminder_controls.preview(ctx, service, official, now)
-        _, the_plan = await service.plan(now)
-        due = [f"– {s.kind} → {s.recipient} ({tree[s.unit_id].name}, {s.period_key})" for s in the_plan.due]
+        by_hand = await reminder_controls.preview(ctx, service, official, now)
+        lines.append(f"\nGửi nhắc ngay bằng tay (như /nhacnho xem trong chat):\n{by_hand.text}")
         calendar = await service.calendar()
         runs = "\n".join(
             f"– {what}: {when:%H:%M %d/%m/%Y}" for what, when in reminder_controls.next_runs(calendar, now)
         )
-        return (
-            f"{preview.text}\n\nĐến hạn gửi lúc {now:%H:%M %d/%m/%Y} ({len(due)}):\n"
-            + "\n".join(due[:50])
-            + f"\n\nLần gửi tới:\n{runs}"
-        )
+        lines.append(f"\nLần gửi tới:\n{runs}")
+        return "\n".join(lines)
     finally:
         await ctx.db.close()
 

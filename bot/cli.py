@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
@@ -15,9 +17,87 @@ from bot.textfmt import os_reason
 from storage import backup
 
 
+class _VietnameseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "cách dùng: " if prefix is None else prefix)
+
+
+# argparse's own messages (Python 3.11–3.13), as regular expressions, and their Vietnamese.
+_ERRORS = (
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tham số không nhận ra: \1"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        r"tham số \1: không có lựa chọn \2 (chọn một trong: \3)",
+    ),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"tham số \1: giá trị \3 không hợp lệ (cần kiểu \2)"),
+    (r"argument (.*?): expected one argument", r"tham số \1: cần một giá trị"),
+    (r"argument (.*?): expected at least one argument", r"tham số \1: cần ít nhất một giá trị"),
+    (r"argument (.*?): expected at most one argument", r"tham số \1: cần nhiều nhất một giá trị"),
+    (r"argument (.*?): expected (\d+) arguments?", r"tham số \1: cần \2 giá trị"),
+    (r"argument (.*?): not allowed with argument (.*)", r"tham số \1: không dùng cùng với \2"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"tham số \1: không nhận giá trị \2"),
+    (r"ambiguous option: (.*?) could match (.*)", r"tùy chọn \1 không rõ, có thể là: \2"),
+    (r"one of the arguments (.*) is required", r"cần một trong các tham số: \1"),
+    (r"argument (.*?): (.*)", r"tham số \1: \2"),
+)
+
+
+_TYPES = {"kiểu int": "một số nguyên", "kiểu float": "một số"}
+
+# Placeholders in usage lines, by argument name.
+_METAVARS = {
+    "login": "TÊN_ĐĂNG_NHẬP",
+    "user": "TÊN_ĐĂNG_NHẬP",
+    "token": "MÃ",
+    "out": "TỆP",
+    "file": "TỆP",
+    "unit": "ĐƠN_VỊ",
+    "days": "SỐ_NGÀY",
+    "name": "HỌ_TÊN",
+    "words": "LỆNH",
+    "at": "THỜI_ĐIỂM",
+    "changes": "THAY_ĐỔI",
+    "period": "KỲ",
+}
+
+
+def vietnamese_error(message: str) -> str:
+    """argparse's English error message in Vietnamese (unknown ones are kept as they are)."""
+    for pattern, replacement in _ERRORS:
+        if re.fullmatch(pattern, message):
+            text = re.sub(pattern, replacement, message)
+            for english, vietnamese in _TYPES.items():
+                text = text.replace(english, vietnamese)
+            return text
+    return message
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """argparse with Vietnamese usage, section titles, -h and errors (argparse itself speaks English)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _VietnameseHelp)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện trợ giúp này rồi thoát")
+
+    def add_argument(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        action = super().add_argument(*args, **kwargs)
+        if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest in _METAVARS:
+            action.metavar = _METAVARS[action.dest]
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {vietnamese_error(message)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = VietnameseParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
     setup = sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu (không nạp dữ liệu mẫu)")
     setup.add_argument(
         "--demo",
@@ -71,16 +151,16 @@ def _parser() -> argparse.ArgumentParser:
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
     unit.add_argument("--yes", action="store_true", help="không hỏi lại")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
-    imp.add_argument("file")
+    imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
     tpl.add_argument("--fill", action="store_true", help="điền sẵn dữ liệu hiện có trong cơ sở dữ liệu")
-    tpl.add_argument("--out", default="mau-nhap-ptdv.xlsx")
+    tpl.add_argument("--out", default="mau-nhap-ptdv.xlsx", help="tên tệp ghi ra (mặc định: mau-nhap-ptdv.xlsx)")
     sub.add_parser("doctor", help="kiểm tra cấu hình, token, cơ sở dữ liệu, lịch chạy và sao lưu")
     sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
     res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
     res.add_argument("file", help="tệp sao lưu .sqlite3")
-    rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ được nhắc (không gửi)")
-    rem.add_argument("--dry-run", action="store_true", required=True, help="chỉ in ra, không gửi")
+    rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ nhận tin gì, với đúng nội dung tin (không gửi gì)")
+    rem.add_argument("--dry-run", action="store_true", help="chỉ in ra, không gửi (luôn như vậy; giữ cho quen tay)")
     rem.add_argument("--unit", help="chỉ trong đơn vị này (mặc định: toàn bộ)")
     rem.add_argument("--at", help="giả định thời điểm, ví dụ “2026-09-15 08:00” (mặc định: bây giờ)")
     cal = sub.add_parser("calendar", help="xem hoặc sửa lịch báo cáo và nhắc nhở")

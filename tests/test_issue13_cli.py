@@ -88,3 +88,56 @@ def test_import_failures_exit_non_zero_in_vietnamese(env, capsys):
     assert main(["template", "--out", str(env / "no" / "such" / "dir" / "mau.xlsx")]) != 0
     err = capsys.readouterr().err
     assert "Lỗi tệp" in err and "không có tệp hay thư mục này" in err and "Traceback" not in err
+
+
+ENGLISH = ("usage:", "options:", "positional arguments", "show this help", "error:", "required", "invalid")
+
+
+@pytest.mark.parametrize("command", [[], ["invite"], ["remind"], ["console"], ["export"], ["setup"], ["unit"]])
+def test_help_is_vietnamese(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("cách dùng: ptdv") and "tùy chọn:" in out and "hiện trợ giúp này rồi thoát" in out
+    assert not any(word in out for word in ENGLISH), out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "ptdv: lỗi: thiếu tham số bắt buộc: LỆNH"),
+        (["import"], "ptdv import: lỗi: thiếu tham số bắt buộc: TỆP"),
+        (["invite", "--days", "abc"], "tham số --days: giá trị 'abc' không hợp lệ (cần một số nguyên)"),
+        (["invite", "--role", "boss"], "tham số --role: không có lựa chọn 'boss'"),
+        (["backup", "thừa"], "ptdv: lỗi: tham số không nhận ra: thừa"),
+        (["xuat"], "tham số LỆNH: không có lựa chọn 'xuat'"),
+        (["console", "--demo", "--real"], "tham số --real: không dùng cùng với --demo"),
+    ],
+)
+def test_usage_errors_are_vietnamese_and_exit_non_zero(argv, expected, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cách dùng: ptdv") and expected in err, err
+    assert not any(word in err for word in ENGLISH), err
+
+
+def test_remind_preview_shows_who_gets_what_with_the_exact_text(env, monkeypatch, capsys):
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(env / "ptdv.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["remind", "--at", "2026-12-15 08:30"]) == 0  # previewing needs no flag…
+    out = capsys.readouterr().out
+    assert main(["remind", "--dry-run", "--at", "2026-12-15 08:30"]) == 0  # …and the flag is still accepted
+    assert capsys.readouterr().out == out
+    assert "user:" not in out and "Q2026-4" not in out and "remind →" not in out
+    assert "Đến hạn gửi: 5 tin." in out
+    assert "1. Gửi Quách Văn Tuấn — Chi bộ xóm Bắc Sơn — nhắc báo cáo:" in out
+    assert "   │ Chi bộ xóm Bắc Sơn: năm 2026 mới kết nạp 0/1 ĐVM" in out
+    assert "Hạn báo cáo quý IV: 20/12. Trả lời “kết nạp N” để báo cáo." in out
+    assert main(["remind", "--at", "2026-12-21 08:30"]) == 0
+    out = capsys.readouterr().out
+    assert "Gửi Nguyễn Thanh Bình — Đảng bộ huyện Cao Phong — báo đơn vị chưa báo cáo:" in out
+    assert "bản tin tuần:" in out and "W2026" not in out

@@ -140,3 +140,76 @@ def test_cli_invite_for_an_existing_person(tmp_path, monkeypatch, capsys):
     with sqlite3.connect(path) as conn:
         linked = conn.execute("SELECT COUNT(*) FROM invites WHERE link_user_id = ?", (mai,)).fetchone()[0]
     assert linked == 2
+
+
+async def _saved_then_fix(bot, who: int = THU):
+    """Store “kết nạp 2” and press “✏️ Sửa báo cáo này”."""
+    preview = await bot.send(message_update(who, "kết nạp 2 đảng viên"))
+    message, data = button(preview, "Xác nhận")
+    saved = await bot.send(callback_update(who, data, message.message_id))
+    message, data = button(saved, "Sửa báo cáo này")
+    prompt = await bot.send(callback_update(who, data, message.message_id))
+    assert "Đang sửa báo cáo" in prompt[0].text
+    return saved
+
+
+async def test_the_fix_replaces_with_old_and_new_side_by_side(bot):
+    await _saved_then_fix(bot)
+    preview = await bot.send(message_update(THU, "kết nạp 1"))
+    text = preview[0].text
+    assert "SỬA (thay thế)" in text and "– Kết nạp (ĐVM): 2 → 1 (giảm 1)" in text
+    assert "Đang có:" in text and "Thay bằng:" in text
+
+
+@pytest.mark.parametrize("between", ["tiến độ", "/lichsu", "/start", "có"])
+async def test_any_other_message_ends_edit_mode(bot, between):
+    await _saved_then_fix(bot)
+    await bot.send(message_update(THU, between))
+    later = await bot.send(message_update(THU, "tháng 11 kết nạp thêm 1 đ/c nữ"))
+    text = later[0].text
+    assert "Xin xác nhận báo cáo:" in text and "Thay bằng" not in text and "SỬA" not in text
+
+
+async def test_edit_mode_expires_by_the_injected_clock(bot, clock):
+    await _saved_then_fix(bot)
+    clock.advance(minutes=16)
+    later = await bot.send(message_update(THU, "kết nạp 1"))
+    assert "Xin xác nhận báo cáo:" in later[0].text and "Thay bằng" not in later[0].text
+
+
+async def test_edit_mode_does_not_follow_the_person_to_another_channel(bot):
+    from bot.messages import Inbound, InboundKind
+
+    await _saved_then_fix(bot)
+    thu = await users.by_login(bot.db, "thu")
+    async with bot.db.transaction():
+        await users.link_identity(
+            bot.db, channel="zalo", external_id="z-thu", user_id=thu.id, chat_id="z-thu", now=bot.clock.now()
+        )
+    inbound = Inbound(
+        channel="zalo",
+        kind=InboundKind.TEXT,
+        sender_id="z-thu",
+        chat_id="z-thu",
+        text="kết nạp 1",
+        update_key="z:1",
+        at=bot.clock.now(),
+    )
+    answer = await bot.core.handle(inbound)
+    assert "Xin xác nhận báo cáo:" in answer[0].text and "Thay bằng" not in answer[0].text
+
+
+async def test_a_new_console_session_ends_edit_mode(settings, demo_db, clock):
+    import io
+
+    from bot import app
+
+    out = io.StringIO()
+    first = "kết nạp 2 đảng viên\n1\n1\n"  # store, then press “✏️ Sửa báo cáo này”
+    await app.run_console(settings, login="thu", inp=io.StringIO(first), out=out, clock=clock, interactive=False)
+    assert "Đang sửa báo cáo" in out.getvalue()
+    out = io.StringIO()
+    await app.run_console(
+        settings, login="thu", inp=io.StringIO("kết nạp 1\n"), out=out, clock=clock, interactive=False
+    )
+    assert "Xin xác nhận báo cáo:" in out.getvalue() and "Thay bằng" not in out.getvalue()

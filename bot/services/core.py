@@ -63,6 +63,8 @@ class Core:
 
     async def _on_intent(self, user: User | None, inbound: Inbound, intent: intents.Intent) -> list[Reply]:
         ctx = self.ctx
+        if user is not None and not isinstance(intent, intents.Submit):
+            await reporting.end_fix(ctx, user)  # edit mode lasts for the correction only
         if isinstance(intent, intents.Start):
             if intent.code:
                 return await people.register(ctx, inbound, intent.code, user)
@@ -128,6 +130,8 @@ class Core:
             return [Reply(text=replies.NOT_REGISTERED)]
         parts = (inbound.data or "").split("|")
         ctx = self.ctx
+        if parts[:1] != ["f"]:
+            await reporting.end_fix(ctx, user)  # another button ends edit mode
         match parts:
             case ["c", token]:
                 return await reporting.confirm(ctx, user, token)

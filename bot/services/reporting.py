@@ -127,7 +127,7 @@ def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
 async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_id: int | None = None) -> list[Reply]:
     """Validate a draft and answer with a preview to confirm (or with what is wrong)."""
     fixing: dict[str, Any] | None = None  # the stored record the "Sửa" button asked to replace
-    fix = await _open_fix(ctx, user)
+    fix = await _open_fix(ctx, user, inbound)
     if fix is not None and draft.kind != "cumulative":
         fixing = await submissions.get(ctx.db, fix.payload["submission_id"])
         if fixing is not None and fixing["superseded_by"] is None:
@@ -191,9 +191,10 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         payload["supersede_ids"] = [o["id"] for o in olds]
         p = await _open(ctx, user, inbound, "correct", payload, expires)
         old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+        changes = texts.figure_changes(draft.kind, olds, draft.figures)
         return [
             Reply(
-                text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz)),
+                text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
                 choices=choices_for(p.token),
             )
         ]
@@ -381,13 +382,29 @@ async def cancel(
 
 
 # --- corrections started from a stored record ----------------------------------------------------
-async def _open_fix(ctx: Context, user: User) -> Pending | None:
+FIX_MINUTES = 15  # edit mode ("✏️ Sửa báo cáo này") lasts this long, and only for the very next message
+
+
+async def _open_fix(ctx: Context, user: User, inbound: Inbound) -> Pending | None:
+    """The edit mode this message answers: opened by the last message in this same chat, not expired. Edit
+    mode is used up either way."""
     p = await pending.latest_open(ctx.db, user.id)
-    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+    if not await pending.has_open(ctx.db, user.id, "await_fix"):
         return None
     async with ctx.db.transaction():
-        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
+        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
+    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+        return None
+    if (p.channel, p.chat_id) != (inbound.channel, inbound.chat_id):
+        return None
     return p
+
+
+async def end_fix(ctx: Context, user: User) -> None:
+    """Any message other than the correction itself ends edit mode (a query, a command, another button)."""
+    if await pending.has_open(ctx.db, user.id, "await_fix"):
+        async with ctx.db.transaction():
+            await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
 
 
 async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: int) -> list[Reply]:
@@ -398,7 +415,9 @@ async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: i
         return [Reply(text=f"Báo cáo #{submission_id} đã được thay bằng #{record['superseded_by']}. Xem /lichsu.")]
     tree = await ctx.tree()
     period = _record_period(record)
-    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    expires = ctx.now() + timedelta(minutes=FIX_MINUTES)
+    async with ctx.db.transaction():  # one edit mode at a time
+        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
     await _open(ctx, user, inbound, "await_fix", {"submission_id": submission_id}, expires)
     line = texts.record_line(record["kind"], record, period, tree[record["unit_id"]].name)
     example = f"{texts.period_words(period).split(',')[0]} kết nạp {max(0, record['admitted'])}"

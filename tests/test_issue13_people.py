@@ -213,3 +213,19 @@ async def test_a_new_console_session_ends_edit_mode(settings, demo_db, clock):
         settings, login="thu", inp=io.StringIO("kết nạp 1\n"), out=out, clock=clock, interactive=False
     )
     assert "Xin xác nhận báo cáo:" in out.getvalue() and "Thay bằng" not in out.getvalue()
+
+
+async def test_zalo_an_invalid_choice_number_keeps_the_menu(settings, demo_db, clock):
+    from tests.channels import ZaloHarness
+
+    thu_z = "1100000000000000007"
+    async with ZaloHarness(settings, demo_db, clock) as zb:
+        await zb.link("thu", thu_z)
+        preview = await zb.send(zb.update(thu_z, "kết nạp 2 đảng viên"))
+        assert "Trả lời bằng số (1–3):" in preview[0].text
+        wrong = await zb.send(zb.update(thu_z, "4"))
+        assert len(wrong) == 1
+        assert "Không có lựa chọn số 4" in wrong[0].text and "từ 1 đến 3" in wrong[0].text
+        saved = await zb.send(zb.update(thu_z, "1"))  # the list still stands
+        assert saved[0].text.startswith("Đã lưu")
+        assert not await zb.errors()

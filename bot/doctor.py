@@ -44,7 +44,11 @@ async def _token(settings: Settings) -> Check:
 async def _zalo(settings: Settings) -> Check:
     """The Zalo token (getMe) and the webhook state Zalo has for the bot."""
     if not settings.zalo_token:
-        return Check(True, "Token Zalo: chưa cấu hình" + ("" if settings.token else " — `make run` mở console"))
+        return Check(
+            True,
+            "Token Zalo: chưa cấu hình"
+            + ("" if settings.token else " — chưa có token nào: `make run` mở console trên dữ liệu mẫu"),
+        )
     from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 
     client = ZaloClient(settings.zalo_token, settings.zalo_api, timeout=15)
@@ -98,7 +102,8 @@ async def _database(settings: Settings) -> list[Check]:
         )
         units = await unit_store.count(db)
         people = await users.count_active(db)
-        checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động"))
+        hint = "" if units else " — nhập danh sách: `ptdv template` rồi `ptdv import <tệp>`"
+        checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động{hint}"))
         if version == latest and units:
             checks.append(await _schedule(db, settings))
         if version == latest and settings.zalo_token:

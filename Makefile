@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench soak setup clean
+.PHONY: run test lint bench soak setup demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Creates or migrates DATABASE_PATH; never loads the demo into it.
 setup: $(STAMP)
 	$(PY) -m bot setup
 
+# The demo district in its own file (DEMO_DATABASE_PATH, default data/demo.sqlite3), for trying the bot.
+demo: $(STAMP)
+	$(PY) -m bot setup --demo
+
+# With a token: the bot on DATABASE_PATH. Without: the console chat on the demo database.
 run: setup
 	$(PY) -m bot run
 

@@ -15,12 +15,13 @@ from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
+from bot.replies.common import CHANNEL_NAMES
 from bot.services import imports, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
 from bot.services.reminders import ReminderService
-from bot.textfmt import num
+from bot.textfmt import num, os_reason
 from storage import file_links, units, users
 
 
@@ -48,18 +49,60 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
 
 
 async def invite(
-    settings: Settings, unit_text: str, role: str, days: int, name: str | None, channel: str | None = None
+    settings: Settings,
+    unit_text: str | None,
+    role: str,
+    days: int,
+    name: str | None,
+    user_text: str | None = None,
+    channel: str | None = None,
 ) -> str:
-    """An invite from the server's command line; `channel` ("telegram", "zalo") binds it to one app, None: any."""
+    """An invite code for a unit, or — with `user_text`, or a `name` already in that unit — for a person who
+    already exists, so that registering attaches to them instead of creating a second user. `channel`
+    ("telegram", "zalo") binds it to one app; None: any."""
     ctx = await _context(settings)
     try:
-        unit = await _unit(ctx, unit_text)
         if days < 1:
             raise CliError("--days phải từ 1 trở lên.")
+        person = None
+        if user_text:
+            found = await people.person_named(ctx, None, user_text)
+            if not isinstance(found, User):
+                raise CliError(
+                    f"Không tìm thấy người dùng “{user_text}” (dùng tên đăng nhập hoặc #mã; xem `ptdv users`)."
+                )
+            person = found
+        elif not unit_text:
+            raise CliError("Cần tên hoặc mã đơn vị, hoặc --user <tên đăng nhập> cho người dùng đã có.")
+        else:
+            unit = await _unit(ctx, unit_text)
+            if name:
+                same = await people.same_name_in_unit(ctx, unit.id, name)
+                if len(same) > 1:
+                    listed = "; ".join(f"#{p.id} {p.login or '-'}" for p in same)
+                    raise CliError(f"{unit.name} có nhiều người tên “{name}” ({listed}). Chọn bằng --user.")
+                person = same[0] if same else None
+        if person is not None:
+            if unit_text and (await _unit(ctx, unit_text)).id != person.unit_id:
+                raise CliError(
+                    f"#{person.id} {person.name} thuộc {(await ctx.tree())[person.unit_id].name}; "
+                    "đổi đơn vị bằng /chuyen trong chat, rồi tạo mã."
+                )
+            code = await people.create_invite(
+                ctx,
+                unit_id=person.unit_id,
+                role=person.role,
+                created_by=None,
+                days=days,
+                person=person,
+                channel=channel,
+            )
+            return people.invite_text(ctx, code, (await ctx.tree())[person.unit_id].name, person)
         code = await people.create_invite(
             ctx, unit_id=unit.id, role=Role(role), created_by=None, name=name, days=days, channel=channel
         )
-        return people.invite_text(ctx, code, unit.name)
+        hint = await people.unregistered_hint(ctx, unit.id, "ptdv invite --user {who}")
+        return people.invite_text(ctx, code, unit.name) + hint
     finally:
         await ctx.db.close()
 
@@ -87,8 +130,18 @@ async def export(settings: Settings, period_text: str, unit_text: str | None, ou
         await ctx.db.close()
 
 
+SEND_KINDS = {
+    "remind": "nhắc báo cáo",
+    "escalate": "báo đơn vị chưa báo cáo",
+    "digest": "bản tin tuần",
+    "quota": "cảnh báo hạn mức tin nhắn",
+}
+MAX_PREVIEW_SENDS = 100
+
+
 async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
-    """What `/nhacnho xem` shows: who would be reminded now (or at a given time), and what is due."""
+    """Who the scheduler would send what to now (or at a given time), each with the exact text; then what
+    `/nhacnho xem` would send by hand, and the next runs. Nothing is sent."""
     ctx = await _context(settings)
     try:
         tree = await ctx.tree()
@@ -102,19 +155,40 @@ async def remind_preview(settings: Settings, unit_text: str | None, at: str | No
             except ValueError:
                 raise CliError(f"Thời điểm “{at}” không đúng dạng YYYY-MM-DD HH:MM.") from None
         service = ReminderService(ctx, {})
+        snap, the_plan = await service.plan(now)
+        names = {p.user_id: p.name for p in snap.officials}
+        names |= {p.user_id: p.name for people_ in snap.reporters.values() for p in people_}
+        due = [s for s in the_plan.due if tree.is_within(s.unit_id, root)]
+        lines = [f"Xem trước nhắc nhở lúc {now:%H:%M %d/%m/%Y} (không gửi gì)."]
+        if snap.calendar.paused:
+            lines.append("Nhắc nhở đang tạm dừng: khi chạy, bot sẽ không gửi các tin dưới đây.")
+        elif snap.calendar.is_quiet(now):
+            lines.append("Đang trong giờ yên lặng: các tin dưới đây sẽ được gửi ở lần chạy sau.")
+        if not due:
+            lines.append("\nKhông có tin nào đến hạn gửi vào lúc này.")
+        else:
+            lines.append(f"\nĐến hạn gửi: {num(len(due))} tin.")
+        for number, send in enumerate(due[:MAX_PREVIEW_SENDS], 1):
+            if send.user_id is not None:
+                who = names.get(send.user_id) or f"người dùng #{send.user_id}"
+            else:
+                channel = send.recipient.split(":")[1] if send.recipient.count(":") >= 2 else ""
+                who = f"nhóm chat trên {CHANNEL_NAMES.get(channel, channel)}"
+            what = SEND_KINDS.get(send.kind, send.kind)
+            text = await service.render(snap, the_plan, send, now)
+            lines.append(f"\n{number}. Gửi {who} — {tree[send.unit_id].name} — {what}:")
+            lines.extend(f"   │ {line}" if line else "   │" for line in text.splitlines())
+        if len(due) > MAX_PREVIEW_SENDS:
+            lines.append(f"\n… và {num(len(due) - MAX_PREVIEW_SENDS)} tin khác.")
         official = User(id=0, name="ptdv", role=Role.OFFICIAL, unit_id=root)
-        preview = await reminder_controls.preview(ctx, service, official, now)
-        _, the_plan = await service.plan(now)
-        due = [f"– {s.kind} → {s.recipient} ({tree[s.unit_id].name}, {s.period_key})" for s in the_plan.due]
+        by_hand = await reminder_controls.preview(ctx, service, official, now)
+        lines.append(f"\nGửi nhắc ngay bằng tay (như /nhacnho xem trong chat):\n{by_hand.text}")
         calendar = await service.calendar()
         runs = "\n".join(
             f"– {what}: {when:%H:%M %d/%m/%Y}" for what, when in reminder_controls.next_runs(calendar, now)
         )
-        return (
-            f"{preview.text}\n\nĐến hạn gửi lúc {now:%H:%M %d/%m/%Y} ({len(due)}):\n"
-            + "\n".join(due[:50])
-            + f"\n\nLần gửi tới:\n{runs}"
-        )
+        lines.append(f"\nLần gửi tới:\n{runs}")
+        return "\n".join(lines)
     finally:
         await ctx.db.close()
 
@@ -159,7 +233,7 @@ async def import_file(settings: Settings, path: Path) -> str:
             content = await asyncio.to_thread(path.read_bytes)
             data = read_file(path.name, content, settings.import_max_mb * 1_048_576)
         except OSError as exc:
-            raise CliError(f"Không đọc được {path}: {exc.strerror}") from None
+            raise CliError(f"Không đọc được {path}: {os_reason(exc)}.") from None
         except FileRefused as exc:
             raise CliError(f"Chưa nhập được {path.name}: {exc}") from None
         problems = await imports.check(ctx, data)

@@ -16,7 +16,7 @@ import httpx
 
 from bot import demo
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings, check_database_path
 from bot.redact import RedactFilter
 from bot.scheduler import Scheduler
 from bot.services.core import Core
@@ -93,15 +93,43 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
-async def setup(settings: Settings, clock: Clock | None = None) -> str:
-    """Migrate the database and load the demo district if it is empty. Returns a one-line summary."""
-    clock = clock or SystemClock(settings.tz)
+async def setup(settings: Settings) -> str:
+    """Create or migrate the configured database; never put the demo in it. Returns a short summary."""
     db = await open_database(settings)
     try:
         if await demo.is_empty(db):
-            await demo.load(db, clock.now())
-            return f"Đã tạo cơ sở dữ liệu {settings.database_path} và nạp dữ liệu mẫu (huyện Cao Phong)."
+            return (
+                f"Cơ sở dữ liệu {settings.database_path} đã sẵn sàng, chưa có đơn vị nào. Nhập danh sách đơn vị, "
+                "người dùng, chỉ tiêu: `ptdv template` rồi `ptdv import <tệp>`. Dữ liệu mẫu để dùng thử (tệp riêng "
+                f"{settings.demo_database_path}): `ptdv setup --demo`, hoặc `ptdv console`."
+            )
         return f"Cơ sở dữ liệu {settings.database_path} đã sẵn sàng."
+    finally:
+        await db.close()
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The same settings on the demo database file."""
+    return settings.model_copy(update={"database_path": settings.demo_database_path})
+
+
+async def setup_demo(settings: Settings, clock: Clock | None = None) -> str:
+    """Create the demo database (DEMO_DATABASE_PATH) with the demo district, if it is empty. Refused when it is
+    the database a bot token is configured for."""
+    path = settings.demo_database_path
+    if settings.channels and path.resolve() == settings.database_path.resolve():
+        raise ConfigError(
+            f"Không nạp dữ liệu mẫu vào {path}: đây là cơ sở dữ liệu của bot (đã cấu hình token). "
+            "Đặt DEMO_DATABASE_PATH là một tệp khác."
+        )
+    check_database_path(path)
+    clock = clock or SystemClock(settings.tz)
+    db = await open_database(demo_settings(settings))
+    try:
+        if await demo.is_empty(db):
+            await demo.load(db, clock.now())
+            return f"Đã tạo cơ sở dữ liệu mẫu {path} (huyện Cao Phong, dữ liệu giả để dùng thử)."
+        return f"Cơ sở dữ liệu mẫu {path} đã sẵn sàng."
     finally:
         await db.close()
 
@@ -137,6 +165,8 @@ async def run_console(
                     rate_limit=False,
                 )
                 await stack.enter_async_context(running(app))
+                # The local transport's bot name is no real bot: invite links only with a configured name.
+                core.ctx.bot_username = settings.telegram_bot_username
                 core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
                 session = console.ConsoleSession(
                     app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir

@@ -5,28 +5,123 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from bot import admin_cli, app, doctor
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import exception_line, redact, register, without_urls
+from bot.textfmt import os_reason
 from handlers.inbox_pump import PollerFatal
 from storage import backup
 from storage.db import UnusableDatabase
 
 
+class _VietnameseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "cách dùng: " if prefix is None else prefix)
+
+
+# argparse's own messages (Python 3.11–3.13), as regular expressions, and their Vietnamese.
+_ERRORS = (
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tham số không nhận ra: \1"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        r"tham số \1: không có lựa chọn \2 (chọn một trong: \3)",
+    ),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"tham số \1: giá trị \3 không hợp lệ (cần kiểu \2)"),
+    (r"argument (.*?): expected one argument", r"tham số \1: cần một giá trị"),
+    (r"argument (.*?): expected at least one argument", r"tham số \1: cần ít nhất một giá trị"),
+    (r"argument (.*?): expected at most one argument", r"tham số \1: cần nhiều nhất một giá trị"),
+    (r"argument (.*?): expected (\d+) arguments?", r"tham số \1: cần \2 giá trị"),
+    (r"argument (.*?): not allowed with argument (.*)", r"tham số \1: không dùng cùng với \2"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"tham số \1: không nhận giá trị \2"),
+    (r"ambiguous option: (.*?) could match (.*)", r"tùy chọn \1 không rõ, có thể là: \2"),
+    (r"one of the arguments (.*) is required", r"cần một trong các tham số: \1"),
+    (r"argument (.*?): (.*)", r"tham số \1: \2"),
+)
+
+
+_TYPES = {"kiểu int": "một số nguyên", "kiểu float": "một số"}
+
+# Placeholders in usage lines, by argument name.
+_METAVARS = {
+    "login": "TÊN_ĐĂNG_NHẬP",
+    "user": "TÊN_ĐĂNG_NHẬP",
+    "token": "MÃ",
+    "out": "TỆP",
+    "file": "TỆP",
+    "unit": "ĐƠN_VỊ",
+    "days": "SỐ_NGÀY",
+    "name": "HỌ_TÊN",
+    "words": "LỆNH",
+    "at": "THỜI_ĐIỂM",
+    "changes": "THAY_ĐỔI",
+    "period": "KỲ",
+}
+
+
+def vietnamese_error(message: str) -> str:
+    """argparse's English error message in Vietnamese (unknown ones are kept as they are)."""
+    for pattern, replacement in _ERRORS:
+        if re.fullmatch(pattern, message):
+            text = re.sub(pattern, replacement, message)
+            for english, vietnamese in _TYPES.items():
+                text = text.replace(english, vietnamese)
+            return text
+    return message
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """argparse with Vietnamese usage, section titles, -h and errors (argparse itself speaks English)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _VietnameseHelp)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện trợ giúp này rồi thoát")
+
+    def add_argument(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        action = super().add_argument(*args, **kwargs)
+        if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest in _METAVARS:
+            action.metavar = _METAVARS[action.dest]
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {vietnamese_error(message)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu, nạp dữ liệu mẫu nếu còn trống")
+    parser = VietnameseParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+    setup = sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu (không nạp dữ liệu mẫu)")
+    setup.add_argument(
+        "--demo",
+        action="store_true",
+        help="tạo cơ sở dữ liệu mẫu riêng (DEMO_DATABASE_PATH, mặc định data/demo.sqlite3) để dùng thử",
+    )
     sub.add_parser("migrate", help="chỉ nâng cấp cơ sở dữ liệu")
-    run = sub.add_parser("run", help="chạy bot Telegram (có token) hoặc bảng chat console (không token)")
+    run = sub.add_parser(
+        "run", help="chạy bot Telegram/Zalo (có token) hoặc bảng chat console trên dữ liệu mẫu (không token)"
+    )
     run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
-    con = sub.add_parser("console", help="chat với bot ngay trong terminal, trên dữ liệu của cơ sở dữ liệu")
+    con = sub.add_parser(
+        "console",
+        help="chat với bot ngay trong terminal: trên dữ liệu mẫu khi chưa cấu hình token, "
+        "trên cơ sở dữ liệu của bot khi đã có token",
+    )
     con.add_argument("--as", dest="login", help="tên đăng nhập, ví dụ binh, minh, thu")
+    which = con.add_mutually_exclusive_group()
+    which.add_argument("--demo", action="store_true", help="dùng cơ sở dữ liệu mẫu (DEMO_DATABASE_PATH)")
+    which.add_argument("--real", action="store_true", help="dùng cơ sở dữ liệu của bot (DATABASE_PATH)")
     con.add_argument(
         "--channel",
         choices=["telegram", "zalo"],
@@ -36,8 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     fil = sub.add_parser("file", help="lấy một tệp (biểu đồ, Excel) mà bot đã gửi dạng liên kết, theo mã")
     fil.add_argument("token", help="mã trong tin nhắn của bot (sau “ptdv file”)")
     fil.add_argument("--out", help="tên tệp ghi ra (mặc định: tên gốc)")
-    inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị")
-    inv.add_argument("unit", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
+    inv = sub.add_parser("invite", help="tạo mã mời đăng ký cho một đơn vị, hoặc cho một người dùng đã có")
+    inv.add_argument("unit", nargs="?", help="mã hoặc tên đơn vị, ví dụ CAH hoặc “Công an huyện”")
+    inv.add_argument(
+        "--user",
+        help="người dùng đã có (tên đăng nhập hoặc #mã, xem `ptdv users`): đăng ký xong, tài khoản chat gắn với "
+        "người này, không tạo người dùng mới",
+    )
     inv.add_argument(
         "--role",
         choices=["reporter", "official"],
@@ -45,7 +145,11 @@ def _parser() -> argparse.ArgumentParser:
         help="reporter: người báo cáo của đơn vị; official: cán bộ theo dõi đơn vị và cấp dưới",
     )
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
-    inv.add_argument("--name", help="họ tên người được mời (mặc định lấy tên Telegram)")
+    inv.add_argument(
+        "--name",
+        help="họ tên người được mời (mặc định lấy tên trên ứng dụng chat); trùng tên một người của đơn vị thì mã "
+        "dành cho người đó",
+    )
     inv.add_argument(
         "--channel",
         choices=["telegram", "zalo", "any"],
@@ -57,16 +161,16 @@ def _parser() -> argparse.ArgumentParser:
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
     unit.add_argument("--yes", action="store_true", help="không hỏi lại")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
-    imp.add_argument("file")
+    imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
     tpl.add_argument("--fill", action="store_true", help="điền sẵn dữ liệu hiện có trong cơ sở dữ liệu")
-    tpl.add_argument("--out", default="mau-nhap-ptdv.xlsx")
+    tpl.add_argument("--out", default="mau-nhap-ptdv.xlsx", help="tên tệp ghi ra (mặc định: mau-nhap-ptdv.xlsx)")
     sub.add_parser("doctor", help="kiểm tra cấu hình, token, cơ sở dữ liệu, lịch chạy và sao lưu")
     sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (an toàn khi bot đang chạy), có kiểm tra toàn vẹn")
     res = sub.add_parser("restore", help="khôi phục từ một bản sao lưu (dừng bot trước)")
     res.add_argument("file", help="tệp sao lưu .sqlite3")
-    rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ được nhắc (không gửi)")
-    rem.add_argument("--dry-run", action="store_true", required=True, help="chỉ in ra, không gửi")
+    rem = sub.add_parser("remind", help="nhắc nhở: xem trước ai sẽ nhận tin gì, với đúng nội dung tin (không gửi gì)")
+    rem.add_argument("--dry-run", action="store_true", help="chỉ in ra, không gửi (luôn như vậy; giữ cho quen tay)")
     rem.add_argument("--unit", help="chỉ trong đơn vị này (mặc định: toàn bộ)")
     rem.add_argument("--at", help="giả định thời điểm, ví dụ “2026-09-15 08:00” (mặc định: bây giờ)")
     cal = sub.add_parser("calendar", help="xem hoặc sửa lịch báo cáo và nhắc nhở")
@@ -100,21 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.configure_logging(settings, quiet=quiet)
     try:
         if args.command == "setup":
-            print(asyncio.run(app.setup(settings)))
+            print(asyncio.run(app.setup_demo(settings) if args.demo else app.setup(settings)))
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
+            channel = None if args.channel == "any" else args.channel
             print(
-                asyncio.run(
-                    admin_cli.invite(
-                        settings,
-                        args.unit,
-                        args.role,
-                        args.days,
-                        args.name,
-                        None if args.channel == "any" else args.channel,
-                    )
-                )
+                asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name, args.user, channel))
             )
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
@@ -148,9 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "run" and settings.channels:
             asyncio.run(app.run_bot(settings))
         elif args.command in ("run", "console"):
+            on_demo = args.command == "run" or args.demo or not (settings.channels or args.real)
+            if on_demo:
+                asyncio.run(app.setup_demo(settings))
+                settings = app.demo_settings(settings)
             if args.command == "run":
                 print(
-                    "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu.",
+                    "Chưa cấu hình TELEGRAM_BOT_TOKEN hay ZALO_BOT_TOKEN: mở bảng chat console trên dữ liệu mẫu "
+                    f"({settings.database_path}).",
                     file=sys.stderr,
                 )
             channel = getattr(args, "channel", "telegram")
@@ -161,6 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UnusableDatabase, PollerFatal) as exc:  # the process cannot go on: one line, non-zero for systemd
         print(redact(str(exc)), file=sys.stderr)
         return 1
+    except OSError as exc:  # a file the command reads or writes (ptdv template --out, export, file…)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Lỗi tệp{where}: {os_reason(exc)}.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the process cannot go on: one clear line, never the token

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.bots import BotShare
 from bot.quota import Quota
+from bot.textfmt import os_reason
 
 ZALO_API = "https://bot-api.zaloplatforms.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -96,6 +97,7 @@ class Settings(BaseSettings):
     public_base_url: str | None = None  # the bot's web server as the internet sees it: file links for Zalo
     file_link_hours: int = Field(default=24, ge=1, le=24 * 30)
     database_path: Path = Path("data/ptdv.sqlite3")
+    demo_database_path: Path = Path("data/demo.sqlite3")  # the console's demo district; never the bot's database
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -288,7 +290,7 @@ def check_database_path(path: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {exc.strerror}") from None
+        raise ConfigError(f"Cấu hình sai: DATABASE_PATH — không tạo được thư mục {folder}: {os_reason(exc)}") from None
     if path.exists() and path.is_dir():
         raise ConfigError(f"Cấu hình sai: DATABASE_PATH — {path} là một thư mục, cần đường dẫn tệp")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

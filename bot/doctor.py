@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import exception_line, redact, register, without_urls
+from bot.textfmt import os_reason
 from storage import backup
 from storage.migrations import current_version, latest_version
 
@@ -24,9 +25,7 @@ class Check:
 
 async def _token(settings: Settings) -> Check:
     if not settings.token:
-        return Check(
-            True, "Token Telegram: chưa cấu hình" + ("" if settings.zalo_token else " — `make run` mở console")
-        )
+        return Check(True, "Token Telegram: chưa cấu hình")
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -43,6 +42,14 @@ async def _token(settings: Settings) -> Check:
 
 async def _zalo(settings: Settings) -> list[Check]:
     """Every Zalo bot: its token (getMe), the webhook state Zalo has for it, and the production mode."""
+    if not settings.zalo_specs:
+        return [
+            Check(
+                True,
+                "Token Zalo: chưa cấu hình"
+                + ("" if settings.token else " — chưa có token nào: `make run` mở console trên dữ liệu mẫu"),
+            )
+        ]
     from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 
     checks = []
@@ -136,7 +143,8 @@ async def _database(settings: Settings) -> list[Check]:
         )
         units = await unit_store.count(db)
         people = await users.count_active(db)
-        checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động"))
+        hint = "" if units else " — nhập danh sách: `ptdv template` rồi `ptdv import <tệp>`"
+        checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động{hint}"))
         if version == latest and units:
             checks.append(await _schedule(db, settings))
         if version == latest and settings.zalo_token:
@@ -165,7 +173,7 @@ def _backups(settings: Settings) -> Check:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return Check(False, f"Sao lưu: không tạo được {folder} ({exc.strerror})")
+        return Check(False, f"Sao lưu: không tạo được {folder} ({os_reason(exc)})")
     if not os.access(folder, os.W_OK):
         return Check(False, f"Sao lưu: không ghi được vào {folder}")
     files = sorted(folder.glob(backup.PATTERN))

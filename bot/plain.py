@@ -36,10 +36,22 @@ def numbered(replies: Sequence[Reply]) -> tuple[list[Reply], list[MenuItem]]:
     return out, menu
 
 
-def pick(text: str, menu: Sequence[MenuItem]) -> MenuItem | None:
-    """The menu item a typed answer names ("2", "2.", "số 2", "chon 2"), or None."""
+def number(text: str) -> int | None:
+    """The number a typed answer gives ("2", "2.", "số 2", "chon 2"), or None when it is not such an answer."""
     match = _PICK.match(text)
     if match is None or not match.group(1).isascii():
         return None
-    index = int(match.group(1))
-    return menu[index - 1] if 1 <= index <= len(menu) else None
+    return int(match.group(1))
+
+
+def pick(text: str, menu: Sequence[MenuItem]) -> MenuItem | None:
+    """The menu item a typed answer names ("2", "2.", "số 2", "chon 2"), or None."""
+    index = number(text)
+    return menu[index - 1] if index is not None and 1 <= index <= len(menu) else None
+
+
+def out_of_range(index: int, size: int) -> str:
+    """The answer to a number that is not on the list (the list stays valid)."""
+    valid = "1" if size == 1 else f"từ 1 đến {size}"
+    how = "Xin trả lời 1 để chọn." if size == 1 else f"Xin trả lời bằng một số {valid}."
+    return f"Không có lựa chọn số {index}: tin nhắn trước chỉ có lựa chọn {valid}. {how}"

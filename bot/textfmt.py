@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -70,3 +71,20 @@ def _fits(line: str, limit: int, measure: Callable[[str], int]) -> int:
         if size > limit:
             return max(index, 1)
     return len(line)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "không có tệp hay thư mục này",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.EISDIR: "đây là một thư mục, cần một tệp",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.ENOSPC: "hết chỗ trống trên đĩa",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.EEXIST: "đã có",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Vietnamese (the system's own text is English)."""
+    return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống {exc.errno or ''}".strip())

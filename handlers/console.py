@@ -23,7 +23,7 @@ from bot.clock import Clock
 from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
 from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update
-from storage import inbox, users
+from storage import inbox, pending, users
 from storage.db import Database
 
 HELP = (
@@ -69,6 +69,8 @@ class ConsoleBase:
     async def switch(self, login: str) -> None:
         user = await users.by_login(self.db, login)
         if user is not None:
+            async with self.db.transaction():  # a new session: no edit mode left over from an earlier one
+                await pending.close_open(self.db, user.id, "await_fix", self.clock.now())
             self.me = Identity(user.id, user.name, login)
             self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
         else:

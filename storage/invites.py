@@ -20,9 +20,14 @@ class Invite:
     name: str | None
     expires_at: datetime
     used_by: int | None
-    link_user_id: int | None = None  # a link code: the identity that uses it joins this existing user
+    link_user_id: int | None = None  # the identity that uses it joins this existing user
     channel: str | None = None  # the chat app the code works on; None: any
-    created_by: int | None = None
+    created_by: int | None = None  # a link code is created by its own user; an invite by an official (or None)
+
+    @property
+    def is_link_code(self) -> bool:
+        """A person's own code for adding a chat app, as opposed to an official's invite."""
+        return self.link_user_id is not None and self.created_by == self.link_user_id
 
 
 def new_code(length: int = 8) -> str:

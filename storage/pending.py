@@ -23,6 +23,8 @@ class Pending:
     expires_at: datetime
     source_message: str | None
     result_id: int | None
+    channel: str = ""
+    chat_id: str = ""
 
 
 def _pending(row) -> Pending:  # type: ignore[no-untyped-def]
@@ -36,6 +38,8 @@ def _pending(row) -> Pending:  # type: ignore[no-untyped-def]
         expires_at=from_db(row["expires_at"]),
         source_message=row["source_message"],
         result_id=row["result_id"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
     )
 
 
@@ -130,3 +134,20 @@ async def open_users(db: Database) -> set[int]:
     """Users with an open preview (reminders do not interrupt them)."""
     rows = await db.fetchall("SELECT DISTINCT user_id FROM pending WHERE status = 'open'")
     return {r[0] for r in rows}
+
+
+async def has_open(db: Database, user_id: int, action: str) -> bool:
+    return (
+        await db.scalar(
+            "SELECT 1 FROM pending WHERE user_id = ? AND action = ? AND status = 'open' LIMIT 1", (user_id, action)
+        )
+        is not None
+    )
+
+
+async def close_open(db: Database, user_id: int, action: str, now: datetime, status: str = "replaced") -> int:
+    """End every open pending of one kind for a user (e.g. edit mode when anything else is said)."""
+    return await db.rowcount(
+        "UPDATE pending SET status = ?, resolved_at = ? WHERE user_id = ? AND action = ? AND status = 'open'",
+        (status, to_db(now), user_id, action),
+    )

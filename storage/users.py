@@ -133,6 +133,20 @@ async def set_field(db: Database, user_id: int, column: str, value: object) -> N
     await db.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user_id))
 
 
+async def without_identity(db: Database, user_ids: list[int], *, ignore_channel: str = "console") -> list[int]:
+    """Those of `user_ids` with no chat identity yet (imported or created, never registered); an identity on
+    `ignore_channel` (the local console) does not count."""
+    if not user_ids:
+        return []
+    marks = ", ".join("?" * len(user_ids))
+    rows = await db.fetchall(
+        f"SELECT id FROM users WHERE id IN ({marks})"
+        " AND id NOT IN (SELECT user_id FROM identities WHERE channel != ?) ORDER BY id",
+        (*user_ids, ignore_channel),
+    )
+    return [r["id"] for r in rows]
+
+
 async def find_in_unit(db: Database, name: str, unit_id: int) -> int | None:
     return await db.scalar("SELECT id FROM users WHERE name = ? AND unit_id = ?", (name, unit_id))
 

@@ -16,8 +16,9 @@ def test_backup_and_restore_round_trip(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "data" / "ptdv.sqlite3"
     monkeypatch.setenv("DATABASE_PATH", str(db))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(db))
     monkeypatch.setenv("BACKUP_DIR", str(tmp_path / "backups"))
-    assert main(["setup"]) == 0
+    assert main(["setup", "--demo"]) == 0
     before = backup.row_counts(db)
     assert main(["backup"]) == 0
     copy = next((tmp_path / "backups").glob("ptdv-*.sqlite3"))

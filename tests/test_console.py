@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
 import subprocess
 import sys
 
@@ -52,6 +54,7 @@ async def test_switching_identity_and_scope(settings, demo_db, clock):
 
 def test_make_run_path_without_token_opens_the_console(tmp_path):
     env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")  # the code under test, also in the subprocess
     setup = subprocess.run(
         [sys.executable, "-m", "bot", "setup"],
         env=env,
@@ -61,7 +64,9 @@ def test_make_run_path_without_token_opens_the_console(tmp_path):
         timeout=120,
     )
     assert setup.returncode == 0, setup.stderr
-    assert "dữ liệu mẫu" in setup.stdout
+    assert "chưa có đơn vị nào" in setup.stdout and "ptdv setup --demo" in setup.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:  # the configured database never gets the demo
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0
     run = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         input="tiến độ\n",
@@ -74,6 +79,11 @@ def test_make_run_path_without_token_opens_the_console(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ huyện Cao Phong" in run.stdout
     assert "Traceback" not in run.stderr
+    # …on its own demo database file.
+    with sqlite3.connect(tmp_path / "data" / "demo.sqlite3") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] > 20
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0
 
 
 async def test_reporting_flow_in_console(settings, demo_db, clock):

@@ -10,10 +10,12 @@ from tests.harness import TOKEN
 def test_doctor_on_a_fresh_setup(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("ZALO_BOT_TOKEN", raising=False)
     assert main(["doctor"]) == 1  # no database yet
     assert "✘ Cơ sở dữ liệu: chưa có" in capsys.readouterr().out
-    assert main(["setup"]) == 0
+    assert main(["setup", "--demo"]) == 0
     capsys.readouterr()
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out

@@ -115,7 +115,8 @@ def test_cli_invite(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "ptdv_test_bot")
-    assert main(["setup"]) == 0
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
     assert main(["invite", "CAH", "--role", "official", "--days", "3"]) == 0
     out = capsys.readouterr().out
     code = code_in(out)

@@ -241,7 +241,8 @@ def test_cli_export(tmp_path, monkeypatch, capsys):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
-    assert main(["setup"]) == 0
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
     assert main(["export", "2021", "--out", str(tmp_path / "cp.xlsx")]) == 0
     ws = load_workbook(tmp_path / "cp.xlsx").active
     total = list(ws.iter_rows(min_row=5, values_only=True))[-1]

@@ -97,7 +97,8 @@ def test_cli_unit(tmp_path, monkeypatch, capsys):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
-    assert main(["setup"]) == 0
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
     assert main(["unit", "hopnhat", "THP,", "HP", "thành", "Đảng", "bộ", "xã", "Thu", "Hợp", "Phong", "--yes"]) == 0
     assert "Đảng bộ xã Thu Hợp Phong" in capsys.readouterr().out
     assert main(["unit", "chuyen", "BP", "về", "BP-NOI", "--yes"]) == 2

@@ -123,7 +123,8 @@ def test_cli_remind_dry_run_and_calendar(tmp_path, monkeypatch, capsys):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
-    assert main(["setup"]) == 0
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
     capsys.readouterr()
     assert main(["remind", "--dry-run", "--at", "2026-12-15 08:30"]) == 0
     out = capsys.readouterr().out

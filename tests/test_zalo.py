@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 from datetime import datetime
 
 import aiohttp
@@ -336,6 +337,7 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     import sys
 
     env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")  # the code under test, also in the subprocess
     subprocess.run([sys.executable, "-m", "bot", "setup"], env=env, cwd=tmp_path, check=True, capture_output=True)
     script = "tiến độ cao phong\n2\n/as thu\nkết nạp 2 đảng viên\n1\n"
     done = subprocess.run(

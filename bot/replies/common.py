@@ -119,4 +119,8 @@ def which_unit(text: str) -> str:
     return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn chọn đơn vị nào?"
 
 
+def report_for_which_unit(parent: str) -> str:
+    return f"{parent} báo cáo qua các đơn vị trực thuộc. Đồng chí báo cáo cho đơn vị nào?"
+
+
 OFFICIALS_ONLY = "Xin lỗi, chức năng này dành cho cán bộ theo dõi (Ban Tổ chức, thường trực cấp ủy)."

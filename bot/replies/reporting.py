@@ -50,10 +50,52 @@ def preview(line: str, expires: datetime) -> str:
     return f"Xin xác nhận báo cáo:\n{line}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
 
 
-def correction_preview(old_lines: list[str], new_line: str, expires: datetime) -> str:
+def figure_changes(
+    kind: str, olds: list[dict[str, Any]], new: dict[str, Any]
+) -> list[tuple[str, int | None, int | None]]:
+    """(label, what is stored, what replaces it) for each figure either side has."""
+    if kind in ("admission", "adjustment"):
+        fields = {"admitted": "Kết nạp (ĐVM)"} | {f: f"trong đó {BREAKDOWN_LABELS[f]}" for f in BREAKDOWN_FIELDS}
+    else:
+        labels = PIPELINE_LABELS if kind == "pipeline" else SCREENING_LABELS
+        fields = {f: label[:1].upper() + label[1:] for f, label in labels.items()}
+    rows = []
+    for field, label in fields.items():
+        stored = [o.get(field) for o in olds if o.get(field) is not None]
+        before = sum(stored) if stored else None
+        after = new.get(field)
+        if after is None and kind in ("admission", "adjustment") and field != "admitted" and before:
+            after = 0
+        if field == "admitted" or before or after:
+            rows.append((label, before, after))
+    return rows
+
+
+def _change_line(label: str, before: int | None, after: int | None) -> str:
+    old = "–" if before is None else num(before)
+    new = "–" if after is None else num(after)
+    if before is not None and after is not None and before != after:
+        note = f" (tăng {num(after - before)})" if after > before else f" (giảm {num(before - after)})"
+    elif before == after:
+        note = " (không đổi)"
+    else:
+        note = ""
+    return f"– {label}: {old} → {new}{note}"
+
+
+def correction_preview(
+    old_lines: list[str],
+    new_line: str,
+    expires: datetime,
+    changes: list[tuple[str, int | None, int | None]] | None = None,
+) -> str:
+    """A replacement, always with the stored and the new values side by side."""
     olds = "\n".join(f"– {line}" for line in old_lines)
+    table = "\n".join(_change_line(*row) for row in changes or [])
+    compare = f"Số liệu (đang có → sửa thành):\n{table}\n\n" if table else ""
     return (
-        f"Xin xác nhận sửa báo cáo.\nĐang có:\n{olds}\nThay bằng:\n– {new_line}\n\n"
+        f"Xin xác nhận SỬA (thay thế) báo cáo đã lưu — không phải báo cáo mới.\n{compare}"
+        f"Đang có:\n{olds}\nThay bằng:\n– {new_line}\n\n"
         f"Báo cáo cũ được giữ lại trong lịch sử (không xóa).\n{CONFIRM_HINT}\n"
         f"Bản xem trước có hiệu lực đến {moment(expires)}."
     )

@@ -63,9 +63,10 @@ class Context:
         self._index = None
 
     async def scope(self, user: User) -> set[int]:
-        """Units the user may see and write for: an official's subtree, a reporter's own unit."""
+        """Units the user may see and write for: their unit and the units below it (a reporter of a unit with
+        units below reports for them)."""
         tree = await self.tree()
-        if user.is_official and user.unit_id in tree:
+        if user.unit_id in tree:
             return set(tree.subtree(user.unit_id))
         return {user.unit_id}
 

@@ -70,6 +70,8 @@ class Core:
 
     async def _on_intent(self, user: User | None, inbound: Inbound, intent: intents.Intent) -> list[Reply]:
         ctx = self.ctx
+        if user is not None and not isinstance(intent, intents.Submit):
+            await reporting.end_fix(ctx, user)  # edit mode lasts for the correction only
         if isinstance(intent, intents.Start):
             if intent.code:
                 return await people.register(ctx, inbound, intent.code, user)
@@ -186,6 +188,8 @@ class Core:
             return [Reply(text=replies.NOT_REGISTERED)]
         choice = callbacks.unpack(inbound.data)
         ctx = self.ctx
+        if not isinstance(choice, callbacks.FixRecord):
+            await reporting.end_fix(ctx, user)  # another button ends edit mode
         match choice:
             case callbacks.Preview(action="c", token=token):
                 return await reporting.confirm(ctx, user, token)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot import replies
 from bot.bots import bot_for_unit, kind_of
+from bot.language.normalize import fold
 from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
@@ -43,7 +44,13 @@ async def create_invite(
     name: str | None = None,
     days: int = INVITE_DAYS,
     channel: str | None = None,
+    person: User | None = None,
 ) -> invites.Invite:
+    """A single-use invite code. With `person`, the code registers the chat identity of someone who already
+    exists (imported, or registered on another channel) as that person — with their unit and role — instead
+    of creating a second user."""
+    if person is not None:
+        unit_id, role, name = person.unit_id, person.role, person.name
     async with ctx.db.transaction():
         invite = await invites.create(
             ctx.db,
@@ -54,7 +61,11 @@ async def create_invite(
             created_by=created_by,
             name=name,
             channel=channel,
+            link_user_id=person.id if person is not None else None,
         )
+        after: dict[str, object] = {"unit_id": unit_id, "role": role.value, "days": days, "channel": channel}
+        if person is not None:
+            after["user_id"] = person.id
         await audit.record(
             ctx.db,
             action="invite.create",
@@ -62,16 +73,22 @@ async def create_invite(
             entity_id=invite.code,
             now=ctx.now(),
             actor=created_by,
-            after={"unit_id": unit_id, "role": role.value, "days": days, "channel": channel},
+            after=after,
         )
     return invite
 
 
-def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
+def invite_text(ctx: Context, invite: invites.Invite, unit_name: str, person: User | None = None) -> str:
     link = ctx.invite_link(invite.code) if invite.channel in (None, "telegram") else None
     where = CHANNEL_NAMES.get(invite.channel, invite.channel) if invite.channel else "Telegram hoặc Zalo"
-    text = (
-        f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+    text = f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
+    if person is not None:
+        login = f", tên đăng nhập {person.login}" if person.login else ""
+        text += (
+            f"Người được mời: #{person.id} {person.name}{login} — người dùng đã có: đăng ký xong, tài khoản chat "
+            "gắn với người này (giữ đơn vị, vai trò, lịch sử), không tạo người dùng mới.\n"
+        )
+    text += (
         f"Dùng trên: {where}\n"
         f"Hết hạn: {day(invite.expires_at.astimezone(ctx.clock.tz))} (dùng được một lần)\n"
         f"Người được mời nhắn riêng cho bot: /dangky {invite.code}"
@@ -79,12 +96,53 @@ def invite_text(ctx: Context, invite: invites.Invite, unit_name: str) -> str:
     return text + (f"\nHoặc bấm: {link}" if link else "")
 
 
-def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, str]:
+def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, str | None]:
     """`/moi <đơn vị> [zalo|telegram]`: the app the invitee uses; by default the one the official wrote on."""
     words = (unit_text or "").split()
     if words and words[-1] in LINK_TARGET:
         return " ".join(words[:-1]) or None, words[-1]
-    return unit_text, kind_of(channel)  # the app, whichever of its bots the official wrote to
+    kind = kind_of(channel)  # the app, whichever of its bots the official wrote to
+    return unit_text, kind if kind in LINK_TARGET else None  # from the console: any app
+
+
+async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | Reply | None:
+    """The existing person an invite names — `#12`, `12` or a login — within the actor's scope; None when the
+    text names no person (it is then a unit)."""
+    who = (text or "").strip()
+    if not who or " " in who:
+        return None
+    number = who.lstrip("#")
+    if number.isascii() and number.isdigit():
+        person = await users.get(ctx.db, int(number))
+        if person is None:
+            return Reply(text=f"Không tìm thấy người dùng #{number}. Xem danh sách: /nguoidung")
+    else:
+        person = await users.by_login(ctx.db, who)
+        if person is None:
+            return None
+    if actor is not None and person.unit_id not in await ctx.scope(actor):
+        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+    return person
+
+
+async def same_name_in_unit(ctx: Context, unit_id: int, name: str) -> list[User]:
+    """People of `unit_id` whose name is `name` (diacritics and case aside)."""
+    wanted = fold(name)
+    return [p for p in await users.in_units(ctx.db, [unit_id], active_only=False) if fold(p.name) == wanted]
+
+
+async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str) -> str:
+    """People of the unit who never registered a chat account, and how to invite exactly one of them."""
+    people = await users.in_units(ctx.db, [unit_id])
+    waiting = set(await users.without_identity(ctx.db, [p.id for p in people]))
+    names = [f"#{p.id} {p.name}" for p in people if p.id in waiting]
+    if not names:
+        return ""
+    example = invite_for.format(who=f"#{min(waiting)}")
+    return (
+        f"\n\nĐơn vị đã có người dùng chưa đăng ký tài khoản chat: {', '.join(names[:5])}. "
+        f"Nếu mời chính người đó, xin tạo mã cho người đó ({example}) để không tạo người dùng thứ hai."
+    )
 
 
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
@@ -93,12 +151,23 @@ async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: 
     if inbound.is_group:
         return [Reply(text=PRIVATE_ONLY)]
     unit_text, channel = _invite_channel(unit_text, inbound.channel)
+    person = await person_named(ctx, user, unit_text)
+    if isinstance(person, Reply):
+        return [person]
+    tree = await ctx.tree()
+    if person is not None:
+        invite = await create_invite(
+            ctx, unit_id=person.unit_id, role=role, created_by=user.id, person=person, channel=channel
+        )
+        text = invite_text(ctx, invite, tree[person.unit_id].name, person)
+        return [Reply(text=text + await bot_lines(ctx, person.unit_id))]
     unit_id = await named_or_own(ctx, user, unit_text)
     if isinstance(unit_id, Reply):
         return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
-    text = invite_text(ctx, invite, (await ctx.tree())[unit_id].name)
-    return [Reply(text=text + await bot_lines(ctx, unit_id))]
+    hint = await unregistered_hint(ctx, unit_id, "/moi {who}")
+    text = invite_text(ctx, invite, tree[unit_id].name)
+    return [Reply(text=text + await bot_lines(ctx, unit_id) + hint)]
 
 
 async def bot_lines(ctx: Context, unit_id: int) -> str:
@@ -203,10 +272,12 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         return [Reply(text=problem or "")]
     tree = await ctx.tree()
     unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
-    if invite.link_user_id is not None:
+    if invite.is_link_code:
         return await _link(ctx, inbound, invite, current)
     if current is None and (wrong := await _wrong_bot(ctx, inbound, invite.unit_id)) is not None:
         return [wrong]
+    if invite.link_user_id is not None:
+        return await _register_existing(ctx, inbound, invite, current, unit_name)
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
             return [Reply(text=refused)]
@@ -243,6 +314,43 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     user = await users.get(ctx.db, user_id)
     assert user is not None
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
+
+
+async def _register_existing(
+    ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None, unit_name: str
+) -> list[Reply]:
+    """An official's invite for a person who already exists: this chat identity becomes that person."""
+    person = await users.get(ctx.db, invite.link_user_id or 0)
+    if person is None:
+        return [Reply(text="Người dùng của mã mời này không còn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
+    if current is not None and current.id != person.id:
+        return [
+            Reply(
+                text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
+                "Mã mời này dành cho người dùng đã có, chỉ dùng cho tài khoản chat chưa đăng ký."
+            )
+        ]
+    async with ctx.db.transaction():
+        if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
+            return [Reply(text=refused)]
+        if not await invites.use(ctx.db, invite.code, person.id, ctx.now()):
+            raise RuntimeError("invite used concurrently")
+        if not person.active:
+            await users.set_active(ctx.db, person.id, True)
+        await _attach(ctx, inbound, person.id)
+        await audit.record(
+            ctx.db,
+            action="user.register_existing",
+            entity="user",
+            entity_id=person.id,
+            now=ctx.now(),
+            actor=person.id,
+            before={"active": person.active},
+            after={"active": True, "invite": invite.code, "channel": inbound.channel},
+        )
+    person = await users.get(ctx.db, person.id)
+    assert person is not None
+    return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(person, unit_name)}")]
 
 
 async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None) -> list[Reply]:

@@ -40,13 +40,19 @@ class PlainChannel:
         self.photos_by_url = photos_by_url  # False: charts are offered as links, like other files
 
     async def handle(self, inbound: Inbound) -> list[PlainMessage]:
-        inbound = await self.resolve(inbound)
-        replies = await self.core.handle(inbound)
-        return await self.render(inbound.chat_id, replies, remember=True)
+        resolved = await self.resolve(inbound)
+        if isinstance(resolved, PlainMessage):
+            return [resolved]
+        replies = await self.core.handle(resolved)
+        return await self.render(resolved.chat_id, replies, remember=True)
 
-    async def resolve(self, inbound: Inbound) -> Inbound:
-        """A typed number answering the chat's last numbered list becomes that choice."""
+    async def resolve(self, inbound: Inbound) -> Inbound | PlainMessage:
+        """A typed number answering the chat's last numbered list becomes that choice; a number that is not on
+        the list is answered with the valid range, and the list stays (a PlainMessage, Core is not asked)."""
         if inbound.kind is not InboundKind.TEXT or len(inbound.text) > 12:
+            return inbound
+        index = plain.number(inbound.text)
+        if index is None:
             return inbound
         stored = await menus.load(self.core.db, self.channel, inbound.chat_id)
         if stored is None:
@@ -56,7 +62,7 @@ class PlainChannel:
             return inbound
         item = plain.pick(inbound.text, menu)
         if item is None:
-            return inbound
+            return PlainMessage(text=plain.out_of_range(index, len(menu)))
         return inbound.model_copy(update={"kind": InboundKind.CHOICE, "data": item[1]})
 
     async def render(self, chat_id: str, replies: Sequence[Reply], *, remember: bool = False) -> list[PlainMessage]:

@@ -60,8 +60,14 @@ def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
 
 
 # --- unit and validation -----------------------------------------------------------------------
-async def _target_unit(ctx: Context, user: User, unit_text: str | None, example: str) -> int | Reply | list[int]:
-    """The unit a report is for: named (officials, within their subtree) or the sender's own."""
+MAX_UNIT_CHOICES = 8  # buttons offered when the unit is ambiguous or reports through the units below it
+
+
+async def _target_unit(
+    ctx: Context, user: User, unit_text: str | None, example: str
+) -> int | Reply | tuple[str, list[int]]:
+    """The unit a report is for: named (within the sender's subtree) or the sender's own; a question and the
+    units to choose from when the name is ambiguous or the unit reports through the units below it."""
     tree = await ctx.tree()
     if unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
@@ -74,17 +80,21 @@ async def _target_unit(ctx: Context, user: User, unit_text: str | None, example:
         if not inside:
             return Reply(text=replies.out_of_scope(tree[found[0]].name))
         if len(inside) > 1:
-            return inside
+            return replies.which_unit(unit_text), inside
         unit_id = inside[0]
     else:
         unit_id = user.unit_id
     if tree.active_children(unit_id):
+        # A unit with units below it reports through them: ask which one (buttons) when they are few.
+        below = tree.reporting_units(unit_id)
+        if 0 < len(below) <= MAX_UNIT_CHOICES:
+            return replies.report_for_which_unit(tree[unit_id].name), below
         children = ", ".join(tree[c].name for c in tree.active_children(unit_id)[:3])
         return Reply(
             text=texts.rejected(
                 f"{tree[unit_id].name} có các đơn vị trực thuộc ({children}…); số liệu được cộng từ báo cáo "
                 "của từng đơn vị. Xin ghi rõ đơn vị báo cáo.",
-                f"Chi bộ {tree[tree.active_children(unit_id)[0]].short_name} {example}",
+                f"{tree[tree.active_children(unit_id)[0]].name} {example}",
             )
         )
     return unit_id
@@ -120,7 +130,7 @@ def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
 async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_id: int | None = None) -> list[Reply]:
     """Validate a draft and answer with a preview to confirm (or with what is wrong)."""
     fixing: dict[str, Any] | None = None  # the stored record the "Sửa" button asked to replace
-    fix = await _open_fix(ctx, user)
+    fix = await _open_fix(ctx, user, inbound)
     if fix is not None and draft.kind != "cumulative":
         fixing = await submissions.get(ctx.db, fix.payload["submission_id"])
         if fixing is not None and fixing["superseded_by"] is None:
@@ -133,8 +143,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         target = await _target_unit(ctx, user, draft.unit_text, example)
         if isinstance(target, Reply):
             return [target]
-        if isinstance(target, list):
-            return await _ask_unit(ctx, user, inbound, draft, target)
+        if isinstance(target, tuple):
+            return await _ask_unit(ctx, user, inbound, draft, *target)
         unit_id = target
     period = draft.period or Period.containing(ctx.today(), PeriodKind.MONTH)
     problem = _validate(ctx, draft, period)
@@ -184,9 +194,10 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         payload["supersede_ids"] = [o["id"] for o in olds]
         p = await _open(ctx, user, inbound, "correct", payload, expires)
         old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+        changes = texts.figure_changes(draft.kind, olds, draft.figures)
         return [
             Reply(
-                text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz)),
+                text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
                 choices=choices_for(p.token),
             )
         ]
@@ -221,23 +232,28 @@ async def _open(
         )
 
 
-async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, units: list[int]) -> list[Reply]:
+async def _ask_unit(
+    ctx: Context, user: User, inbound: Inbound, draft: Draft, question: str, units: list[int]
+) -> list[Reply]:
     tree = await ctx.tree()
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
     rows = tuple(
         (Choice(label=tree[u].name, data=callbacks.pack(callbacks.ChooseUnit(token=p.token, unit_id=u))),)
-        for u in units[:8]
+        for u in units[:MAX_UNIT_CHOICES]
     )
-    return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
+    return [Reply(text=question, choices=rows)]
 
 
 async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, unit_id: int) -> list[Reply]:
     p = await pending.by_token(ctx.db, token)
     if p is None or p.user_id != user.id or p.action != "choose_unit" or p.status != "open":
         return [Reply(text=texts.ALREADY_CANCELLED)]
+    tree = await ctx.tree()
     if unit_id not in await ctx.scope(user):
-        return [Reply(text=replies.out_of_scope((await ctx.tree())[unit_id].name))]
+        return [Reply(text=replies.out_of_scope(tree[unit_id].name if unit_id in tree else f"#{unit_id}"))]
+    if tree.active_children(unit_id):  # callback data is untrusted: only a unit that reports for itself
+        return [Reply(text=texts.ALREADY_CANCELLED)]
     async with ctx.db.transaction():
         await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
     draft = Draft.model_validate(p.payload["draft"])
@@ -387,13 +403,29 @@ async def cancel(
 
 
 # --- corrections started from a stored record ----------------------------------------------------
-async def _open_fix(ctx: Context, user: User) -> Pending | None:
+FIX_MINUTES = 15  # edit mode ("✏️ Sửa báo cáo này") lasts this long, and only for the very next message
+
+
+async def _open_fix(ctx: Context, user: User, inbound: Inbound) -> Pending | None:
+    """The edit mode this message answers: opened by the last message in this same chat, not expired. Edit
+    mode is used up either way."""
     p = await pending.latest_open(ctx.db, user.id)
-    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+    if not await pending.has_open(ctx.db, user.id, "await_fix"):
         return None
     async with ctx.db.transaction():
-        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
+        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
+    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+        return None
+    if (p.channel, p.chat_id) != (inbound.channel, inbound.chat_id):
+        return None
     return p
+
+
+async def end_fix(ctx: Context, user: User) -> None:
+    """Any message other than the correction itself ends edit mode (a query, a command, another button)."""
+    if await pending.has_open(ctx.db, user.id, "await_fix"):
+        async with ctx.db.transaction():
+            await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
 
 
 async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: int) -> list[Reply]:
@@ -404,7 +436,9 @@ async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: i
         return [Reply(text=f"Báo cáo #{submission_id} đã được thay bằng #{record['superseded_by']}. Xem /lichsu.")]
     tree = await ctx.tree()
     period = _record_period(record)
-    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
+    expires = ctx.now() + timedelta(minutes=FIX_MINUTES)
+    async with ctx.db.transaction():  # one edit mode at a time
+        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
     await _open(ctx, user, inbound, "await_fix", {"submission_id": submission_id}, expires)
     line = texts.record_line(record["kind"], record, period, tree[record["unit_id"]].name)
     example = f"{texts.period_words(period).split(',')[0]} kết nạp {max(0, record['admitted'])}"

@@ -282,21 +282,30 @@ async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period
     return "\n".join(lines)
 
 
-async def quarter_sums(ctx: Context, view: ProgressView) -> dict[int, list[int]]:
-    """Admissions per quarter (rolled up) of the view's year, up to the view's reading date."""
-    year = view.period.years[-1] if view.period.kind is PeriodKind.TERM else view.period.year
+async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:
+    """Admissions (rolled up) in each column of the workbook, up to the view's reading date: the quarters of the
+    view's year, or the years of a term — so that they add up to the cumulative figure. Columns after the
+    reading date are None (left empty), not 0."""
     limit = view.as_of.year * 100 + view.as_of.month
-    out: dict[int, list[int]] = {u: [0, 0, 0, 0] for u in view.units}
-    for q in range(1, 5):
-        quarter = Period.quarter(year, q)
-        if quarter.ym_from > limit:
+    if view.period.kind is PeriodKind.TERM:
+        spans = [
+            (max(y * 100 + 1, view.period.ym_from), min(y * 100 + 12, view.period.ym_to)) for y in view.period.years
+        ]
+    else:
+        spans = [(q.ym_from, q.ym_to) for q in (Period.quarter(view.period.year, i) for i in range(1, 5))]
+    out: dict[int, list[int | None]] = {u: [None] * len(spans) for u in view.units}  # None: after the date
+    for i, (ym_from, ym_to) in enumerate(spans):
+        if ym_from > limit:
             continue
-        sums = await rollups.sums(ctx.db, quarter.ym_from, min(quarter.ym_to, limit), list(view.units))
+        for row in out.values():
+            row[i] = 0
+        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units))
         for u, (_, figures) in sums.items():
-            out[u][q - 1] = figures.admitted
+            if u in out:
+                out[u][i] = figures.admitted
     return out
 
 
 async def excel_bytes(ctx: Context, view: ProgressView) -> bytes:
-    quarters = await quarter_sums(ctx, view)
-    return await asyncio.to_thread(progress_workbook, view, quarters, ctx.now())
+    columns = await column_sums(ctx, view)
+    return await asyncio.to_thread(progress_workbook, view, columns, ctx.now())

@@ -208,3 +208,100 @@ async def test_merged_units_are_listed_as_merged(demo_db, clock):
     assert "Đảng bộ xã Hợp Phong (đã sáp nhập vào Đảng bộ xã Thu Hợp Phong)" in names
     numbered = [r for r in rows if r["STT"]]
     assert sum(r["Lũy kế"] for r in numbered) == rows[-1]["Lũy kế"]  # the listed units add up to the total
+
+
+# ---- Charts: every unit visible, names whole, legend clear of the bars, data date and source, the term by year ----
+
+
+async def chart_view(db, period: Period, code: str | None = None):
+    ctx = Context(db, Settings(_env_file=None, database_path=db.path), ManualClock(TODAY))
+    tree = await ctx.tree()
+    root = tree.roots[0] if code is None else (await units.by_code(db, code)).id
+    return ctx, await load_progress(db, tree, root, period, TODAY.date())
+
+
+def texts_of(fig) -> str:
+    return "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_text()))
+
+
+async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the_bars(demo_db):
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from bot.exports.charts import COLORS, progress_figure
+    from bot.progress import Status
+
+    _, view = await chart_view(demo_db, Period.of_year(2026))
+    zero = [p for p in view.children() if p.target and p.cumulative.admitted == 0]
+    assert any(p.status is Status.NO_REPORT for p in zero) and len(zero) >= 3  # the demo's worst units
+    fig = progress_figure(view)
+    try:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        bars = [b for b in ax.patches if isinstance(b, Rectangle)]
+        assert len(bars) == len([p for p in view.children() if p.target])
+        assert all(b.get_width() > 0 for b in bars)  # units at 0 keep a visible bar
+        grey = [
+            b
+            for b in bars
+            if b.get_facecolor()[:3] == tuple(int(COLORS[Status.NO_REPORT][i : i + 2], 16) / 255 for i in (1, 3, 5))
+        ]
+        assert grey  # the grey "chưa báo cáo" shows
+        labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        assert "Chi bộ Cơ quan Mặt trận Tổ quốc và các đoàn thể huyện" in labels  # not cut with "…"
+        assert not any("…" in label for label in labels)
+        legend = fig.legends[0].get_window_extent()
+        assert not legend.overlaps(ax.get_window_extent())  # the legend is below the plot, never over a bar
+        words = texts_of(fig)
+        assert "Số liệu đến 23/11/2026" in words and "Nguồn:" in words
+    finally:
+        plt.close(fig)
+
+
+async def test_small_chart_keeps_the_legend_off_the_bars(demo_db):
+    from matplotlib import pyplot as plt
+
+    from bot.exports.charts import progress_figure
+
+    _, view = await chart_view(demo_db, Period.of_year(2026), "BP")
+    fig = progress_figure(view)
+    try:
+        fig.canvas.draw()
+        assert len(fig.axes[0].patches) == 3
+        assert not fig.legends[0].get_window_extent().overlaps(fig.axes[0].get_window_extent())
+    finally:
+        plt.close(fig)
+
+
+async def test_term_chart_shows_the_term_year_by_year(demo_db):
+    from matplotlib import pyplot as plt
+
+    from bot.exports.charts import term_figure
+    from bot.services.queries import _years_of_term
+
+    ctx, view = await chart_view(demo_db, Period.term(2020, 2025))
+    by_year = await _years_of_term(ctx, view)
+    assert [y for y, _ in by_year] == list(Period.term(2020, 2025).years)
+    assert sum(n for _, n in by_year) == view.root.cumulative.admitted
+    fig = term_figure(view, by_year)
+    try:
+        assert len(fig.axes[0].patches) == len(by_year)
+        words = texts_of(fig)
+        assert f"lũy kế {view.root.cumulative.admitted}" in words and "350" in words and "Nguồn:" in words
+    finally:
+        plt.close(fig)
+
+
+async def test_term_chart_is_what_the_bot_sends_for_a_term(settings, demo_db, clock, monkeypatch):
+    from bot.services import queries
+    from tests.conftest import message_update
+    from tests.harness import TelegramHarness
+
+    drawn: list[list[tuple[int, int]]] = []
+    real = queries.term_chart
+    monkeypatch.setattr(queries, "term_chart", lambda view, by_year: drawn.append(list(by_year)) or real(view, by_year))
+    async with TelegramHarness(settings, demo_db, clock) as bot:
+        await bot.link("binh", 9101)
+        replies = await bot.send(message_update(9101, "biểu đồ tiến độ nhiệm kỳ 2020-2025"))
+    assert replies[0].method == "sendPhoto"
+    assert drawn and len(drawn[0]) == 5

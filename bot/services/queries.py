@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from bot import replies
-from bot.exports.charts import progress_chart
+from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
@@ -108,7 +108,10 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     if query.category is not None:
         view = _only_category(view, query.category)
     if query.form is OutputForm.CHART:
-        png = await asyncio.to_thread(progress_chart, view)
+        if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
+            png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
+        else:
+            png = await asyncio.to_thread(progress_chart, view)
         caption = f"Biểu đồ tiến độ kết nạp — {tree[unit_id].name} — {period.label}"
         return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
     if query.form is OutputForm.EXCEL:
@@ -280,6 +283,18 @@ async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period
         total = sums[unit_id][1].admitted if unit_id in sums else 0
         lines.append(f"– Năm {year}: {num(total)} ĐVM")
     return "\n".join(lines)
+
+
+async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, int]]:
+    """(year, admissions of the view's root in that year) for the term's years up to the reading date."""
+    limit = view.as_of.year * 100 + view.as_of.month
+    out = []
+    for year in view.period.years:
+        if year * 100 + 1 > limit:
+            break
+        sums = await rollups.sums(ctx.db, year * 100 + 1, min(year * 100 + 12, limit), [view.root_id])
+        out.append((year, sums[view.root_id][1].admitted if view.root_id in sums else 0))
+    return out
 
 
 async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:

@@ -27,7 +27,7 @@ from bot.replies import reporting as texts
 from bot.services.confirmable import ACTIONS
 from bot.services.context import Context
 from bot.services.progress import load_progress
-from bot.services.scope import named_or_own
+from bot.services.scope import examples, named_or_own
 from bot.textfmt import num
 from storage import audit, pending, submissions
 from storage.pending import Pending
@@ -69,7 +69,7 @@ async def _target_unit(ctx: Context, user: User, unit_text: str | None, example:
         if not found:
             if not user.is_official:
                 return user.unit_id  # leftover words in a reporter's message; they report for their unit
-            return Reply(text=replies.unit_not_found(unit_text))
+            return Reply(text=replies.unit_not_found(unit_text, await examples(ctx, user)))
         inside = [u for u in found if u in scope]
         if not inside:
             return Reply(text=replies.out_of_scope(tree[found[0]].name))

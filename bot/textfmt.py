@@ -57,3 +57,8 @@ def split_message(text: str, limit: int) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def first_upper(text: str) -> str:
+    """Upper-case the first letter only: str.capitalize would also lower-case "Đảng" (the Party) inside the text."""
+    return text[:1].upper() + text[1:]

@@ -114,3 +114,26 @@ def test_default_examples_name_no_unit():
     for text in (replies.help_text(None), replies.not_understood(), replies.unit_not_found("xã Ất Giáp")):
         for name in FIXED_DEMO_NAMES:
             assert name not in text
+
+
+def test_screening_preview_does_not_repeat_itself_and_writes_dang_for_the_party():
+    from bot.replies.queries import pipeline_text, screening_text
+    from bot.replies.reporting import figures_text
+
+    line = figures_text("screening", {"reviewed": 45, "removed": 2, "followed_up": 3})
+    assert line == "Rà soát, sàng lọc đảng viên: đã rà soát 45; đưa ra khỏi Đảng 2; tiếp tục theo dõi, giúp đỡ 3"
+    answer = screening_text("Đảng bộ xã A", "năm 2026", {"reviewed": 45, "removed": 2}, 1, [])
+    assert "• Đưa ra khỏi Đảng: 2" in answer and "khỏi đảng" not in answer
+    pipeline = pipeline_text("Đảng bộ xã A", "năm 2026", {"pool": 5, "certified": 2}, 1, 1, 1, [])
+    assert "về Đảng" in pipeline and "về đảng" not in pipeline
+
+
+def test_no_text_in_the_code_says_xin_xin_or_lowercases_the_party():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("bot/**/*.py"), *root.glob("handlers/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "xin xin" not in text.lower(), path
+        assert not re.search(r"(khỏi|về|vào|của) đảng\b(?! viên| bộ| ủy| uỷ)", text), path
+        assert ".capitalize()" not in text, path  # it lower-cases "Đảng" inside a label; use textfmt.first_upper

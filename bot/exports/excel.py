@@ -17,7 +17,7 @@ from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, CATEGORY_LABELS, Figu
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
 from bot.services.progress import ProgressView
-from bot.textfmt import moment, pct
+from bot.textfmt import first_upper, moment, pct
 
 HEADER_ROW = 5
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -43,7 +43,7 @@ def headers(view: ProgressView) -> list[str]:
         "Lũy kế",
         "% chỉ tiêu",
         "Tình trạng",
-        *[BREAKDOWN_LABELS[f].capitalize() for f in BREAKDOWN_FIELDS],
+        *[first_upper(BREAKDOWN_LABELS[f]) for f in BREAKDOWN_FIELDS],
     ]
 
 

@@ -116,7 +116,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     if invite.used_by is not None:
         if current is not None and current.id == invite.used_by:
             return [Reply(text=replies.greeting(current, unit_name))]
-        return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới.")]
+        return [Reply(text="Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin Ban Tổ chức mã mới.")]
     if invite.expires_at <= ctx.now():
         return [Reply(text="Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
     if invite.link_user_id is not None:

@@ -49,14 +49,10 @@ def _period_of(data: dict[str, Any]) -> Period:
     return Period.model_validate(data)
 
 
-def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
-    return (
-        (
-            Choice(label="✅ Xác nhận", data=f"c|{token}"),
-            Choice(label="✏️ Sửa", data=f"e|{token}"),
-            Choice(label="✖️ Hủy", data=f"x|{token}"),
-        ),
-    )
+def choices_for(token: str, editable: bool = True) -> tuple[tuple[Choice, ...], ...]:
+    """Confirm / retype / cancel; without "Sửa" when the content cannot be retyped in chat (a file)."""
+    edit = (Choice(label="✏️ Sửa", data=f"e|{token}"),) if editable else ()
+    return ((Choice(label="✅ Xác nhận", data=f"c|{token}"), *edit, Choice(label="✖️ Hủy", data=f"x|{token}")),)
 
 
 # --- unit and validation -----------------------------------------------------------------------
@@ -192,12 +188,20 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
 
 
 async def preview_change(
-    ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], text: str
+    ctx: Context,
+    user: User,
+    inbound: Inbound,
+    action: str,
+    payload: dict[str, Any],
+    text: str,
+    *,
+    hint: str = texts.CONFIRM_HINT,
+    editable: bool = True,
 ) -> list[Reply]:
     """Open a pending preview for a confirmable action (see `confirmable`) and show it with the buttons."""
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, action, payload, expires)
-    return [Reply(text=f"{text}\n\n{texts.CONFIRM_HINT}", choices=choices_for(p.token))]
+    return [Reply(text=f"{text}\n\n{hint}", choices=choices_for(p.token, editable))]
 
 
 async def _open(

@@ -228,7 +228,7 @@ def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]]) ->
         problems = [
             Problem(sheet, number, _title(columns, k), "là công thức; xin dán giá trị")
             for k, v in values.items()
-            if isinstance(v, str) and v.startswith("=")
+            if isinstance(v, str) and _text(v).startswith("=")  # stripped first: " =1+1" is a formula too
         ]
         if problems:
             out.problems += problems

@@ -108,7 +108,7 @@ PIPELINE_LABELS = {
 }
 SCREENING_FIELDS: tuple[str, ...] = ("reviewed", "removed", "followed_up")
 SCREENING_LABELS = {
-    "reviewed": "rà soát, sàng lọc",
+    "reviewed": "đã rà soát",
     "removed": "đưa ra khỏi Đảng",
     "followed_up": "tiếp tục theo dõi, giúp đỡ",
 }

@@ -88,3 +88,8 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """Why a file operation failed, in Vietnamese (the system's own text is English)."""
     return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống {exc.errno or ''}".strip())
+
+
+def first_upper(text: str) -> str:
+    """Upper-case the first letter only: str.capitalize would also lower-case "Đảng" (the Party) inside the text."""
+    return text[:1].upper() + text[1:]

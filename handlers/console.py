@@ -11,6 +11,7 @@ each line is answered in turn and the session ends at end of input.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import zlib
 from dataclasses import dataclass
@@ -219,9 +220,7 @@ class ConsoleSession(ConsoleBase):
             if sent.text:
                 self._say(sent.text)
             if sent.file_bytes is not None:
-                self.files_dir.mkdir(parents=True, exist_ok=True)
-                path = self.files_dir / f"{sent.message_id:05d}-{sent.file_name}"
-                path.write_bytes(sent.file_bytes)
+                path = save_new(self.files_dir, f"{sent.message_id:05d}-{sent.file_name}", sent.file_bytes)
                 kind = "ảnh" if sent.method == "sendPhoto" else "tệp"
                 self._say(f"📎 Đã lưu {kind}: {path}")
             if sent.buttons:
@@ -229,6 +228,24 @@ class ConsoleSession(ConsoleBase):
                 self._say("   ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
                 self._last_buttons = sent
             self._say("")
+
+
+def save_new(folder: Path, name: str, content: bytes) -> Path:
+    """Write `content` to a file of that name in `folder` that did not exist before (never overwrite: message
+    numbers start from 1 in every session, so a later session adds "-2", "-3"… instead)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    for n in itertools.count(1):
+        path = folder / (name if n == 1 else f"{stem}-{n}{dot}{ext}")
+        try:
+            with path.open("xb") as f:
+                f.write(content)
+            return path
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")
 
 
 class ZaloConsoleSession(ConsoleBase):

@@ -99,3 +99,13 @@ async def test_reporting_flow_in_console(settings, demo_db, clock):
     assert "Đã hủy, không lưu gì." in output
     assert "không thể âm" in output
     assert await demo_db.scalar("SELECT COUNT(*) FROM submissions") == before + 1
+
+
+async def test_files_of_a_later_session_never_overwrite_earlier_ones(settings, demo_db, clock):
+    first = await _console(settings, clock, "biểu đồ tiến độ năm 2026\n")
+    second = await _console(settings, clock, "biểu đồ tiến độ năm 2025\n")  # message numbers restart from 1
+    saved = list(settings.console_files_dir.iterdir())
+    assert len(saved) == 2, saved
+    one = next(p for p in saved if str(p) in first)
+    two = next(p for p in saved if str(p) in second)
+    assert one != two and one.read_bytes() != two.read_bytes()

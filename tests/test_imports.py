@@ -155,6 +155,8 @@ async def test_import_by_chat(settings, demo_db, clock):
         }
         preview = await bot.send(upload)
         assert "Nhập tệp “ct.csv”: 0 đơn vị, 0 người dùng, 2 chỉ tiêu" in preview[0].text
+        assert not any("Sửa" in label for label in preview[0].button_labels)  # a file is sent again, not retyped
+        assert "“Sửa”" not in preview[0].text and "gửi lại" in preview[0].text
         message, data = button(preview, "Xác nhận")
         from tests.conftest import callback_update
 

@@ -87,6 +87,7 @@ async def test_nhacnho_controls(settings, demo_db, clock):
         assert "Chưa sửa được lịch" in bad[0].text
         paused = await h.send(message_update(81, "/nhacnho tamdung"))
         assert "ĐANG TẠM DỪNG" in paused[0].text
+        assert "Lần gửi tới" not in paused[0].text and "/nhacnho tieptuc" in paused[0].text  # no runs while paused
         assert (await h.core.reminders.tick()).paused
         await h.send(message_update(81, "/nhacnho tieptuc"))
         clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=VN))

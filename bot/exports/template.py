@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from bot.exports.cells import append, put
 from bot.importer import SHEETS
 from bot.models import BREAKDOWN_FIELDS, Category, UnitKind
 from bot.periods import PeriodKind
@@ -120,19 +121,19 @@ def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
     guide = wb.active
     guide.title = "Hướng dẫn"
     for i, line in enumerate(INSTRUCTIONS, 1):
-        guide.cell(row=i, column=1, value=line).font = Font(bold=i == 1)
+        put(guide, i, 1, line).font = Font(bold=i == 1)
     guide.column_dimensions["A"].width = 120
     for kind, (title, columns) in SHEETS.items():
         ws = wb.create_sheet(title)
         for col, column in enumerate(columns, 1):
-            cell = ws.cell(row=1, column=col, value=column.title)
+            cell = put(ws, 1, col, column.title)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="FFD9E1F2")
             ws.column_dimensions[get_column_letter(col)].width = max(12, len(column.title) + 4)
         ws.column_dimensions["B"].width = 40 if kind in ("units", "users") else 14
         ws.freeze_panes = "A2"
         for row in (rows or {}).get(kind, []):
-            ws.append(row)
+            append(ws, row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -31,7 +31,8 @@ class TargetProblem(Frozen):
     message: str
 
 
-EXAMPLE = "giao chỉ tiêu năm 2027 cho Chi bộ Bắc Phong là 3 (hoặc: chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 750)"
+UNIT_MARK = "[đơn vị]"  # replaced by a unit of the asker's own tree where the example is shown
+EXAMPLE = f"giao chỉ tiêu năm 2027 cho {UNIT_MARK} là 3 (hoặc: chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 750)"
 
 
 def looks_like_target(s: str) -> bool:

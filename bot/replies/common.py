@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.models import User
 
 BOT_NAME = "PTĐV Bot"
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
 
-HELP_EXAMPLES = (
-    "• tiến độ — tiến độ kết nạp năm nay của đơn vị mình\n"
-    "• tiến độ kết nạp quý III (hoặc: tien do q3, /tiendo q3)\n"
-    "• tiến độ năm 2021 · tiến độ 6 tháng đầu năm · tiến độ nhiệm kỳ\n"
-    "• tiến độ xã Bắc Phong\n"
-)
+
+@dataclass(frozen=True)
+class Examples:
+    """Unit names for the examples in help and error texts: the asker's own units, never fixed demo names."""
+
+    own: str = "[tên đơn vị]"  # the asker's unit
+    below: str = "[tên đơn vị cấp dưới]"  # a unit under it (the unit itself when it has none)
+
+
+def help_examples(ex: Examples) -> str:
+    return (
+        "• tiến độ — tiến độ kết nạp năm nay của đơn vị mình\n"
+        "• tiến độ kết nạp quý III (hoặc: tien do q3, /tiendo q3)\n"
+        "• tiến độ năm 2021 · tiến độ 6 tháng đầu năm · tiến độ nhiệm kỳ\n"
+        f"• tiến độ {ex.below}\n"
+    )
+
+
 REPORT_EXAMPLES = (
     "• kết nạp 2 đảng viên (hoặc: ket nap 2 dvm, /baocao 2)\n"
     "• quý III kết nạp 3 đảng viên, trong đó 1 nữ, 1 dân tộc thiểu số\n"
@@ -23,17 +37,38 @@ REPORT_EXAMPLES = (
     "• /lichsu — các báo cáo gần đây của đơn vị\n"
     "• /lienket — dùng bot trên cả Telegram và Zalo với cùng một tài khoản\n"
 )
-OFFICIAL_EXAMPLES = (
-    "• Chi bộ Công an huyện kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
-    "• /moi Chi bộ xóm Nội — tạo mã mời người báo cáo (thêm “theo dõi” để mời cán bộ theo dõi)\n"
-    "• /nguoidung — danh sách người dùng · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>"
-    " · /thulai <mã> — gửi lại cho người không liên lạc được\n"
-    "• /vaitro <mã> theo dõi|báo cáo — đổi vai trò\n"
-    "• giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội là 3 · chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 360\n"
-    "• /chitieu 2027 xã Tây Phong 4 theo quý 1 1 1 1 — kèm kế hoạch từng quý\n"
-    "• /nhacnho — lịch báo cáo, nhắc nhở · /lienketnhom — nhận bản tin tuần trong nhóm\n"
-    "• /tochuc — thêm, đổi tên, chuyển, hợp nhất, tách, ngừng hoạt động đơn vị\n"
-)
+
+
+def more_questions(ex: Examples) -> str:
+    """Questions about one's own unit that everybody may ask, beyond plain progress."""
+    return (
+        "• cơ cấu kết nạp năm nay (/cocau) — nữ, dân tộc thiểu số, đoàn viên…\n"
+        "• nguồn phát triển đảng viên (/nguon) · rà soát, sàng lọc (/rasoat)\n"
+        "• so sánh với cùng kỳ năm trước (/sosanh)\n"
+        f"• biểu đồ tiến độ {ex.own} (/bieudo) · biểu đồ nhiệm kỳ — từng năm của nhiệm kỳ\n"
+        "• xuất báo cáo quý III (/xuat) — tệp Excel để in, nộp\n"
+    )
+
+
+def official_examples(ex: Examples) -> str:
+    return (
+        "Theo dõi các đơn vị:\n"
+        "• đơn vị nào chưa báo cáo quý này? (/chuabaocao)\n"
+        "• đơn vị nào chậm tiến độ? (/chamtiendo)\n"
+        "• xếp hạng các đơn vị năm nay (/xephang)\n"
+        "• tiến độ khối xã · xếp hạng khối doanh nghiệp — theo khối\n"
+        f"• so sánh {ex.below} với cùng kỳ năm trước · xuất báo cáo năm 2025 {ex.below}\n"
+        "\nQuản lý:\n"
+        f"• {ex.below} kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
+        f"• chỉ tiêu: giao chỉ tiêu năm 2027 cho {ex.below} là 3 · /chitieu 2027 {ex.below} 4 theo quý 1 1 1 1\n"
+        f"• mời: /moi {ex.below} — tạo mã mời người báo cáo (thêm “theo dõi” để mời cán bộ theo dõi)\n"
+        "• người dùng: /nguoidung — danh sách · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>"
+        " · /vaitro <mã> theo dõi|báo cáo · /thulai <mã> — gửi lại cho người không liên lạc được\n"
+        f"• tổ chức: /tochuc them <tên> thuộc {ex.own} · /tochuc — đổi tên, chuyển, hợp nhất, tách, ngừng\n"
+        "• nhắc nhở: /nhacnho — lịch báo cáo, nhắc nhở · /nhacnho xem — ai sẽ được nhắc · /nhacnho tamdung\n"
+        "• /lienketnhom — nhận bản tin tuần trong nhóm\n"
+        "• nhập dữ liệu: /maunhap — tệp mẫu; gửi tệp .xlsx đã điền để nhập đơn vị, người dùng, chỉ tiêu, số liệu\n"
+    )
 
 
 def greeting(user: User | None, unit_name: str | None) -> str:
@@ -55,10 +90,13 @@ HOW_TO_REGISTER = (
 NOT_REGISTERED = "Đồng chí chưa đăng ký sử dụng bot.\n" + HOW_TO_REGISTER
 
 
-def help_text(user: User | None) -> str:
-    text = f"{BOT_NAME} — hướng dẫn\n\nHỏi tiến độ:\n{HELP_EXAMPLES}\nBáo cáo:\n{REPORT_EXAMPLES}"
+def help_text(user: User | None, ex: Examples = Examples()) -> str:
+    text = f"{BOT_NAME} — hướng dẫn\n\nHỏi tiến độ:\n{help_examples(ex)}"
+    if user is not None:
+        text += more_questions(ex)
+    text += f"\nBáo cáo:\n{REPORT_EXAMPLES}"
     if user is not None and user.is_official:
-        text += f"\nDành cho cán bộ theo dõi:\n{OFFICIAL_EXAMPLES}"
+        text += f"\nDành cho cán bộ theo dõi.\n{official_examples(ex)}"
     text += (
         "\nCó thể gõ không dấu, chữ hoa hay thường đều được. Mọi báo cáo đều được hỏi xác nhận trước khi lưu."
         "\nKhi bot đưa ra các lựa chọn đánh số (trên Zalo), trả lời bằng số tương ứng, ví dụ: 1."
@@ -68,10 +106,12 @@ def help_text(user: User | None) -> str:
     return text
 
 
-def not_understood(problem: str | None = None) -> str:
+def not_understood(problem: str | None = None, ex: Examples = Examples()) -> str:
+    if problem:
+        problem = problem.replace("[đơn vị]", ex.below)  # an example from the parser names the asker's unit
     head = f"Xin lỗi, {problem[0].lower()}{problem[1:]}" if problem else "Xin lỗi, tôi chưa hiểu tin nhắn này."
     return (
-        f"{head}\n\nĐồng chí có thể hỏi, ví dụ:\n{HELP_EXAMPLES}hoặc báo cáo, ví dụ:\n"
+        f"{head}\n\nĐồng chí có thể hỏi, ví dụ:\n{help_examples(ex)}hoặc báo cáo, ví dụ:\n"
         "• kết nạp 2 đảng viên, trong đó 1 nữ\nGõ /help để xem hướng dẫn đầy đủ."
     )
 
@@ -108,11 +148,14 @@ def out_of_scope(unit_name: str) -> str:
     return f"Xin lỗi, đồng chí chỉ xem và báo cáo được cho đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
 
 
-def unit_not_found(text: str) -> str:
-    return (
-        f"Không tìm thấy đơn vị “{text}”. Xin kiểm tra lại tên, ví dụ: “tiến độ xã Bắc Phong” "
-        "hoặc “Chi bộ Công an huyện kết nạp 2”."
-    )
+def unit_not_found(text: str, ex: Examples = Examples()) -> str:
+    # A fragment such as "đ/c" (đồng chí) was never meant as a unit: do not quote it back as one.
+    head = f"Không tìm thấy đơn vị “{text}”." if _may_be_a_name(text) else "Tôi chưa nhận ra tên đơn vị trong tin nhắn."
+    return f"{head} Xin kiểm tra lại tên, ví dụ: “tiến độ {ex.below}” hoặc “{ex.below} kết nạp 2”."
+
+
+def _may_be_a_name(text: str) -> bool:
+    return sum(ch.isalpha() for ch in text) >= 3
 
 
 def which_unit(text: str) -> str:

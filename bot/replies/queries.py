@@ -8,7 +8,7 @@ from typing import TypeVar
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
 from bot.progress import STATUS_LABELS, UnitProgress
 from bot.services.progress import ProgressView
-from bot.textfmt import day, num, pct
+from bot.textfmt import day, first_upper, num, pct
 
 PAGE_SIZE = 15
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def breakdown_text(view: ProgressView) -> str:
     lines.append(f"Tổng số kết nạp: {num(f.admitted)} ĐVM")
     for field in BREAKDOWN_FIELDS:
         value = getattr(f, field)
-        lines.append(f"• {BREAKDOWN_LABELS[field].capitalize()}: {num(value)} ({share(value, f.admitted)})")
+        lines.append(f"• {first_upper(BREAKDOWN_LABELS[field])}: {num(value)} ({share(value, f.admitted)})")
     children = [p for p in view.children() if p.cumulative.admitted]
     if children:
         lines.append("\nTheo đơn vị (nữ / dân tộc thiểu số / đoàn viên trên tổng số):")
@@ -71,9 +71,9 @@ def pipeline_text(
         "NGUỒN PHÁT TRIỂN ĐẢNG VIÊN", unit_name, period_label, f"{num(units)}/{num(reporting)} đơn vị có số liệu"
     )
     pool, certified = totals.get("pool", 0), totals.get("certified", 0)
-    lines.append(f"• {PIPELINE_LABELS['pool'].capitalize()}: {num(pool)} người")
-    lines.append(f"• {PIPELINE_LABELS['certified'].capitalize()}: {num(certified)} ({share(certified, pool)} nguồn)")
-    lines.append(f"• {PIPELINE_LABELS['planned_class'].capitalize()}: {num(totals.get('planned_class', 0))}")
+    lines.append(f"• {first_upper(PIPELINE_LABELS['pool'])}: {num(pool)} người")
+    lines.append(f"• {first_upper(PIPELINE_LABELS['certified'])}: {num(certified)} ({share(certified, pool)} nguồn)")
+    lines.append(f"• {first_upper(PIPELINE_LABELS['planned_class'])}: {num(totals.get('planned_class', 0))}")
     lines.append(f"• Đã kết nạp: {num(admitted)} ĐVM ({share(admitted, pool)} nguồn)")
     if top:
         lines.append("\nNguồn lớn nhất:")
@@ -90,7 +90,7 @@ def screening_text(
 ) -> str:
     lines = _title("RÀ SOÁT, SÀNG LỌC ĐẢNG VIÊN", unit_name, period_label, f"{num(units)} đơn vị có số liệu")
     for field, label in SCREENING_LABELS.items():
-        lines.append(f"• {label.capitalize()}: {num(totals.get(field, 0))}")
+        lines.append(f"• {first_upper(label)}: {num(totals.get(field, 0))}")
     if rows:
         lines.append("\nTheo đơn vị:")
         lines += [
@@ -179,7 +179,7 @@ def compare_text(
         lines.append(f"• Đạt {share(now.admitted, target_now)} chỉ tiêu năm{extra}")
     for field in ("female", "ethnic_minority", "youth_union", "university"):
         a, b = getattr(now, field), getattr(before, field)
-        lines.append(f"• {BREAKDOWN_LABELS[field].capitalize()}: {num(a)} (cùng kỳ: {num(b)})")
+        lines.append(f"• {first_upper(BREAKDOWN_LABELS[field])}: {num(a)} (cùng kỳ: {num(b)})")
     if groups:
         lines.append("\nTheo khối:")
         lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]

@@ -102,7 +102,9 @@ def calendar_text(cal: Calendar, period: Period, deadline: date, next_runs: Sequ
         + (", thứ Bảy, Chủ nhật" if cal.skip_weekends else "")
         + f", {num(len(cal.holidays))} ngày lễ",
     ]
-    if next_runs:
+    if cal.paused:  # nothing runs while paused: no list of "next runs" that will not happen
+        lines.append("\nĐang tạm dừng: không gửi nhắc nhở và bản tin tuần. Gõ /nhacnho tieptuc để chạy lại.")
+    elif next_runs:
         lines.append("\nLần gửi tới:")
         lines += [f"– {what}: {moment(when)}" for what, when in next_runs]
     lines.append(

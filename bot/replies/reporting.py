@@ -14,8 +14,8 @@ from bot.textfmt import day, moment, num, pct
 KIND_TITLES = {
     "admission": "Kết nạp",
     "adjustment": "Điều chỉnh lũy kế",
-    "pipeline": "Nguồn phát triển đảng",
-    "screening": "Rà soát, sàng lọc",
+    "pipeline": "Nguồn phát triển đảng viên",
+    "screening": "Rà soát, sàng lọc đảng viên",
 }
 
 

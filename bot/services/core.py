@@ -19,6 +19,7 @@ from bot.replies import reporting as report_texts
 from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
+from bot.services.scope import examples
 from storage import reminders as reminder_store
 from storage import users
 from storage.db import Database
@@ -79,9 +80,9 @@ class Core:
             unit_name = tree[user.unit_id].name if user and user.unit_id in tree else None
             return [Reply(text=replies.greeting(user, unit_name))]
         if isinstance(intent, intents.Help):
-            return [Reply(text=replies.help_text(user))]
+            return [Reply(text=replies.help_text(user, await examples(ctx, user)))]
         if isinstance(intent, intents.Unknown):
-            return [Reply(text=_unknown_text(intent))]
+            return [Reply(text=_unknown_text(intent, await examples(ctx, user)))]
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
         match intent:
@@ -221,9 +222,9 @@ GROUP_NO_FIGURES = (
 )
 
 
-def _unknown_text(intent: intents.Unknown) -> str:
+def _unknown_text(intent: intents.Unknown, ex: replies.Examples) -> str:
     if intent.reason == "empty":
         return replies.EMPTY
     if intent.reason == "too_long":
         return replies.TOO_LONG
-    return replies.not_understood(intent.problem)
+    return replies.not_understood(intent.problem, ex)

@@ -22,6 +22,7 @@ from storage.pending import Pending
 
 IMPORT_ROOT_ONLY = "Xin lỗi, chỉ cán bộ theo dõi cấp cao nhất mới nhập dữ liệu từ tệp."
 MAX_PROBLEMS_SHOWN = 25
+FILE_HINT = "Chọn “Xác nhận” để nhập, “Hủy” để bỏ. Muốn đổi nội dung thì sửa tệp rồi gửi lại. (Hoặc trả lời: có / hủy)"
 CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
 
 
@@ -311,7 +312,16 @@ async def propose(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
         f"{num(len(data.reports))} dòng số liệu"
     )
     payload = {"name": name, "content": base64.b64encode(content).decode()}
-    return await preview_change(ctx, user, inbound, "import", payload, f"Nhập tệp “{name}”: {counts}. Không có lỗi.")
+    return await preview_change(
+        ctx,
+        user,
+        inbound,
+        "import",
+        payload,
+        f"Nhập tệp “{name}”: {counts}. Không có lỗi.",
+        hint=FILE_HINT,
+        editable=False,  # a file is changed by sending it again, not by retyping in chat
+    )
 
 
 @confirmable("import")

@@ -260,7 +260,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         if current is not None and current.id == invite.used_by:
             tree = await ctx.tree()
             return [Reply(text=replies.greeting(current, tree[current.unit_id].name))]
-        problem = "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin xin mã mới."
+        problem = "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin Ban Tổ chức mã mới."
     elif invite.expires_at <= ctx.now():
         problem = "Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới."
     elif invite.channel is not None and kind_of(invite.channel) != kind_of(inbound.channel):

@@ -8,7 +8,7 @@ from datetime import date
 
 from bot import callbacks, replies
 from bot.callbacks import period_code
-from bot.exports.charts import progress_chart
+from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
@@ -71,7 +71,10 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     if query.category is not None:
         view = _only_category(view, query.category)
     if query.form is OutputForm.CHART:
-        png = await asyncio.to_thread(progress_chart, view)
+        if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
+            png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
+        else:
+            png = await asyncio.to_thread(progress_chart, view)
         caption = f"Biểu đồ tiến độ kết nạp — {tree[unit_id].name} — {period.label}"
         return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
     if query.form is OutputForm.EXCEL:
@@ -245,21 +248,42 @@ async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period
     return "\n".join(lines)
 
 
-async def quarter_sums(ctx: Context, view: ProgressView) -> dict[int, list[int]]:
-    """Admissions per quarter (rolled up) of the view's year, up to the view's reading date."""
-    year = view.period.years[-1] if view.period.kind is PeriodKind.TERM else view.period.year
+async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, int]]:
+    """(year, admissions of the view's root in that year) for the term's years up to the reading date."""
     limit = view.as_of.year * 100 + view.as_of.month
-    out: dict[int, list[int]] = {u: [0, 0, 0, 0] for u in view.units}
-    for q in range(1, 5):
-        quarter = Period.quarter(year, q)
-        if quarter.ym_from > limit:
+    out = []
+    for year in view.period.years:
+        if year * 100 + 1 > limit:
+            break
+        sums = await rollups.sums(ctx.db, year * 100 + 1, min(year * 100 + 12, limit), [view.root_id])
+        out.append((year, sums[view.root_id][1].admitted if view.root_id in sums else 0))
+    return out
+
+
+async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:
+    """Admissions (rolled up) in each column of the workbook, up to the view's reading date: the quarters of the
+    view's year, or the years of a term — so that they add up to the cumulative figure. Columns after the
+    reading date are None (left empty), not 0."""
+    limit = view.as_of.year * 100 + view.as_of.month
+    if view.period.kind is PeriodKind.TERM:
+        spans = [
+            (max(y * 100 + 1, view.period.ym_from), min(y * 100 + 12, view.period.ym_to)) for y in view.period.years
+        ]
+    else:
+        spans = [(q.ym_from, q.ym_to) for q in (Period.quarter(view.period.year, i) for i in range(1, 5))]
+    out: dict[int, list[int | None]] = {u: [None] * len(spans) for u in view.units}  # None: after the date
+    for i, (ym_from, ym_to) in enumerate(spans):
+        if ym_from > limit:
             continue
-        sums = await rollups.sums(ctx.db, quarter.ym_from, min(quarter.ym_to, limit), list(view.units))
+        for row in out.values():
+            row[i] = 0
+        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units))
         for u, (_, figures) in sums.items():
-            out[u][q - 1] = figures.admitted
+            if u in out:
+                out[u][i] = figures.admitted
     return out
 
 
 async def excel_bytes(ctx: Context, view: ProgressView) -> bytes:
-    quarters = await quarter_sums(ctx, view)
-    return await asyncio.to_thread(progress_workbook, view, quarters, ctx.now())
+    columns = await column_sums(ctx, view)
+    return await asyncio.to_thread(progress_workbook, view, columns, ctx.now())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bot import callbacks, replies
 from bot.language import intents
@@ -27,7 +27,7 @@ from bot.replies import reporting as texts
 from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
-from bot.services.scope import named_or_own
+from bot.services.scope import examples, named_or_own
 from bot.textfmt import num
 from storage import audit, pending, submissions, users
 from storage.pending import Pending
@@ -49,14 +49,14 @@ def _period_of(data: dict[str, Any]) -> Period:
     return Period.model_validate(data)
 
 
-def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
-    return (
-        (
-            Choice(label="✅ Xác nhận", data=callbacks.pack(callbacks.Preview(action="c", token=token))),
-            Choice(label="✏️ Sửa", data=callbacks.pack(callbacks.Preview(action="e", token=token))),
-            Choice(label="✖️ Hủy", data=callbacks.pack(callbacks.Preview(action="x", token=token))),
-        ),
-    )
+def choices_for(token: str, editable: bool = True) -> tuple[tuple[Choice, ...], ...]:
+    """Confirm / retype / cancel; without "Sửa" when the content cannot be retyped in chat (a file)."""
+
+    def button(label: str, action: Literal["c", "e", "x"]) -> Choice:
+        return Choice(label=label, data=callbacks.pack(callbacks.Preview(action=action, token=token)))
+
+    edit = (button("✏️ Sửa", "e"),) if editable else ()
+    return ((button("✅ Xác nhận", "c"), *edit, button("✖️ Hủy", "x")),)
 
 
 # --- unit and validation -----------------------------------------------------------------------
@@ -75,7 +75,7 @@ async def _target_unit(
         if not found:
             if not user.is_official:
                 return user.unit_id  # leftover words in a reporter's message; they report for their unit
-            return Reply(text=replies.unit_not_found(unit_text))
+            return Reply(text=replies.unit_not_found(unit_text, await examples(ctx, user)))
         inside = [u for u in found if u in scope]
         if not inside:
             return Reply(text=replies.out_of_scope(tree[found[0]].name))
@@ -206,12 +206,20 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
 
 
 async def preview_change(
-    ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], text: str
+    ctx: Context,
+    user: User,
+    inbound: Inbound,
+    action: str,
+    payload: dict[str, Any],
+    text: str,
+    *,
+    hint: str = texts.CONFIRM_HINT,
+    editable: bool = True,
 ) -> list[Reply]:
     """Open a pending preview for a confirmable action (see `confirmable`) and show it with the buttons."""
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, action, payload, expires)
-    return [Reply(text=f"{text}\n\n{texts.CONFIRM_HINT}", choices=choices_for(p.token))]
+    return [Reply(text=f"{text}\n\n{hint}", choices=choices_for(p.token, editable))]
 
 
 async def _open(

@@ -8,13 +8,22 @@ from bot.models import User
 from bot.services.context import Context
 
 
+async def examples(ctx: Context, user: User | None) -> replies.Examples:
+    """Names for the examples in help and error texts: the asker's unit and one below it (from the tree)."""
+    tree = await ctx.tree()
+    if user is None or user.unit_id not in tree:
+        return replies.Examples()
+    below = next(iter(tree.active_children(user.unit_id)), user.unit_id)
+    return replies.Examples(own=tree[user.unit_id].name, below=tree[below].name)
+
+
 async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | Reply:
     """Units in the user's scope that `text` names (several when ambiguous); a Reply when there are none, or
     when every match is outside the scope."""
     tree = await ctx.tree()
     everywhere = (await ctx.unit_index()).resolve(text)
     if not everywhere:
-        return Reply(text=replies.unit_not_found(text))
+        return Reply(text=replies.unit_not_found(text, await examples(ctx, user)))
     scope = await ctx.scope(user)
     inside = [u for u in everywhere if u in scope]
     if not inside:

@@ -4,14 +4,14 @@ warning — not a refusal — when the children's targets do not add up to the p
 from __future__ import annotations
 
 from bot import replies
-from bot.language.targets import EXAMPLE, TargetDraft
+from bot.language.targets import EXAMPLE, UNIT_MARK, TargetDraft
 from bot.messages import Inbound, Reply
 from bot.models import User
 from bot.progress import rolled_targets
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
-from bot.services.scope import named_or_own
+from bot.services.scope import examples, named_or_own
 from bot.textfmt import num, pct
 from storage import audit, targets
 from storage.pending import Pending
@@ -27,7 +27,8 @@ async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft
     tree = await ctx.tree()
     unit_id = await named_or_own(ctx, user, draft.unit_text)
     if isinstance(unit_id, Reply):
-        return [Reply(text=f"{unit_id.text}\nVí dụ: “{EXAMPLE}”.")]
+        example = EXAMPLE.replace(UNIT_MARK, (await examples(ctx, user)).below)
+        return [Reply(text=f"{unit_id.text}\nVí dụ: “{example}”.")]
     label = _label(draft.scope, draft.start_year, draft.end_year)
     direct, _ = (
         await targets.values_for_year(ctx.db, draft.start_year)

@@ -1,0 +1,39 @@
+"""Writing spreadsheet cells safely: every workbook the bot writes goes through `put` / `append`.
+
+Text is always written as a text cell (data_type "s"), never as a formula, whatever it starts with. Text that a
+spreadsheet could still take for a formula — beginning with = + - @, a tab or a carriage return, also after
+leading spaces (OWASP "CSV injection") — additionally gets the quote-prefix style, so that editing the cell in
+Excel or LibreOffice keeps it text. The value itself is kept unchanged: a name reads back exactly as stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+CONTROL_STARTS = ("\t", "\r", "\n")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True for text a spreadsheet might evaluate: = + - @ first (after leading spaces), or a tab/CR first."""
+    return text.startswith(CONTROL_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+
+
+def put(ws: Any, row: int, column: int, value: Any = None) -> Any:
+    """`ws.cell(row, column, value)` that never writes a formula. Returns the cell."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if looks_like_formula(value):
+            cell.quotePrefix = True
+    return cell
+
+
+def append(ws: Any, values: Iterable[Any]) -> int:
+    """`ws.append(values)` below the last row (a sheet with a header) that never writes a formula."""
+    row = ws.max_row + 1
+    for column, value in enumerate(values, 1):
+        put(ws, row, column, value)
+    return row

@@ -84,7 +84,8 @@ def test_cli_export_and_template_write_text_cells(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
-    assert main(["setup"]) == 0
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))  # the demo, where export reads
+    assert main(["setup", "--demo"]) == 0
 
     async def poison() -> None:
         db = await Database.open(tmp_path / "db.sqlite3")

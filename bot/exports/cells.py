@@ -31,6 +31,22 @@ def put(ws: Any, row: int, column: int, value: Any = None) -> Any:
     return cell
 
 
+def print_setup(ws: Any, header_row: int, last_cell: str, footer: str) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_area = f"A1:{last_cell}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.left.text = footer
+    ws.oddFooter.right.text = "Trang &P/&N"
+
+
 def append(ws: Any, values: Iterable[Any]) -> int:
     """`ws.append(values)` below the last row (a sheet with a header) that never writes a formula."""
     row = ws.max_row + 1

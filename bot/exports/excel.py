@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.exports.cells import put
+from bot.exports.cells import print_setup, put
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, CATEGORY_LABELS, Figures
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
@@ -138,19 +138,7 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.row_dimensions[HEADER_ROW].height = 45
 
-    # Print: A4 landscape, one page wide, the header row repeated on every page, page numbers in the footer.
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:{last}{row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.left.text = f"{unit.name} — {view.period.label}"
-    ws.oddFooter.right.text = "Trang &P/&N"
+    print_setup(ws, HEADER_ROW, f"{last}{row}", f"{unit.name} — {view.period.label}")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.exports.cells import print_setup, put
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
 from bot.textfmt import num, pct
 
@@ -417,13 +418,14 @@ def annex_workbook(report: PeriodicReport) -> bytes:
     ws.title = "Phụ lục"
     columns = annex_columns()
     last = get_column_letter(len(columns))
-    ws.append([f"{report.issuer.upper()}"])
-    ws.append([ANNEX_TITLE])
-    ws.append(
-        [
-            f"Kèm theo Báo cáo kết quả công tác phát triển đảng viên {report.period_title}; số liệu đến "
-            f"{report.as_of:%d/%m/%Y}"
-        ]
+    put(ws, 1, 1, report.issuer.upper())
+    put(ws, 2, 1, ANNEX_TITLE)
+    put(
+        ws,
+        3,
+        1,
+        f"Kèm theo Báo cáo kết quả công tác phát triển đảng viên {report.period_title}; số liệu đến "
+        f"{report.as_of:%d/%m/%Y}",
     )
     for r, size in ((1, 11), (2, 13), (3, 11)):
         ws.merge_cells(f"A{r}:{last}{r}")
@@ -433,7 +435,7 @@ def annex_workbook(report: PeriodicReport) -> bytes:
     thin = Side(style="thin", color="FF000000")
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
     for col, title in enumerate(columns, 1):
-        cell = ws.cell(row=header_row, column=col, value=title)
+        cell = put(ws, header_row, col, title)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FFD9E1F2")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -444,17 +446,15 @@ def annex_workbook(report: PeriodicReport) -> bytes:
         row_index += 1
         if row.kind == "group":
             ws.merge_cells(start_row=row_index, start_column=1, end_row=row_index, end_column=len(columns))
-            _text_cell(ws.cell(row=row_index, column=1), row.name).font = Font(bold=True)
+            put(ws, row_index, 1, row.name).font = Font(bold=True)
             continue
         if row.kind == "unit":
             number += 1
         for col, value in enumerate(annex_values(row, number if row.kind == "unit" else None), 1):
-            cell = ws.cell(row=row_index, column=col)
+            cell = put(ws, row_index, col, value)
             if isinstance(value, str):
-                _text_cell(cell, value)
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
             else:
-                cell.value = value
                 cell.alignment = Alignment(horizontal="center", vertical="center")
             if col == 5 and value is not None:
                 cell.number_format = "0.0%"
@@ -466,29 +466,7 @@ def annex_workbook(report: PeriodicReport) -> bytes:
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[header_row].height = 32
     ws.freeze_panes = f"C{header_row + 1}"
-    _print_setup(ws, header_row)
+    print_setup(ws, header_row, f"{last}{row_index}", f"{report.issuer} — {report.period_title}")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def _print_setup(ws, header_row: int) -> None:  # type: ignore[no-untyped-def]
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-
-
-def _text_cell(cell, text: str):  # type: ignore[no-untyped-def]
-    """A text cell that can never become a formula (OWASP: neutralise a leading = + - @ tab or CR)."""
-    stripped = text.lstrip()
-    if stripped[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    cell.value = text
-    cell.data_type = "s"
-    return cell

@@ -139,6 +139,33 @@ SEND_KINDS = {
 MAX_PREVIEW_SENDS = 100
 
 
+async def periodic_report(settings: Settings, span_text: str, unit_text: str | None, out_dir: str) -> str:
+    """`ptdv report`: the drafted .docx report and its .xlsx annex — the same files the chat sends."""
+    from bot.language.report_spans import ReportRequestProblem, read_report_request
+    from bot.services import report
+
+    ctx = await _context(settings)
+    try:
+        tree = await ctx.tree()
+        if not tree.roots:
+            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
+        unit = await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+        request = read_report_request(span_text or "năm", ctx.today())
+        if isinstance(request, ReportRequestProblem):
+            raise CliError(f"Không hiểu kỳ báo cáo “{span_text}”: {request.message}")
+        span = report.span_of(request, ctx.today())
+        _, docx, xlsx = await report.files(ctx, unit.id, span)
+        folder = Path(out_dir)
+        stem = report.file_stem(tree, unit.id, span)
+        written = []
+        for path, content in ((folder / f"{stem}.docx", docx), (folder / f"{stem}-phu-luc.xlsx", xlsx)):
+            await asyncio.to_thread(path.write_bytes, content)
+            written.append(str(path))
+        return f"Đã ghi dự thảo báo cáo {span.title} — {unit.name}: {', '.join(written)}."
+    finally:
+        await ctx.db.close()
+
+
 async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
     """Who the scheduler would send what to now (or at a given time), each with the exact text; then what
     `/nhacnho xem` would send by hand, and the next runs. Nothing is sent."""

@@ -179,6 +179,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("period", nargs="?", default="", help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
     exp.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
     exp.add_argument("--out", help="tên tệp .xlsx (mặc định: tien-do-<đơn vị>-<kỳ>.xlsx)")
+    rep = sub.add_parser(
+        "report", help="dự thảo báo cáo kết quả công tác phát triển đảng viên (.docx) và phụ lục (.xlsx)"
+    )
+    rep.add_argument("span", nargs="*", help="kỳ: “9 tháng 2021”, “6 tháng”, “năm 2025”, “nhiệm kỳ 2020-2025”")
+    rep.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
+    rep.add_argument("--out-dir", default=".", help="thư mục ghi hai tệp (mặc định: thư mục hiện tại)")
     return parser
 
 
@@ -214,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "export":
             print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
+        elif args.command == "report":
+            print(asyncio.run(admin_cli.periodic_report(settings, " ".join(args.span), args.unit, args.out_dir)))
         elif args.command == "remind":
             print(asyncio.run(admin_cli.remind_preview(settings, args.unit, args.at)))
         elif args.command == "calendar":

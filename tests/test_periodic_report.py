@@ -7,15 +7,20 @@ import asyncio
 import io
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.exports.periodic_report import annex_columns, annex_workbook, narrative, report_docx
+from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
+from bot.messages import Inbound, Reply
 from bot.progress import Status
 from bot.services.context import Context
+from bot.services.core import Core
 from bot.services.progress import load_progress
 from bot.services.report import ReportSpan, committee_of, draft
+from storage import users
 
 
 @pytest.fixture
@@ -138,3 +143,63 @@ async def test_printed_pages_keep_every_column(ctx: Context, tmp_path: Path, spa
     report = await draft(ctx, root, span)
     files = {"bao-cao.docx": report_docx(report), "phu-luc.xlsx": annex_workbook(report)}
     await asyncio.to_thread(_render_and_check, tmp_path, files)
+
+
+def test_reading_what_report_is_asked_for() -> None:
+    today = date(2026, 10, 20)
+    cases = {
+        "làm báo cáo 9 tháng năm 2021": ReportRequest(year=2021, months=9),
+        "lam bao cao 9 thang": ReportRequest(year=2026, months=9),
+        "dự thảo báo cáo sơ kết 6 tháng": ReportRequest(year=2026, months=6),
+        "xuất báo cáo năm 2025": ReportRequest(year=2025),
+        "làm báo cáo năm ngoái": ReportRequest(year=2025),
+        "báo cáo tổng kết năm 2025": ReportRequest(year=2025),
+        "làm báo cáo nhiệm kỳ 2020-2025": ReportRequest(year=2020, term_start=2020),
+        "làm báo cáo nhiệm kỳ": ReportRequest(year=2026, term_current=True),
+    }
+    for text, expected in cases.items():
+        assert asks_for_report(text), text
+        assert read_report_request(text, today) == expected, text
+    for text in ("xuất báo cáo năm 2021", "tiến độ năm 2025", "kết nạp 2 đảng viên", "báo cáo quý III"):
+        assert asks_for_report(text) == (text == "xuất báo cáo năm 2021"), text
+    assert isinstance(read_report_request("làm báo cáo năm 2030", today), ReportRequestProblem)
+    assert isinstance(read_report_request("làm báo cáo nhiệm kỳ 2020-2021", today), ReportRequestProblem)
+
+
+async def _ask(core: Core, login: str, text: str) -> list[Reply]:
+    user = await users.by_login(core.ctx.db, login)
+    assert user is not None
+    async with core.ctx.db.transaction():
+        await users.link_identity(
+            core.ctx.db, channel="telegram", external_id=login, user_id=user.id, chat_id=login, now=core.ctx.now()
+        )
+    inbound = Inbound(channel="telegram", update_key=f"telegram:{text}", sender_id=login, chat_id=login,
+                      at=core.ctx.now(), text=text)  # fmt: skip
+    return await core.handle(inbound)
+
+
+async def test_officials_get_the_report_by_chat_and_reporters_do_not(demo_db, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    core = Core(demo_db, settings, clock)
+    answer = await _ask(core, "binh", "làm báo cáo 9 tháng năm 2021")
+    assert [r.attachment.filename.rsplit(".", 1)[1] for r in answer if r.attachment] == ["docx", "xlsx"]
+    assert "69/71" in answer[0].text
+    doc = Document(io.BytesIO(answer[0].attachment.content))  # type: ignore[union-attr]
+    assert any("đạt 97,2%" in p.text for p in doc.paragraphs)
+    same = await _ask(core, "binh", "/duthao 9 tháng 2021")
+    assert same[0].attachment.content and same[0].text == answer[0].text  # type: ignore[union-attr]
+    refused = await _ask(core, "minh", "làm báo cáo năm 2025")
+    assert [r.attachment for r in refused] == [None] and "cán bộ theo dõi" in refused[0].text
+
+
+def test_command_line_writes_both_files(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
+    assert main(["report", "9", "tháng", "2021", "--out-dir", str(tmp_path)]) == 0
+    assert sorted(p.suffix for p in tmp_path.glob("bao-cao-ptdv-*")) == [".docx", ".xlsx"]
+    assert main(["report", "năm", "2099", "--out-dir", str(tmp_path)]) != 0

@@ -11,6 +11,7 @@ from datetime import date
 
 from bot.language.normalize import fold
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
+from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
 from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
 from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
 from bot.language.targets import TargetDraft, TargetProblem, looks_like_target, read_target
@@ -111,6 +112,12 @@ class LinkGroup(Intent):
     pass
 
 
+class DraftReport(Intent):
+    """The periodic report to send up ("làm báo cáo 9 tháng", `/duthao năm 2025`)."""
+
+    request: ReportRequest
+
+
 class LinkIdentity(Intent):
     """`/lienket`: a code to join this person's other chat app (Telegram ↔ Zalo) to the same user."""
 
@@ -148,6 +155,8 @@ def parse(text: str, today: date) -> Intent:
         return Confirm()
     if s in CANCEL_WORDS:
         return Cancel()
+    if asks_for_report(raw):
+        return _draft_report(raw, today)
     if looks_like_target(s) and not (is_question(s) or "?" in raw):
         return _target(raw, today)
     if is_question(s) or "?" in raw:
@@ -196,6 +205,13 @@ def _target(text: str, today: date) -> Intent:
     return SetTarget(draft=result)
 
 
+def _draft_report(text: str, today: date) -> Intent:
+    result = read_report_request(text, today)
+    if isinstance(result, ReportRequestProblem):
+        return Unknown(reason="bad_period", problem=result.message)
+    return DraftReport(request=result)
+
+
 def _report(text: str, today: date) -> Intent:
     result = read_report(text, today)
     if isinstance(result, ReportProblem):
@@ -229,6 +245,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return Cancel()
         case "chitieu":
             return _target(f"chỉ tiêu {args}", today)
+        case "duthao" | "baocaodinhky":
+            return _draft_report(args or "năm", today)
         case "maunhap":
             return Template()
         case "tochuc":

@@ -58,6 +58,8 @@ def official_examples(ex: Examples) -> str:
         "• xếp hạng các đơn vị năm nay (/xephang)\n"
         "• tiến độ khối xã · xếp hạng khối doanh nghiệp — theo khối\n"
         f"• so sánh {ex.below} với cùng kỳ năm trước · xuất báo cáo năm 2025 {ex.below}\n"
+        "• dự thảo báo cáo gửi cấp trên: làm báo cáo 9 tháng · /duthao năm 2025 · /duthao nhiệm kỳ — tệp Word"
+        " và phụ lục Excel\n"
         "\nQuản lý:\n"
         f"• {ex.below} kết nạp 2 đảng viên — báo cáo thay cho đơn vị cấp dưới\n"
         f"• chỉ tiêu: giao chỉ tiêu năm 2027 cho {ex.below} là 3 · /chitieu 2027 {ex.below} 4 theo quý 1 1 1 1\n"

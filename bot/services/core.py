@@ -16,7 +16,7 @@ from bot.language import intents
 from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
-from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
+from bot.services import imports, people, queries, reminder_controls, reorg, report, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from bot.services.scope import examples
@@ -122,6 +122,8 @@ class Core:
                         attachment=Attachment(kind="document", filename="mau-nhap-ptdv.xlsx", content=content),
                     )
                 ]
+            case intents.DraftReport():
+                return await report.answer(ctx, user, intent.request)
             case intents.Reorganise():
                 return await reorg.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():

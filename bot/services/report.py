@@ -6,17 +6,22 @@ chat agree. Rendering is in `bot.exports.periodic_report`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
+from bot import replies
+from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
+from bot.language.report_spans import ReportRequest
+from bot.messages import Attachment, Reply
+from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
+from bot.services.scope import named_or_own
 from bot.tree import UnitTree
 from storage import submissions
 
@@ -56,6 +61,56 @@ class ReportSpan:
             return None
         p = self.period.same_period_last_year()
         return ReportSpan(p, self.title.replace(str(self.period.year), str(p.year)))
+
+
+def span_of(request: ReportRequest, today: date) -> ReportSpan:
+    if request.term_start is not None:
+        return ReportSpan.term(request.term_start)
+    if request.term_current:
+        return ReportSpan.term(Period.containing(today, PeriodKind.TERM).year)
+    return ReportSpan.months(request.year, request.months)
+
+
+async def files(ctx: Context, unit_id: int, span: ReportSpan) -> tuple[PeriodicReport, bytes, bytes]:
+    """The drafted report as .docx and its annex as .xlsx (rendered off the event loop)."""
+    report = await draft(ctx, unit_id, span)
+    docx = await asyncio.to_thread(report_docx, report)
+    xlsx = await asyncio.to_thread(annex_workbook, report)
+    return report, docx, xlsx
+
+
+def file_stem(tree: UnitTree, unit_id: int, span: ReportSpan) -> str:
+    p = span.period
+    which = f"nhiem-ky-{p.year}-{p.end_year}" if span.is_term else f"{span.title.split()[0]}-thang-{p.year}"
+    if span.period.kind is PeriodKind.YEAR:
+        which = f"nam-{p.year}"
+    return f"bao-cao-ptdv-{tree[unit_id].code}-{which}"
+
+
+async def answer(ctx: Context, user: User, request: ReportRequest, unit_text: str | None = None) -> list[Reply]:
+    """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope)."""
+    if not user.is_official:
+        return [Reply(text=replies.OFFICIALS_ONLY)]
+    unit_id = await named_or_own(ctx, user, unit_text)
+    if isinstance(unit_id, Reply):
+        return [unit_id]
+    span = span_of(request, ctx.today())
+    tree = await ctx.tree()
+    report, docx, xlsx = await files(ctx, unit_id, span)
+    stem = file_stem(tree, unit_id, span)
+    target = f"/{report.target}" if report.target else ""
+    return [
+        Reply(
+            text=f"Dự thảo báo cáo kết quả công tác phát triển đảng viên {span.title} — {tree[unit_id].name} "
+            f"(kết nạp {report.cumulative.admitted}{target}; số liệu đến {report.as_of:%d/%m/%Y}). Phần đánh giá "
+            "và kiến nghị để trống, đánh dấu vàng, cho cấp ủy bổ sung.",
+            attachment=Attachment(kind="document", filename=f"{stem}.docx", content=docx),
+        ),
+        Reply(
+            text=f"Phụ lục số liệu theo đơn vị ({span.title}), bảng tính để in.",
+            attachment=Attachment(kind="document", filename=f"{stem}-phu-luc.xlsx", content=xlsx),
+        ),
+    ]
 
 
 _COMMITTEES = [

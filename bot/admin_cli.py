@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import open_database
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.exports.template import rows_from, template_workbook
 from bot.importer import FileRefused, read_file
@@ -28,9 +28,10 @@ class CliError(Exception):
     """A one-line error for the operator."""
 
 
-async def _context(settings: Settings) -> Context:
+async def _context(settings: Settings, clock: Clock | None = None) -> Context:
+    """The services' context; the command line's edge is the only place the system clock is taken."""
     db = await open_database(settings)
-    ctx = Context(db, settings, SystemClock(settings.tz))
+    ctx = Context(db, settings, clock or SystemClock(settings.tz))
     ctx.bot_username = settings.telegram_bot_username
     return ctx
 
@@ -47,8 +48,10 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
     return (await ctx.tree())[found[0]]
 
 
-async def invite(settings: Settings, unit_text: str, role: str, days: int, name: str | None) -> str:
-    ctx = await _context(settings)
+async def invite(
+    settings: Settings, unit_text: str, role: str, days: int, name: str | None, *, clock: Clock | None = None
+) -> str:
+    ctx = await _context(settings, clock)
     try:
         unit = await _unit(ctx, unit_text)
         if days < 1:
@@ -59,9 +62,11 @@ async def invite(settings: Settings, unit_text: str, role: str, days: int, name:
         await ctx.db.close()
 
 
-async def export(settings: Settings, period_text: str, unit_text: str | None, out: str | None) -> str:
+async def export(
+    settings: Settings, period_text: str, unit_text: str | None, out: str | None, *, clock: Clock | None = None
+) -> str:
     """Write the progress workbook, the same one `/xuat` sends in chat."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         if not tree.roots:
@@ -82,9 +87,11 @@ async def export(settings: Settings, period_text: str, unit_text: str | None, ou
         await ctx.db.close()
 
 
-async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
+async def remind_preview(
+    settings: Settings, unit_text: str | None, at: str | None, *, clock: Clock | None = None
+) -> str:
     """What `/nhacnho xem` shows: who would be reminded now (or at a given time), and what is due."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         if not tree.roots:
@@ -114,8 +121,8 @@ async def remind_preview(settings: Settings, unit_text: str | None, at: str | No
         await ctx.db.close()
 
 
-async def calendar(settings: Settings, changes: str) -> str:
-    ctx = await _context(settings)
+async def calendar(settings: Settings, changes: str, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         service = ReminderService(ctx, {})
         tree = await ctx.tree()
@@ -130,8 +137,8 @@ async def calendar(settings: Settings, changes: str) -> str:
         await ctx.db.close()
 
 
-async def reorganise(settings: Settings, words: str, yes: bool) -> str:
-    ctx = await _context(settings)
+async def reorganise(settings: Settings, words: str, yes: bool, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         try:
             change = await reorg.read_change(ctx, None, words)
@@ -147,8 +154,8 @@ async def reorganise(settings: Settings, words: str, yes: bool) -> str:
         await ctx.db.close()
 
 
-async def import_file(settings: Settings, path: Path) -> str:
-    ctx = await _context(settings)
+async def import_file(settings: Settings, path: Path, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         try:
             content = await asyncio.to_thread(path.read_bytes)
@@ -166,8 +173,8 @@ async def import_file(settings: Settings, path: Path) -> str:
         await ctx.db.close()
 
 
-async def template(settings: Settings, out: Path, fill: bool) -> str:
-    ctx = await _context(settings)
+async def template(settings: Settings, out: Path, fill: bool, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         rows = await rows_from(ctx.db) if fill else None
         content = template_workbook(rows)
@@ -177,8 +184,8 @@ async def template(settings: Settings, out: Path, fill: bool) -> str:
         await ctx.db.close()
 
 
-async def list_users(settings: Settings) -> str:
-    ctx = await _context(settings)
+async def list_users(settings: Settings, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         lines = []
@@ -191,9 +198,9 @@ async def list_users(settings: Settings) -> str:
         await ctx.db.close()
 
 
-async def save_file(settings: Settings, token: str, out: str | None) -> str:
+async def save_file(settings: Settings, token: str, out: str | None, *, clock: Clock | None = None) -> str:
     """`ptdv file <code>`: write a file the bot handed out as a link (for channels without uploads)."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         stored = await file_links.fetch(ctx.db, token.strip(), ctx.now())
         if stored is None:

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from bot import admin_cli, app, doctor
+from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from storage import backup
 
@@ -101,9 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "calendar":
             print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes))))
         elif args.command == "backup":
-            path = backup.backup(
-                settings.database_path, settings.backup_dir, datetime.now(settings.tz), settings.backup_keep
-            )
+            now = SystemClock(settings.tz).now()  # the command line's edge
+            path = backup.backup(settings.database_path, settings.backup_dir, now, settings.backup_keep)
             print(f"Đã sao lưu: {path} (kiểm tra toàn vẹn: ok)")
         elif args.command == "restore":
             counts = backup.restore(Path(args.file), settings.database_path)

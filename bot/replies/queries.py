@@ -184,3 +184,10 @@ def compare_text(
         lines.append("\nTheo khối:")
         lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]
     return "\n".join(lines)
+
+
+def no_category(unit_name: str, category_label: str) -> str:
+    return (
+        f"Trong {unit_name} không có đơn vị trực thuộc nào thuộc khối {category_label}. "
+        "Xin hỏi theo tên đơn vị, ví dụ: “tiến độ xã Bắc Phong”."
+    )

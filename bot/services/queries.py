@@ -11,9 +11,9 @@ from bot.exports.charts import progress_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Category, Figures, User
 from bot.periods import Period, PeriodKind
-from bot.progress import Status
+from bot.progress import Status, UnitProgress, status_of
 from bot.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
@@ -49,17 +49,21 @@ FORM_CODES = {f: i for i, f in enumerate(OutputForm)}
 
 
 def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str:
-    """Callback data that re-asks a query for a given unit (and page): q|kind|form|unit|period|page."""
-    return f"q|{KIND_CODES[query.kind]}|{FORM_CODES[query.form]}|{unit_id}|{period_code(period)}|{page}"
+    """Callback data that re-asks a query for a given unit (and page): q|kind|form|unit|period|page[|category]."""
+    data = f"q|{KIND_CODES[query.kind]}|{FORM_CODES[query.form]}|{unit_id}|{period_code(period)}|{page}"
+    return data + (f"|{query.category.value}" if query.category is not None else "")
 
 
 def parse_query_data(parts: list[str]) -> tuple[Query, int, int] | None:
     try:
-        _, kind, form, unit, code, page = parts
+        _, kind, form, unit, code, page, *rest = parts
         period = period_from_code(code)
-        if period is None:
+        if period is None or len(rest) > 1:
             return None
-        query = Query(kind=list(QueryKind)[int(kind)], form=list(OutputForm)[int(form)], period=period)
+        category = Category(rest[0]) if rest else None
+        query = Query(
+            kind=list(QueryKind)[int(kind)], form=list(OutputForm)[int(form)], period=period, category=category
+        )
         return query, int(unit), max(1, int(page))
     except (ValueError, IndexError):
         return None
@@ -104,20 +108,21 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     today = ctx.today()
     if period.start > today:
         return [Reply(text=f"Kỳ {period.label} chưa bắt đầu, chưa có số liệu.")]
-    view = await load_progress(ctx.db, tree, unit_id, period, today)
-    if query.category is not None:
-        view = _only_category(view, query.category)
+    if query.category is not None and not _members(tree, unit_id, query.category):
+        label = CATEGORY_LABELS.get(query.category, query.category)
+        return [Reply(text=texts.no_category(tree[unit_id].name, label))]
+    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    name_shown = view.tree[view.root_id].name  # "… — khối …" for a category
     if query.form is OutputForm.CHART:
         png = await asyncio.to_thread(progress_chart, view)
-        caption = f"Biểu đồ tiến độ kết nạp — {tree[unit_id].name} — {period.label}"
+        caption = f"Biểu đồ tiến độ kết nạp — {name_shown} — {period.label}"
         return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
     if query.form is OutputForm.EXCEL:
-        full = await load_progress(ctx.db, tree, unit_id, period, today, depth=None)
-        if query.category is not None:
-            full = _only_category(full, query.category)
+        full = _scoped(await load_progress(ctx.db, tree, unit_id, period, today, depth=None), query)
         content = await excel_bytes(ctx, full)
-        name = f"tien-do-{tree[unit_id].code}-{period_code(period)}.xlsx"
-        caption = f"Báo cáo tiến độ kết nạp — {tree[unit_id].name} — {period.label} (tệp Excel)"
+        suffix = f"-{query.category.value}" if query.category is not None else ""
+        name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
+        caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
         return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
     match query.kind:
         case QueryKind.BREAKDOWN:
@@ -140,10 +145,10 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             text, more = texts.ranking_text(view, rows, query.page)
             return [_paged(text, more, query, view)]
         case QueryKind.COMPARE:
-            return [Reply(text=await _compare(ctx, tree, unit_id, period, today))]
+            return [Reply(text=await _compare(ctx, tree, unit_id, period, today, query))]
     text = replies.progress_text(view, today)
     if period.kind is PeriodKind.TERM:
-        text += await _term_years(ctx, tree, unit_id, period, today)
+        text += await _term_years(ctx, _group(tree, unit_id, query), period, today)
     return [Reply(text=text)]
 
 
@@ -154,9 +159,24 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
     return Reply(text=text, choices=((Choice(label="Xem tiếp ▶", data=data),),))
 
 
-def _only_category(view: ProgressView, category: str) -> ProgressView:
-    """The same view with the root's children limited to one category (the root's totals recomputed)."""
-    keep = [c for c in view.tree.children(view.root_id) if view.tree[c].category == category]
+def _members(tree: UnitTree, unit_id: int, category: str) -> list[int]:
+    """The units directly under `unit_id` that belong to a category (merged-away ones too: their history counts)."""
+    return [c for c in tree.children(unit_id) if tree[c].category == category]
+
+
+def _group(tree: UnitTree, unit_id: int, query: Query) -> list[int]:
+    """The units whose sum answers the query: the unit itself, or the members of the category asked about."""
+    return [unit_id] if query.category is None else _members(tree, unit_id, query.category)
+
+
+def _scoped(view: ProgressView, query: Query) -> ProgressView:
+    return view if query.category is None else only_category(view, query.category)
+
+
+def only_category(view: ProgressView, category: str) -> ProgressView:
+    """The view of one category under the root: a set of units that is not one subtree, so its figures, target,
+    report flag and status are summed and assessed from its members — never copied from the root."""
+    keep = _members(view.tree, view.root_id, category)
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
     label = CATEGORY_LABELS.get(category, category)
     root_unit = view.tree[view.root_id]
@@ -164,15 +184,24 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
         [view.tree[u] for u in ids if u != view.root_id]
         + [root_unit.model_copy(update={"name": f"{root_unit.name} — khối {label}"})]
     )
-    members = [view.units[c] for c in keep]
-    root = view.units[view.root_id].model_copy(
-        update={
-            "cumulative": sum((p.cumulative for p in members), Figures()),
-            "in_period": sum((p.in_period for p in members), Figures()),
-            "target": sum(p.target or 0 for p in members) if members else None,
-        }
+    members = [view.units[c] for c in keep if c in view.units]
+    targets = [p.target for p in members if p.target is not None]
+    cumulative = sum((p.cumulative for p in members), Figures())
+    target = sum(targets) if targets else None
+    reported = any(p.reported for p in members)
+    root = UnitProgress(
+        unit_id=view.root_id,
+        target=target,
+        target_direct=False,
+        in_period=sum((p.in_period for p in members), Figures()),
+        cumulative=cumulative,
+        pace=view.pace,
+        status=status_of(cumulative.admitted, target, view.pace, reported),
+        reported=reported,
+        events_in_period=sum(p.events_in_period for p in members),
     )
-    units = {u: view.units[u] for u in ids} | {view.root_id: root}
+    units = {u: view.units[u] for u in ids if u in view.units} | {view.root_id: root}
+    in_period = {u for u in view.reported_in_period if u in units and u != view.root_id}
     return ProgressView(
         tree=tree,
         root_id=view.root_id,
@@ -180,7 +209,7 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
         as_of=view.as_of,
         pace=view.pace,
         units=units,
-        reported_in_period=view.reported_in_period,
+        reported_in_period=frozenset(in_period | ({view.root_id} if root.events_in_period else set())),
         is_running=view.is_running,
     )
 
@@ -239,17 +268,18 @@ async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply
     return _paged(text, more, query, view)
 
 
-async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date) -> str:
+async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query) -> str:
     """This period against the same period a year earlier (to the same month while it is running)."""
     before_period = period.same_period_last_year()
-    now_view = await load_progress(ctx.db, tree, unit_id, period, today)
+    now_view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     reading = now_view.as_of
     cutoff = date(reading.year - 1, reading.month, min(reading.day, 28)) if now_view.is_running else before_period.end
-    before_view = await load_progress(ctx.db, tree, unit_id, before_period, cutoff)
+    before_view = _scoped(await load_progress(ctx.db, tree, unit_id, before_period, cutoff), query)
+    tree = now_view.tree
     groups: list[tuple[str, int, int]] = []
     by_category: dict[str, list[int]] = defaultdict(list)
     for child in tree.active_children(unit_id):
-        if tree[child].category:
+        if tree[child].category and child in now_view.units and child in before_view.units:
             by_category[tree[child].category].append(child)  # type: ignore[index]
     if len(by_category) > 1:
         for category, label in CATEGORY_LABELS.items():
@@ -271,13 +301,14 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
     )
 
 
-async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date) -> str:
+async def _term_years(ctx: Context, unit_ids: list[int], period: Period, today: date) -> str:
+    """Admissions per year of the term, summed over `unit_ids` (one unit, or the members of a category)."""
     lines = ["", "Theo năm:"]
     for year in period.years:
         if year > today.year:
             break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, [unit_id])
-        total = sums[unit_id][1].admitted if unit_id in sums else 0
+        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, unit_ids)
+        total = sum(sums[u][1].admitted for u in unit_ids if u in sums)
         lines.append(f"– Năm {year}: {num(total)} ĐVM")
     return "\n".join(lines)
 

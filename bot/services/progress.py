@@ -24,10 +24,20 @@ class ProgressView:
     units: dict[int, UnitProgress]  # the root and the units below it that were loaded
     reported_in_period: frozenset[int]  # loaded units with a report in the asked period (theirs or below)
     is_running: bool  # the period has not ended yet
+    tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
 
     @property
     def root(self) -> UnitProgress:
         return self.units[self.root_id]
+
+    @property
+    def target_period_over(self) -> bool:
+        """The year (or term) the target is set for has ended by the reading date: a unit has achieved its
+        target or not; there is no pace left to be ahead of or behind."""
+        if self.is_running:
+            return False
+        end = self.period.end if self.period.kind is PeriodKind.TERM else date(self.period.year, 12, 31)
+        return self.as_of >= end
 
     def children(self) -> list[UnitProgress]:
         return [self.units[c] for c in self.tree.active_children(self.root_id) if c in self.units]
@@ -95,4 +105,5 @@ async def load_progress(
         units=units,
         reported_in_period=frozenset(u for u, p in units.items() if p.events_in_period),
         is_running=period.end > today,
+        tolerance=tolerance,
     )

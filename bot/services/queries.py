@@ -133,7 +133,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [await _not_reported(ctx, view, query)]
         case QueryKind.BEHIND:
             rows = sorted(
-                (p for p in view.children() if p.status is Status.BEHIND),
+                (p for p in view.children() if _short(p, view.target_period_over)),
                 key=lambda p: (p.share or 0.0, -(p.target or 0)),
             )
             text, more = texts.behind_text(view, rows, query.page)
@@ -146,10 +146,15 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [_paged(text, more, query, view)]
         case QueryKind.COMPARE:
             return [Reply(text=await _compare(ctx, tree, unit_id, period, today, query))]
-    text = replies.progress_text(view, today)
+    text = replies.progress_text(view, today, await silent_units(ctx, view))
     if period.kind is PeriodKind.TERM:
         text += await _term_years(ctx, _group(tree, unit_id, query), period, today)
     return [Reply(text=text)]
+
+
+def _short(p: UnitProgress, target_period_over: bool) -> bool:
+    """Behind the pace; once the year (term) is over, short of the target."""
+    return bool(p.remaining) if target_period_over else p.status is Status.BEHIND
 
 
 def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
@@ -196,7 +201,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         in_period=sum((p.in_period for p in members), Figures()),
         cumulative=cumulative,
         pace=view.pace,
-        status=status_of(cumulative.admitted, target, view.pace, reported),
+        status=status_of(cumulative.admitted, target, view.pace, reported, view.tolerance),
         reported=reported,
         events_in_period=sum(p.events_in_period for p in members),
     )
@@ -211,6 +216,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         units=units,
         reported_in_period=frozenset(in_period | ({view.root_id} if root.events_in_period else set())),
         is_running=view.is_running,
+        tolerance=view.tolerance,
     )
 
 
@@ -251,12 +257,19 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     return texts.screening_text(name, view.period.label, totals, len(own), [(tree[u].name, v) for u, v in rows])
 
 
+async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
+    """The reporting units under the view's root with no report in its period: the one definition of "chưa báo
+    cáo", used by `/chuabaocao` and by the progress answer alike."""
+    leaves = view.tree.reporting_units(view.root_id)
+    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
+    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
+    return [u for u in leaves if u in silent_set]
+
+
 async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply:
     tree = view.tree
     leaves = tree.reporting_units(view.root_id)
-    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
-    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
-    silent = [u for u in leaves if u in silent_set]
+    silent = await silent_units(ctx, view)
     first = (query.page - 1) * texts.PAGE_SIZE
     page = silent[first : first + texts.PAGE_SIZE]
     reporters: dict[int, list[str]] = defaultdict(list)

@@ -141,3 +141,17 @@ async def test_a_category_with_no_units_in_scope_is_explained(settings, demo_db,
     hung = await users.by_login(demo_db, "hung")  # official of xã Bắc Phong: no enterprises below
     answer = "\n".join(r.text for r in await Asker(core, hung.id)("tiến độ khối doanh nghiệp"))
     assert ERROR not in answer and "không có đơn vị trực thuộc nào thuộc khối Doanh nghiệp" in answer
+
+
+async def test_a_category_workbook_totals_the_category(ask, demo_db):
+    import io
+
+    from openpyxl import load_workbook
+
+    replies = await ask("xuất báo cáo khối xã năm 2021")
+    assert replies[0].attachment is not None and "khối Đảng bộ xã, thị trấn" in replies[0].text
+    ws = load_workbook(io.BytesIO(replies[0].attachment.content)).active
+    total = next(r for r in ws.iter_rows(values_only=True) if r[1] == "TỔNG CỘNG")
+    quarters = [await admitted(demo_db, "xa_thi_tran", 202100 + 3 * q + 1, 202100 + 3 * q + 3) for q in range(4)]
+    assert list(total[3:7]) == quarters
+    assert total[7] == sum(quarters) == await admitted(demo_db, "xa_thi_tran", 202101, 202112)

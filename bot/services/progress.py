@@ -25,6 +25,7 @@ class ProgressView:
     reported_in_period: frozenset[int]  # loaded units with a report in the asked period (theirs or below)
     is_running: bool  # the period has not ended yet
     tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
+    category: str | None = None  # the root stands for this category of its children only, not its whole subtree
 
     @property
     def root(self) -> UnitProgress:

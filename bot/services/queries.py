@@ -217,6 +217,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         reported_in_period=frozenset(in_period | ({view.root_id} if root.events_in_period else set())),
         is_running=view.is_running,
         tolerance=view.tolerance,
+        category=category,
     )
 
 
@@ -338,6 +339,9 @@ async def quarter_sums(ctx: Context, view: ProgressView) -> dict[int, list[int]]
         sums = await rollups.sums(ctx.db, quarter.ym_from, min(quarter.ym_to, limit), list(view.units))
         for u, (_, figures) in sums.items():
             out[u][q - 1] = figures.admitted
+    if view.category is not None:  # the root stands for its members only: their sum, not the root's rollup
+        members = [c for c in view.tree.children(view.root_id) if c in out]
+        out[view.root_id] = [sum(out[c][q] for c in members) for q in range(4)]
     return out
 
 

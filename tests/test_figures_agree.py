@@ -134,3 +134,15 @@ async def test_no_status_reads_chua_bao_cao_beside_the_pace(settings, demo_db, c
     answer = await _text(ask, "tiến độ Chi bộ Điện lực Cao Phong")
     assert "→ chưa báo cáo" not in answer
     assert "chưa có báo cáo nào trong năm 2026" in answer
+
+
+async def test_behind_follows_the_tolerance_officials_set(settings, demo_db, clock):
+    from bot.services.reminders import ReminderService
+
+    ask = await _asker(settings, demo_db, clock)
+    service = ReminderService(ask.core.ctx, {})
+    calendar = await service.calendar()
+    await service.save_calendar(calendar.model_copy(update={"tolerance_points": 30}), None)
+    # 5/8 = 62,5 % against 89,7 %: within 30 points, as the reminders would judge it too.
+    answer = await _text(ask, "tiến độ khối doanh nghiệp")
+    assert "→ đúng tiến độ (còn thiếu 3 ĐVM so với tiến độ chung, trong mức cho phép 30 điểm %)" in answer

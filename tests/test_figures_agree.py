@@ -146,3 +146,11 @@ async def test_behind_follows_the_tolerance_officials_set(settings, demo_db, clo
     # 5/8 = 62,5 % against 89,7 %: within 30 points, as the reminders would judge it too.
     answer = await _text(ask, "tiến độ khối doanh nghiệp")
     assert "→ đúng tiến độ (còn thiếu 3 ĐVM so với tiến độ chung, trong mức cho phép 30 điểm %)" in answer
+
+
+async def test_a_report_for_a_finished_year_says_achieved_or_not(settings, demo_db, clock):
+    ask = await _asker(settings, demo_db, clock)
+    await ask("xã Tây Phong kết nạp 1 đảng viên tháng 12 năm 2025")
+    saved = await _text(ask, "có")
+    assert "Năm 2025: đã kết nạp 2/2 ĐVM, đạt 100% chỉ tiêu — năm 2025 đã kết thúc: đạt chỉ tiêu năm." in saved
+    assert "tiến độ" not in saved and "Còn phải" not in saved

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import open_database
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.exports.template import rows_from, template_workbook
 from bot.importer import FileRefused, read_file
@@ -29,9 +29,10 @@ class CliError(Exception):
     """A one-line error for the operator."""
 
 
-async def _context(settings: Settings) -> Context:
+async def _context(settings: Settings, clock: Clock | None = None) -> Context:
+    """The services' context; the command line's edge is the only place the system clock is taken."""
     db = await open_database(settings)
-    ctx = Context(db, settings, SystemClock(settings.tz))
+    ctx = Context(db, settings, clock or SystemClock(settings.tz))
     ctx.bot_username = settings.telegram_bot_username
     return ctx
 
@@ -56,11 +57,13 @@ async def invite(
     name: str | None,
     user_text: str | None = None,
     channel: str | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> str:
     """An invite code for a unit, or — with `user_text`, or a `name` already in that unit — for a person who
     already exists, so that registering attaches to them instead of creating a second user. `channel`
     ("telegram", "zalo") binds it to one app; None: any."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         if days < 1:
             raise CliError("--days phải từ 1 trở lên.")
@@ -107,9 +110,11 @@ async def invite(
         await ctx.db.close()
 
 
-async def export(settings: Settings, period_text: str, unit_text: str | None, out: str | None) -> str:
+async def export(
+    settings: Settings, period_text: str, unit_text: str | None, out: str | None, *, clock: Clock | None = None
+) -> str:
     """Write the progress workbook, the same one `/xuat` sends in chat."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         if not tree.roots:
@@ -139,12 +144,14 @@ SEND_KINDS = {
 MAX_PREVIEW_SENDS = 100
 
 
-async def periodic_report(settings: Settings, span_text: str, unit_text: str | None, out_dir: str) -> str:
+async def periodic_report(
+    settings: Settings, span_text: str, unit_text: str | None, out_dir: str, *, clock: Clock | None = None
+) -> str:
     """`ptdv report`: the drafted .docx report and its .xlsx annex — the same files the chat sends."""
     from bot.language.report_spans import ReportRequestProblem, read_report_request
     from bot.services import report
 
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         if not tree.roots:
@@ -166,10 +173,12 @@ async def periodic_report(settings: Settings, span_text: str, unit_text: str | N
         await ctx.db.close()
 
 
-async def remind_preview(settings: Settings, unit_text: str | None, at: str | None) -> str:
+async def remind_preview(
+    settings: Settings, unit_text: str | None, at: str | None, *, clock: Clock | None = None
+) -> str:
     """Who the scheduler would send what to now (or at a given time), each with the exact text; then what
     `/nhacnho xem` would send by hand, and the next runs. Nothing is sent."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         if not tree.roots:
@@ -220,8 +229,8 @@ async def remind_preview(settings: Settings, unit_text: str | None, at: str | No
         await ctx.db.close()
 
 
-async def calendar(settings: Settings, changes: str) -> str:
-    ctx = await _context(settings)
+async def calendar(settings: Settings, changes: str, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         service = ReminderService(ctx, {})
         tree = await ctx.tree()
@@ -236,8 +245,8 @@ async def calendar(settings: Settings, changes: str) -> str:
         await ctx.db.close()
 
 
-async def reorganise(settings: Settings, words: str, yes: bool) -> str:
-    ctx = await _context(settings)
+async def reorganise(settings: Settings, words: str, yes: bool, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         try:
             change = await reorg.read_change(ctx, None, words)
@@ -253,8 +262,8 @@ async def reorganise(settings: Settings, words: str, yes: bool) -> str:
         await ctx.db.close()
 
 
-async def import_file(settings: Settings, path: Path) -> str:
-    ctx = await _context(settings)
+async def import_file(settings: Settings, path: Path, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         try:
             content = await asyncio.to_thread(path.read_bytes)
@@ -272,8 +281,8 @@ async def import_file(settings: Settings, path: Path) -> str:
         await ctx.db.close()
 
 
-async def template(settings: Settings, out: Path, fill: bool) -> str:
-    ctx = await _context(settings)
+async def template(settings: Settings, out: Path, fill: bool, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         rows = await rows_from(ctx.db) if fill else None
         content = template_workbook(rows)
@@ -283,8 +292,8 @@ async def template(settings: Settings, out: Path, fill: bool) -> str:
         await ctx.db.close()
 
 
-async def list_users(settings: Settings) -> str:
-    ctx = await _context(settings)
+async def list_users(settings: Settings, *, clock: Clock | None = None) -> str:
+    ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
         lines = []
@@ -297,9 +306,9 @@ async def list_users(settings: Settings) -> str:
         await ctx.db.close()
 
 
-async def save_file(settings: Settings, token: str, out: str | None) -> str:
+async def save_file(settings: Settings, token: str, out: str | None, *, clock: Clock | None = None) -> str:
     """`ptdv file <code>`: write a file the bot handed out as a link (for channels without uploads)."""
-    ctx = await _context(settings)
+    ctx = await _context(settings, clock)
     try:
         stored = await file_links.fetch(ctx.db, token.strip(), ctx.now())
         if stored is None:

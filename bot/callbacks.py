@@ -7,8 +7,8 @@ as a callback. `unpack` returns a typed choice or None — never raises — and 
     c|<token>                       confirm a preview          e|<token>   retype      x|<token>   cancel
     u|<token>|<unit>                the unit a report is for (a preview asked which one)
     f|<submission>                  correct a stored record
-    q|<kind>|<form>|<unit>|<period>|<page>   a query for a unit (period: Y2026, Q2026-3, M2026-9, H2026-1,
-                                             T2020-2025)
+    q|<kind>|<form>|<unit>|<period>|<page>[|<khối>]   a query for a unit (period: Y2026, Q2026-3, M2026-9,
+                                             H2026-1, T2020-2025), limited to a category (khối) if given
     n|<unit>                        send the previewed reminders now
 """
 
@@ -28,6 +28,7 @@ MIN_YEAR, MAX_YEAR = 1930, 2200  # the Party's founding year .. far enough
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{4,43}")  # pending tokens: secrets.token_urlsafe
 _ID = re.compile(r"[1-9][0-9]{0,15}")
 _SMALL = re.compile(r"[0-9]{1,2}")
+_CATEGORY = re.compile(r"[a-z0-9_]{1,20}")
 _PERIOD = re.compile(r"([YQMHT])([0-9]{4})(?:-([0-9]{1,4}))?")
 
 KINDS = tuple(QueryKind)
@@ -56,6 +57,7 @@ class QueryChoice(Frozen):
     unit_id: int
     period: Period
     page: int = 1
+    category: str | None = None  # a khối's code
 
 
 class SendNow(Frozen):
@@ -109,6 +111,8 @@ def pack(choice: Callback) -> str:
         case QueryChoice():
             kind, form = KINDS.index(choice.kind), FORMS.index(choice.form)
             data = f"q|{kind}|{form}|{choice.unit_id}|{period_code(choice.period)}|{choice.page}"
+            if choice.category is not None:
+                data += f"|{choice.category}"
         case SendNow(root_id=root):
             data = f"n|{root}"
     if len(data.encode()) > MAX_BYTES:
@@ -143,6 +147,9 @@ def unpack(data: str | None) -> Callback | None:
             return SendNow(root_id=root_id)
         case ["q", kind, form, unit, code, page]:
             return _query(kind, form, unit, code, page)
+        case ["q", kind, form, unit, code, page, category] if _CATEGORY.fullmatch(category):
+            found = _query(kind, form, unit, code, page)
+            return found.model_copy(update={"category": category}) if found else None
     return None
 
 

@@ -8,11 +8,11 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
 from bot import admin_cli, app, doctor
+from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import exception_line, redact, register, without_urls
 from bot.textfmt import os_reason
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(redact(str(exc)), file=sys.stderr)
         return 2
-    register([settings.token, settings.zalo_token])
+    register(settings.secrets)
     quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.channels)
     app.configure_logging(settings, quiet=quiet)
     try:
@@ -227,9 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "calendar":
             print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes))))
         elif args.command == "backup":
-            path = backup.backup(
-                settings.database_path, settings.backup_dir, datetime.now(settings.tz), settings.backup_keep
-            )
+            now = SystemClock(settings.tz).now()  # the command line's edge
+            path = backup.backup(settings.database_path, settings.backup_dir, now, settings.backup_keep)
             print(f"Đã sao lưu: {path} (kiểm tra toàn vẹn: ok)")
         elif args.command == "restore":
             counts = backup.restore(Path(args.file), settings.database_path)

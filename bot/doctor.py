@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
-from datetime import datetime
 
+from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import exception_line, redact, register, without_urls
 from bot.textfmt import os_reason
@@ -85,12 +85,12 @@ async def _zalo(settings: Settings) -> list[Check]:
     return checks
 
 
-async def _zalo_usage(db, settings: Settings) -> list[Check]:  # type: ignore[no-untyped-def]
+async def _zalo_usage(db, settings: Settings, clock: Clock) -> list[Check]:  # type: ignore[no-untyped-def]
     """Each bot's month: messages sent against its quota, a quota refusal (429) seen, people against the cap."""
     from bot.quota import Level, month_key
     from storage import usage, users
 
-    month = month_key(datetime.now(settings.tz).date())
+    month = month_key(clock.now().date())
     checks = []
     for spec in settings.zalo_specs:
         quota = spec.quota.model_copy(update={"used": await usage.sent(db, spec.channel, month)})
@@ -111,7 +111,7 @@ async def _zalo_usage(db, settings: Settings) -> list[Check]:  # type: ignore[no
     return checks
 
 
-async def _database(settings: Settings) -> list[Check]:
+async def _database(settings: Settings, clock: Clock) -> list[Check]:
     from storage import units as unit_store
     from storage import users
     from storage.db import Database, UnusableDatabase
@@ -146,21 +146,20 @@ async def _database(settings: Settings) -> list[Check]:
         hint = "" if units else " — nhập danh sách: `ptdv template` rồi `ptdv import <tệp>`"
         checks.append(Check(units > 0, f"Dữ liệu: {units} đơn vị, {people} người dùng đang hoạt động{hint}"))
         if version == latest and units:
-            checks.append(await _schedule(db, settings))
+            checks.append(await _schedule(db, settings, clock))
         if version == latest and settings.zalo_token:
-            checks += await _zalo_usage(db, settings)
+            checks += await _zalo_usage(db, settings, clock)
     finally:
         await db.close()
     return checks
 
 
-async def _schedule(db, settings: Settings) -> Check:  # type: ignore[no-untyped-def]
-    from bot.clock import SystemClock
+async def _schedule(db, settings: Settings, clock: Clock) -> Check:  # type: ignore[no-untyped-def]
     from bot.services.context import Context
     from bot.services.reminder_controls import next_runs
     from bot.services.reminders import ReminderService
 
-    ctx = Context(db, settings, SystemClock(settings.tz))
+    ctx = Context(db, settings, clock)
     calendar = await ReminderService(ctx, {}).calendar()
     runs = next_runs(calendar, ctx.now())
     text = "; ".join(f"{what} {when:%H:%M %d/%m}" for what, when in runs[:3])
@@ -181,20 +180,21 @@ def _backups(settings: Settings) -> Check:
     return Check(True, f"Sao lưu: {folder} ghi được; {last}; giữ {settings.backup_keep} bản")
 
 
-async def run() -> tuple[list[Check], bool]:
+async def run(clock: Clock | None = None) -> tuple[list[Check], bool]:
     try:
         settings = load_settings()
     except ConfigError as exc:
         return [Check(False, str(exc))], False
-    register([settings.token, settings.zalo_token])
+    register(settings.secrets)
+    clock = clock or SystemClock(settings.tz)  # the command line's edge: the one place the system clock is read
     checks = [
         Check(
             True,
-            f"Cấu hình: đọc được; múi giờ {settings.timezone}, giờ hiện tại {datetime.now(settings.tz):%H:%M %d/%m/%Y}",
+            f"Cấu hình: đọc được; múi giờ {settings.timezone}, giờ hiện tại {clock.now():%H:%M %d/%m/%Y}",
         )
     ]
     checks.append(await _token(settings))
     checks += await _zalo(settings)
-    checks += await _database(settings)
+    checks += await _database(settings, clock)
     checks.append(_backups(settings))
     return checks, all(c.ok for c in checks)

@@ -63,6 +63,13 @@ class UnitProgress(Frozen):
         return 0 if expected is None else max(0, expected - self.cumulative.admitted)
 
 
+def verdict(p: UnitProgress, target_period_over: bool) -> str:
+    """The status in words. Once the year (or term) is over there is no pace: achieved or not achieved."""
+    if target_period_over and p.target:
+        return "đạt chỉ tiêu" if p.cumulative.admitted >= p.target else "không đạt chỉ tiêu"
+    return STATUS_LABELS[p.status]
+
+
 def status_of(
     cumulative: int, target: int | None, pace: float, reported: bool, tolerance: float = DEFAULT_TOLERANCE
 ) -> Status:

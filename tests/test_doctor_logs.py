@@ -74,17 +74,21 @@ def test_doctor_checks_every_zalo_bot_and_shows_a_quota_refusal(tmp_path, monkey
     monkeypatch.setenv("ZALO_BOTS", json.dumps([{"key": "bp", "token": second, "units": ["BP"]}]))
     monkeypatch.setenv("ZALO_API_BASE_URL", "http://127.0.0.1:9")
     assert main(["setup"]) == 0
-    month = month_key(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())  # doctor reads the real month
+    from bot import doctor
+    from bot.clock import ManualClock
+
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    month = month_key(clock.now().date())  # doctor reads the month by the injected clock
 
     async def refuse() -> None:
         db = await Database.open(tmp_path / "db.sqlite3")
-        await usage.refuse(db, "zalo-bp", month, datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
+        await usage.refuse(db, "zalo-bp", month, clock.now())
         await db.close()
 
     asyncio.run(refuse())
-    capsys.readouterr()
-    assert main(["doctor"]) == 1
-    out = capsys.readouterr().out
+    checks, ok = asyncio.run(doctor.run(clock))
+    assert not ok
+    out = "\n".join(str(c) for c in checks)
     assert "✘ Zalo zalo:" in out and "✘ Zalo zalo-bp:" in out and second not in out
     assert "✘ Hạn mức Zalo zalo-bp" in out and "HẾT HẠN MỨC (429)" in out
     assert "✔ Hạn mức Zalo zalo tháng" in out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,7 +128,7 @@ class Bot:
             update_key=f"console:f{self.n}",
             sender_id=sender,
             chat_id=sender,
-            at=datetime.now(self.clock.tz),
+            at=self.clock.now(),
             kind=kind,
             text=text,
             data=data,

@@ -135,7 +135,7 @@ async def test_breakdown_counts_and_shares(bot):
     answer = await ask(bot, "cơ cấu đảng viên mới năm nay")
     total = await year_total(bot.db, 2026)
     female = await bot.db.scalar("SELECT SUM(female) FROM submissions WHERE superseded_by IS NULL AND year = 2026")
-    assert f"Tổng số kết nạp: {total} ĐVM" in answer
+    assert f"Tổng số kết nạp trong năm 2026: {total} ĐVM" in answer
     assert f"• Nữ: {female} (" in answer and "%)" in answer
     for label in (
         "Dân tộc thiểu số",

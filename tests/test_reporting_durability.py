@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from bot.messages import Inbound, InboundKind
 from bot.services.core import Core
@@ -69,7 +68,7 @@ async def test_two_connections_confirming_at_once_store_once(settings, demo_db, 
                 update_key=f"console:p{i}",
                 sender_id=str(thu.id),
                 chat_id=str(thu.id),
-                at=datetime.now(clock.tz),
+                at=clock.now(),
                 kind=InboundKind.CHOICE,
                 data=f"c|{token}",
             )

@@ -139,7 +139,7 @@ async def test_without_a_public_address_the_reply_says_where_the_file_is(zbot, s
     from bot import admin_cli
 
     out = tmp_path / "bao-cao.xlsx"
-    message = await admin_cli.save_file(settings, token, str(out))
+    message = await admin_cli.save_file(settings, token, str(out), clock=zbot.clock)
     assert "Đã ghi" in message and load_workbook(out).active["A2"].value
 
 

@@ -161,7 +161,7 @@ def parse(text: str, today: date) -> Intent:
         return _target(raw, today)
     if is_question(s) or "?" in raw:
         return _ask(raw, today)
-    if looks_like_report(s):
+    if looks_like_report(s, today):
         return _report(raw, today)
     if may_be_question(s):
         return _ask(raw, today)

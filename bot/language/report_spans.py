@@ -14,9 +14,11 @@ from bot.language.normalize import fold
 from bot.models import Frozen
 
 _WANTS = re.compile(
-    r"\b(?:lam|du thao|soan|viet|xuat|tao|gui)\s+(?:giup\s+|cho\s+\w+\s+)?(?:ban\s+)?bao cao\s+"
+    r"\b(?:lam|du thao|soan|viet|tao)\s+(?:giup\s+|cho\s+\w+\s+)?(?:ban\s+)?bao cao\s+"
     r"(?:ket qua\s+)?(?:cong tac\s+)?(?:phat trien dang vien\s+)?"
     r"(?:(?:3|6|9|12|sau|chin) thang|so ket|tong ket|nam|ca nam|nhiem ky)\b"
+    # "xuất báo cáo năm 2021" is the progress workbook (/xuat); the 6- and 9-month reviews are the report sent up
+    r"|\b(?:xuat|gui)\s+(?:ban\s+)?bao cao\s+(?:(?:6|9|sau|chin) thang|so ket|tong ket)\b"
     r"|\bbao cao (?:so ket|tong ket)\b"
     r"|\bbao cao ket qua (?:cong tac )?phat trien dang vien\b"
 )

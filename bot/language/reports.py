@@ -95,14 +95,14 @@ class ReportProblem(Frozen):
     example: str  # the right form
 
 
-def looks_like_report(s: str) -> bool:
-    """Does folded text `s` state figures (rather than ask about them)?"""
+def looks_like_report(s: str, today: date) -> bool:
+    """Does folded text `s` state figures (rather than ask about them)? `today` anchors relative periods."""
     if ADMIT.search(s) or CUMULATIVE.search(s) or CORRECTION.match(s):
         return True
     keys = (*PIPELINE_ALIASES["pool"], "lop nhan thuc", "ra soat", "sang loc", "ra khoi dang", "xoa ten")
     if not any(re.search(rf"\b{k}\b", s) for k in keys):
         return False
-    figures = blank_spans(s, find_period(s, date.today()).spans)  # "năm 2021" is a period, not a figure
+    figures = blank_spans(s, find_period(s, today).spans)  # "năm 2021" is a period, not a figure
     return bool(re.search(r"\d|\b(?:mot|hai|ba)\b", figures))
 
 

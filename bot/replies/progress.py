@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.models import CATEGORY_LABELS
 from bot.periods import PeriodKind
-from bot.progress import STATUS_LABELS, Status, UnitProgress, project
+from bot.progress import STATUS_LABELS, Status, UnitProgress, project, status_of, verdict
 from bot.services.progress import ProgressView
 from bot.textfmt import day, num, pct
 
@@ -19,7 +19,11 @@ def _unit_line(view: ProgressView, p: UnitProgress) -> str:
     name = view.tree[p.unit_id].name
     if p.target is None:
         return f"– {name}: {num(p.cumulative.admitted)} (chưa giao chỉ tiêu)"
-    extra = f", cần thêm {num(p.short_of_pace)} để đạt tiến độ" if p.status is Status.BEHIND else ""
+    extra = ""
+    if view.target_period_over and p.remaining:
+        extra = f", thiếu {num(p.remaining)} so với chỉ tiêu"
+    elif p.status is Status.BEHIND:
+        extra = f", cần thêm {num(p.short_of_pace)} để đạt tiến độ"
     return f"– {name}: {num(p.cumulative.admitted)}/{num(p.target)} ({pct(p.share)}){extra}"
 
 
@@ -41,16 +45,17 @@ def _headline(view: ProgressView) -> list[str]:
     if period.kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF):
         label = period.label[0].upper() + period.label[1:]
         lines.append(f"• {label}: kết nạp {num(r.in_period.admitted)} ĐVM")
-        reach = "đến nay" if view.is_running else f"đến hết {period.label.split('/')[0]}"
-        lines.append(f"• Lũy kế từ đầu năm {reach}: {_against(r)}")
+        lines.append(f"• Lũy kế từ đầu năm {_reach(view)}: {_against(r)}")
     elif period.kind is PeriodKind.TERM:
         lines.append(f"• Đã kết nạp trong {period.label}: {_against(r)}")
     else:
         lines.append(f"• Đã kết nạp: {_against(r)}")
-    if r.target is not None:
-        lines.append(
-            f"• Tiến độ chung cần đạt: {pct(view.pace)} ({num(r.expected or 0)} ĐVM) → {STATUS_LABELS[r.status]}"
-        )
+    if r.target is not None and view.target_period_over:
+        whole = "nhiệm kỳ" if period.kind is PeriodKind.TERM else f"năm {period.year}"
+        short = f" (thiếu {num(r.remaining)} ĐVM)" if r.remaining else ""
+        lines.append(f"• Kết quả {whole}: {verdict(r, True)}{short}")
+    elif r.target is not None:
+        lines.append(f"• Tiến độ chung cần đạt: {pct(view.pace)} ({num(r.expected or 0)} ĐVM) → {_status_words(view)}")
         if r.remaining:
             lines.append(f"• Còn phải kết nạp: {num(r.remaining)} ĐVM để đạt chỉ tiêu {scope}")
         else:
@@ -65,6 +70,38 @@ def _headline(view: ProgressView) -> list[str]:
                 f"• Cần bình quân {num(proj.per_month_needed, 1)} ĐVM/tháng trong {num(proj.months_left)} tháng còn lại"
             )
     return lines
+
+
+def _reach(view: ProgressView) -> str:
+    """How far the cumulative figure of a month, quarter or half reaches."""
+    period = view.period
+    if view.is_running:
+        return "đến nay"
+    match period.kind:
+        case PeriodKind.MONTH:
+            return f"đến hết tháng {period.index}"
+        case PeriodKind.QUARTER:
+            return f"đến hết {period.label.split('/')[0]}"
+        case _:
+            return "đến hết 6 tháng đầu năm" if period.index == 1 else f"đến hết năm {period.year}"
+
+
+def _status_words(view: ProgressView) -> str:
+    """The root's status, consistent with the count shown beside the pace: under that count but within the
+    tolerance says so; a unit with no report yet is placed against the pace and the silence said after."""
+    r = view.root
+    status = r.status
+    if status is Status.NO_REPORT:
+        status = status_of(r.cumulative.admitted, r.target, r.pace, True, view.tolerance)
+    words = STATUS_LABELS[status]
+    if status is Status.ON_TRACK and r.short_of_pace:
+        words += (
+            f" (còn thiếu {num(r.short_of_pace)} ĐVM so với tiến độ chung, trong mức cho phép"
+            f" {num(round(view.tolerance * 100))} điểm %)"
+        )
+    if r.status is Status.NO_REPORT:
+        words += f"; chưa có báo cáo nào trong {view.period.label}"
+    return words
 
 
 def _against(p: UnitProgress) -> str:
@@ -95,7 +132,9 @@ def _by_category(view: ProgressView) -> list[str]:
     return lines
 
 
-def progress_text(view: ProgressView, today: date) -> str:
+def progress_text(view: ProgressView, today: date, silent: list[int] | None = None) -> str:
+    """The progress answer. `silent` lists the reporting units with no report in the period — the same list
+    `/chuabaocao` gives (None leaves the section out)."""
     unit = view.tree[view.root_id]
     reading = f"số liệu đến {day(view.as_of)}" if view.is_running else f"đến {day(view.as_of)}"
     period_label = view.period.label
@@ -110,13 +149,13 @@ def progress_text(view: ProgressView, today: date) -> str:
     children = view.children()
     if children:
         lines += _by_category(view) if view.period.kind in (PeriodKind.YEAR, PeriodKind.TERM) else []
+        over = view.target_period_over
         behind = sorted(
-            (p for p in children if p.status is Status.BEHIND),
+            (p for p in children if (bool(p.remaining) if over else p.status is Status.BEHIND)),
             key=lambda p: (p.share or 0.0, -(p.target or 0)),
         )
-        lines += _listed(view, "Chậm tiến độ", behind)
-        silent = [p for p in children if p.unit_id not in view.reported_in_period]
-        if view.period.kind is not PeriodKind.TERM:
+        lines += _listed(view, "Không đạt chỉ tiêu" if over else "Chậm tiến độ", behind)
+        if view.period.kind is not PeriodKind.TERM and silent is not None:
             lines += _silent(view, silent)
         top = sorted(
             (p for p in children if p.target and p.share is not None and p.status is Status.AHEAD),
@@ -128,11 +167,11 @@ def progress_text(view: ProgressView, today: date) -> str:
     return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 2] + "…"
 
 
-def _silent(view: ProgressView, silent: list[UnitProgress]) -> list[str]:
+def _silent(view: ProgressView, silent: list[int]) -> list[str]:
     if not silent:
         return []
     label = view.period.label if view.period.kind is not PeriodKind.YEAR else f"năm {view.period.year}"
-    names = [view.tree[p.unit_id].name for p in silent]
+    names = [view.tree[u].name for u in silent]
     shown = ", ".join(names[:LIST_LIMIT])
     more = f" và {num(len(names) - LIST_LIMIT)} đơn vị khác" if len(names) > LIST_LIMIT else ""
     return [f"\nChưa báo cáo {label} ({num(len(names))} đơn vị): {shown}{more}."]

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
-from bot.progress import STATUS_LABELS, UnitProgress
+from bot.periods import PeriodKind
+from bot.progress import UnitProgress, verdict
 from bot.services.progress import ProgressView
 from bot.textfmt import day, first_upper, num, pct
 
@@ -36,19 +37,35 @@ def share(part: int, whole: int) -> str:
     return pct(part / whole) if whole else "—"
 
 
+def within(view: ProgressView) -> str:
+    """What a period's figures cover — one meaning everywhere: a month, quarter or half on its own."""
+    if view.period.kind in (PeriodKind.YEAR, PeriodKind.TERM):
+        return f"trong {view.period.label}"
+    return f"riêng trong {view.period.label} (không cộng dồn từ đầu năm)"
+
+
+def cumulative_words(view: ProgressView) -> str:
+    """What the against-target figures of a list cover."""
+    if view.period.kind is PeriodKind.TERM:
+        return f"Số kết nạp trong {view.period.label} so với chỉ tiêu nhiệm kỳ"
+    if view.period.kind is PeriodKind.YEAR:
+        return f"Số kết nạp {view.period.label} so với chỉ tiêu năm"
+    return f"Lũy kế từ đầu năm {view.period.year} đến hết {view.period.label} so với chỉ tiêu năm"
+
+
 def breakdown_text(view: ProgressView) -> str:
     r = view.root
-    f = r.cumulative
+    f = r.in_period
     lines = _title("CƠ CẤU ĐẢNG VIÊN MỚI", view.tree[view.root_id].name, view.period.label, reading_words(view))
-    lines.append(f"Tổng số kết nạp: {num(f.admitted)} ĐVM")
+    lines.append(f"Tổng số kết nạp {within(view)}: {num(f.admitted)} ĐVM")
     for field in BREAKDOWN_FIELDS:
         value = getattr(f, field)
         lines.append(f"• {first_upper(BREAKDOWN_LABELS[field])}: {num(value)} ({share(value, f.admitted)})")
-    children = [p for p in view.children() if p.cumulative.admitted]
+    children = [p for p in view.children() if p.in_period.admitted]
     if children:
         lines.append("\nTheo đơn vị (nữ / dân tộc thiểu số / đoàn viên trên tổng số):")
-        for p in sorted(children, key=lambda p: -p.cumulative.admitted)[:12]:
-            c = p.cumulative
+        for p in sorted(children, key=lambda p: -p.in_period.admitted)[:12]:
+            c = p.in_period
             lines.append(
                 f"– {view.tree[p.unit_id].name}: {num(c.admitted)} — "
                 f"{num(c.female)} / {num(c.ethnic_minority)} / {num(c.youth_union)}"
@@ -118,8 +135,25 @@ def not_reported_text(
 
 
 def behind_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
-    lines = _title("ĐƠN VỊ CHẬM TIẾN ĐỘ", view.tree[view.root_id].name, view.period.label, reading_words(view))
-    lines.insert(2, f"Tiến độ chung cần đạt: {pct(view.pace)} chỉ tiêu năm")
+    """Units behind the pace — or, once the year (term) is over, units that did not reach their target."""
+    over = view.target_period_over
+    head = "ĐƠN VỊ KHÔNG ĐẠT CHỈ TIÊU" if over else "ĐƠN VỊ CHẬM TIẾN ĐỘ"
+    lines = _title(head, view.tree[view.root_id].name, view.period.label, reading_words(view))
+    lines.insert(2, cumulative_words(view) + ("" if over else f"; tiến độ chung cần đạt: {pct(view.pace)}"))
+    if over:
+        if not rows:
+            lines.append("Tất cả các đơn vị được giao chỉ tiêu đều đã đạt chỉ tiêu.")
+            return "\n".join(lines), False
+        lines.append(f"{num(len(rows))} đơn vị không đạt chỉ tiêu (thấp nhất trước):")
+        page_lines, more = _page(
+            rows,
+            page,
+            lambda i, p: (
+                f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)} "
+                f"({pct(p.share)}) — thiếu {num(p.remaining or 0)} so với chỉ tiêu"
+            ),
+        )
+        return "\n".join(lines + page_lines), more
     if not rows:
         lines.append("Không có đơn vị nào chậm tiến độ.")
         return "\n".join(lines), False
@@ -138,6 +172,7 @@ def behind_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> 
 
 def ranking_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) -> tuple[str, bool]:
     lines = _title("XẾP HẠNG TIẾN ĐỘ KẾT NẠP", view.tree[view.root_id].name, view.period.label, reading_words(view))
+    lines.insert(2, cumulative_words(view))
     if not rows:
         lines.append("Chưa có đơn vị nào được giao chỉ tiêu.")
         return "\n".join(lines), False
@@ -146,7 +181,7 @@ def ranking_text(view: ProgressView, rows: Sequence[UnitProgress], page: int) ->
         page,
         lambda i, p: (
             f"{i}. {view.tree[p.unit_id].name}: {num(p.cumulative.admitted)}/{num(p.target or 0)}"
-            f" ({pct(p.share)}) — {STATUS_LABELS[p.status]}"
+            f" ({pct(p.share)}) — {verdict(p, view.target_period_over)}"
         ),
     )
     return "\n".join(lines + page_lines), more
@@ -184,3 +219,10 @@ def compare_text(
         lines.append("\nTheo khối:")
         lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]
     return "\n".join(lines)
+
+
+def no_category(unit_name: str, category_label: str) -> str:
+    return (
+        f"Trong {unit_name} không có đơn vị trực thuộc nào thuộc khối {category_label}. "
+        "Xin hỏi theo tên đơn vị, ví dụ: “tiến độ xã Bắc Phong”."
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from bot.language.reports import ReportProblem
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 from bot.periods import Period, PeriodKind
-from bot.progress import STATUS_LABELS, UnitProgress
+from bot.progress import UnitProgress, verdict
 from bot.textfmt import day, moment, num, pct
 
 KIND_TITLES = {
@@ -115,20 +115,23 @@ def cumulative_matches(unit_name: str, year: int, stored: int) -> str:
     return f"Số liệu đã khớp: lũy kế năm {year} của {unit_name} là {num(stored)} ĐVM. Không cần điều chỉnh."
 
 
-def saved(line: str, submission_id: int, progress: UnitProgress | None, year: int) -> str:
+def saved(
+    line: str, submission_id: int, progress: UnitProgress | None, year: int, target_period_over: bool = False
+) -> str:
     text = f"Đã lưu (mã báo cáo #{submission_id}):\n{line}"
     if progress is not None:
-        text += "\n\n" + progress_brief(progress, year)
+        text += "\n\n" + progress_brief(progress, year, target_period_over)
     return text
 
 
-def progress_brief(p: UnitProgress, year: int) -> str:
+def progress_brief(p: UnitProgress, year: int, target_period_over: bool = False) -> str:
     if p.target is None:
         return f"Năm {year}: đã kết nạp {num(p.cumulative.admitted)} ĐVM (chưa giao chỉ tiêu)."
-    text = (
-        f"Năm {year}: đã kết nạp {num(p.cumulative.admitted)}/{num(p.target)} ĐVM, đạt {pct(p.share)} chỉ tiêu "
-        f"(tiến độ chung {pct(p.pace)}) — {STATUS_LABELS[p.status]}."
-    )
+    head = f"Năm {year}: đã kết nạp {num(p.cumulative.admitted)}/{num(p.target)} ĐVM, đạt {pct(p.share)} chỉ tiêu"
+    if target_period_over:  # the year is over: achieved or not, no pace and nothing "still to admit"
+        short = f" (thiếu {num(p.remaining)} ĐVM)" if p.remaining else ""
+        return f"{head} — năm {year} đã kết thúc: {verdict(p, True)} năm{short}."
+    text = f"{head} (tiến độ chung {pct(p.pace)}) — {verdict(p, False)}."
     if p.remaining:
         text += f" Còn phải kết nạp {num(p.remaining)} ĐVM."
     else:

@@ -542,5 +542,8 @@ async def _issuer_refuses(ctx: Context, invite: invites.Invite) -> str | None:
         return None  # made on the server's command line, or a link code
     issuer = await users.get(ctx.db, invite.created_by)
     if issuer is None or not issuer.active or not issuer.is_official or invite.unit_id not in await ctx.scope(issuer):
-        return "Mã mời này không còn hiệu lực (người cấp mã đã đổi vai trò hoặc đơn vị). Xin đề nghị Ban Tổ chức cấp mã mới."
+        return (
+            "Mã mời này không còn hiệu lực (người cấp mã đã đổi vai trò hoặc đơn vị). "
+            "Xin đề nghị Ban Tổ chức cấp mã mới."
+        )
     return None

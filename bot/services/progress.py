@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.calendar import Calendar
 from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
 from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess
 from bot.tree import UnitTree
+from storage import reminders as reminder_store
 from storage import rollups, targets
 from storage.db import Database
 
@@ -24,13 +26,30 @@ class ProgressView:
     units: dict[int, UnitProgress]  # the root and the units below it that were loaded
     reported_in_period: frozenset[int]  # loaded units with a report in the asked period (theirs or below)
     is_running: bool  # the period has not ended yet
+    tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
+    category: str | None = None  # the root stands for this category of its children only, not its whole subtree
 
     @property
     def root(self) -> UnitProgress:
         return self.units[self.root_id]
 
+    @property
+    def target_period_over(self) -> bool:
+        """The year (or term) the target is set for has ended by the reading date: a unit has achieved its
+        target or not; there is no pace left to be ahead of or behind."""
+        if self.is_running:
+            return False
+        end = self.period.end if self.period.kind is PeriodKind.TERM else date(self.period.year, 12, 31)
+        return self.as_of >= end
+
     def children(self) -> list[UnitProgress]:
         return [self.units[c] for c in self.tree.active_children(self.root_id) if c in self.units]
+
+
+async def stored_tolerance(db: Database) -> float:
+    """How far under the pace still counts as on track: the calendar's setting (10 points by default)."""
+    stored = await reminder_store.load_setting(db, reminder_store.CALENDAR_KEY)
+    return Calendar.model_validate(stored or {}).tolerance_points / 100 if stored else DEFAULT_TOLERANCE
 
 
 def default_period(today: date) -> Period:
@@ -54,7 +73,7 @@ async def load_progress(
     root_id: int,
     period: Period,
     today: date,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float | None = None,
     depth: int | None = 1,
 ) -> ProgressView:
     """Progress of `root_id` and the units `depth` levels below it (children by default, all with None).
@@ -62,6 +81,8 @@ async def load_progress(
     Reads rolled-up sums (a handful of rows per unit), so the answer for a province root costs about what
     one for a chi bộ does.
     """
+    if tolerance is None:  # the one setting officials change (/nhacnho), which reminders use as well
+        tolerance = await stored_tolerance(db)
     read_at = as_of(period, today)
     ym_to = min(period.ym_to, read_at.year * 100 + read_at.month)
     needed = units_to_depth(tree, root_id, depth)
@@ -95,4 +116,5 @@ async def load_progress(
         units=units,
         reported_in_period=frozenset(u for u, p in units.items() if p.events_in_period),
         is_running=period.end > today,
+        tolerance=tolerance,
     )

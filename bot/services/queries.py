@@ -12,9 +12,9 @@ from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Category, Figures, User
 from bot.periods import Period, PeriodKind
-from bot.progress import Status
+from bot.progress import Status, UnitProgress, status_of
 from bot.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
@@ -25,8 +25,11 @@ from storage import rollups, submissions, users
 
 
 def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str:
-    """Callback data that re-asks a query for a given unit (and page)."""
-    choice = callbacks.QueryChoice(kind=query.kind, form=query.form, unit_id=unit_id, period=period, page=page)
+    """Callback data that re-asks a query for a given unit (and page), keeping its category (khối)."""
+    category = query.category.value if query.category is not None else None
+    choice = callbacks.QueryChoice(
+        kind=query.kind, form=query.form, unit_id=unit_id, period=period, page=page, category=category
+    )
     return callbacks.pack(choice)
 
 
@@ -58,7 +61,11 @@ async def answer_choice(ctx: Context, user: User, choice: callbacks.QueryChoice)
         return [Reply(text=replies.not_understood())]
     if choice.unit_id not in await ctx.scope(user):
         return [Reply(text=replies.out_of_scope(tree[choice.unit_id].name))]
-    query = Query(kind=choice.kind, form=choice.form, period=choice.period, page=choice.page)
+    try:
+        category = Category(choice.category) if choice.category is not None else None
+    except ValueError:
+        return [Reply(text=replies.not_understood())]
+    query = Query(kind=choice.kind, form=choice.form, period=choice.period, page=choice.page, category=category)
     return await answer(ctx, user, query, choice.unit_id, choice.period)
 
 
@@ -67,23 +74,24 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     today = ctx.today()
     if period.start > today:
         return [Reply(text=f"Kỳ {period.label} chưa bắt đầu, chưa có số liệu.")]
-    view = await load_progress(ctx.db, tree, unit_id, period, today)
-    if query.category is not None:
-        view = _only_category(view, query.category)
+    if query.category is not None and not _members(tree, unit_id, query.category):
+        label = CATEGORY_LABELS.get(query.category, query.category)
+        return [Reply(text=texts.no_category(tree[unit_id].name, label))]
+    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    name_shown = view.tree[view.root_id].name  # "… — khối …" for a category
     if query.form is OutputForm.CHART:
         if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
             png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
         else:
             png = await asyncio.to_thread(progress_chart, view)
-        caption = f"Biểu đồ tiến độ kết nạp — {tree[unit_id].name} — {period.label}"
+        caption = f"Biểu đồ tiến độ kết nạp — {name_shown} — {period.label}"
         return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
     if query.form is OutputForm.EXCEL:
-        full = await load_progress(ctx.db, tree, unit_id, period, today, depth=None)
-        if query.category is not None:
-            full = _only_category(full, query.category)
+        full = _scoped(await load_progress(ctx.db, tree, unit_id, period, today, depth=None), query)
         content = await excel_bytes(ctx, full)
-        name = f"tien-do-{tree[unit_id].code}-{period_code(period)}.xlsx"
-        caption = f"Báo cáo tiến độ kết nạp — {tree[unit_id].name} — {period.label} (tệp Excel)"
+        suffix = f"-{query.category.value}" if query.category is not None else ""
+        name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
+        caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
         return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
     match query.kind:
         case QueryKind.BREAKDOWN:
@@ -94,7 +102,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [await _not_reported(ctx, view, query)]
         case QueryKind.BEHIND:
             rows = sorted(
-                (p for p in view.children() if p.status is Status.BEHIND),
+                (p for p in view.children() if _short(p, view.target_period_over)),
                 key=lambda p: (p.share or 0.0, -(p.target or 0)),
             )
             text, more = texts.behind_text(view, rows, query.page)
@@ -106,11 +114,16 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             text, more = texts.ranking_text(view, rows, query.page)
             return [_paged(text, more, query, view)]
         case QueryKind.COMPARE:
-            return [Reply(text=await _compare(ctx, tree, unit_id, period, today))]
-    text = replies.progress_text(view, today)
+            return [Reply(text=await _compare(ctx, tree, unit_id, period, today, query))]
+    text = replies.progress_text(view, today, await silent_units(ctx, view))
     if period.kind is PeriodKind.TERM:
-        text += await _term_years(ctx, tree, unit_id, period, today)
+        text += await _term_years(ctx, _group(tree, unit_id, query), period, today)
     return [Reply(text=text)]
+
+
+def _short(p: UnitProgress, target_period_over: bool) -> bool:
+    """Behind the pace; once the year (term) is over, short of the target."""
+    return bool(p.remaining) if target_period_over else p.status is Status.BEHIND
 
 
 def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
@@ -120,9 +133,24 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
     return Reply(text=text, choices=((Choice(label="Xem tiếp ▶", data=data),),))
 
 
-def _only_category(view: ProgressView, category: str) -> ProgressView:
-    """The same view with the root's children limited to one category (the root's totals recomputed)."""
-    keep = [c for c in view.tree.children(view.root_id) if view.tree[c].category == category]
+def _members(tree: UnitTree, unit_id: int, category: str) -> list[int]:
+    """The units directly under `unit_id` that belong to a category (merged-away ones too: their history counts)."""
+    return [c for c in tree.children(unit_id) if tree[c].category == category]
+
+
+def _group(tree: UnitTree, unit_id: int, query: Query) -> list[int]:
+    """The units whose sum answers the query: the unit itself, or the members of the category asked about."""
+    return [unit_id] if query.category is None else _members(tree, unit_id, query.category)
+
+
+def _scoped(view: ProgressView, query: Query) -> ProgressView:
+    return view if query.category is None else only_category(view, query.category)
+
+
+def only_category(view: ProgressView, category: str) -> ProgressView:
+    """The view of one category under the root: a set of units that is not one subtree, so its figures, target,
+    report flag and status are summed and assessed from its members — never copied from the root."""
+    keep = _members(view.tree, view.root_id, category)
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
     label = CATEGORY_LABELS.get(category, category)
     root_unit = view.tree[view.root_id]
@@ -130,15 +158,24 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
         [view.tree[u] for u in ids if u != view.root_id]
         + [root_unit.model_copy(update={"name": f"{root_unit.name} — khối {label}"})]
     )
-    members = [view.units[c] for c in keep]
-    root = view.units[view.root_id].model_copy(
-        update={
-            "cumulative": sum((p.cumulative for p in members), Figures()),
-            "in_period": sum((p.in_period for p in members), Figures()),
-            "target": sum(p.target or 0 for p in members) if members else None,
-        }
+    members = [view.units[c] for c in keep if c in view.units]
+    targets = [p.target for p in members if p.target is not None]
+    cumulative = sum((p.cumulative for p in members), Figures())
+    target = sum(targets) if targets else None
+    reported = any(p.reported for p in members)
+    root = UnitProgress(
+        unit_id=view.root_id,
+        target=target,
+        target_direct=False,
+        in_period=sum((p.in_period for p in members), Figures()),
+        cumulative=cumulative,
+        pace=view.pace,
+        status=status_of(cumulative.admitted, target, view.pace, reported, view.tolerance),
+        reported=reported,
+        events_in_period=sum(p.events_in_period for p in members),
     )
-    units = {u: view.units[u] for u in ids} | {view.root_id: root}
+    units = {u: view.units[u] for u in ids if u in view.units} | {view.root_id: root}
+    in_period = {u for u in view.reported_in_period if u in units and u != view.root_id}
     return ProgressView(
         tree=tree,
         root_id=view.root_id,
@@ -146,8 +183,10 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
         as_of=view.as_of,
         pace=view.pace,
         units=units,
-        reported_in_period=view.reported_in_period,
+        reported_in_period=frozenset(in_period | ({view.root_id} if root.events_in_period else set())),
         is_running=view.is_running,
+        tolerance=view.tolerance,
+        category=category,
     )
 
 
@@ -188,12 +227,19 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     return texts.screening_text(name, view.period.label, totals, len(own), [(tree[u].name, v) for u, v in rows])
 
 
+async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
+    """The reporting units under the view's root with no report in its period: the one definition of "chưa báo
+    cáo", used by `/chuabaocao` and by the progress answer alike."""
+    leaves = view.tree.reporting_units(view.root_id)
+    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
+    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
+    return [u for u in leaves if u in silent_set]
+
+
 async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply:
     tree = view.tree
     leaves = tree.reporting_units(view.root_id)
-    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
-    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
-    silent = [u for u in leaves if u in silent_set]
+    silent = await silent_units(ctx, view)
     first = (query.page - 1) * texts.PAGE_SIZE
     page = silent[first : first + texts.PAGE_SIZE]
     reporters: dict[int, list[str]] = defaultdict(list)
@@ -205,17 +251,18 @@ async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply
     return _paged(text, more, query, view)
 
 
-async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date) -> str:
+async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query) -> str:
     """This period against the same period a year earlier (to the same month while it is running)."""
     before_period = period.same_period_last_year()
-    now_view = await load_progress(ctx.db, tree, unit_id, period, today)
+    now_view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     reading = now_view.as_of
     cutoff = date(reading.year - 1, reading.month, min(reading.day, 28)) if now_view.is_running else before_period.end
-    before_view = await load_progress(ctx.db, tree, unit_id, before_period, cutoff)
+    before_view = _scoped(await load_progress(ctx.db, tree, unit_id, before_period, cutoff), query)
+    tree = now_view.tree
     groups: list[tuple[str, int, int]] = []
     by_category: dict[str, list[int]] = defaultdict(list)
     for child in tree.active_children(unit_id):
-        if tree[child].category:
+        if tree[child].category and child in now_view.units and child in before_view.units:
             by_category[tree[child].category].append(child)  # type: ignore[index]
     if len(by_category) > 1:
         for category, label in CATEGORY_LABELS.items():
@@ -237,13 +284,14 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
     )
 
 
-async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date) -> str:
+async def _term_years(ctx: Context, unit_ids: list[int], period: Period, today: date) -> str:
+    """Admissions per year of the term, summed over `unit_ids` (one unit, or the members of a category)."""
     lines = ["", "Theo năm:"]
     for year in period.years:
         if year > today.year:
             break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, [unit_id])
-        total = sums[unit_id][1].admitted if unit_id in sums else 0
+        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, unit_ids)
+        total = sum(sums[u][1].admitted for u in unit_ids if u in sums)
         lines.append(f"– Năm {year}: {num(total)} ĐVM")
     return "\n".join(lines)
 
@@ -281,6 +329,12 @@ async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | 
         for u, (_, figures) in sums.items():
             if u in out:
                 out[u][i] = figures.admitted
+    if view.category is not None:  # the root stands for its members only: their sum, not the root's rollup
+        members = [c for c in view.tree.children(view.root_id) if c in out]
+        out[view.root_id] = [
+            None if all(out[c][i] is None for c in members) else sum(out[c][i] or 0 for c in members)
+            for i in range(len(spans))
+        ]
     return out
 
 

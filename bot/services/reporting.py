@@ -386,7 +386,7 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     assert record is not None
     line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
     view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
-    text = texts.saved(line, submission_id, view.root, period.year)
+    text = texts.saved(line, submission_id, view.root, period.year, view.target_period_over)
     return Reply(
         text=text,
         choices=(

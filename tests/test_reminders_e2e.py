@@ -150,7 +150,7 @@ async def test_fan_out_survives_429_500_timeouts_and_403(settings, demo_db, cloc
         faults.extend([Fault("sendMessage", 429, "Too Many Requests", retry_after=1)] * 2)
         faults.extend([Fault("sendMessage", 500, "Internal Server Error")] * 3)
         # delivered, but answered after the client's timeout: logged uncertain, never sent again (issue 14 item 8)
-        faults.extend([Fault("sendMessage", 200, delay=0.6, accepted=True)] * 2)
+        faults.extend(Fault("sendMessage", 200, delay=0.6, accepted=True, chat_id=str(TG + u)) for u in extra[3:5])
         faults.extend(
             Fault("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=c, sticky=True) for c in blocked
         )

@@ -10,7 +10,7 @@ from bot.app import open_database
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.exports.template import rows_from, template_workbook
-from bot.importer import FileRefused, read_file
+from bot.importer import FileRefused
 from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
@@ -267,7 +267,7 @@ async def import_file(settings: Settings, path: Path, *, clock: Clock | None = N
     try:
         try:
             content = await asyncio.to_thread(path.read_bytes)
-            data = read_file(path.name, content, settings.import_max_mb * 1_048_576)
+            data = await imports.read(settings, path.name, content)
         except OSError as exc:
             raise CliError(f"Không đọc được {path}: {os_reason(exc)}.") from None
         except FileRefused as exc:

@@ -26,7 +26,18 @@ from bot.language.periods import find_period
 from bot.models import BREAKDOWN_FIELDS, Category, Role, UnitKind
 from bot.periods import Period, PeriodKind
 
-MAX_ROWS = 100_000
+MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may be before it is opened: its size, what its zip unpacks to, how many entries it holds, and
+    how many rows a sheet may have."""
+
+    max_bytes: int = 10 * 1_048_576
+    max_uncompressed: int = 20 * 1_048_576
+    max_entries: int = 50
+    max_rows: int = MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -148,21 +159,59 @@ class FileRefused(Exception):
     """The file as a whole cannot be read (not a spreadsheet, too large...)."""
 
 
-def read_file(name: str, content: bytes, max_bytes: int) -> ImportFile:
-    if len(content) > max_bytes:
-        raise FileRefused(f"Tệp quá lớn ({len(content) / 1_048_576:.1f} MB; tối đa {max_bytes // 1_048_576} MB).")
+def read_file(name: str, content: bytes, limits: Limits | int) -> ImportFile:
+    """Read an import file, refusing it before opening when it is (or unpacks to) more than `limits` allow."""
+    if isinstance(limits, int):
+        limits = Limits(max_bytes=limits)
+    check_size(name, content, limits)
     if name.lower().endswith(".csv"):
-        return _read_csv(content)
+        return _read_csv(content, limits.max_rows)
+    return _read_xlsx(content, limits.max_rows)
+
+
+def check_size(name: str, content: bytes, limits: Limits) -> None:
+    """The cheap checks made before a file is parsed: its size and, for a spreadsheet, its zip directory (entry
+    count and uncompressed size, which a zip bomb gives away without being unpacked)."""
+    if len(content) > limits.max_bytes:
+        raise FileRefused(f"Tệp quá lớn ({_mb(len(content))}; tối đa {_mb(limits.max_bytes)}).")
+    if name.lower().endswith(".csv"):
+        return
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise FileRefused("Tệp không phải bảng tính Excel (.xlsx) hay CSV. Xin dùng mẫu nhập (/maunhap).")
-    return _read_xlsx(content)
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused("Không đọc được tệp Excel (tệp hỏng). Xin lưu lại dạng .xlsx.") from None
+    if len(entries) > limits.max_entries:
+        raise FileRefused(
+            f"Tệp Excel có {len(entries):,} thành phần (tối đa {limits.max_entries:,}): không giống bảng tính "
+            "nhập liệu. Xin dùng mẫu nhập (/maunhap).".replace(",", ".")
+        )
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > limits.max_uncompressed:
+        raise FileRefused(
+            f"Tệp Excel khi giải nén lớn {_mb(unpacked)} (tối đa {_mb(limits.max_uncompressed)}): quá lớn để nhập. "
+            "Xin chia thành nhiều tệp nhỏ hơn."
+        )
 
 
-def _read_xlsx(content: bytes) -> ImportFile:
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB".replace(".", ",")
+
+
+def _too_many_rows(sheet: str, max_rows: int) -> FileRefused:
+    return FileRefused(
+        f"Trang “{sheet}” có hơn {max_rows:,} dòng (tối đa {max_rows:,}). Xin chia thành nhiều tệp.".replace(",", ".")
+    )
+
+
+def _read_xlsx(content: bytes, max_rows: int = MAX_ROWS) -> ImportFile:
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(content), data_only=False)
+    except MemoryError:
+        raise FileRefused("Tệp Excel quá lớn để đọc. Xin chia thành nhiều tệp nhỏ hơn.") from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileRefused(f"Không đọc được tệp Excel ({type(exc).__name__}). Xin lưu lại dạng .xlsx.") from None
     out = ImportFile()
@@ -172,17 +221,19 @@ def _read_xlsx(content: bytes) -> ImportFile:
         if kind is None:
             continue
         known = True
+        if ws.max_row > max_rows + 1:
+            raise _too_many_rows(ws.title, max_rows)
         for merged in ws.merged_cells.ranges:
             if merged.min_row > 1:
                 out.problems.append(Problem(ws.title, merged.min_row, "", f"ô gộp {merged.coord}: xin bỏ gộp ô"))
         rows = [[cell.value for cell in row] for row in ws.iter_rows()]
-        _read_rows(out, kind, ws.title, rows)
+        _read_rows(out, kind, ws.title, rows, max_rows)
     if not known:
         raise FileRefused("Không thấy trang “Đơn vị”, “Người dùng”, “Chỉ tiêu” hay “Số liệu”. Xin dùng mẫu nhập.")
     return out
 
 
-def _read_csv(content: bytes) -> ImportFile:
+def _read_csv(content: bytes, max_rows: int = MAX_ROWS) -> ImportFile:
     for encoding in ("utf-8-sig", "utf-16"):
         try:
             text = content.decode(encoding)
@@ -191,17 +242,22 @@ def _read_csv(content: bytes) -> ImportFile:
             continue
     else:
         raise FileRefused("Tệp CSV cần mã hóa UTF-8.")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
+    reader = csv.reader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ",")
+    rows = []
+    for row in reader:
+        rows.append(row)
+        if len(rows) > max_rows + 1:  # the header and max_rows data rows
+            raise _too_many_rows("CSV", max_rows)
     if not rows:
         raise FileRefused("Tệp CSV trống.")
     header = {fold(str(h)) for h in rows[0]}
     best = max(SHEETS, key=lambda k: len(header & {a for c in SHEETS[k][1] for a in (*c.aliases, fold(c.title))}))
     out = ImportFile()
-    _read_rows(out, best, SHEETS[best][0], rows)
+    _read_rows(out, best, SHEETS[best][0], rows, max_rows)
     return out
 
 
-def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]]) -> None:
+def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]], max_rows: int = MAX_ROWS) -> None:
     _, columns = SHEETS[kind]
     header_at = next((i for i, r in enumerate(rows) if any(_text(v) for v in r)), None)
     if header_at is None:
@@ -217,9 +273,8 @@ def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]]) ->
             out.problems.append(Problem(sheet, header_at + 1, column.title, "thiếu cột này"))
     if any(c.required and c.key not in where for c in columns):
         return
-    if len(rows) > MAX_ROWS:
-        out.problems.append(Problem(sheet, MAX_ROWS, "", f"quá {MAX_ROWS:,} dòng"))
-        return
+    if len(rows) - header_at - 1 > max_rows:
+        raise _too_many_rows(sheet, max_rows)
     target = getattr(out, kind)
     for number, row in enumerate(rows[header_at + 1 :], header_at + 2):
         values = {k: (row[i] if i < len(row) else None) for k, i in where.items()}

@@ -97,13 +97,14 @@ class Scheduler:
             raise
         summary = (
             f"sent={outcome.sent} deferred={outcome.deferred} blocked={outcome.blocked} "
-            f"failed={outcome.failed} missed={outcome.missed} quiet={outcome.skipped_quiet} "
+            f"failed={outcome.failed} uncertain={outcome.uncertain} missed={outcome.missed} "
+            f"quiet={outcome.skipped_quiet} "
             f"paused={outcome.paused} held={outcome.held}"
         )
         if not startup:
             await log_store.finish_run(db, TICK_JOB, slot, self.service.ctx.now(), summary)
         await file_links.purge(db, now)  # expired chart and Excel links
-        if outcome.sent or outcome.missed or outcome.failed:
+        if outcome.sent or outcome.missed or outcome.failed or outcome.uncertain:
             log.info("reminder run at %s: %s", slot, summary)
         return outcome
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
+import httpx
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
@@ -125,56 +127,100 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+class SendUncertain(Exception):
+    """A send may have reached the chat although it did not succeed: the request went out and no answer came (a
+    timeout, a connection broken while waiting), or only part of a split message went through. Never repeated."""
+
+
+def _may_have_arrived(exc: NetworkError) -> bool:
+    """Whether a failed request may still have reached Telegram. Not when the connection was never made (connect
+    error or timeout, a full pool) or when Telegram answered (5xx: nothing was done); yes for a timeout or a
+    broken connection after the request went out."""
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    if isinstance(cause, httpx.HTTPError):
+        return True
+    return isinstance(exc, TimedOut)
+
+
+async def _call(make: Callable[[], Awaitable[object]], attempts: int, backoff: float) -> None:
+    """One Bot API request, repeated only while it surely has not arrived: after a 429 (its retry_after), a
+    5xx or a connection never made (with back-off). A timeout raises `SendUncertain` at once."""
+    for attempt in range(attempts):
+        try:
+            await make()
+            return
+        except RetryAfter as exc:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(_seconds(exc.retry_after))
+        except BadRequest:
+            raise  # BadRequest is a NetworkError in PTB: refused, never retried
+        except NetworkError as exc:
+            if _may_have_arrived(exc):
+                raise SendUncertain(str(exc) or type(exc).__name__) from exc
+            if attempt == attempts - 1:
+                raise
+            log.info("network error (%s); retry %d", exc, attempt + 1)
+            await asyncio.sleep(backoff * 2**attempt)
+
+
 async def deliver(
-    bot,
+    bot,  # type: ignore[no-untyped-def]
     chat_id: str,
     replies: Sequence[Reply],
-    attempts: int = 4,  # type: ignore[no-untyped-def]
+    attempts: int = 4,
     backoff: float = 0.5,
 ) -> None:
-    """Send replies in order, each retried on 429 (after retry_after) and network errors (with back-off)."""
+    """Send answers in order. Each is a new message, so a timed-out one is not repeated (the person could get it
+    twice); it is logged and the next answer goes on. See README, "Nothing lost, nothing twice"."""
     for reply in replies:
-        for attempt in range(attempts):
-            try:
-                await _send_one(bot, chat_id, reply)
-                break
-            except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
-            except BadRequest:
-                raise
-            except (TimedOut, NetworkError) as exc:
-                if attempt == attempts - 1:
-                    raise
-                log.info("network error answering %s (%s); retry %d", chat_id, exc, attempt + 1)
-                await asyncio.sleep(backoff * 2**attempt)
+        try:
+            await _send_one(bot, chat_id, reply, attempts, backoff)
+        except SendUncertain as exc:
+            log.warning("answer to %s may not have arrived (%s); not sent again", chat_id, exc)
 
 
-async def _send_one(bot, chat_id: str, reply: Reply) -> None:  # type: ignore[no-untyped-def]
-    """One reply as Telegram messages; the keyboard goes with the last piece of a split text."""
+async def _send_one(bot, chat_id: str, reply: Reply, attempts: int = 4, backoff: float = 0.5) -> None:  # type: ignore[no-untyped-def]
+    """One reply as Telegram messages; the keyboard goes with the last piece of a split text. Each request is
+    retried on its own (never the pieces already sent); a failure after a piece went out is `SendUncertain`."""
     target = reply.chat_id or chat_id
+    calls: list[Callable[[], Awaitable[object]]] = []
     text = reply.text
     if reply.attachment is not None:
+        attachment = reply.attachment
         caption, text = (text, "") if len(text) <= CAPTION_LIMIT else ("", text)
-        send = bot.send_photo if reply.attachment.kind == "photo" else bot.send_document
-        field = "photo" if reply.attachment.kind == "photo" else "document"
-        await send(
-            target,
-            **{field: reply.attachment.content},
-            filename=reply.attachment.filename,
-            caption=caption or None,
-            reply_markup=keyboard(reply) if not text else None,
+        send = bot.send_photo if attachment.kind == "photo" else bot.send_document
+        field = "photo" if attachment.kind == "photo" else "document"
+        calls.append(
+            partial(
+                send,
+                target,
+                **{field: attachment.content},
+                filename=attachment.filename,
+                caption=caption or None,
+                reply_markup=keyboard(reply) if not text else None,
+            )
         )
-        if not text:
-            return
-    pieces = split_message(text, TEXT_LIMIT)
-    for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        await bot.send_message(target, piece, reply_markup=keyboard(reply) if last else None)
+    if text or not calls:
+        pieces = split_message(text, TEXT_LIMIT)
+        for i, piece in enumerate(pieces):
+            markup = keyboard(reply) if i == len(pieces) - 1 else None
+            calls.append(partial(bot.send_message, target, piece, reply_markup=markup))
+    for i, make in enumerate(calls):
+        try:
+            await _call(make, attempts, backoff)
+        except TelegramError as exc:
+            if i == 0:
+                raise
+            raise SendUncertain(f"{i} of {len(calls)} parts sent, then: {exc}") from exc
 
 
 class TelegramNotifier:
-    """Sends reminders through the application's bot (and so its rate limiter): a 429 waits its retry_after,
-    network errors back off and retry, a 403 means the person blocked the bot."""
+    """Sends reminders through the application's bot (and so its rate limiter): a 429 waits its retry_after, a
+    5xx or a connection never made backs off and retries, a 403 means the person blocked the bot, and a timeout
+    is UNCERTAIN — the message may have arrived, so it is never sent again."""
 
     def __init__(self, bot, attempts: int = 4, backoff: float = 1.0) -> None:  # type: ignore[no-untyped-def]
         self.bot = bot
@@ -185,21 +231,20 @@ class TelegramNotifier:
         return None  # Telegram has rate limits but no monthly quota
 
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
-        for attempt in range(self.attempts):
-            try:
-                await _send_one(self.bot, chat_id, reply)
-                return Delivery.SENT
-            except Forbidden:
-                return Delivery.BLOCKED
-            except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
-            except BadRequest as exc:
-                log.warning("message to %s refused: %s", chat_id, exc)
-                return Delivery.BLOCKED if "chat not found" in str(exc).lower() else Delivery.FAILED
-            except (TimedOut, NetworkError) as exc:
-                log.info("network error sending to %s (%s); retry %d", chat_id, exc, attempt + 1)
-                await asyncio.sleep(self.backoff * 2**attempt)
-        return Delivery.FAILED
+        try:
+            await _send_one(self.bot, chat_id, reply, self.attempts, self.backoff)
+        except SendUncertain as exc:
+            log.warning("message to %s may have arrived (%s): not sent again", chat_id, exc)
+            return Delivery.UNCERTAIN
+        except Forbidden:
+            return Delivery.BLOCKED
+        except BadRequest as exc:
+            log.warning("message to %s refused: %s", chat_id, exc)
+            return Delivery.BLOCKED if "chat not found" in str(exc).lower() else Delivery.FAILED
+        except TelegramError as exc:
+            log.info("message to %s not sent (%s); a later run tries again", chat_id, exc)
+            return Delivery.FAILED
+        return Delivery.SENT
 
 
 def _seconds(value: object) -> float:

@@ -202,12 +202,19 @@ class ZaloSender:
             await self._send(chat_id, message, scheduled)
 
     async def _send(self, chat_id: str, message: PlainMessage, scheduled: bool) -> None:
-        for kind, text in self.pieces(message):
-            if kind == "photo":
-                assert message.photo_url is not None
-                await self._call(scheduled, self.client.send_photo, chat_id, message.photo_url, text)
-            else:
-                await self._call(scheduled, self.client.send_message, chat_id, text)
+        pieces = self.pieces(message)
+        for i, (kind, text) in enumerate(pieces):
+            try:
+                if kind == "photo":
+                    assert message.photo_url is not None
+                    await self._call(scheduled, self.client.send_photo, chat_id, message.photo_url, text)
+                else:
+                    await self._call(scheduled, self.client.send_message, chat_id, text)
+            except ZaloError as exc:
+                if i == 0:
+                    raise
+                # part of the message went out: sending it again would repeat that part
+                raise ZaloUnavailable(408, f"{i} of {len(pieces)} parts sent, then: {exc}") from exc
 
     def _month(self) -> str:
         return month_key(self.clock.now().date())
@@ -234,7 +241,7 @@ class ZaloSender:
                 self._refused[month] = True
                 raise
             except ZaloUnavailable as exc:
-                if exc.code == 408 or attempt == self.attempts - 1:
+                if exc.may_have_arrived or attempt == self.attempts - 1:
                     raise  # a timed-out send may have arrived: never repeated blind
                 log.info("Zalo unavailable (%s); retry %d", exc, attempt + 1)
                 await asyncio.sleep(self.backoff * 2**attempt)
@@ -282,6 +289,11 @@ class ZaloAdapter:
                 # not worth failing the update for: it is stored and handled; the answer could not go out
                 log.warning("Zalo answer to %s not delivered: %s", message.chat_id or inbound.chat_id, exc)
                 return None
+            except ZaloUnavailable as exc:
+                if not exc.may_have_arrived:
+                    raise
+                # a new message that may have arrived is not sent again (README, "Nothing lost, nothing twice")
+                log.warning("Zalo answer to %s may not have arrived (%s); not sent again", inbound.chat_id, exc)
         return None
 
 
@@ -300,6 +312,12 @@ class ZaloNotifier:
                 await self.sender.send(message.chat_id or chat_id, message, scheduled=True)
         except ZaloQuotaExceeded:
             return Delivery.QUOTA
+        except ZaloUnavailable as exc:
+            if exc.may_have_arrived:
+                log.warning("Zalo message to %s may have arrived (%s): not sent again", chat_id, exc)
+                return Delivery.UNCERTAIN
+            log.warning("Zalo message to %s not delivered: %s", chat_id, exc)
+            return Delivery.FAILED
         except ZaloError as exc:  # 403 "Internal server error" included: failed, backed off, tried again later
             log.warning("Zalo message to %s not delivered: %s", chat_id, exc)
             return Delivery.FAILED

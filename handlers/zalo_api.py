@@ -38,7 +38,12 @@ class ZaloQuotaExceeded(ZaloError):
 
 
 class ZaloUnavailable(ZaloError):
-    """5xx, a timeout or a broken connection: worth trying again later."""
+    """5xx, a timeout or a broken connection: worth trying again later — except a send that may have arrived."""
+
+    @property
+    def may_have_arrived(self) -> bool:
+        """408: the request went out and no answer came (or only part of a message went out): never repeat it."""
+        return self.code == 408
 
 
 class ZaloForbidden(ZaloError):
@@ -74,10 +79,13 @@ class ZaloClient:
                 json=payload or {},
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
-        except httpx.TimeoutException as exc:
-            raise ZaloUnavailable(408, f"{method}: timed out") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # never reached Zalo: safe to try again (no URL in the text: it carries the token)
+            raise ZaloUnavailable(0, f"{method}: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:
-            raise ZaloUnavailable(0, f"{method}: {type(exc).__name__}") from exc  # no URL: it carries the token
+            # the request went out and no answer came (a timeout, a connection broken while waiting): it may have
+            # been carried out, so a send is never repeated (ZaloUnavailable.may_have_arrived)
+            raise ZaloUnavailable(408, f"{method}: {type(exc).__name__} (no answer)") from exc
         try:
             body = response.json()
         except ValueError:
@@ -98,8 +106,13 @@ class ZaloClient:
         try:
             result = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
         except ZaloError as exc:
-            if exc.code == 408:
+            broken = isinstance(exc.__cause__, httpx.TransportError) and not isinstance(
+                exc.__cause__, httpx.TimeoutException
+            )
+            if exc.code == 408 and not broken:  # a broken connection is an error (backed off), not "nothing came"
                 return None
+            if broken:
+                raise ZaloUnavailable(0, str(exc.description)) from exc
             raise
         return result or None
 

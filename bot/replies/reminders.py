@@ -142,8 +142,13 @@ def preview(
     return "\n".join(lines)
 
 
-def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int = 0) -> str:
+def sent_summary(sent: int, deferred: int, blocked: int, failed: int, held: int = 0, uncertain: int = 0) -> str:
     text = f"Đã gửi {num(sent)} tin nhắc."
+    if uncertain:
+        text = (
+            f"Đã gửi {num(sent)} tin nhắc, {num(uncertain)} tin không chắc đã tới (mạng không trả lời kịp; bot không"
+            " gửi lại để tránh trùng tin)."
+        )
     if deferred:
         text += f" {num(deferred)} người đang xác nhận báo cáo, sẽ nhắc sau."
     if blocked:

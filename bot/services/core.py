@@ -6,7 +6,10 @@ finds who is writing, reads the intent and hands it to the use case that owns it
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from bot import callbacks, replies
 from bot.clock import Clock
@@ -26,11 +29,14 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+BACKGROUND_FAILED = "Xin lỗi, hệ thống gặp lỗi khi kiểm tra tệp. Xin gửi lại tệp sau ít phút."
+
 
 class Core:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.ctx = Context(db, settings, clock)
         self.reminders: ReminderService | None = None  # set by the composition root when channels can send
+        self._background: set[asyncio.Task[None]] = set()  # long jobs (reading an import file) answered later
 
     @property
     def clock(self) -> Clock:
@@ -50,7 +56,7 @@ class Core:
             return await self._in_group(user, inbound)
         match inbound.kind:
             case InboundKind.FILE if user is not None and inbound.file_bytes is not None:
-                return await imports.propose(self.ctx, user, inbound)
+                return await imports.propose(self.ctx, user, inbound, self._later(inbound))
             case InboundKind.FILE if user is not None and user.is_official:
                 return [
                     Reply(
@@ -68,6 +74,35 @@ class Core:
                 return await reporting.edited(self.ctx, user, inbound) if user else []
         intent = intents.parse(inbound.text, self.ctx.today())
         return await self._on_intent(user, inbound, intent)
+
+    def _later(self, inbound: Inbound) -> imports.Later | None:
+        """A way to run a long job in the background and send its replies to the inbound's chat when it is done
+        (through the channel's notifier), so that the updates after this one are answered meanwhile; None when
+        this channel cannot send on its own (the job then runs before the answer)."""
+        notifier = self.reminders.notifiers.get(inbound.channel) if self.reminders is not None else None
+        if notifier is None:
+            return None
+
+        async def run(job: Coroutine[Any, Any, list[Reply]]) -> None:
+            try:
+                answers = await job
+            except Exception:
+                log.exception("background job for %s failed", inbound.chat_id)
+                answers = [Reply(text=BACKGROUND_FAILED)]
+            for answer in answers:
+                await notifier.deliver(answer.chat_id or inbound.chat_id, answer)
+
+        def start(job: Coroutine[Any, Any, list[Reply]]) -> None:
+            task = asyncio.create_task(run(job))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        return start
+
+    async def drain_background(self) -> None:
+        """Wait for the background jobs started so far (tests; an orderly stop)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _on_intent(self, user: User | None, inbound: Inbound, intent: intents.Intent) -> list[Reply]:
         ctx = self.ctx

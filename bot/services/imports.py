@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.importer import FileRefused, ImportFile, Problem, period_of, read_file
+from bot.config import Settings
+from bot.import_worker import read_in_worker
+from bot.importer import FileRefused, ImportFile, Limits, Problem, check_size, period_of
 from bot.messages import Inbound, Reply
 from bot.models import UnitKind, User
 from bot.services.confirmable import Refused, confirmable
@@ -292,14 +295,52 @@ async def _apply_report(
     summary.changed["reports"] += bool(live)
 
 
+def limits(settings: Settings, max_bytes: int | None = None) -> Limits:
+    return Limits(
+        max_bytes=max_bytes if max_bytes is not None else settings.import_max_mb * 1_048_576,
+        max_uncompressed=settings.import_max_uncompressed_mb * 1_048_576,
+        max_entries=settings.import_max_entries,
+        max_rows=settings.import_max_rows,
+    )
+
+
+async def read(settings: Settings, name: str, content: bytes, max_bytes: int | None = None) -> ImportFile:
+    """Read a file in a worker process within the configured caps (size, unpacked size, entries, rows, memory,
+    time); `FileRefused` says why not."""
+    return await read_in_worker(
+        name,
+        content,
+        limits(settings, max_bytes),
+        memory_bytes=settings.import_memory_mb * 1_048_576,
+        time_limit=settings.import_time_limit,
+    )
+
+
+Later = Callable[[Coroutine[Any, Any, list[Reply]]], None]  # runs a job in the background, sends its replies
+
+
 # --- by chat -----------------------------------------------------------------------------------------------
-async def propose(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
+async def propose(ctx: Context, user: User, inbound: Inbound, later: Later | None = None) -> list[Reply]:
+    """Check a file sent in chat and preview it. The cheap checks answer at once; reading and checking the rows
+    happens in a worker process, in the background when `later` is given (the importer is told "đang kiểm tra
+    tệp…" and gets the preview when it is ready, while everyone else is answered as usual)."""
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:
         return [Reply(text=IMPORT_ROOT_ONLY)]
     name = inbound.file_name or "tep.xlsx"
     content = inbound.file_bytes or b""
     try:
-        data = read_file(name, content, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576))
+        check_size(name, content, limits(ctx.settings, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576)))
+    except FileRefused as exc:
+        return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
+    if later is None:
+        return await _propose(ctx, user, inbound, name, content)
+    later(_propose(ctx, user, inbound, name, content))
+    return [Reply(text=f"Đang kiểm tra tệp “{name}”… Bot sẽ gửi kết quả ngay khi xong.")]
+
+
+async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, content: bytes) -> list[Reply]:
+    try:
+        data = await read(ctx.settings, name, content, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576))
     except FileRefused as exc:
         return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
     problems = await check(ctx, data)
@@ -329,7 +370,10 @@ async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:  # the actor now, not at preview
         raise Refused(IMPORT_ROOT_ONLY)
     name = p.payload["name"]
-    data = read_file(name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
+    try:
+        data = await read(ctx.settings, name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
+    except FileRefused as exc:  # the caps may have been lowered since the preview
+        return f"Chưa nhập được “{name}”: {exc}"
     problems = await check(ctx, data)  # the database may have changed since the preview
     if problems:
         return problems_text(problems)

@@ -158,6 +158,7 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
                 outcome.blocked + outcome.unreachable,
                 outcome.failed + outcome.backing_off,
                 outcome.held,
+                outcome.uncertain,
             )
         )
     ]

@@ -2,7 +2,9 @@
 
 Every send is claimed in the reminder log before it is made and marked after, so overlapping runs, a second
 process and restarts never repeat it. A crash after Telegram accepted a message but before the log says
-"sent" leaves the row "sending": such a row is never retried — we prefer a lost reminder to a repeated one.
+"sent" leaves the row "sending", and a send that timed out after the request went out is logged "uncertain":
+neither is ever retried — we prefer a lost reminder to a repeated one. (Per message kind: README, "Nothing
+lost, nothing twice".)
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ log = logging.getLogger(__name__)
 class Delivery(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # the channel says outright the person cannot be reached (Telegram: blocked the bot)
-    FAILED = "failed"  # not delivered after retries; tried again on a later run, after a back-off
+    FAILED = "failed"  # surely not delivered (refused, or never left): tried again on a later run, after a back-off
+    UNCERTAIN = "uncertain"  # no answer after the request went out (a timeout): may have arrived, never re-sent
     QUOTA = "quota"  # the channel's monthly quota is used up: held, nobody's fault, not a failed delivery
 
 
@@ -55,6 +58,7 @@ class Outcome:
     deferred: int = 0
     blocked: int = 0  # refused by the channel this run: marked unreachable (still registered and active)
     failed: int = 0
+    uncertain: int = 0  # timed out after the request went out: may have arrived; never re-sent
     unreachable: int = 0  # skipped: marked unreachable until they write to the bot or an official clears it
     backing_off: int = 0  # skipped: a recent failed send; not retried before its back-off has passed
     missed: int = 0
@@ -233,6 +237,8 @@ class ReminderService:
                 outcome.blocked += 1
             elif result is Delivery.FAILED:
                 outcome.failed += 1
+            elif result is Delivery.UNCERTAIN:
+                outcome.uncertain += 1
             elif result is Delivery.QUOTA:
                 outcome.held += 1
 
@@ -267,7 +273,10 @@ class ReminderService:
                 await reminders.release(self.ctx.db, log_id)
                 return result
             await reminders.finish(self.ctx.db, log_id, result.value, self.ctx.now(), detail)
-            if send.user_id is not None:
+            if result is Delivery.UNCERTAIN:
+                # the network failed us, not the person: neither a success nor a failure of theirs
+                log.warning("%s to %s may not have arrived (timed out); not sent again", send.kind, send.recipient)
+            elif send.user_id is not None:
                 if result is Delivery.SENT:
                     await reminders.record_success(self.ctx.db, send.user_id)
                 else:  # a failure backs this person's sends off; unreachable only after repeated failures

@@ -3,7 +3,8 @@
 It speaks HTTP like the real one (form fields with JSON-encoded values, multipart uploads), serves
 queued updates through long-polling `getUpdates` with Telegram's offset semantics (a call with
 `offset` confirms and forgets everything before it), records what the bot sends through the same
-`LocalBotApi` the console uses, and can inject faults (429 with retry_after, 5xx, 403, slow answers;
+`LocalBotApi` the console uses, and can inject faults (429 with retry_after, 5xx, 403, slow answers, sends
+carried out but answered too late;
 on getUpdates too — 409 Conflict, 403, 5xx — when the fault names it).
 """
 
@@ -31,6 +32,7 @@ class Fault:
     delay: float = 0.0
     chat_id: str | None = None  # only for sends to this chat (e.g. a user who blocked the bot)
     sticky: bool = False  # stays after use (a blocked user stays blocked)
+    accepted: bool = False  # the call is carried out (the message is delivered), then answered after `delay`
 
 
 class FakeBotApi:
@@ -88,6 +90,10 @@ class FakeBotApi:
         fault = self._take_fault(method, str(params.get("chat_id", "")))
         if method == "getUpdates" and fault is None:
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        if fault is not None and fault.accepted:
+            status, body = self.api.call(method, params, files)  # delivered now; the answer comes too late
+            await asyncio.sleep(fault.delay)
+            return web.json_response(body, status=status)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)

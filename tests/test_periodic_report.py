@@ -204,3 +204,30 @@ def test_command_line_writes_both_files(tmp_path: Path, monkeypatch) -> None:  #
     assert main(["report", "9", "tháng", "2021", "--out-dir", str(tmp_path)]) == 0
     assert sorted(p.suffix for p in tmp_path.glob("bao-cao-ptdv-*")) == [".docx", ".xlsx"]
     assert main(["report", "năm", "2099", "--out-dir", str(tmp_path)]) != 0
+
+
+async def test_the_unit_assessment_never_says_all_is_well_when_it_is_not(ctx: Context) -> None:
+    tree = await ctx.tree()
+    root = tree.roots[0]
+    for span in (ReportSpan.term(2020), ReportSpan.months(2021, 9), ReportSpan.months(2025, 12)):
+        report = await draft(ctx, root, span)
+        text = "\n".join(p for _, ps in narrative(report) for p in ps)
+        units = [r for r in report.rows if r.kind == "unit"]
+        zero = [r.name for r in units if r.cumulative.admitted == 0]
+        assert all(name in text for name in zero), span.title
+        if zero or report.behind:
+            assert "đều thực hiện đúng tiến độ" not in text and "đều đạt chỉ tiêu" not in text, span.title
+    over = await draft(ctx, root, ReportSpan.months(2025, 12))  # the year is over: met or missed, not a pace
+    text = "\n".join(p for _, ps in narrative(over) for p in ps)
+    assert "chậm tiến độ" not in text
+    missed = [r.name for r in over.rows if r.kind == "unit" and r.target and 0 < r.cumulative.admitted < r.target]
+    assert all(name in text for name in missed) and (not missed or "không đạt chỉ tiêu" in text)
+
+
+async def test_wrapped_names_get_taller_rows_in_the_annex(ctx: Context) -> None:
+    from openpyxl import load_workbook
+
+    report = await draft(ctx, (await ctx.tree()).roots[0], ReportSpan.months(2021, 9))
+    ws = load_workbook(io.BytesIO(annex_workbook(report))).active
+    long_rows = [r for r in range(6, ws.max_row + 1) if len(str(ws.cell(row=r, column=2).value or "")) > 40]
+    assert long_rows and all((ws.row_dimensions[r].height or 0) >= 30 for r in long_rows)

@@ -81,6 +81,7 @@ class PeriodicReport:
     behind: Sequence[UnitMention]
     none_admitted: Sequence[str]
     rows: Sequence[AnnexRow]
+    period_over: bool = False  # the year or term has ended: units met or missed the target, no longer a pace
     sources: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -153,20 +154,18 @@ def narrative(report: PeriodicReport) -> list[tuple[str, list[str]]]:
             + "."
         )
     if r.behind:
-        units.append(
-            "Các đơn vị chậm tiến độ: "
-            + "; ".join(
-                f"{m.name} ({num(m.admitted)}/{_target_text(m.target)}"
-                + (f", còn thiếu {num(m.short_of)}" if m.short_of else "")
-                + ")"
-                for m in r.behind
-            )
-            + "."
-        )
+        head = "Các đơn vị không đạt chỉ tiêu: " if r.period_over else "Các đơn vị chậm tiến độ: "
+        parts = [
+            f"{m.name} ({num(m.admitted)}/{_target_text(m.target)}"
+            + (f", còn thiếu {num(m.short_of)}" if m.short_of else "")
+            + ")"
+            for m in r.behind
+        ]
+        units.append(head + _listed(parts) + ".")
     if r.none_admitted:
-        units.append("Các đơn vị chưa kết nạp được đảng viên: " + "; ".join(r.none_admitted) + ".")
+        units.append("Các đơn vị chưa kết nạp được đảng viên: " + _listed(list(r.none_admitted)) + ".")
     if not units:
-        units.append("Các đơn vị đều thực hiện đúng tiến độ.")
+        units.append("Các đơn vị đều đạt chỉ tiêu." if r.period_over else "Các đơn vị đều thực hiện đúng tiến độ.")
 
     return [
         ("I. KẾT QUẢ THỰC HIỆN", []),
@@ -184,6 +183,15 @@ def narrative(report: PeriodicReport) -> list[tuple[str, list[str]]]:
             [f"{PLACEHOLDER} phương hướng, nhiệm vụ thời gian tới; đề xuất, kiến nghị với cấp trên."],
         ),
     ]
+
+
+MAX_NAMED = 10  # units named in a sentence; the annex lists them all
+
+
+def _listed(parts: list[str]) -> str:
+    shown = "; ".join(parts[:MAX_NAMED])
+    rest = len(parts) - MAX_NAMED
+    return shown + (f" và {num(rest)} đơn vị khác (xem phụ lục)" if rest > 0 else "")
 
 
 def _basis_label(r: PeriodicReport) -> str:
@@ -407,6 +415,10 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     tr_pr.append(element)
 
 
+NAME_WIDTH = 44  # characters of the name column
+NAME_CHARS_PER_LINE = 40  # what fits on one printed line of it
+
+
 def annex_workbook(report: PeriodicReport) -> bytes:
     """The annex as .xlsx, print-ready: A4 landscape, fit to one page wide, header rows repeated, text as text."""
     from openpyxl import Workbook
@@ -461,7 +473,10 @@ def annex_workbook(report: PeriodicReport) -> bytes:
             cell.border = box
             if row.kind != "unit":
                 cell.font = Font(bold=True)
-    widths = [5, 44, 9, 9, 9] + [9] * len(BREAKDOWN_FIELDS)
+        lines = -(-len(row.name + row.note) // NAME_CHARS_PER_LINE)  # wrapped names need a taller row to print
+        if lines > 1:
+            ws.row_dimensions[row_index].height = 15 * lines
+    widths = [5, NAME_WIDTH, 9, 9, 9] + [9] * len(BREAKDOWN_FIELDS)
     for col, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[header_row].height = 32

@@ -177,8 +177,9 @@ async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
         grassroots_total=len(children),
         grassroots_admitting=sum(1 for p in children if p.cumulative.admitted > 0),
         leading=_leading(tree, children),
-        behind=_behind(tree, children),
-        none_admitted=[tree[p.unit_id].name for p in children if p.cumulative.admitted == 0 and p.target],
+        behind=_behind(tree, children, view.target_period_over),
+        none_admitted=[tree[p.unit_id].name for p in children if p.cumulative.admitted == 0],
+        period_over=view.target_period_over,
         rows=annex_rows(view),
     )
 
@@ -205,12 +206,15 @@ def _leading(tree: UnitTree, children: list[UnitProgress]) -> list[UnitMention]:
     return [_mention(tree, p) for p in ranked[:MAX_MENTIONS]]
 
 
-def _behind(tree: UnitTree, children: list[UnitProgress]) -> list[UnitMention]:
-    ranked = sorted(
-        (p for p in children if p.status is Status.BEHIND and p.cumulative.admitted > 0),
-        key=lambda p: (p.share or 0.0, -(p.target or 0)),
-    )
-    return [_mention(tree, p) for p in ranked[:MAX_MENTIONS]]
+def _behind(tree: UnitTree, children: list[UnitProgress], period_over: bool) -> list[UnitMention]:
+    """Units under the pace (or, once the period is over, short of the target) that admitted someone: those that
+    admitted no one are named in their own sentence."""
+    if period_over:
+        short = [p for p in children if p.target and p.cumulative.admitted < p.target]
+    else:
+        short = [p for p in children if p.status is Status.BEHIND]
+    ranked = sorted((p for p in short if p.cumulative.admitted > 0), key=lambda p: (p.share or 0.0, -(p.target or 0)))
+    return [_mention(tree, p) for p in ranked]
 
 
 def annex_rows(view: ProgressView) -> list[AnnexRow]:

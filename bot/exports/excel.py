@@ -8,7 +8,7 @@ import io
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, CATEGORY_LABELS, Figures
+from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
 from bot.progress import STATUS_LABELS, UnitProgress
 from bot.services.progress import ProgressView
 from bot.textfmt import moment, pct
@@ -101,8 +101,10 @@ def _groups(view: ProgressView) -> list[tuple[str, list[UnitProgress]]]:
     by_category: dict[str, list[UnitProgress]] = {}
     for p in children:
         category = view.tree[p.unit_id].category
-        by_category.setdefault(CATEGORY_LABELS.get(category or "", OTHER), []).append(p)
-    order = [*CATEGORY_LABELS.values(), OTHER]
+        label = view.category_labels.get(category, category) if category else OTHER
+        by_category.setdefault(label, []).append(p)
+    order = [*view.category_labels.values(), *(k for k in by_category if k != OTHER), OTHER]
+    order = list(dict.fromkeys(order))
     return [(label, by_category[label]) for label in order if label in by_category]
 
 

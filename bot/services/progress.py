@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
 from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess
 from bot.tree import UnitTree
+from storage import categories as khoi_store
 from storage import rollups, targets
+from storage import terms as term_store
 from storage.db import Database
 
 
@@ -24,6 +26,7 @@ class ProgressView:
     units: dict[int, UnitProgress]  # the root and the units below it that were loaded
     reported_in_period: frozenset[int]  # loaded units with a report in the asked period (theirs or below)
     is_running: bool  # the period has not ended yet
+    category_labels: dict[str, str] = field(default_factory=dict)  # khối code → label, the root committee's order
 
     @property
     def root(self) -> UnitProgress:
@@ -62,6 +65,8 @@ async def load_progress(
     Reads rolled-up sums (a handful of rows per unit), so the answer for a province root costs about what
     one for a chi bộ does.
     """
+    if period.kind is PeriodKind.TERM:  # the committee's own congress dates
+        period = term_store.resolve(tree, await term_store.all_terms(db), root_id, period, today)
     read_at = as_of(period, today)
     ym_to = min(period.ym_to, read_at.year * 100 + read_at.month)
     needed = units_to_depth(tree, root_id, depth)
@@ -95,4 +100,5 @@ async def load_progress(
         units=units,
         reported_in_period=frozenset(u for u, p in units.items() if p.events_in_period),
         is_running=period.end > today,
+        category_labels=(await khoi_store.load(db)).labels(tree, root_id),
     )

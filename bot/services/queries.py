@@ -12,7 +12,7 @@ from bot.exports.charts import progress_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import Status
 from bot.replies import queries as texts
@@ -117,15 +117,20 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
     return Reply(text=text, choices=((Choice(label="Xem tiếp ▶", data=data),),))
 
 
+def _khoi_words(label: str) -> str:
+    """ "Khối doanh nghiệp" → "khối doanh nghiệp"; "Doanh nghiệp" → "khối Doanh nghiệp"."""
+    return "khối " + label[5:].lstrip() if label.lower().startswith("khối") else f"khối {label}"
+
+
 def _only_category(view: ProgressView, category: str) -> ProgressView:
     """The same view with the root's children limited to one category (the root's totals recomputed)."""
     keep = [c for c in view.tree.children(view.root_id) if view.tree[c].category == category]
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
-    label = CATEGORY_LABELS.get(category, category)
+    label = view.category_labels.get(category, category)
     root_unit = view.tree[view.root_id]
     tree = UnitTree(
         [view.tree[u] for u in ids if u != view.root_id]
-        + [root_unit.model_copy(update={"name": f"{root_unit.name} — khối {label}"})]
+        + [root_unit.model_copy(update={"name": f"{root_unit.name} — {_khoi_words(label)}"})]
     )
     members = [view.units[c] for c in keep]
     root = view.units[view.root_id].model_copy(
@@ -145,6 +150,7 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
         units=units,
         reported_in_period=view.reported_in_period,
         is_running=view.is_running,
+        category_labels=view.category_labels,
     )
 
 
@@ -215,7 +221,8 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
         if tree[child].category:
             by_category[tree[child].category].append(child)  # type: ignore[index]
     if len(by_category) > 1:
-        for category, label in CATEGORY_LABELS.items():
+        labels = {**now_view.category_labels, **{c: c for c in by_category if c not in now_view.category_labels}}
+        for category, label in labels.items():
             if category in by_category:
                 a = sum(now_view.units[c].in_period.admitted for c in by_category[category])
                 b = sum(before_view.units[c].in_period.admitted for c in by_category[category])

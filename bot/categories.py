@@ -98,10 +98,10 @@ class Categories:
 
     def find(self, tree: UnitTree | None, unit_id: int | None, text: str) -> KhoiDef | None:
         """The khối named by `text` (label, short label, alias or code, with or without diacritics)."""
-        key = fold(text).strip()
-        key_bare = re.sub(r"^khoi\s+", "", key)
+        key = re.sub(r"^khoi\s+", "", fold(text).strip())
         for k in self.for_unit(tree, unit_id):
-            if key in k.names() or key_bare in k.names() or key == fold(k.code) or key.replace(" ", "_") == k.code:
+            bare = {re.sub(r"^khoi\s+", "", n) for n in (*k.names(), fold(k.short_label))}
+            if key in bare or key == fold(k.code) or key.replace(" ", "_") == k.code:
                 return k
         return None
 

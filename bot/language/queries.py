@@ -201,6 +201,8 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+
 def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
     """The khối a question can name, from data: (code, folded names) as `Context.category_words` gives them;
     without them, the list every committee starts with (bot.categories.DEFAULTS)."""

@@ -106,7 +106,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [Reply(text=await _compare(ctx, tree, unit_id, period, today))]
     text = replies.progress_text(view, today)
     if period.kind is PeriodKind.TERM:
-        text += await _term_years(ctx, tree, unit_id, period, today)
+        text += await _term_years(ctx, tree, unit_id, view.period, today)  # the committee's own term dates
     return [Reply(text=text)]
 
 
@@ -140,7 +140,7 @@ def _only_category(view: ProgressView, category: str) -> ProgressView:
             "target": sum(p.target or 0 for p in members) if members else None,
         }
     )
-    units = {u: view.units[u] for u in ids} | {view.root_id: root}
+    units = {u: view.units[u] for u in ids if u in view.units} | {view.root_id: root}  # loaded to its depth
     return ProgressView(
         tree=tree,
         root_id=view.root_id,
@@ -246,9 +246,11 @@ async def _term_years(ctx: Context, tree: UnitTree, unit_id: int, period: Period
     for year in period.years:
         if year > today.year:
             break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, [unit_id])
+        lo, hi = max(year * 100 + 1, period.ym_from), min(year * 100 + 12, period.ym_to)  # congress to congress
+        sums = await rollups.sums(ctx.db, lo, hi, [unit_id])
         total = sums[unit_id][1].admitted if unit_id in sums else 0
-        lines.append(f"– Năm {year}: {num(total)} ĐVM")
+        months = "" if (lo % 100, hi % 100) == (1, 12) else f" (tháng {lo % 100}–{hi % 100})"
+        lines.append(f"– Năm {year}{months}: {num(total)} ĐVM")
     return "\n".join(lines)
 
 

@@ -149,6 +149,9 @@ async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str) 
     summary = Summary()
     now = ctx.now()
     async with ctx.db.transaction():
+        unknown = await _categories(ctx, data)  # the Khối column as the committee's codes
+        if unknown:
+            raise ValueError(problems_text(unknown))
         moved = await _apply_units(ctx, data, summary)
         codes = {u.code: u.id for u in await units.all_units(ctx.db)}
         for row in data.users:

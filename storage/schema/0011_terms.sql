@@ -17,7 +17,7 @@ CREATE TABLE terms (
 -- blocks from mid-2025, provinces Sept–Oct 2025), the same as `bot.periods.DEFAULT_CONGRESS_MONTH`:
 --   nhiệm kỳ 2020–2025: 2020-07-01 → 2025-07-01 (so 2025 counts up to the congress),
 --   nhiệm kỳ 2025–2030: 2025-07-01 → (running).
--- A committee corrects them with `ptdv nhiemky`.
+-- A committee's real dates are recorded with storage.terms.record (no chat or CLI command yet).
 INSERT INTO terms (unit_id, start_year, end_year, start_date, end_date)
 SELECT id, 2020, 2025, '2020-07-01', '2025-07-01' FROM units WHERE parent_id IS NULL;
 INSERT INTO terms (unit_id, start_year, end_year, start_date, end_date)

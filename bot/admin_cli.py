@@ -16,7 +16,7 @@ from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
 from bot.replies.common import CHANNEL_NAMES
-from bot.services import imports, people, reminder_controls, reorg
+from bot.services import imports, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -241,6 +241,23 @@ async def calendar(settings: Settings, changes: str, *, clock: Clock | None = No
             answer = await reminder_controls.control(ctx, service, admin, changes)
             return answer[0].text
         return (await reminder_controls.control(ctx, service, admin, ""))[0].text
+    finally:
+        await ctx.db.close()
+
+
+async def manage_khoi(settings: Settings, unit_text: str | None, words: str, *, clock: Clock | None = None) -> str:
+    """`ptdv khoi [--unit MÃ] [doiten <cũ> | <mới> | them <tên>]`: the same as `/khoi`, for a committee (the top
+    one by default); audited with no actor (the server's operator)."""
+    ctx = await _context(settings, clock)
+    try:
+        tree = await ctx.tree()
+        if not tree.roots:
+            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
+        unit = await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+        try:
+            return await khoi.command(ctx, unit.id, words, None)
+        except khoi.KhoiError as exc:
+            raise CliError(str(exc).replace("/khoi", "ptdv khoi")) from exc
     finally:
         await ctx.db.close()
 

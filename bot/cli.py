@@ -160,6 +160,9 @@ def _parser() -> argparse.ArgumentParser:
     unit = sub.add_parser("unit", help="tổ chức lại: them|doiten|chuyen|hopnhat|tach|ngung (như /tochuc)")
     unit.add_argument("words", nargs="+", help="ví dụ: hopnhat THP, HP thành Đảng bộ xã Thu Hợp Phong")
     unit.add_argument("--yes", action="store_true", help="không hỏi lại")
+    kh = sub.add_parser("khoi", help="xem, đổi tên, thêm khối: khoi | khoi doiten <cũ> | <mới> | khoi them <tên>")
+    kh.add_argument("words", nargs="*", help="ví dụ: doiten Khối cơ quan | Khối cơ quan Đảng, chính quyền")
+    kh.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị cấp cao nhất)")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
     imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
@@ -240,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif args.command == "unit":
             print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes)))
+        elif args.command == "khoi":
+            print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words))))
         elif args.command == "import":
             print(asyncio.run(admin_cli.import_file(settings, Path(args.file))))
         elif args.command == "template":

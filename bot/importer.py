@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.language.normalize import fold
 from bot.language.periods import find_period
-from bot.models import BREAKDOWN_FIELDS, Category, Role, UnitKind
+from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, Role, UnitKind
 from bot.periods import Period, PeriodKind
 
 MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
@@ -99,26 +99,32 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
     ),
 }
 SHEET_ALIASES = {"don vi": "units", "nguoi dung": "users", "chi tieu": "targets", "so lieu": "reports"}
-KINDS = {
+# The Cấp column: today's kinds (bot.models.KIND_LABELS) and the words of the data before 2025.
+KINDS: dict[str, UnitKind] = {
+    **{fold(label): kind for kind, label in KIND_LABELS.items()},
+    **{fold(kind.value): kind for kind in UnitKind},
     "tinh": UnitKind.PROVINCE,
+    "dang bo tinh": UnitKind.PROVINCE,
+    "thanh pho": UnitKind.CITY,
+    "dang bo thanh pho": UnitKind.CITY,
+    "xa": UnitKind.COMMUNE,
+    "dang bo xa": UnitKind.COMMUNE,
+    "phuong": UnitKind.WARD,
+    "dang bo phuong": UnitKind.WARD,
+    "dac khu": UnitKind.SPECIAL_ZONE,
+    "dang bo dac khu": UnitKind.SPECIAL_ZONE,
+    "co quan dang tinh": UnitKind.PROVINCE_AGENCIES,
+    "dang bo cac co quan dang": UnitKind.PROVINCE_AGENCIES,
+    "ubnd tinh": UnitKind.PROVINCE_GOVERNMENT,
+    "dang bo ubnd tinh": UnitKind.PROVINCE_GOVERNMENT,
+    "quan su tinh": UnitKind.MILITARY,
+    "cong an tinh": UnitKind.POLICE,
     "huyen": UnitKind.DISTRICT,
+    "huyen uy": UnitKind.DISTRICT,
+    "dang bo huyen": UnitKind.DISTRICT,
     "co so": UnitKind.GRASSROOTS,
-    "dang bo co so": UnitKind.GRASSROOTS,
+    "bo phan": UnitKind.SUB_COMMITTEE,
     "chi bo": UnitKind.BRANCH,
-    "chi bo truc thuoc": UnitKind.BRANCH,
-    **{k.value: k for k in UnitKind},
-}
-CATEGORIES = {
-    "xa thi tran": Category.COMMUNE,
-    "xa": Category.COMMUNE,
-    "luc luong vu trang": Category.ARMED,
-    "llvt": Category.ARMED,
-    "co quan hanh chinh": Category.ADMIN,
-    "hanh chinh": Category.ADMIN,
-    "su nghiep": Category.SERVICE,
-    "don vi su nghiep": Category.SERVICE,
-    "doanh nghiep": Category.ENTERPRISE,
-    **{c.value: c for c in Category},
 }
 ROLES = {
     "bao cao": Role.REPORTER,
@@ -326,12 +332,16 @@ def _check_unit(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]
         issues.append(("name", "thiếu tên đơn vị"))
     kind = KINDS.get(fold(_text(v.get("kind")))) if _text(v.get("kind")) else None
     if _text(v.get("kind")) and kind is None:
-        issues.append(("kind", "cấp phải là tỉnh, huyện, cơ sở hoặc chi bộ"))
-    category = CATEGORIES.get(fold(_text(v.get("category")))) if _text(v.get("category")) else None
-    if _text(v.get("category")) and category is None:
         issues.append(
-            ("category", "khối phải là xã/thị trấn, lực lượng vũ trang, hành chính, sự nghiệp hoặc doanh nghiệp")
+            (
+                "kind",
+                "cấp phải là tỉnh ủy, thành ủy, đảng ủy xã/phường/đặc khu, đảng bộ cơ sở, chi bộ cơ sở, "
+                "đảng bộ bộ phận, chi bộ trực thuộc (hoặc huyện ủy cho số liệu trước 2025)",
+            )
         )
+    # The Khối column names one of the committee's own khối (label, alias or code): checked against the
+    # database's list when the file is checked (bot.services.imports), so it stays as written here.
+    category = _text(v.get("category")) or None
     return {
         "code": code,
         "name": name,
@@ -403,8 +413,9 @@ def _check_report(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
     text = fold(_text(v.get("period")))
     match = find_period(text, date(2100, 1, 1)) if text else None
     period = match.period if match else None
-    if period is None or period.kind in (PeriodKind.TERM, PeriodKind.HALF):
-        issues.append(("period", "kỳ phải là tháng, quý hoặc năm, ví dụ T9/2021, Q3/2021, 2021"))
+    if period is None or period.kind is PeriodKind.TERM:
+        example = "ví dụ T9/2021, Q3/2021, 6 tháng đầu 2021, 2021"
+        issues.append(("period", f"kỳ phải là tháng, quý, 6 tháng hoặc năm, {example}"))
     figures = {}
     for key in ("admitted", *BREAKDOWN_FIELDS):
         raw = v.get(key)

@@ -12,27 +12,79 @@ class Frozen(BaseModel):
 
 
 class UnitKind(StrEnum):
-    PROVINCE = "tinh"
-    DISTRICT = "huyen"
-    GRASSROOTS = "co_so"  # đảng bộ cơ sở / chi bộ cơ sở trực thuộc
-    BRANCH = "chi_bo"  # chi bộ trực thuộc đảng ủy cơ sở
+    """What a unit is, in the organisation since 1 July 2025 (Quy định 294-QĐ/TW), plus the district level of
+    the data before it. The four values stored before the re-organisation ("tinh", "huyen", "co_so", "chi_bo")
+    keep their meaning and stay readable; labels are in KIND_LABELS."""
+
+    PROVINCE = "tinh"  # tỉnh ủy (Đảng bộ tỉnh)
+    CITY = "thanh_pho"  # thành ủy (thành phố trực thuộc Trung ương)
+    COMMUNE = "xa"  # đảng ủy xã
+    WARD = "phuong"  # đảng ủy phường
+    SPECIAL_ZONE = "dac_khu"  # đảng ủy đặc khu
+    PROVINCE_AGENCIES = "co_quan_dang"  # Đảng bộ các cơ quan Đảng tỉnh
+    PROVINCE_GOVERNMENT = "ubnd_tinh"  # Đảng bộ Ủy ban nhân dân tỉnh
+    MILITARY = "quan_su"  # Đảng bộ Quân sự tỉnh
+    POLICE = "cong_an"  # Đảng bộ Công an tỉnh
+    GRASSROOTS = "co_so"  # đảng bộ cơ sở
+    GRASSROOTS_BRANCH = "chi_bo_co_so"  # chi bộ cơ sở
+    SUB_COMMITTEE = "bo_phan"  # đảng bộ bộ phận
+    BRANCH = "chi_bo"  # chi bộ trực thuộc (đảng ủy cơ sở)
+    DISTRICT = "huyen"  # huyện ủy — abolished on 1 July 2025, kept for the data before it
+
+
+KIND_LABELS: dict[UnitKind, str] = {
+    UnitKind.PROVINCE: "tỉnh ủy",
+    UnitKind.CITY: "thành ủy",
+    UnitKind.COMMUNE: "đảng ủy xã",
+    UnitKind.WARD: "đảng ủy phường",
+    UnitKind.SPECIAL_ZONE: "đảng ủy đặc khu",
+    UnitKind.PROVINCE_AGENCIES: "Đảng bộ các cơ quan Đảng tỉnh",
+    UnitKind.PROVINCE_GOVERNMENT: "Đảng bộ Ủy ban nhân dân tỉnh",
+    UnitKind.MILITARY: "Đảng bộ Quân sự tỉnh",
+    UnitKind.POLICE: "Đảng bộ Công an tỉnh",
+    UnitKind.GRASSROOTS: "đảng bộ cơ sở",
+    UnitKind.GRASSROOTS_BRANCH: "chi bộ cơ sở",
+    UnitKind.SUB_COMMITTEE: "đảng bộ bộ phận",
+    UnitKind.BRANCH: "chi bộ trực thuộc",
+    UnitKind.DISTRICT: "huyện ủy (trước 1/7/2025)",
+}
+
+# Committees directly under a province (the level the district committees held until 1 July 2025).
+UNDER_PROVINCE: frozenset[UnitKind] = frozenset(
+    {
+        UnitKind.COMMUNE,
+        UnitKind.WARD,
+        UnitKind.SPECIAL_ZONE,
+        UnitKind.PROVINCE_AGENCIES,
+        UnitKind.PROVINCE_GOVERNMENT,
+        UnitKind.MILITARY,
+        UnitKind.POLICE,
+        UnitKind.DISTRICT,
+    }
+)
+
+# The kind a new unit gets under a parent when nobody said which.
+DEFAULT_CHILD_KIND: dict[UnitKind, UnitKind] = {
+    UnitKind.PROVINCE: UnitKind.COMMUNE,
+    UnitKind.CITY: UnitKind.WARD,
+    **{k: UnitKind.GRASSROOTS for k in UNDER_PROVINCE},
+    UnitKind.GRASSROOTS: UnitKind.BRANCH,
+    UnitKind.SUB_COMMITTEE: UnitKind.BRANCH,
+    UnitKind.GRASSROOTS_BRANCH: UnitKind.BRANCH,
+    UnitKind.BRANCH: UnitKind.BRANCH,
+}
 
 
 class Category(StrEnum):
+    """Codes of the khối every new committee starts with. The khối themselves (labels, aliases, order, more
+    of them) are data in the `categories` table, which a committee renames and extends (bot.categories)."""
+
     COMMUNE = "xa_thi_tran"
     ARMED = "llvt"
     ADMIN = "hanh_chinh"
     SERVICE = "su_nghiep"
     ENTERPRISE = "doanh_nghiep"
-
-
-CATEGORY_LABELS: dict[str, str] = {
-    Category.COMMUNE: "Đảng bộ xã, thị trấn",
-    Category.ARMED: "Lực lượng vũ trang",
-    Category.ADMIN: "Cơ quan hành chính",
-    Category.SERVICE: "Đơn vị sự nghiệp",
-    Category.ENTERPRISE: "Doanh nghiệp",
-}
+    SCHOOL = "truong_hoc"
 
 
 class Role(StrEnum):

@@ -2,8 +2,10 @@
 
 Conventions (documented in the README):
 - months are stored as `yyyymm` integers; a period is a closed range of months;
-- a term "2020-2025" covers the whole years 2020 to 2024 (five years; the congress year that ends it
-  opens the next term);
+- a term runs from congress to congress: "2020-2025" from the congress of 2020 to the day before the congress
+  of 2025, so 2025 counts up to the congress. A committee's real dates are in the `terms` table
+  (`storage.terms`); without them a congress is taken to fall on 1 July (DEFAULT_CONGRESS_MONTH). The term's
+  months are those from its congress's month to the month before the next congress;
 - the expected pace within a year is linear by quarter: 25/50/75/100 % at the ends of the quarters
   (or a per-quarter plan), interpolated by days inside the current quarter.
 """
@@ -19,6 +21,7 @@ from bot.models import Frozen
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TERM_YEARS = 5
 TERM_ANCHOR = 2020  # terms are 2020-2025, 2025-2030, ...
+DEFAULT_CONGRESS_MONTH = 7  # without a committee's own dates, congresses are taken to open on 1 July
 
 
 class PeriodKind(StrEnum):
@@ -34,6 +37,8 @@ class Period(Frozen):
     year: int
     index: int = 1  # month 1-12, quarter 1-4, half 1-2; 1 for year and term
     end_year: int | None = None  # term only: the year in its name ("2020-2025" -> 2025)
+    congress: date | None = None  # term only: the congress that opened it (default 1 July of `year`)
+    next_congress: date | None = None  # term only: the congress that closes it, not part of it (default 1 July)
 
     # --- constructors -------------------------------------------------------------------------
     @classmethod
@@ -59,11 +64,35 @@ class Period(Frozen):
         return cls(kind=PeriodKind.YEAR, year=year)
 
     @classmethod
-    def term(cls, start_year: int, end_year: int | None = None) -> Period:
+    def term(
+        cls,
+        start_year: int,
+        end_year: int | None = None,
+        *,
+        congress: date | None = None,
+        next_congress: date | None = None,
+    ) -> Period:
+        """A term by the years in its name, with its congress dates when the committee recorded them."""
         end = end_year if end_year is not None else start_year + TERM_YEARS
         if end <= start_year:
             raise ValueError("a term ends after it starts")
-        return cls(kind=PeriodKind.TERM, year=start_year, end_year=end)
+        if congress is not None and next_congress is not None and next_congress <= congress:
+            raise ValueError("a term's next congress comes after its congress")
+        return cls(kind=PeriodKind.TERM, year=start_year, end_year=end, congress=congress, next_congress=next_congress)
+
+    def with_congresses(self, congress: date | None, next_congress: date | None) -> Period:
+        """This term with a committee's own congress dates (None keeps the default)."""
+        return Period.term(self.year, self.end_year, congress=congress, next_congress=next_congress)
+
+    @property
+    def term_start(self) -> date:
+        return self.congress or date(self.year, DEFAULT_CONGRESS_MONTH, 1)
+
+    @property
+    def term_end(self) -> date:
+        """The last day of the term: the day before the next congress."""
+        nxt = self.next_congress or date(self.end_year or self.year + TERM_YEARS, DEFAULT_CONGRESS_MONTH, 1)
+        return nxt - timedelta(days=1)
 
     # --- which period a date falls in --------------------------------------------------------
     @classmethod
@@ -77,6 +106,8 @@ class Period(Frozen):
         if kind is PeriodKind.YEAR:
             return cls.of_year(day.year)
         start = TERM_ANCHOR + (day.year - TERM_ANCHOR) // TERM_YEARS * TERM_YEARS
+        if day < date(start, DEFAULT_CONGRESS_MONTH, 1):
+            start -= TERM_YEARS
         return cls.term(start)
 
     # --- extent -------------------------------------------------------------------------------
@@ -89,8 +120,10 @@ class Period(Frozen):
                 return self.year, 3 * self.index - 2
             case PeriodKind.HALF:
                 return self.year, 6 * self.index - 5
-            case _:
+            case PeriodKind.YEAR:
                 return self.year, 1
+            case _:
+                return self.term_start.year, self.term_start.month
 
     @property
     def last_month(self) -> tuple[int, int]:
@@ -104,15 +137,19 @@ class Period(Frozen):
             case PeriodKind.YEAR:
                 return self.year, 12
             case _:
-                return (self.end_year or self.year + TERM_YEARS) - 1, 12
+                return self.term_end.year, self.term_end.month
 
     @property
     def start(self) -> date:
+        if self.kind is PeriodKind.TERM:
+            return self.term_start
         y, m = self.first_month
         return date(y, m, 1)
 
     @property
     def end(self) -> date:
+        if self.kind is PeriodKind.TERM:
+            return self.term_end
         y, m = self.last_month
         return date(y, m, calendar.monthrange(y, m)[1])
 
@@ -197,7 +234,7 @@ def expected_share(day: date, plan: tuple[float, float, float, float] | None = N
 
 
 def term_expected_share(term: Period, day: date) -> float:
-    """Linear pace over a term, by days."""
+    """Linear pace over a term's real length (congress to the day before the next), by days."""
     if day < term.start:
         return 0.0
     if day >= term.end:

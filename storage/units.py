@@ -43,11 +43,19 @@ async def add(
     parent_id: int | None = None,
     sort_order: int = 0,
 ) -> int:
-    return await db.execute(
+    unit_id = await db.execute(
         "INSERT INTO units(code, name, short_name, search_name, kind, category, parent_id, sort_order,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (code, name, short_name, search_key(name), kind, category, parent_id, sort_order, to_db(now)),
     )
+    if parent_id is None:  # a top committee starts with today's khối and terms (storage/schema/0010, 0011)
+        from storage import categories, terms
+
+        if await db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'categories'"):
+            await categories.seed_defaults(db, unit_id)
+        if await db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'terms'"):
+            await terms.seed_defaults(db, unit_id)
+    return unit_id
 
 
 async def add_alias(db: Database, unit_id: int, alias: str) -> None:

@@ -16,7 +16,7 @@ from bot.services.reorg import apply_change, read_change
 from storage import users
 
 ERROR = "hệ thống gặp lỗi"
-COMMUNES = "khối Đảng bộ xã, thị trấn"
+COMMUNES = "khối xã, phường"
 
 ASKED = [
     "tiến độ khối xã",
@@ -109,7 +109,7 @@ async def test_a_category_chart_draws_the_category(ask, monkeypatch, demo_db):
 
     monkeypatch.setattr(queries, "progress_chart", capture)
     replies = await ask("biểu đồ khối doanh nghiệp năm 2021")
-    assert "khối Doanh nghiệp" in replies[0].text
+    assert "khối doanh nghiệp" in replies[0].text
     (view,) = drawn
     children = view.children()
     assert children and all(view.tree[p.unit_id].category == Category.ENTERPRISE for p in children)
@@ -141,7 +141,7 @@ async def test_a_category_with_no_units_in_scope_is_explained(settings, demo_db,
     core = Core(demo_db, settings, clock)
     hung = await users.by_login(demo_db, "hung")  # official of xã Bắc Phong: no enterprises below
     answer = "\n".join(r.text for r in await Asker(core, hung.id)("tiến độ khối doanh nghiệp"))
-    assert ERROR not in answer and "không có đơn vị trực thuộc nào thuộc khối Doanh nghiệp" in answer
+    assert ERROR not in answer and "không có đơn vị trực thuộc nào thuộc khối doanh nghiệp" in answer
 
 
 async def test_a_category_workbook_totals_the_category(ask, demo_db):
@@ -150,7 +150,7 @@ async def test_a_category_workbook_totals_the_category(ask, demo_db):
     from openpyxl import load_workbook
 
     replies = await ask("xuất báo cáo khối xã năm 2021")
-    assert replies[0].attachment is not None and "khối Đảng bộ xã, thị trấn" in replies[0].text
+    assert replies[0].attachment is not None and "khối xã, phường" in replies[0].text
     ws = load_workbook(io.BytesIO(replies[0].attachment.content)).active
     total = next(r for r in ws.iter_rows(values_only=True) if r[1] == "TỔNG CỘNG")
     quarters = [await admitted(demo_db, "xa_thi_tran", 202100 + 3 * q + 1, 202100 + 3 * q + 3) for q in range(4)]

@@ -27,9 +27,27 @@ def test_month_half_year_term_extent():
     assert Period.half(2026, 2).label == "6 tháng cuối năm 2026"
     assert Period.of_year(2026).ym_from == 202601
     term = Period.term(2020, 2025)
-    assert (term.start, term.end) == (date(2020, 1, 1), date(2024, 12, 31))
+    # congress to congress (default 1 July): 2025 counts up to the congress
+    assert (term.start, term.end) == (date(2020, 7, 1), date(2025, 6, 30))
+    assert (term.ym_from, term.ym_to) == (202007, 202506)
     assert term.label == "nhiệm kỳ 2020–2025"
-    assert list(term.years) == [2020, 2021, 2022, 2023, 2024]
+    assert list(term.years) == [2020, 2021, 2022, 2023, 2024, 2025]
+
+
+def test_term_with_a_committees_congress_dates():
+    term = Period.term(2020, 2025).with_congresses(date(2020, 8, 20), date(2025, 8, 12))
+    assert (term.start, term.end) == (date(2020, 8, 20), date(2025, 8, 11))
+    assert (term.ym_from, term.ym_to) == (202008, 202508)
+    assert term.label == "nhiệm kỳ 2020–2025"
+    # the pace runs over the real length: half-way between the two congresses
+    middle = date(2020, 8, 20) + (date(2025, 8, 12) - date(2020, 8, 20)) / 2
+    assert term_expected_share(term, middle) == pytest.approx(0.5, abs=0.001)
+    assert term_expected_share(term, date(2025, 8, 11)) == 1
+    # the current term changes at the congress, not on 1 January
+    assert Period.containing(date(2025, 3, 1), PeriodKind.TERM) == Period.term(2020, 2025)
+    assert Period.containing(date(2025, 7, 1), PeriodKind.TERM) == Period.term(2025, 2030)
+    with pytest.raises(ValueError):
+        Period.term(2020, 2025, congress=date(2021, 1, 1), next_congress=date(2020, 1, 1))
 
 
 @pytest.mark.parametrize(
@@ -81,8 +99,8 @@ def test_pace_follows_a_quarterly_plan():
 def test_term_pace_and_as_of():
     term = Period.term(2025, 2030)
     assert term_expected_share(term, date(2024, 1, 1)) == 0
-    assert term_expected_share(term, date(2030, 1, 1)) == 1
-    assert term_expected_share(term, date(2027, 7, 2)) == pytest.approx(0.5, abs=0.01)
+    assert term_expected_share(term, date(2030, 7, 1)) == 1
+    assert term_expected_share(term, date(2027, 12, 31)) == pytest.approx(0.5, abs=0.01)
     assert as_of(Period.quarter(2026, 3), date(2026, 11, 23)) == date(2026, 9, 30)
     assert as_of(Period.of_year(2026), date(2026, 11, 23)) == date(2026, 11, 23)
 

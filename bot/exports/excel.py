@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.exports.cells import print_setup, put
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, CATEGORY_LABELS, Figures
+from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
+from bot.replies.queries import khoi_words
 from bot.services.progress import ProgressView
 from bot.textfmt import first_upper, moment, pct
 
@@ -123,7 +124,7 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
                     ws.cell(row=row, column=col).font = Font(italic=True, color="FF555555")
                 row += 1
         if len(groups) > 1:
-            _subtotal_row(ws, row, f"Cộng khối: {label}", members, columns, n_cols)
+            _subtotal_row(ws, row, f"Cộng {khoi_words(label)}", members, columns, n_cols)
             for col in range(1, width + 1):
                 ws.cell(row=row, column=col).font = Font(bold=True, italic=True)
                 ws.cell(row=row, column=col).fill = PatternFill("solid", fgColor="FFF2F2F2")
@@ -157,8 +158,10 @@ def _groups(view: ProgressView) -> list[tuple[str, list[UnitProgress]]]:
     by_category: dict[str, list[UnitProgress]] = {}
     for p in children:
         category = view.tree[p.unit_id].category
-        by_category.setdefault(CATEGORY_LABELS.get(category or "", OTHER), []).append(p)
-    order = [*CATEGORY_LABELS.values(), OTHER]
+        label = view.category_labels.get(category, category) if category else OTHER
+        by_category.setdefault(label, []).append(p)
+    order = [*view.category_labels.values(), *(k for k in by_category if k != OTHER), OTHER]
+    order = list(dict.fromkeys(order))
     return [(label, by_category[label]) for label in order if label in by_category]
 
 

@@ -10,24 +10,13 @@ from typing import Any
 
 from bot.exports.cells import append, put
 from bot.importer import SHEETS
-from bot.models import BREAKDOWN_FIELDS, Category, UnitKind
+from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
 from bot.periods import PeriodKind
-from storage import submissions, targets, units, users
+from bot.tree import UnitTree
+from storage import categories, submissions, targets, units, users
 from storage.db import Database
 
-KIND_WORDS = {
-    UnitKind.PROVINCE: "tỉnh",
-    UnitKind.DISTRICT: "huyện",
-    UnitKind.GRASSROOTS: "cơ sở",
-    UnitKind.BRANCH: "chi bộ",
-}
-CATEGORY_WORDS = {
-    Category.COMMUNE: "xã, thị trấn",
-    Category.ARMED: "lực lượng vũ trang",
-    Category.ADMIN: "cơ quan hành chính",
-    Category.SERVICE: "sự nghiệp",
-    Category.ENTERPRISE: "doanh nghiệp",
-}
+KIND_WORDS = {kind: label.split(" (")[0] for kind, label in KIND_LABELS.items()}  # read back by the importer
 INSTRUCTIONS = [
     "HƯỚNG DẪN NHẬP DỮ LIỆU — PTĐV Bot",
     "",
@@ -60,6 +49,8 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
     # Units as they stand: merged or closed units (and their rows) are left out; their history stays in the database.
     active = await units.active_rows(db)
     code = {r["id"]: r["code"] for r in active}
+    tree = UnitTree(await units.all_units(db))
+    khoi = await categories.load(db)
     out: dict[str, list[list[Any]]] = {"units": [], "users": [], "targets": [], "reports": []}
     for r in active:
         out["units"].append(
@@ -68,7 +59,7 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
                 r["name"],
                 r["short_name"],
                 KIND_WORDS[UnitKind(r["kind"])],
-                CATEGORY_WORDS.get(r["category"], "") if r["category"] else "",
+                khoi.labels(tree, r["parent_id"]).get(r["category"], r["category"]) if r["category"] else "",
                 code.get(r["parent_id"], ""),
             ]
         )

@@ -7,6 +7,7 @@ a polite answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from bot.language.normalize import fold
@@ -16,6 +17,8 @@ from bot.language.reports import Draft, ReportProblem, looks_like_report, read_r
 from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
 from bot.language.targets import TargetDraft, TargetProblem, looks_like_target, read_target
 from bot.models import Frozen, Role
+
+Categories = Sequence[tuple[str, Sequence[str]]]  # khối codes and their folded names
 
 MAX_TEXT = 1000  # longer messages are noise, not reports or questions
 
@@ -100,6 +103,12 @@ class Reorganise(Intent):
     args: str = ""
 
 
+class ManageKhoi(Intent):
+    """`/khoi`: list, rename or add the committee's khối."""
+
+    args: str = ""
+
+
 class Template(Intent):
     pass
 
@@ -135,7 +144,8 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-def parse(text: str, today: date) -> Intent:
+def parse(text: str, today: date, categories: Categories | None = None) -> Intent:
+    """`categories`: the asker's committee's khối as (code, folded names), from `Context.category_words`."""
     raw = (text or "").strip()
     if not raw:
         return Unknown(reason="empty")
@@ -143,7 +153,7 @@ def parse(text: str, today: date) -> Intent:
         return Unknown(reason="too_long")
     command = split_command(raw)
     if command:
-        return _command(*command, today)
+        return _command(*command, today, categories)
     s = fold(raw)
     if code := _CODE_WORDS.match(s):  # "đăng ký AB12CD34" typed without the slash (phones, Zalo)
         return Start(code=code.group(2).upper())
@@ -160,11 +170,11 @@ def parse(text: str, today: date) -> Intent:
     if looks_like_target(s) and not (is_question(s) or "?" in raw):
         return _target(raw, today)
     if is_question(s) or "?" in raw:
-        return _ask(raw, today)
+        return _ask(raw, today, categories=categories)
     if looks_like_report(s, today):
         return _report(raw, today)
     if may_be_question(s):
-        return _ask(raw, today)
+        return _ask(raw, today, categories=categories)
     return Unknown()
 
 
@@ -227,7 +237,7 @@ def _role_in(s: str) -> tuple[Role | None, str]:
     return None, s
 
 
-def _command(name: str, args: str, today: date) -> Intent:
+def _command(name: str, args: str, today: date, categories: Categories | None = None) -> Intent:
     folded = fold(args)
     match name:
         case "start" | "dangky":
@@ -236,7 +246,7 @@ def _command(name: str, args: str, today: date) -> Intent:
             return Help()
         case command if command in QUERY_COMMANDS:
             kind, form = QUERY_COMMANDS[command]
-            return _ask(args, today, kind=kind, form=form)
+            return _ask(args, today, kind=kind, form=form, categories=categories)
         case "baocao":
             return _report(f"/baocao {args}", today)
         case "sua":
@@ -247,6 +257,8 @@ def _command(name: str, args: str, today: date) -> Intent:
             return _target(f"chỉ tiêu {args}", today)
         case "duthao" | "baocaodinhky":
             return _draft_report(args or "năm", today)
+        case "khoi":
+            return ManageKhoi(args=args)
         case "maunhap":
             return Template()
         case "tochuc":
@@ -283,8 +295,14 @@ def _command(name: str, args: str, today: date) -> Intent:
     return Unknown(problem=f"Lệnh /{name} chưa có. Gõ /help để xem các lệnh.")
 
 
-def _ask(text: str, today: date, kind: QueryKind | None = None, form: OutputForm | None = None) -> Intent:
-    result = read_query(text, today, kind=kind, form=form)
+def _ask(
+    text: str,
+    today: date,
+    kind: QueryKind | None = None,
+    form: OutputForm | None = None,
+    categories: Categories | None = None,
+) -> Intent:
+    result = read_query(text, today, kind=kind, form=form, categories=categories)
     if isinstance(result, QueryProblem):
         return Unknown(reason="bad_period", problem=result.message)
     return Ask(query=result)

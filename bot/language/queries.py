@@ -12,12 +12,13 @@ whatever is left once the known words are taken out is the unit's name.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
 from bot.language.normalize import fold
 from bot.language.periods import blank_spans, find_period
-from bot.models import Category, Frozen
+from bot.models import Frozen
 from bot.periods import Period
 
 
@@ -42,7 +43,7 @@ class Query(Frozen):
     kind: QueryKind = QueryKind.PROGRESS
     period: Period | None = None  # None: the kind's default (year to date; this quarter for reports)
     unit_text: str | None = None
-    category: Category | None = None
+    category: str | None = None  # a khối code of the asker's committee (bot.categories)
     form: OutputForm = OutputForm.TEXT
     page: int = 1
 
@@ -200,27 +201,18 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
         ),
     ),
 ]
-CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
-    (
-        Category.COMMUNE,
-        _alternatives(
-            "khoi xa",
-            "cac xa",
-            "xa thi tran",
-            "cac dang bo xa",
-            "khoi xa thi tran",
-            "dang bo xa thi tran",
-            "cap xa",
-            "cac xa thi tran",
-            "cac xa va thi tran",
-            "xa va thi tran",
-        ),
-    ),
-    (Category.ARMED, _alternatives("luc luong vu trang", "llvt", "khoi luc luong vu trang", "khoi llvt")),
-    (Category.ADMIN, _alternatives("co quan hanh chinh", "khoi hanh chinh", "khoi co quan", "hanh chinh")),
-    (Category.SERVICE, _alternatives("su nghiep", "khoi su nghiep", "don vi su nghiep")),
-    (Category.ENTERPRISE, _alternatives("khoi doanh nghiep", "cac doanh nghiep", "chi bo doanh nghiep")),
-]
+
+
+def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
+    """The khối a question can name, from data: (code, folded names) as `Context.category_words` gives them;
+    without them, the list every committee starts with (bot.categories.DEFAULTS)."""
+    if categories is None:
+        from bot.categories import defaults_for
+
+        categories = [(k.code, k.names()) for k in defaults_for(0)]
+    return [(code, _alternatives(*(re.escape(n) for n in names))) for code, names in categories if names]
+
+
 # In a comparison, "năm trước" / "cùng kỳ" name the baseline, not the period asked about.
 BASELINE_PHRASE = re.compile(
     r"\b(?:so voi |voi |cua )?(?:cung ky|(?:nam|ky) (?:truoc|ngoai|qua))(?: (?:nam|cua nam) (?:truoc|ngoai|qua))?\b"
@@ -340,7 +332,12 @@ def may_be_question(s: str) -> bool:
 
 
 def read_query(
-    text: str, today: date, *, kind: QueryKind | None = None, form: OutputForm | None = None
+    text: str,
+    today: date,
+    *,
+    kind: QueryKind | None = None,
+    form: OutputForm | None = None,
+    categories: Sequence[tuple[str, Sequence[str]]] | None = None,
 ) -> Query | QueryProblem:
     """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises."""
     s = fold(text)
@@ -367,7 +364,7 @@ def read_query(
     found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
     for _, p in KIND_WORDS:
         take(p)
-    category = next((c for c, p in CATEGORY_WORDS if take(p)), None)
+    category = next((c for c, p in category_words(categories) if take(p)), None)
     take(HOME_WORDS)
     rest = blank_spans(rest, spans)
     take(QUESTION_WORDS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from bot.models import CATEGORY_LABELS
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress, project, status_of, verdict
 from bot.services.progress import ProgressView
@@ -119,7 +118,8 @@ def _by_category(view: ProgressView) -> list[str]:
     if len(groups) < 2:
         return []
     lines = ["\nTheo khối:"]
-    for category, label in CATEGORY_LABELS.items():
+    labels = {**view.category_labels, **{c: c for c in groups if c not in view.category_labels}}  # as stored
+    for category, label in labels.items():
         items = groups.get(category)
         if not items:
             continue

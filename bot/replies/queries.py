@@ -221,8 +221,13 @@ def compare_text(
     return "\n".join(lines)
 
 
+def khoi_words(label: str) -> str:
+    """ "Khối doanh nghiệp" → "khối doanh nghiệp"; "Doanh nghiệp" → "khối Doanh nghiệp"."""
+    return "khối " + label[5:].lstrip() if label.lower().startswith("khối") else f"khối {label}"
+
+
 def no_category(unit_name: str, category_label: str) -> str:
     return (
-        f"Trong {unit_name} không có đơn vị trực thuộc nào thuộc khối {category_label}. "
-        "Xin hỏi theo tên đơn vị, ví dụ: “tiến độ xã Bắc Phong”."
+        f"Trong {unit_name} không có đơn vị trực thuộc nào thuộc {khoi_words(category_label)}. "
+        f"Xin hỏi theo tên đơn vị, ví dụ: “tiến độ {unit_name}”."
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.categories import Categories
 from bot.clock import Clock
 from bot.config import Settings
 from bot.language.units import UnitIndex
 from bot.models import User
 from bot.tree import UnitTree
+from storage import categories as khoi_store
 from storage import units
 from storage.db import Database
 
@@ -22,6 +24,7 @@ class Context:
         self._tree: UnitTree | None = None
         self._index: UnitIndex | None = None
         self._tree_version = -1
+        self._categories: Categories | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -35,6 +38,7 @@ class Context:
         if self._tree is None or version != self._tree_version:
             self._tree = UnitTree(await units.all_units(self.db))
             self._index = None
+            self._categories = None
             self._tree_version = version
         return self._tree
 
@@ -49,6 +53,23 @@ class Context:
             self._index = UnitIndex(names)
         return self._index
 
+    async def categories(self) -> Categories:
+        """Every committee's khối (labels, short labels, aliases), reloaded with the tree (units_version)."""
+        await self.tree()
+        if self._categories is None:
+            self._categories = await khoi_store.load(self.db)
+        return self._categories
+
+    async def category_words(self, unit_id: int | None) -> list[tuple[str, list[str]]]:
+        """For the language layer, next to the unit index: (code, folded names) of the khối of the committee
+        that governs `unit_id`."""
+        tree = await self.tree()
+        return (await self.categories()).words(tree, unit_id)
+
+    async def category_labels(self, unit_id: int | None) -> dict[str, str]:
+        tree = await self.tree()
+        return (await self.categories()).labels(tree, unit_id)
+
     @staticmethod
     def successor(tree: UnitTree, unit_id: int) -> int:
         seen: set[int] = set()
@@ -61,6 +82,7 @@ class Context:
         """Forget the cached tree and index (after any change to units)."""
         self._tree = None
         self._index = None
+        self._categories = None
 
     async def scope(self, user: User) -> set[int]:
         """Units the user may see and write for: their unit and the units below it (a reporter of a unit with

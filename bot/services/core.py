@@ -19,7 +19,17 @@ from bot.language import intents
 from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
-from bot.services import imports, people, queries, reminder_controls, reorg, report, reporting, targets_admin
+from bot.services import (
+    imports,
+    khoi,
+    people,
+    queries,
+    reminder_controls,
+    reorg,
+    report,
+    reporting,
+    targets_admin,
+)
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from bot.services.scope import examples
@@ -72,7 +82,8 @@ class Core:
                 return await self._on_choice(user, inbound)
             case InboundKind.EDITED:
                 return await reporting.edited(self.ctx, user, inbound) if user else []
-        intent = intents.parse(inbound.text, self.ctx.today())
+        khoi = await self.ctx.category_words(user.unit_id) if user is not None else None
+        intent = intents.parse(inbound.text, self.ctx.today(), khoi)
         return await self._on_intent(user, inbound, intent)
 
     def _later(self, inbound: Inbound) -> imports.Later | None:
@@ -159,6 +170,8 @@ class Core:
                 ]
             case intents.DraftReport():
                 return await report.answer(ctx, user, intent.request)
+            case intents.ManageKhoi():
+                return await khoi.by_chat(ctx, user, intent.args)
             case intents.Reorganise():
                 return await reorg.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():
@@ -183,7 +196,8 @@ class Core:
                 return []  # previews and their buttons belong to private chats
             narrowed = await self._linked_group_user(user, inbound)
             return [] if narrowed is None else await queries.answer_choice(self.ctx, narrowed, choice)
-        intent = intents.parse(inbound.text, self.ctx.today())
+        khoi = await self.ctx.category_words(user.unit_id) if user is not None else None
+        intent = intents.parse(inbound.text, self.ctx.today(), khoi)
         match intent:
             case intents.Start(code=str()) | intents.LinkIdentity() | intents.CreateInvite():
                 if isinstance(intent, intents.Start) and intent.code:

@@ -52,9 +52,34 @@ def problems_text(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
+async def _categories(ctx: Context, data: ImportFile) -> list[Problem]:
+    """The Khối column against the committee's own khối (label, short label, alias or code): each row's value
+    becomes the khối's code; a name the committee does not have is a problem."""
+    tree, cats = await ctx.tree(), await ctx.categories()
+    existing = {u.code: u.id for u in tree.units.values()}
+    parent_in_file = {row["code"]: row["parent"] for row in data.units}
+    out = []
+    for row in data.units:
+        if not row.get("category"):
+            continue
+        above, seen = row["parent"], set()
+        while above and above not in existing and above not in seen:  # a parent added by the same file
+            seen.add(above)
+            above = parent_in_file.get(above)
+        committee = existing.get(above or "") or existing.get(row["code"])
+        found = cats.find(tree, committee, row["category"])
+        if found is None:
+            known = ", ".join(k.label for k in cats.for_unit(tree, committee))
+            message = f"không có khối “{row['category']}” (các khối: {known}; thêm khối mới bằng /khoi them)"
+            out.append(Problem("Đơn vị", row["_row"], "Khối", message))
+        else:
+            row["category"] = found.code
+    return out
+
+
 async def check(ctx: Context, data: ImportFile) -> list[Problem]:
     """Problems that need the database: unknown parents and units, cycles, duplicates, reports on parents."""
-    problems = list(data.problems)
+    problems = list(data.problems) + await _categories(ctx, data)
     tree = await ctx.tree()
     parent_of = {u.code: (tree[u.parent_id].code if u.parent_id in tree else None) for u in tree.units.values()}
     seen: dict[str, int] = {}
@@ -138,6 +163,9 @@ async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str) 
     summary = Summary()
     now = ctx.now()
     async with ctx.db.transaction():
+        unknown = await _categories(ctx, data)  # the Khối column as the committee's codes
+        if unknown:
+            raise ValueError(problems_text(unknown))
         moved = await _apply_units(ctx, data, summary)
         codes = {u.code: u.id for u in await units.all_units(ctx.db)}
         for row in data.users:

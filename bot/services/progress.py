@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.calendar import Calendar
 from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
 from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess
 from bot.tree import UnitTree
+from storage import categories as khoi_store
 from storage import reminders as reminder_store
 from storage import rollups, targets
+from storage import terms as term_store
 from storage.db import Database
 
 
@@ -28,6 +30,7 @@ class ProgressView:
     is_running: bool  # the period has not ended yet
     tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
     category: str | None = None  # the root stands for this category of its children only, not its whole subtree
+    category_labels: dict[str, str] = field(default_factory=dict)  # khối code → label, the root committee's order
 
     @property
     def root(self) -> UnitProgress:
@@ -83,6 +86,8 @@ async def load_progress(
     """
     if tolerance is None:  # the one setting officials change (/nhacnho), which reminders use as well
         tolerance = await stored_tolerance(db)
+    if period.kind is PeriodKind.TERM:  # the committee's own congress dates
+        period = term_store.resolve(tree, await term_store.all_terms(db), root_id, period, today)
     read_at = as_of(period, today)
     ym_to = min(period.ym_to, read_at.year * 100 + read_at.month)
     needed = units_to_depth(tree, root_id, depth)
@@ -117,4 +122,5 @@ async def load_progress(
         reported_in_period=frozenset(u for u, p in units.items() if p.events_in_period),
         is_running=period.end > today,
         tolerance=tolerance,
+        category_labels=(await khoi_store.load(db)).labels(tree, root_id),
     )

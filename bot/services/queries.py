@@ -12,7 +12,7 @@ from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.messages import Attachment, Choice, Reply
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Category, Figures, User
+from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import Status, UnitProgress, status_of
 from bot.replies import queries as texts
@@ -26,9 +26,8 @@ from storage import rollups, submissions, users
 
 def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str:
     """Callback data that re-asks a query for a given unit (and page), keeping its category (khối)."""
-    category = query.category.value if query.category is not None else None
     choice = callbacks.QueryChoice(
-        kind=query.kind, form=query.form, unit_id=unit_id, period=period, page=page, category=category
+        kind=query.kind, form=query.form, unit_id=unit_id, period=period, page=page, category=query.category
     )
     return callbacks.pack(choice)
 
@@ -61,11 +60,9 @@ async def answer_choice(ctx: Context, user: User, choice: callbacks.QueryChoice)
         return [Reply(text=replies.not_understood())]
     if choice.unit_id not in await ctx.scope(user):
         return [Reply(text=replies.out_of_scope(tree[choice.unit_id].name))]
-    try:
-        category = Category(choice.category) if choice.category is not None else None
-    except ValueError:
-        return [Reply(text=replies.not_understood())]
-    query = Query(kind=choice.kind, form=choice.form, period=choice.period, page=choice.page, category=category)
+    query = Query(  # an unknown khối code gets the polite "no such khối here" from `answer`
+        kind=choice.kind, form=choice.form, period=choice.period, page=choice.page, category=choice.category
+    )
     return await answer(ctx, user, query, choice.unit_id, choice.period)
 
 
@@ -75,7 +72,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     if period.start > today:
         return [Reply(text=f"Kỳ {period.label} chưa bắt đầu, chưa có số liệu.")]
     if query.category is not None and not _members(tree, unit_id, query.category):
-        label = CATEGORY_LABELS.get(query.category, query.category)
+        label = (await ctx.categories()).labels(tree, unit_id).get(query.category, query.category)
         return [Reply(text=texts.no_category(tree[unit_id].name, label))]
     view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     name_shown = view.tree[view.root_id].name  # "… — khối …" for a category
@@ -89,7 +86,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     if query.form is OutputForm.EXCEL:
         full = _scoped(await load_progress(ctx.db, tree, unit_id, period, today, depth=None), query)
         content = await excel_bytes(ctx, full)
-        suffix = f"-{query.category.value}" if query.category is not None else ""
+        suffix = f"-{query.category}" if query.category is not None else ""
         name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
         caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
         return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
@@ -117,7 +114,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [Reply(text=await _compare(ctx, tree, unit_id, period, today, query))]
     text = replies.progress_text(view, today, await silent_units(ctx, view))
     if period.kind is PeriodKind.TERM:
-        text += await _term_years(ctx, _group(tree, unit_id, query), period, today)
+        text += await _term_years(ctx, _group(tree, unit_id, query), view.period, today)  # the committee's dates
     return [Reply(text=text)]
 
 
@@ -152,11 +149,11 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
     report flag and status are summed and assessed from its members — never copied from the root."""
     keep = _members(view.tree, view.root_id, category)
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
-    label = CATEGORY_LABELS.get(category, category)
+    label = view.category_labels.get(category, category)
     root_unit = view.tree[view.root_id]
     tree = UnitTree(
         [view.tree[u] for u in ids if u != view.root_id]
-        + [root_unit.model_copy(update={"name": f"{root_unit.name} — khối {label}"})]
+        + [root_unit.model_copy(update={"name": f"{root_unit.name} — {texts.khoi_words(label)}"})]
     )
     members = [view.units[c] for c in keep if c in view.units]
     targets = [p.target for p in members if p.target is not None]
@@ -174,7 +171,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         reported=reported,
         events_in_period=sum(p.events_in_period for p in members),
     )
-    units = {u: view.units[u] for u in ids if u in view.units} | {view.root_id: root}
+    units = {u: view.units[u] for u in ids if u in view.units} | {view.root_id: root}  # loaded to its depth
     in_period = {u for u in view.reported_in_period if u in units and u != view.root_id}
     return ProgressView(
         tree=tree,
@@ -187,6 +184,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         is_running=view.is_running,
         tolerance=view.tolerance,
         category=category,
+        category_labels=view.category_labels,
     )
 
 
@@ -265,7 +263,8 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
         if tree[child].category and child in now_view.units and child in before_view.units:
             by_category[tree[child].category].append(child)  # type: ignore[index]
     if len(by_category) > 1:
-        for category, label in CATEGORY_LABELS.items():
+        labels = {**now_view.category_labels, **{c: c for c in by_category if c not in now_view.category_labels}}
+        for category, label in labels.items():
             if category in by_category:
                 a = sum(now_view.units[c].in_period.admitted for c in by_category[category])
                 b = sum(before_view.units[c].in_period.admitted for c in by_category[category])
@@ -284,28 +283,35 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
     )
 
 
+async def _term_year_sums(
+    ctx: Context, unit_ids: list[int], period: Period, read_at: date
+) -> list[tuple[int, int, int, int]]:
+    """(year, first month, last month, admissions summed over `unit_ids`) for each year of the term up to the
+    reading date — congress to congress, so the first and last years are partial and the years add up to the
+    term's cumulative figure."""
+    limit = read_at.year * 100 + read_at.month
+    out = []
+    for year in period.years:
+        lo, hi = max(year * 100 + 1, period.ym_from), min(year * 100 + 12, period.ym_to, limit)
+        if lo > hi:
+            break
+        sums = await rollups.sums(ctx.db, lo, hi, unit_ids)
+        out.append((year, lo % 100, hi % 100, sum(sums[u][1].admitted for u in unit_ids if u in sums)))
+    return out
+
+
 async def _term_years(ctx: Context, unit_ids: list[int], period: Period, today: date) -> str:
     """Admissions per year of the term, summed over `unit_ids` (one unit, or the members of a category)."""
     lines = ["", "Theo năm:"]
-    for year in period.years:
-        if year > today.year:
-            break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, year * 100 + 12, unit_ids)
-        total = sum(sums[u][1].admitted for u in unit_ids if u in sums)
-        lines.append(f"– Năm {year}: {num(total)} ĐVM")
+    for year, first, last, total in await _term_year_sums(ctx, unit_ids, period, today):
+        months = "" if (first, last) == (1, 12) else f" (tháng {first}–{last})"
+        lines.append(f"– Năm {year}{months}: {num(total)} ĐVM")
     return "\n".join(lines)
 
 
 async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, int]]:
     """(year, admissions of the view's root in that year) for the term's years up to the reading date."""
-    limit = view.as_of.year * 100 + view.as_of.month
-    out = []
-    for year in view.period.years:
-        if year * 100 + 1 > limit:
-            break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, min(year * 100 + 12, limit), [view.root_id])
-        out.append((year, sums[view.root_id][1].admitted if view.root_id in sums else 0))
-    return out
+    return [(y, n) for y, _, _, n in await _term_year_sums(ctx, [view.root_id], view.period, view.as_of)]
 
 
 async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:

@@ -18,7 +18,7 @@ import re
 from bot import replies
 from bot.language.normalize import fold
 from bot.messages import Inbound, Reply
-from bot.models import Frozen, UnitKind, User
+from bot.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
@@ -46,12 +46,7 @@ SEPARATOR = re.compile(
     r"\bdưới\b|\bduoi\b)\s*",
     re.IGNORECASE,
 )
-CHILD_KIND = {
-    UnitKind.PROVINCE: UnitKind.DISTRICT,
-    UnitKind.DISTRICT: UnitKind.GRASSROOTS,
-    UnitKind.GRASSROOTS: UnitKind.BRANCH,
-    UnitKind.BRANCH: UnitKind.BRANCH,
-}
+CHILD_KIND = DEFAULT_CHILD_KIND  # under a tỉnh ủy: a đảng ủy xã; under it: đảng bộ cơ sở; then chi bộ
 HELP = (
     "Cách dùng (cán bộ theo dõi):\n"
     "• /tochuc them <tên> thuộc <đơn vị cấp trên>\n• /tochuc doiten <đơn vị> thành <tên mới>\n"

@@ -16,7 +16,7 @@ from bot import replies
 from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
 from bot.language.report_spans import ReportRequest
 from bot.messages import Attachment, Reply
-from bot.models import CATEGORY_LABELS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
 from bot.services.context import Context
@@ -222,8 +222,10 @@ def annex_rows(view: ProgressView) -> list[AnnexRow]:
     by_group: dict[str, list[UnitProgress]] = defaultdict(list)
     for p in view.children():
         category = view.tree[p.unit_id].category
-        by_group[CATEGORY_LABELS.get(category or "", OTHER)].append(p)
-    order = [label for label in [*CATEGORY_LABELS.values(), OTHER] if label in by_group]
+        by_group[view.category_labels.get(category, category) if category else OTHER].append(p)
+    known = [*view.category_labels.values(), *by_group, OTHER]
+    order = [label for label in dict.fromkeys(known) if label in by_group and label != OTHER]
+    order += [OTHER] if OTHER in by_group else []
     rows: list[AnnexRow] = []
     for label in order:
         members = by_group[label]

@@ -122,7 +122,7 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-def parse(text: str, today: date) -> Intent:
+def parse(text: str, today: date, *, pending: bool = False) -> Intent:
     raw = (text or "").strip()
     if not raw:
         return Unknown(reason="empty")
@@ -194,7 +194,7 @@ def _report(text: str, today: date) -> Intent:
     result = read_report(text, today)
     if isinstance(result, ReportProblem):
         return BadReport(problem=result)
-    return Submit(draft=result)
+    return Submit(draft=result.model_copy(update={"text": text}))
 
 
 def _role_in(s: str) -> tuple[Role | None, str]:

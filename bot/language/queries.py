@@ -45,6 +45,7 @@ class Query(Frozen):
     category: Category | None = None
     form: OutputForm = OutputForm.TEXT
     page: int = 1
+    text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
 
 
 class QueryProblem(Frozen):
@@ -384,4 +385,5 @@ def read_query(
         unit_text=unit_text,
         category=category,
         form=form,
+        text=text,
     )

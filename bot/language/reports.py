@@ -88,6 +88,8 @@ class Draft(Frozen):
     unit_text: str | None = None
     correction: bool = False
     replaced_value: int | None = None  # "chứ không phải 3"
+    text: str = ""  # what the sender wrote: units are recognised in it against the gazetteer
+    unread: tuple[str, ...] = ()  # figures or category words not attached to any field: shown, not stored
 
 
 class ReportProblem(Frozen):

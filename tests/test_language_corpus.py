@@ -121,8 +121,12 @@ async def read_case(ctx: Context, case: Case) -> tuple[str, str, str, str]:
             unit = f"khối:{CATEGORY_LABELS[pick.category]}"
         elif pick.unit_id is not None:
             unit = tree[pick.unit_id].name
-    period = period_code(reading.period) if reading.period and reading.label not in QUESTION_OR_REPORT - {"ask"} else "-"
-    figures = figures_text(reading) if reading.label in REPORT_LABELS or reading.label == "ask" and reading.figures else "-"
+    period = (
+        period_code(reading.period) if reading.period and reading.label not in QUESTION_OR_REPORT - {"ask"} else "-"
+    )
+    figures = (
+        figures_text(reading) if reading.label in REPORT_LABELS or (reading.label == "ask" and reading.figures) else "-"
+    )
     return reading.label, unit, period, figures
 
 
@@ -190,9 +194,10 @@ def test_language_corpus(tmp_path: Path) -> None:
     rate = 1 - len(failures) / len(results)
     wrong_units = [(c, g) for c, g, _ in results if wrong_unit_answer(c, g)]
     losses = [(c, g) for c, g, _ in results if stores_less(c, g)]
-    lines = [f"{len(results)} messages, {rate:.1%} read exactly right; by field: " + str(
-        Counter(f for _, _, w in failures for f in w)
-    )]
+    lines = [
+        f"{len(results)} messages, {rate:.1%} read exactly right; by field: "
+        + str(Counter(f for _, _, w in failures for f in w))
+    ]
     for case, got, wrong in failures:
         lines.append(
             f"{case.source}:{case.line} [{case.who}|{case.state}] {case.text}\n"

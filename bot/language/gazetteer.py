@@ -55,9 +55,7 @@ _ORG_PREFIX = re.compile(rf"^(?:{_ORG}\s+)+")
 _PLACE_PREFIX = re.compile(rf"^{_PLACE}\s+")
 _TRAILING_PLACE = re.compile(r"\s+(?:huyen|xa|tinh|phuong|thi tran)$")
 # Words that start an institution's name: a phrase starting with one of them may name several units.
-INSTITUTIONS = frozenset(
-    "truong trung tam ngan hang phan xuong cong ty xom thon tram van phong chi cuc hop tac xa dien luc vien toa".split()
-)
+INSTITUTIONS = frozenset("truong trung ngan phan cong xom thon tram van hop dien vien toa".split())
 # Everyday two-word phrases that are also place names: matched only with their type word ("thôn Thành Công").
 COMMON_PHRASES = frozenset(
     {
@@ -140,6 +138,15 @@ CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
         re.compile(r"\b(?:khoi doanh nghiep|cac doanh nghiep|chi bo doanh nghiep|khoi dn|cac cong ty)\b"),
     ),
 ]
+# Everyday words never corrected into a name.
+EVERYDAY = frozenset(
+    (
+        "nhung nao dang cham duoc roi thang quy nam nhieu bao nhieu chua khong tien ket qua bieu xuat file excel "
+        "thong nhat thanh cong dong chi quan chung nguon doan vien hoc sinh sinh vien theo doi giup nhanh xin "
+        "cho xem biet hoi tinh hinh chinh tri truoc ngoai nay sang chieu tuan hang trong cung ky sanh xep hang "
+        "dung dau nhat chuyen muong thai nghiep nhan thuc minh nhe nhau cuoi dau"
+    ).split()
+)
 _UPPER_CA = re.compile(r"(?<![\w])CA(?![\w])")
 TYPO_CUTOFF = 80.0
 MAX_KEY_TOKENS = 8
@@ -211,6 +218,8 @@ def _keys(name: str) -> tuple[set[str], set[str]]:
     full = {k for k in full if k and k not in GENERIC and k not in COMMON_PHRASES}
     partial: set[str] = set()
     for key in full:
+        if _ORG_PREFIX.match(key):
+            continue
         tokens = key.split()
         for n in range(1, min(len(tokens), MAX_KEY_TOKENS)):
             for i in range(len(tokens) - n + 1):
@@ -242,14 +251,18 @@ class Gazetteer:
                 for key in partial:
                     self.partial.setdefault(key, set()).add(entry.id)
         self.vocab = vocab
-        self._vocab_list = sorted(vocab)
+        self._by_prefix: dict[str, list[str]] = {}
+        for word in sorted(vocab):
+            self._by_prefix.setdefault(word[:2], []).append(word)
         self.longest = min(longest, MAX_KEY_TOKENS)
 
     # --- mentions --------------------------------------------------------------------------------
     def _correct(self, token: str) -> str:
-        if token in self.vocab or len(token) < 4 or not token.isalpha():
+        if token in self.vocab or len(token) < 4 or not token.isalpha() or token in EVERYDAY:
             return token
-        hit = process.extractOne(token, self._vocab_list, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        # Typos keep the first two letters ("phog" → "phong"); that also keeps everyday words apart.
+        choices = self._by_prefix.get(token[:2], ())
+        hit = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return hit[0] if hit else token
 
     def tokens(self, prepared: str) -> list[str]:
@@ -349,6 +362,8 @@ class Gazetteer:
             if top in inside and said_top:
                 return Pick(how="top", unit_id=top, phrase=mention.key)
             return Pick(how="ask", choices=sorted(inside), phrase=mention.key)
+        if not found and (named := _named_phrase(text)):
+            return Pick(how="not_found", phrase=named, nearest=self.nearest(named, scope))
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
         if said_top:
@@ -358,6 +373,25 @@ class Gazetteer:
         if said_own:
             return Pick(how="own", unit_id=own)
         return Pick(how="default", unit_id=own)
+
+
+_NAMED = re.compile(
+    r"(?i:chi bộ|đảng bộ|đảng ủy|xã|thôn|xóm|trường|phường|bản|công ty|chi bo|dang bo|xa|thon|xom|truong)\s+"
+    r"((?:[^\W\d_][^\s,.;:?!]*)(?:\s+[^\W\d_][^\s,.;:?!]*){0,3})"
+)
+
+
+def _named_phrase(text: str) -> str | None:
+    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words."""
+    for m in _NAMED.finditer(text):
+        words = []
+        for word in m.group(1).split():
+            if not word[0].isupper():
+                break
+            words.append(word)
+        if words and not all(fold(w) in GENERIC for w in words):
+            return f"{text[m.start() : m.start(1)].strip()} {' '.join(words)}"
+    return None
 
 
 def entries_from_tree(units: Iterable[tuple[int, str, str, int | None, str | None]], aliases: dict[int, list[str]]):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from bot.language.normalize import fold
+from bot.language.periods import blank_spans, find_period
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
 from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
@@ -155,30 +156,31 @@ def parse(text: str, today: date, *, pending: bool = False) -> Intent:
         return _report(raw, today, correction=True)
     if CHAT_ONLY.search(s):
         return Unknown()
-    question = asks(s) or "?" in raw
-    if question and not states_count(s):
+    question = asks(s) or "?" in raw or is_question(s)
+    counted = states_count(blank_spans(s, find_period(s, today).spans))
+    if question and not counted:
         return _ask(raw, today)
-    if is_question(s) and not looks_like_report(s):
-        return _ask(raw, today)
-    if looks_like_report(s) or states_count(s):
+    if looks_like_report(s) or counted:
         return _report(raw, today)
     if question or may_be_question(s):
         return _ask(raw, today)
     return Unknown()
 
 
-FILLER_WORDS = frozenset(
-    "da vang a oi chi anh em nhe nha nhe a ban dong chi ho giup cho minh voi nhe luon di thi roi nhe ok".split()
-)
+FILLER_WORDS = frozenset("da vang a oi chi anh em nhe nha ban ho giup cho minh voi luon di thi roi ok".split())
 YES_RE = re.compile(
     r"(?:da )?(?:vang|u|uh|um|ok|oke|okay|okie|dong y|dung roi|dung|chuan roi|chuan|chinh xac|luu di|luu|luu lai|"
     r"xac nhan|co|duoc|duoc roi|dung vay|ghi|ghi lai|dung a)(?: .*)?"
 )
-NO_RE = re.compile(r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)(?: .*)?")
+NO_RE = re.compile(
+    r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)(?: .*)?"
+)
 CORRECTION_WORDS = re.compile(
     r"\b(?:bao nham|sua lai|xin sua|sua so lieu|sua thanh|dinh chinh|chinh lai|nham|khong phai \d+|chu khong phai)\b"
 )
-HELP_RE = re.compile(r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))")
+HELP_RE = re.compile(
+    r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))"
+)
 NOT_WHOLE = re.compile(r"\b\d+[.,]\d+\b")
 ADMIT_WORD = re.compile(r"\b(?:ket nap|kn)\b")
 # Talk about the work that is not a figure or a question about figures.
@@ -194,8 +196,10 @@ QUESTION_RE = re.compile(
     r"|\bxem (?:giup|tien do|so lieu|ket qua)\b|\bhon hay kem\b|\bcon thieu\b|\bdat chi tieu chua\b"
 )
 COUNT_DONE = re.compile(
-    r"\b(?:ket nap|kn)(?: duoc| moi| them| tong cong| tong so| tat ca)?\s+(?:-?\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\b"
-    r"|\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao)\b"
+    r"\b(?:ket nap|kn)(?: duoc| moi| them| tong cong| tong so| tat ca)?\s+"
+    r"(?:-?\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\b"
+    r"|\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?"
+    r"(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao)\b"
     r"|\b(?:-?\d+)\s+(?:dong chi|d/c|dc|dang vien|dvm|dv|quan chung)\b"
 )
 

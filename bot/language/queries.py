@@ -300,6 +300,8 @@ WEAK_WORDS = EDGE_WORDS | frozenset(
 )
 STRONG_QUESTION = _alternatives(
     "tien do",
+    "td",
+    "ptdv",
     "tiendo",
     "ket qua",
     "bao nhieu",

@@ -373,8 +373,7 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
             continue
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
         numbers = [
-            (m.start(1), _number(m.group(1)))
-            for m in re.finditer(r"(?<![\w/])(-?\d+|mot|hai|ba|bon)(?![\w/])", clause)
+            (m.start(1), _number(m.group(1))) for m in re.finditer(r"(?<![\w/])(-?\d+|mot|hai|ba|bon)(?![\w/])", clause)
         ]
         numbers = [(i, v) for i, v in numbers if v is not None]
         for field, m in sorted(hits, key=lambda h: h[1].start()):
@@ -385,16 +384,14 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
                 value = before[-1][1]
             elif after and len(clause[m.end() : after[0][0]].split()) <= 1:
                 value = after[0][1]
-            elif ALL_WORDS.search(clause):
-                value = admitted
-            elif is_admission or admitted == 1:
+            elif ALL_WORDS.search(clause) or is_admission or admitted == 1:
                 value = admitted
             if value is None:
                 unread.append(clause.strip())
                 continue
             bad = bad or value < 0
-            per_clause[field] = per_clause.get(field, 0) + value if field == "ethnic_minority" else max(
-                per_clause.get(field, 0), value
+            per_clause[field] = (
+                per_clause.get(field, 0) + value if field == "ethnic_minority" else max(per_clause.get(field, 0), value)
             )
         for field, value in per_clause.items():
             found[field] = max(found.get(field, 0), value)

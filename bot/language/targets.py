@@ -54,7 +54,9 @@ def read_target(text: str, today: date) -> TargetDraft | TargetProblem:
     if period is None or period.kind not in (PeriodKind.YEAR, PeriodKind.TERM):
         return TargetProblem(message="Chưa rõ chỉ tiêu của năm nào hay nhiệm kỳ nào.")
     rest = blank_spans(s, match.spans)
-    rest = re.sub(r"(?:\s+(?:nhe|nha|nhe em|em nhe|em|a|giup|giup chi|giup anh|voi|di|nhe a|theo ke hoach))+\s*$", "", rest)
+    rest = re.sub(
+        r"(?:\s+(?:nhe|nha|nhe em|em nhe|em|a|giup|giup chi|giup anh|voi|di|nhe a|theo ke hoach))+\s*$", "", rest
+    )
     rest = re.sub(r"\s+(?:dong chi|d/c|dc|dang vien|dvm|nguoi)\s*$", "", rest)
     value_match = re.search(r"(?:\b(?:la|=|:)\s*)?(-?\d+)\s*(?:dang vien|dvm|nguoi)?\s*[,.]?\s*$", rest)
     if not value_match:

@@ -44,8 +44,7 @@ REPORT_LABELS = {"admission": "report", "pipeline": "report_pipeline", "screenin
 
 
 def default_query_period(kind: QueryKind, today: date) -> Period:
-    if kind is QueryKind.NOT_REPORTED:
-        return Period.containing(today, PeriodKind.QUARTER)
+    """A question with no period is about the current year to date."""
     return Period.of_year(today.year)
 
 
@@ -57,7 +56,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
             pick = _pick(gazetteer, query.text, asker)
             period = query.period or default_query_period(query.kind, today)
-            if pick.how == "out_of_scope":
+            if pick.how in ("out_of_scope", "not_found"):
                 return Reading(intent, "refuse", pick)
             if pick.how == "ask":
                 return Reading(intent, "ask", pick, period)
@@ -69,7 +68,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                 label = "correction"
             pick = _pick(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
-            if pick.how == "out_of_scope":
+            if pick.how in ("out_of_scope", "not_found"):
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
                 leaves = _leaves(asker, pick.unit_id)

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.language.gazetteer import Gazetteer, UnitEntry
-from bot.language.units import UnitIndex
 from bot.language.understand import Asker
+from bot.language.units import UnitIndex
 from bot.models import User
 from bot.tree import UnitTree
 from storage import units
@@ -63,9 +63,7 @@ class Context:
     async def asker(self, user: User) -> Asker:
         """The asker as the language layer sees them: own unit, scope, top of the tree, successors of merged units."""
         tree = await self.tree()
-        root = user.unit_id if user.unit_id in tree else tree.roots[0]
-        for root in (user.unit_id, *tree.ancestors(user.unit_id)) if user.unit_id in tree else ():
-            pass
+        root = ([user.unit_id, *tree.ancestors(user.unit_id)] if user.unit_id in tree else tree.roots)[-1]
         successor = {u: self.successor(tree, u) for u, unit in tree.units.items() if unit.merged_into is not None}
         return Asker(
             own=user.unit_id,

@@ -19,7 +19,7 @@ from bot.replies import reporting as report_texts
 from bot.services import imports, people, queries, reminder_controls, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
-from storage import users
+from storage import pending, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,11 @@ class Core:
                 return await self._on_choice(user, inbound)
             case InboundKind.EDITED:
                 return await reporting.edited(self.ctx, user, inbound) if user else []
-        intent = intents.parse(inbound.text, self.ctx.today())
+        waiting = False
+        if user is not None:  # everyday "vâng", "ừ", "thôi" confirm or cancel only while a preview waits
+            p = await pending.latest_open(self.ctx.db, user.id)
+            waiting = p is not None and p.action not in ("choose_unit", "await_fix") and p.expires_at > self.ctx.now()
+        intent = intents.parse(inbound.text, self.ctx.today(), pending=waiting)
         return await self._on_intent(user, inbound, intent)
 
     async def _on_intent(self, user: User | None, inbound: Inbound, intent: intents.Intent) -> list[Reply]:

@@ -60,10 +60,34 @@ def choices_for(token: str) -> tuple[tuple[Choice, ...], ...]:
 
 
 # --- unit and validation -----------------------------------------------------------------------
-async def _target_unit(ctx: Context, user: User, unit_text: str | None, example: str) -> int | Reply | list[int]:
+async def _target_unit(
+    ctx: Context, user: User, unit_text: str | None, example: str, text: str = ""
+) -> int | Reply | list[int]:
     """The unit a report is for: named (officials, within their subtree) or the sender's own."""
     tree = await ctx.tree()
-    if unit_text:
+    if text:
+        asker = await ctx.asker(user)
+        pick = (await ctx.gazetteer()).pick(
+            text,
+            own=asker.own,
+            scope=set(asker.scope),
+            root=asker.root,
+            official=asker.official,
+            successor=asker.successor,
+        )
+        if pick.how == "out_of_scope" and pick.unit_id is not None:
+            return Reply(text=replies.out_of_scope(tree[pick.unit_id].name))
+        if pick.how == "ask":
+            return pick.choices
+        if pick.how == "not_found":
+            nearest = ", ".join(tree[u].name for u in pick.nearest)
+            return Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))
+        unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
+        if tree.active_children(unit_id):
+            leaves = tree.reporting_units(unit_id)
+            if 1 < len(leaves) <= 8:
+                return leaves  # which of its branches? (asked with buttons)
+    elif unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
         scope = await ctx.scope(user)
         if not found:
@@ -127,7 +151,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             fixing = None
     if unit_id is None:
         example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, "kết nạp 2")
-        target = await _target_unit(ctx, user, draft.unit_text, example)
+        target = await _target_unit(ctx, user, draft.unit_text, example, draft.text)
         if isinstance(target, Reply):
             return [target]
         if isinstance(target, list):
@@ -188,7 +212,16 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             )
         ]
     p = await _open(ctx, user, inbound, "submit", payload, expires)
-    return [Reply(text=texts.preview(line, p.expires_at.astimezone(ctx.clock.tz)), choices=choices_for(p.token))]
+    text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz))
+    if draft.unread:
+        text = "\n".join(
+            [
+                text,
+                *(f"Chưa hiểu phần: “{part}” — chưa được ghi" for part in draft.unread),
+                "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
+            ]
+        )
+    return [Reply(text=text, choices=choices_for(p.token))]
 
 
 async def preview_change(
@@ -223,7 +256,20 @@ async def _ask_unit(ctx: Context, user: User, inbound: Inbound, draft: Draft, un
     expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
     p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
     rows = tuple((Choice(label=tree[u].name, data=f"u|{p.token}|{u}"),) for u in units[:8])
-    return [Reply(text=replies.which_unit(draft.unit_text or ""), choices=rows)]
+    parents = {tree[u].parent_id for u in units}
+    if (
+        len(parents) == 1
+        and (parent := parents.pop()) is not None
+        and parent in tree
+        and len(units) == len(tree.reporting_units(parent))
+    ):
+        text = (
+            f"{tree[parent].name} có các đơn vị trực thuộc; số liệu được cộng từ báo cáo của từng đơn vị. "
+            "Đồng chí báo cáo cho đơn vị nào?"
+        )
+    else:
+        text = "Có nhiều đơn vị khớp. Đồng chí muốn chọn đơn vị nào?"
+    return [Reply(text=text, choices=rows)]
 
 
 async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, unit_id: int) -> list[Reply]:

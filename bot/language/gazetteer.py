@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -284,7 +285,7 @@ class Gazetteer:
                         used.update(range(i, i + n))
         return sorted(found, key=lambda m: m.start)
 
-    def nearest(self, phrase: str, within: set[int], limit: int = 3) -> list[int]:
+    def nearest(self, phrase: str, within: AbstractSet[int], limit: int = 3) -> list[int]:
         keys = [k for k, ids in self.full.items() if ids & within]
         hits = process.extract(prepare(phrase), keys, scorer=fuzz.WRatio, limit=limit * 3)
         out: list[int] = []
@@ -300,7 +301,7 @@ class Gazetteer:
         text: str,
         *,
         own: int,
-        scope: set[int],
+        scope: AbstractSet[int],
         root: int,
         official: bool,
         successor: dict[int, int] | None = None,
@@ -363,7 +364,7 @@ class Gazetteer:
                 return Pick(how="top", unit_id=top, phrase=mention.key)
             return Pick(how="ask", choices=sorted(inside), phrase=mention.key)
         if not found and (named := _named_phrase(text)):
-            return Pick(how="not_found", phrase=named, nearest=self.nearest(named, scope))
+            return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
         if said_top:

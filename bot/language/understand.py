@@ -72,8 +72,10 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
                 leaves = _leaves(asker, pick.unit_id)
-                if leaves != [pick.unit_id]:
+                if leaves != [pick.unit_id] and len(leaves) <= 8:
                     pick = Pick(how="ask", choices=leaves, phrase=pick.phrase)
+                elif leaves != [pick.unit_id]:
+                    return Reading(intent, "refuse", pick)  # a unit with many branches: name the branch
             if pick.how == "ask":
                 return Reading(intent, "ask", pick, period, dict(draft.figures), list(draft.unread))
             return Reading(intent, label, pick, period, dict(draft.figures), list(draft.unread))
@@ -120,18 +122,18 @@ def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
     return gazetteer.pick(
         text,
         own=asker.own,
-        scope=set(asker.scope),
+        scope=asker.scope,
         root=asker.root,
         official=asker.official,
         successor=asker.successor,
     )
 
 
-def _leaves(asker: Asker, unit_id: int) -> list[int]:
-    """The units below `unit_id` that report for themselves (itself when it has none)."""
+def _leaves(asker: Asker, unit_id: int, limit: int = 8) -> list[int]:
+    """The units below `unit_id` that report for themselves (itself when it has none); at most `limit` + 1."""
     out: list[int] = []
     stack = [unit_id]
-    while stack:
+    while stack and len(out) <= limit:
         u = stack.pop()
         kids = asker.children(u)
         if kids:

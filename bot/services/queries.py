@@ -85,7 +85,7 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
         pick = (await ctx.gazetteer()).pick(
             query.text,
             own=asker.own,
-            scope=set(asker.scope),
+            scope=asker.scope,
             root=asker.root,
             official=asker.official,
             successor=asker.successor,
@@ -96,7 +96,8 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
             rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in pick.choices[:8])
             return [Reply(text=replies.which_unit(pick.phrase), choices=rows)]
         if pick.how == "not_found":
-            nearest = ", ".join(tree[u].name for u in pick.nearest)
+            scope = await ctx.scope(user)
+            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
             return [Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))]
         if pick.how == "category" and query.category is None:
             query = query.model_copy(update={"category": pick.category})

@@ -70,7 +70,7 @@ async def _target_unit(
         pick = (await ctx.gazetteer()).pick(
             text,
             own=asker.own,
-            scope=set(asker.scope),
+            scope=asker.scope,
             root=asker.root,
             official=asker.official,
             successor=asker.successor,
@@ -80,7 +80,8 @@ async def _target_unit(
         if pick.how == "ask":
             return pick.choices
         if pick.how == "not_found":
-            nearest = ", ".join(tree[u].name for u in pick.nearest)
+            scope = await ctx.scope(user)
+            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
             return Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))
         unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
         if tree.active_children(unit_id):

@@ -144,7 +144,7 @@ def parse(text: str, today: date, *, pending: bool = False) -> Intent:
         return Confirm()
     if bare in CANCEL_WORDS or (pending and NO_RE.fullmatch(bare)):
         return Cancel()
-    if NOT_WHOLE.search(s) and ADMIT_WORD.search(s):
+    if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
     if looks_like_target(s) and not (is_question(s) or "?" in raw):
         return _target(raw, today)
@@ -181,7 +181,7 @@ CORRECTION_WORDS = re.compile(
 HELP_RE = re.compile(
     r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))"
 )
-NOT_WHOLE = re.compile(r"\b\d+[.,]\d+\b")
+NOT_WHOLE = re.compile(r"(?<![\d/.,])\d{1,3}[.,]\d{1,2}(?![\d/.,])")
 ADMIT_WORD = re.compile(r"\b(?:ket nap|kn)\b")
 # Talk about the work that is not a figure or a question about figures.
 CHAT_ONLY = re.compile(
@@ -250,7 +250,22 @@ CONFIRM_WORDS = frozenset(
         "chinh xac",
     }
 )
-CANCEL_WORDS = frozenset({"huy", "huy bo", "khong", "thoi", "bo", "cancel", "khong luu", "huy a", "bo qua"})
+CANCEL_WORDS = frozenset(
+    {
+        "huy",
+        "huy bo",
+        "khong",
+        "thoi",
+        "bo",
+        "cancel",
+        "khong luu",
+        "huy a",
+        "bo qua",
+        "thoi huy",
+        "thoi huy di",
+        "huy di",
+    }
+)
 ROLE_WORDS = {
     "theo doi": Role.OFFICIAL,
     "can bo": Role.OFFICIAL,

@@ -37,6 +37,7 @@ _DIGIT_WORDS = {"khong": 0, "linh": 0, **UNITS, "mot": 1, "lam": 5, "tu": 4}
 YEAR_WORDS_RE = re.compile(
     r"\bhai (?:nghin|ngan) (?:khong tram )?(?:(hai) muoi|muoi)(?: (\w+))?\b|\bhai khong (\w+) (\w+)\b"
 )
+BAD_YEAR_RE = re.compile(r"\bnam\s+(0+|\d{3,})\b")
 YTD_RE = re.compile(r"\b(?:tu dau nam|luy ke nam|ca nam)\b")
 
 
@@ -81,6 +82,11 @@ def find_period(s: str, today: date) -> PeriodMatch:
     """Find the period in folded text `s`. Nothing found gives an empty match (caller picks a default)."""
     s = _year_words(s)
     out = PeriodMatch()
+    odd = BAD_YEAR_RE.search(s)
+    if odd and not 1900 <= int(odd.group(1)) <= 2100:
+        out.spans.append(odd.span())
+        out.problem = f"không có năm {int(odd.group(1))} (ghi năm đủ 4 chữ số, ví dụ năm {today.year})"
+        return out
     date_m = DATE_RE.search(s)
     if date_m and 1 <= int(date_m.group(2)) <= 12 and 1 <= int(date_m.group(1)) <= 31:
         out.spans.append(date_m.span())

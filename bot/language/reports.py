@@ -240,6 +240,12 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         year = period.year if period else today.year
         return Draft(kind="cumulative", period=Period.of_year(year), figures={"admitted": total})
 
+    # "kết nạp 2 quần chúng ưu tú" is an admission of two, not a pipeline figure
+    rest = re.sub(
+        r"(\b(?:ket nap|kn)(?: duoc| moi)? \S+ )quan chung(?: uu tu)?",
+        lambda m: m.group(1) + "dong chi" + " " * (len(m.group(0)) - len(m.group(1)) - 8),
+        rest,
+    )
     figures, rest, bad = _take(rest, PIPELINE_ALIASES, num_first=False)
     kind = "pipeline" if figures else ""
     if not figures:
@@ -247,6 +253,11 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         kind = "screening" if figures else ""
     if bad:
         return ReportProblem(message="Các con số không thể âm.", example=EXAMPLE_PIPELINE)
+    if kind == "screening" and figures.get("removed", 0) > figures.get("reviewed", figures.get("removed", 0)):
+        return ReportProblem(
+            message=f"Số đưa ra khỏi Đảng ({figures['removed']}) lớn hơn số đã rà soát ({figures['reviewed']}).",
+            example=EXAMPLE_SCREENING,
+        )
     if kind:
         return _with_unit(Draft(kind=kind, period=period, figures=figures, correction=correction), rest)
 

@@ -104,6 +104,11 @@ def test_everyday_yes_only_while_a_preview_waits(text):
     assert isinstance(intents.parse(text, TODAY, pending=True), intents.Confirm)
 
 
+@pytest.mark.parametrize("text", ["cơ cấu năm nay", "có mấy đơn vị chưa báo cáo", "không biết tiến độ thế nào"])
+def test_a_waiting_preview_does_not_turn_questions_into_yes_or_no(text):
+    assert isinstance(intents.parse(text, TODAY, pending=True), intents.Ask)
+
+
 def test_thoi_huy_cancels():  # issue 13 §4
     assert isinstance(intents.parse("thôi hủy", TODAY), intents.Cancel)
     assert isinstance(intents.parse("thôi hủy đi em", TODAY, pending=True), intents.Cancel)

@@ -140,9 +140,9 @@ def parse(text: str, today: date, *, pending: bool = False) -> Intent:
     if s in ("help", "huong dan", "tro giup", "giup", "?") or HELP_RE.search(s):
         return Help()
     bare = _bare(s)
-    if bare in CONFIRM_WORDS or (pending and YES_RE.fullmatch(bare)):
+    if bare in CONFIRM_WORDS or (pending and _only(bare, YES_RE, YES_TAIL)):
         return Confirm()
-    if bare in CANCEL_WORDS or (pending and NO_RE.fullmatch(bare)):
+    if bare in CANCEL_WORDS or (pending and _only(bare, NO_RE, NO_TAIL)):
         return Cancel()
     if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
@@ -170,11 +170,9 @@ def parse(text: str, today: date, *, pending: bool = False) -> Intent:
 FILLER_WORDS = frozenset("da vang a oi chi anh em nhe nha ban ho giup cho minh voi luon di thi roi ok".split())
 YES_RE = re.compile(
     r"(?:da )?(?:vang|u|uh|um|ok|oke|okay|okie|dong y|dung roi|dung|chuan roi|chuan|chinh xac|luu di|luu|luu lai|"
-    r"xac nhan|co|duoc|duoc roi|dung vay|ghi|ghi lai|dung a)(?: .*)?"
+    r"xac nhan|co|duoc|duoc roi|dung vay|ghi|ghi lai|dung a)\b"
 )
-NO_RE = re.compile(
-    r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)(?: .*)?"
-)
+NO_RE = re.compile(r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)\b")
 CORRECTION_WORDS = re.compile(
     r"\b(?:bao nham|sua lai|xin sua|sua so lieu|sua thanh|dinh chinh|chinh lai|nham|khong phai \d+|chu khong phai)\b"
 )
@@ -202,6 +200,22 @@ COUNT_DONE = re.compile(
     r"(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao)\b"
     r"|\b(?:-?\d+)\s+(?:dong chi|d/c|dc|dang vien|dvm|dv|quan chung)\b"
 )
+
+
+YES_TAIL = frozenset(
+    "a chi anh em oi nhe nha luu di giup lai roi dong y vang dung chuan ok oke the vay ghi cho minh xac nhan duoc u "
+    "da co a luon nhe".split()
+)
+NO_TAIL = frozenset(
+    "a chi anh em oi nhe nha di huy luu dung khong dau de kiem tra lai xem da bo thoi can nua minh sai roi "
+    "nhe giup bao cao nay".split()
+)
+
+
+def _only(bare: str, start: re.Pattern[str], tail: frozenset[str]) -> bool:
+    """An everyday yes/no: starts with one, and every other word is politeness or more of the same."""
+    m = start.match(bare)
+    return bool(m) and all(w in tail for w in bare[m.end() :].split())
 
 
 def _bare(s: str) -> str:

@@ -65,7 +65,7 @@ def read_target(text: str, today: date) -> TargetDraft | TargetProblem:
     if value < 0 or value > 100_000:
         return TargetProblem(message="Chỉ tiêu phải là số từ 0 trở lên.")
     unit = rest[: value_match.start()]
-    unit = re.sub(r"\b(?:cho|cua|la|doi voi|tai|nho|em|giup|chi|anh)\b", " ", unit)
+    unit = re.sub(r"\b(?:cho|cua|la|doi voi|tai|nho|giup)\b", " ", unit)
     unit = re.sub(r"[\s,.:=]+", " ", unit).strip()
     unit_text = None if not unit or OWN_UNIT.match(unit) else unit
     quarter_plan = None

@@ -57,6 +57,8 @@ _PLACE_PREFIX = re.compile(rf"^{_PLACE}\s+")
 _TRAILING_PLACE = re.compile(r"\s+(?:huyen|xa|tinh|phuong|thi tran)$")
 # Words that start an institution's name: a phrase starting with one of them may name several units.
 INSTITUTIONS = frozenset("truong trung ngan phan cong xom thon tram van hop dien vien toa".split())
+# One word that is a unit's kind and nothing else in everyday speech ("td thpt", "agribank năm nay").
+DISTINCT_WORDS = frozenset({"thpt", "thcs", "agribank", "nhcsxh", "gdnn", "mat tran", "vien kiem sat", "toa an"})
 # Everyday two-word phrases that are also place names: matched only with their type word ("thôn Thành Công").
 COMMON_PHRASES = frozenset(
     {
@@ -230,6 +232,8 @@ def _keys(name: str) -> tuple[set[str], set[str]]:
                     continue
                 proper = [t for t in part if t not in GENERIC]
                 if len(part) >= 2 and (proper or part[0] in INSTITUTIONS):
+                    partial.add(phrase)
+                elif len(part) == 1 and part[0] in DISTINCT_WORDS:
                     partial.add(phrase)
     return full, partial - full
 

@@ -231,9 +231,9 @@ def _keys(name: str) -> tuple[set[str], set[str]]:
                 if phrase in COMMON_PHRASES and part[0] not in INSTITUTIONS:
                     continue
                 proper = [t for t in part if t not in GENERIC]
-                if len(part) >= 2 and (proper or part[0] in INSTITUTIONS):
-                    partial.add(phrase)
-                elif len(part) == 1 and part[0] in DISTINCT_WORDS:
+                if (len(part) >= 2 and (proper or part[0] in INSTITUTIONS)) or (
+                    len(part) == 1 and part[0] in DISTINCT_WORDS
+                ):
                     partial.add(phrase)
     return full, partial - full
 

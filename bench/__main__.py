@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import query_latency, reminders, throughput, zalo
+from bench import language, query_latency, reminders, throughput, zalo
 from bench.province import Shape, build
 
 SMALL = Path("data/bench-province.sqlite3")
@@ -51,6 +51,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
             print(f"  60.621 đv {level:7} {label:20} p50 {p50:6.1f}  p95 {p95:6.1f}  p99 {p99:6.1f} ms")
             if level == "tỉnh" and label.startswith("tiến độ (năm"):
                 rows.append(("p99, tiến độ ở gốc tỉnh, 60.621 đơn vị", f"{p99:.1f} ms", "—"))
+    rows += await asyncio.to_thread(language.measure, quick)
     rss = subprocess.run(
         [sys.executable, "-m", "bench.memory", str(SMALL)], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{4,43}")  # pending tokens: secrets.token_url
 _ID = re.compile(r"[1-9][0-9]{0,15}")
 _SMALL = re.compile(r"[0-9]{1,2}")
 _CATEGORY = re.compile(r"[a-z0-9_]{1,20}")
-_PERIOD = re.compile(r"([YQMHT])([0-9]{4})(?:-([0-9]{1,4}))?")
+_PERIOD = re.compile(r"([YQMHTF])([0-9]{4})(?:-([0-9]{1,4}))?")
 
 KINDS = tuple(QueryKind)
 FORMS = tuple(OutputForm)
@@ -77,6 +77,8 @@ def period_code(period: Period) -> str:
         return f"Y{period.year}"
     if period.kind is PeriodKind.TERM:
         return f"T{period.year}-{period.end_year}"
+    if period.kind is PeriodKind.FIRST_MONTHS:
+        return f"F{period.year}-{period.index}"  # the first N months of the year
     return f"{period.kind.value[0].upper()}{period.year}-{period.index}"
 
 
@@ -94,7 +96,7 @@ def period_from_code(code: str) -> Period | None:
             return None
         if head == "T":
             return Period.term(year, int(second)) if int(second) - year == TERM_YEARS else None
-        builders = {"Q": Period.quarter, "M": Period.month, "H": Period.half}
+        builders = {"Q": Period.quarter, "M": Period.month, "H": Period.half, "F": Period.first_months}
         return builders[head](year, int(second))
     except ValueError:
         return None

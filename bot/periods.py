@@ -30,6 +30,7 @@ class PeriodKind(StrEnum):
     HALF = "half"
     YEAR = "year"
     TERM = "term"
+    FIRST_MONTHS = "first_months"  # the first N months of a year ("9 tháng đầu năm"); index = N
 
 
 class Period(Frozen):
@@ -58,6 +59,12 @@ class Period(Frozen):
         if half not in (1, 2):
             raise ValueError(f"no half {half}")
         return cls(kind=PeriodKind.HALF, year=year, index=half)
+
+    @classmethod
+    def first_months(cls, year: int, months: int) -> Period:
+        if not 1 <= months <= 12:
+            raise ValueError(f"no first {months} months")
+        return cls(kind=PeriodKind.FIRST_MONTHS, year=year, index=months)
 
     @classmethod
     def of_year(cls, year: int) -> Period:
@@ -134,6 +141,8 @@ class Period(Frozen):
                 return self.year, 3 * self.index
             case PeriodKind.HALF:
                 return self.year, 6 * self.index
+            case PeriodKind.FIRST_MONTHS:
+                return self.year, self.index
             case PeriodKind.YEAR:
                 return self.year, 12
             case _:
@@ -196,6 +205,8 @@ class Period(Frozen):
             case PeriodKind.HALF:
                 which = "đầu" if self.index == 1 else "cuối"
                 return f"6 tháng {which} năm {self.year}"
+            case PeriodKind.FIRST_MONTHS:
+                return f"{self.index} tháng đầu năm {self.year}"
             case PeriodKind.YEAR:
                 return f"năm {self.year}"
             case _:

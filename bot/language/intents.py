@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.language.normalize import fold
+from bot.language.periods import blank_spans, find_period
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
 from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
@@ -144,8 +145,9 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-def parse(text: str, today: date, categories: Categories | None = None) -> Intent:
-    """`categories`: the asker's committee's khối as (code, folded names), from `Context.category_words`."""
+def parse(text: str, today: date, categories: Categories | None = None, *, pending: bool = False) -> Intent:
+    """`categories`: the asker's committee's khối as (code, folded names), from `Context.category_words`;
+    `pending`: the person has a preview waiting (everyday yes / no and free corrections then apply to it)."""
     raw = (text or "").strip()
     if not raw:
         return Unknown(reason="empty")
@@ -159,23 +161,114 @@ def parse(text: str, today: date, categories: Categories | None = None) -> Inten
         return Start(code=code.group(2).upper())
     if s in ("lien ket", "lien ket tai khoan"):
         return LinkIdentity()
-    if s in ("help", "huong dan", "tro giup", "giup", "?"):
+    if s in ("help", "huong dan", "tro giup", "giup", "?") or HELP_RE.search(s):
         return Help()
-    if s in CONFIRM_WORDS:
+    bare = _bare(s)
+    if bare in CONFIRM_WORDS or (pending and _only(bare, YES_RE, YES_TAIL)):
         return Confirm()
-    if s in CANCEL_WORDS:
+    if bare in CANCEL_WORDS or (pending and _only(bare, NO_RE, NO_TAIL)):
         return Cancel()
+    if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
+        return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
     if asks_for_report(raw):
         return _draft_report(raw, today)
     if looks_like_target(s) and not (is_question(s) or "?" in raw):
         return _target(raw, today)
-    if is_question(s) or "?" in raw:
+    if admin := _free_admin(raw, s, today):
+        return admin
+    if pending and CORRECTION_WORDS.search(s):
+        return _report(raw, today, correction=True)
+    if CORRECTION_WORDS.search(s) and re.search(r"\d|\b(?:mot|hai|ba|bon|nam)\b", s):
+        return _report(raw, today, correction=True)
+    if CHAT_ONLY.search(s):
+        return Unknown()
+    question = asks(s) or "?" in raw or is_question(s)
+    counted = states_count(blank_spans(s, find_period(s, today).spans))
+    if question and not counted:
         return _ask(raw, today, categories=categories)
-    if looks_like_report(s, today):
+    if looks_like_report(s, today) or counted:
         return _report(raw, today)
-    if may_be_question(s):
+    if question or may_be_question(s):
         return _ask(raw, today, categories=categories)
     return Unknown()
+
+
+FILLER_WORDS = frozenset("da vang a oi chi anh em nhe nha ban ho giup cho minh voi luon di thi roi ok".split())
+YES_RE = re.compile(
+    r"(?:da )?(?:vang|u|uh|um|ok|oke|okay|okie|dong y|dung roi|dung|chuan roi|chuan|chinh xac|luu di|luu|luu lai|"
+    r"xac nhan|co|duoc|duoc roi|dung vay|ghi|ghi lai|dung a)\b"
+)
+NO_RE = re.compile(r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)\b")
+CORRECTION_WORDS = re.compile(
+    r"\b(?:bao nham|sua lai|xin sua|sua so lieu|sua thanh|dinh chinh|chinh lai|nham|khong phai \d+|chu khong phai)\b"
+)
+HELP_RE = re.compile(
+    r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))"
+)
+NOT_WHOLE = re.compile(r"(?<![\d/.,])\d{1,3}[.,]\d{1,2}(?![\d/.,])")
+ADMIT_WORD = re.compile(r"\b(?:ket nap|kn)\b")
+# Talk about the work that is not a figure or a question about figures.
+CHAT_ONLY = re.compile(
+    r"\b(?:quyet dinh ket nap|ho so|tieu chuan|khoe khong|cam on|thong cam|bao muon|chua thay ve|da ky|ky chua|"
+    r"de em xem lai|em quen|ai truc|nguoi the nao)\b"
+)
+QUESTION_RE = re.compile(
+    r"\b(?:may|bao nhieu|bn|ra sao|the nao|nhu nao|the nao roi|sao roi|hon hay kem|tang hay giam|chua|khong|ko|k|"
+    r"hay chua|nhi|a nhi|duoc bao|la bao|bao nhieu phan tram|uoc|du kien)\s*(?:a|em|chi|anh|vay|nhe|ha|the|nhi|"
+    r"a chi|a anh|chi oi|anh oi|em oi)?\s*$"
+    r"|\b(?:may|bao nhieu|bn|bnhieu|bao nhiu)\b|\b(?:cho (?:chi|anh|em|toi|minh|xin) (?:hoi|biet|xem))\b"
+    r"|\bxem (?:giup|tien do|so lieu|ket qua)\b|\bhon hay kem\b|\bcon thieu\b|\bdat chi tieu chua\b"
+)
+COUNT_DONE = re.compile(
+    r"\b(?:ket nap|kn)(?: duoc| moi| them| tong cong| tong so| tat ca)?\s+"
+    r"(?:-?\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\b"
+    r"|\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?"
+    r"(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao)\b"
+    r"|\b(?:-?\d+)\s+(?:dong chi|d/c|dc|dang vien|dvm|dv|quan chung)\b"
+)
+
+
+YES_TAIL = frozenset(
+    "a chi anh em oi nhe nha luu di giup lai roi dong y vang dung chuan ok oke the vay ghi cho minh xac nhan duoc u "
+    "da co a luon nhe".split()
+)
+NO_TAIL = frozenset(
+    "a chi anh em oi nhe nha di huy luu dung khong dau de kiem tra lai xem da bo thoi can nua minh sai roi "
+    "nhe giup bao cao nay".split()
+)
+
+
+def _only(bare: str, start: re.Pattern[str], tail: frozenset[str]) -> bool:
+    """An everyday yes/no: starts with one, and every other word is politeness or more of the same."""
+    m = start.match(bare)
+    return bool(m) and all(w in tail for w in bare[m.end() :].split())
+
+
+def _bare(s: str) -> str:
+    """The message without politeness and address words: "dạ vâng ạ anh" -> "vang"."""
+    words = [w for w in s.split() if w not in FILLER_WORDS or w in ("vang", "ok", "thoi", "roi", "di", "luu")]
+    words = [w for w in words if w not in ("a", "chi", "anh", "em", "oi", "nhe", "nha", "da")] or words
+    return " ".join(words) or s
+
+
+def asks(s: str) -> bool:
+    return bool(QUESTION_RE.search(s))
+
+
+def states_count(s: str) -> bool:
+    """A count stated as done ("kết nạp được 2", "không kết nạp được ai")."""
+    return bool(COUNT_DONE.search(s))
+
+
+def _free_admin(raw: str, s: str, today: date) -> Intent | None:
+    """Officials' admin in free text: giao chỉ tiêu…, tạo mã mời cho…, sáp nhập/tách/đổi tên…"""
+    if m := re.search(r"\b(?:tao|cap|lam)(?: giup| cho)?(?: \w+)? ma (?:moi|dang ky)\b(?: cho)?", s):
+        return CreateInvite(unit_text=s[m.end() :].strip() or None, role=Role.REPORTER)
+    if re.search(r"\b(?:sap nhap|hop nhat|doi ten|tach)\b.*\b(?:thanh|ra|voi|va)\b", s):
+        return Reorganise(args=raw)
+    if m := re.search(r"\b(?:giao|dat|dang ky) chi tieu\b", s):
+        return _target(s[m.start() :], today)
+    return None
 
 
 CONFIRM_WORDS = frozenset(
@@ -197,7 +290,22 @@ CONFIRM_WORDS = frozenset(
         "chinh xac",
     }
 )
-CANCEL_WORDS = frozenset({"huy", "huy bo", "khong", "thoi", "bo", "cancel", "khong luu", "huy a", "bo qua"})
+CANCEL_WORDS = frozenset(
+    {
+        "huy",
+        "huy bo",
+        "khong",
+        "thoi",
+        "bo",
+        "cancel",
+        "khong luu",
+        "huy a",
+        "bo qua",
+        "thoi huy",
+        "thoi huy di",
+        "huy di",
+    }
+)
 ROLE_WORDS = {
     "theo doi": Role.OFFICIAL,
     "can bo": Role.OFFICIAL,
@@ -222,11 +330,11 @@ def _draft_report(text: str, today: date) -> Intent:
     return DraftReport(request=result)
 
 
-def _report(text: str, today: date) -> Intent:
-    result = read_report(text, today)
+def _report(text: str, today: date, correction: bool = False) -> Intent:
+    result = read_report(text, today, correction=correction)
     if isinstance(result, ReportProblem):
         return BadReport(problem=result)
-    return Submit(draft=result)
+    return Submit(draft=result.model_copy(update={"text": text}))
 
 
 def _role_in(s: str) -> tuple[Role | None, str]:

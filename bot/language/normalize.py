@@ -10,6 +10,8 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+MULTIPLIERS = {"nghin": 1000, "ngan": 1000, "trieu": 1_000_000, "ty": 1_000_000_000, "k": 1000}
 _PUNCT = re.compile(r"[^\w/=+\-%]+", re.UNICODE)
 
 
@@ -24,6 +26,7 @@ def fold(text: str, keep: str = "") -> str:
 
     Characters in `keep` (e.g. ",;" for reports, where commas separate figures) stay, spaced apart.
     """
+    text = _INVISIBLE.sub("", text)  # "2\u200b0" is 20, not "2 0"
     text = strip_diacritics(unicodedata.normalize("NFC", text)).lower()
     for ch in keep:
         text = text.replace(ch, f" {ch} ")
@@ -70,6 +73,20 @@ ROMAN_NUMERALS = {
 
 
 def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """A number with its multiplier: "hai mươi triệu" is 20,000,000 and "một nghìn" 1,000 (never 20 or 1)."""
+    got = _number_at(tokens, i)
+    if got is None:
+        return None
+    value, used = got
+    j = i + used
+    while j < len(tokens) and tokens[j] in MULTIPLIERS and not (tokens[j] == "k" and used > 1):
+        value *= MULTIPLIERS[tokens[j]]
+        used += 1
+        j += 1
+    return value, used
+
+
+def _number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
     """Read a number (digits or Vietnamese words) starting at tokens[i]: (value, tokens used).
 
     Understands "2", "hai", "mười", "mười hai", "hai mươi", "hai mươi lăm", "một trăm", "một trăm lẻ năm".
@@ -86,10 +103,10 @@ def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
         if i + 1 < len(tokens) and tokens[i + 1] == "tram":
             value, used = value * 100, 2
             if i + used < len(tokens) and tokens[i + used] in ("le", "linh"):
-                nxt = number_at(tokens, i + used + 1)
+                nxt = _number_at(tokens, i + used + 1)
                 if nxt and nxt[0] < 10:
                     return value + nxt[0], used + 1 + nxt[1]
-            rest = number_at(tokens, i + used)
+            rest = _number_at(tokens, i + used)
             if rest and rest[0] < 100 and tokens[i + used] in {**UNITS, **TEN}:
                 return value + rest[0], used + rest[1]
             return value, used

@@ -27,8 +27,17 @@ QUARTER_RE = re.compile(r"\b(?:quy|q)\s*" + _NUM + r"\b|\bquy (nay|truoc|vua qua
 MONTH_RE = re.compile(r"\b(?:thang)\s*" + _NUM + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b")
 SLASH_MONTH_RE = re.compile(r"\b(\d{1,2})\s*/\s*" + _YEAR + r"\b")
 YEAR_RE = re.compile(
-    r"\bnam\s+" + _YEAR + r"\b|\b(?:nam )?(nay|ngoai|truoc|qua)\b(?= |$)|/\s*" + _YEAR + r"\b|\b" + _YEAR + r"\b"
+    r"\bnam\s+" + _YEAR + r"\b|\b(?:nam )?(nay|ngoai|truoc|qua|kia)\b(?= |$)|/\s*" + _YEAR + r"\b|\b" + _YEAR + r"\b"
 )
+FIRST_MONTHS_RE = re.compile(
+    r"\b(\d{1,2}|ba|sau|chin|muoi)\s*(?:thang|t)\b(?:\s+dau(?: nam)?)?(?!\s*(?:/|nua|toi|sau|truoc))"
+)
+DATE_RE = re.compile(r"\b(?:ngay|hom|dip|sang|chieu|toi)\s+(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*((?:19|20)\d\d))?\b")
+_DIGIT_WORDS = {"khong": 0, "linh": 0, **UNITS, "mot": 1, "lam": 5, "tu": 4}
+YEAR_WORDS_RE = re.compile(
+    r"\bhai (?:nghin|ngan) (?:khong tram )?(?:(hai) muoi|muoi)(?: (\w+))?\b|\bhai khong (\w+) (\w+)\b"
+)
+BAD_YEAR_RE = re.compile(r"\bnam\s+(0+|\d{3,})\b")
 YTD_RE = re.compile(r"\b(?:tu dau nam|luy ke nam|ca nam)\b")
 
 
@@ -65,13 +74,28 @@ def _find_year(s: str, today: date, spans: list[tuple[int, int]]) -> int | None:
         word = m.group(2)
         if word and m.group(0).startswith("nam"):
             spans.append(m.span())
-            return today.year if word == "nay" else today.year - 1
+            return {"nay": today.year, "kia": today.year - 2}.get(word, today.year - 1)
     return None
 
 
 def find_period(s: str, today: date) -> PeriodMatch:
     """Find the period in folded text `s`. Nothing found gives an empty match (caller picks a default)."""
+    s = _year_words(s)
     out = PeriodMatch()
+    odd = BAD_YEAR_RE.search(s)
+    if odd and not 1900 <= int(odd.group(1)) <= 2100:
+        out.spans.append(odd.span())
+        out.problem = f"không có năm {int(odd.group(1))} (ghi năm đủ 4 chữ số, ví dụ năm {today.year})"
+        return out
+    date_m = DATE_RE.search(s)
+    if date_m and 1 <= int(date_m.group(2)) <= 12 and 1 <= int(date_m.group(1)) <= 31:
+        out.spans.append(date_m.span())
+        out.kind = PeriodKind.MONTH
+        month = int(date_m.group(2))
+        year = int(date_m.group(3)) if date_m.group(3) else (today.year if month <= today.month else today.year - 1)
+        out.explicit_year = year
+        out.period = Period.month(year, month)
+        return out
     term = TERM_RE.search(s)
     if term:
         out.spans.append(term.span())
@@ -90,6 +114,17 @@ def find_period(s: str, today: date) -> PeriodMatch:
     year = _find_year(s, today, out.spans)
     out.explicit_year = year
     base_year = year if year is not None else today.year
+
+    first = FIRST_MONTHS_RE.search(s)
+    if first and not any(a <= first.start() < b for a, b in out.spans):
+        n = _slot_number(first.group(1))
+        if n in (3, 9) or (n is not None and 1 <= n <= 12 and n not in (6, 12) and "dau" in first.group(0)):
+            out.spans.append(first.span())
+            if n == 3:
+                out.kind, out.period = PeriodKind.QUARTER, Period.quarter(base_year, 1)
+            else:
+                out.kind, out.period = PeriodKind.FIRST_MONTHS, Period.first_months(base_year, n)
+            return out
 
     half = HALF_RE.search(s)
     if half and (half.group(1) or "thang" in half.group(0)):
@@ -158,6 +193,28 @@ def find_period(s: str, today: date) -> PeriodMatch:
         out.kind = PeriodKind.YEAR
         out.period = Period.of_year(base_year)
     return out
+
+
+def _year_words(s: str) -> str:
+    """ "năm hai không hai mốt" -> "năm 2021" (padded to the same length, so that offsets stay valid)."""
+
+    def digit(word: str | None) -> int | None:
+        return _DIGIT_WORDS.get(word) if word else None
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(3) is not None:
+            a, b = digit(m.group(3)), digit(m.group(4))
+            if a is None or b is None:
+                return m.group(0)
+            year = 2000 + 10 * a + b
+        else:
+            tens = 20 if m.group(1) else 10
+            unit = digit(m.group(2)) or 0
+            year = 2000 + tens + unit
+        text = str(year)
+        return text + " " * (len(m.group(0)) - len(text))
+
+    return YEAR_WORDS_RE.sub(sub, s)
 
 
 def blank_spans(s: str, spans: list[tuple[int, int]]) -> str:

@@ -46,6 +46,7 @@ class Query(Frozen):
     category: str | None = None  # a khối code of the asker's committee (bot.categories)
     form: OutputForm = OutputForm.TEXT
     page: int = 1
+    text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
 
 
 class QueryProblem(Frozen):
@@ -291,6 +292,8 @@ WEAK_WORDS = EDGE_WORDS | frozenset(
 )
 STRONG_QUESTION = _alternatives(
     "tien do",
+    "td",
+    "ptdv",
     "tiendo",
     "ket qua",
     "bao nhieu",
@@ -381,4 +384,5 @@ def read_query(
         unit_text=unit_text,
         category=category,
         form=form,
+        text=text,
     )

@@ -68,7 +68,15 @@ SCREENING_ALIASES: dict[str, tuple[str, ...]] = {
     "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru"),
     "followed_up": ("tiep tuc theo doi", "theo doi giup do", "theo doi", "giup do"),
 }
-ADMIT = re.compile(r"\b(?:ket nap(?: duoc| moi)?|kn)\b")
+ADMIT = re.compile(r"\b(?:ket nap(?: duoc| moi| them| tong cong| tat ca)?|kn)\b")
+FREE_CORRECTION = re.compile(
+    r"\b(?:em |toi |minh )?(?:lo |da )?(?:bao nham(?: roi)?|xin sua(?: lai)?(?: so lieu)?|sua lai|sua so lieu|"
+    r"dinh chinh|chinh lai|sua)\b"
+)
+ZERO = re.compile(
+    r"\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao|"
+    r"duoc ai)\b|\b(?:ket nap|kn)(?: duoc)? 0\b"
+)
 MEMBERS = r"(?:dang vien moi|dang vien|dvm|dv|quan chung|nguoi|dong chi|d/c)"
 CORRECTION = re.compile(r"^(?:/sua|sua lai|sua|dinh chinh|chinh lai)\b\s*:?\s*")
 NOT_BUT = re.compile(r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(-?\d+|\w+)")
@@ -88,6 +96,8 @@ class Draft(Frozen):
     unit_text: str | None = None
     correction: bool = False
     replaced_value: int | None = None  # "chứ không phải 3"
+    text: str = ""  # what the sender wrote: units are recognised in it against the gazetteer
+    unread: tuple[str, ...] = ()  # figures or category words not attached to any field: shown, not stored
 
 
 class ReportProblem(Frozen):
@@ -193,14 +203,17 @@ EXAMPLE_CORRECTION = "sửa: quý III kết nạp 4 chứ không phải 3"
 EXAMPLE_CUMULATIVE = "lũy kế từ đầu năm 7"
 
 
-def read_report(text: str, today: date) -> Draft | ReportProblem:
+def read_report(text: str, today: date, *, correction: bool = False) -> Draft | ReportProblem:
     """Parse a report message (any case, with or without diacritics). Never raises."""
     s = fold(text, keep=",;:")
     if s.startswith("/baocao"):
         s = "ket nap " + s.removeprefix("/baocao").strip()
-    correction = bool(CORRECTION.match(s))
+    correction = correction or bool(CORRECTION.match(s))
     if correction:
         s = CORRECTION.sub("", s, count=1)
+        s = FREE_CORRECTION.sub(" ", s)
+        s = re.sub(r"^\s*(?:la|thanh)\s+(?=-?\d)", "ket nap ", s.strip())
+        s = re.sub(r"\b(?:la|thanh)\s+(?=-?\d)", "ket nap ", s, count=1) if not ADMIT.search(s) else s
     replaced = None
     not_but = NOT_BUT.search(s)
     if not_but:
@@ -227,6 +240,12 @@ def read_report(text: str, today: date) -> Draft | ReportProblem:
         year = period.year if period else today.year
         return Draft(kind="cumulative", period=Period.of_year(year), figures={"admitted": total})
 
+    # "kết nạp 2 quần chúng ưu tú" is an admission of two, not a pipeline figure
+    rest = re.sub(
+        r"(\b(?:ket nap|kn)(?: duoc| moi)? \S+ )quan chung(?: uu tu)?",
+        lambda m: m.group(1) + "dong chi" + " " * (len(m.group(0)) - len(m.group(1)) - 8),
+        rest,
+    )
     figures, rest, bad = _take(rest, PIPELINE_ALIASES, num_first=False)
     kind = "pipeline" if figures else ""
     if not figures:
@@ -234,17 +253,30 @@ def read_report(text: str, today: date) -> Draft | ReportProblem:
         kind = "screening" if figures else ""
     if bad:
         return ReportProblem(message="Các con số không thể âm.", example=EXAMPLE_PIPELINE)
+    if kind == "screening" and figures.get("removed", 0) > figures.get("reviewed", figures.get("removed", 0)):
+        return ReportProblem(
+            message=f"Số đưa ra khỏi Đảng ({figures['removed']}) lớn hơn số đã rà soát ({figures['reviewed']}).",
+            example=EXAMPLE_SCREENING,
+        )
     if kind:
         return _with_unit(Draft(kind=kind, period=period, figures=figures, correction=correction), rest)
 
-    admitted, rest, problem = _admitted(rest)
+    zero = ZERO.search(rest)
+    if zero:
+        admitted, problem = 0, None
+        rest = rest[: zero.start()] + " ket nap " + " " * max(0, zero.end() - zero.start() - 9) + rest[zero.end() :]
+        admit_at = zero.start()
+    else:
+        m = ADMIT.search(rest)
+        admit_at = m.start() if m else 0
+        admitted, rest, problem = _admitted(rest)
     if problem:
         return ReportProblem(message=f"Số đảng viên kết nạp chưa đúng: {problem}.", example=EXAMPLE_ADMISSION)
     if admitted is None:
         return ReportProblem(message="Chưa thấy số đảng viên kết nạp.", example=EXAMPLE_ADMISSION)
     if admitted < 0:
         return ReportProblem(message="Số đảng viên kết nạp không thể âm.", example=EXAMPLE_ADMISSION)
-    breakdown, rest, bad = _take(rest, BREAKDOWN_ALIASES, num_first=True)
+    breakdown, unread, bad = _breakdown(rest, admitted, admit_at)
     if bad:
         return ReportProblem(message="Số trong phần cơ cấu không thể âm.", example=EXAMPLE_ADMISSION)
     for field, value in breakdown.items():
@@ -260,8 +292,9 @@ def read_report(text: str, today: date) -> Draft | ReportProblem:
         figures={"admitted": admitted, **breakdown},
         correction=correction,
         replaced_value=replaced,
+        unread=tuple(unread),
     )
-    return _with_unit(draft, rest)
+    return draft
 
 
 def _with_unit(draft: Draft, rest: str) -> Draft:
@@ -272,3 +305,105 @@ def _with_unit(draft: Draft, rest: str) -> Draft:
     if len(leftover) < 3:
         return draft
     return draft.model_copy(update={"unit_text": leftover})
+
+
+ETHNIC_GROUPS = (
+    "muong thai dao tay h mong hmong mong nung kho mu khmer hoa ede e de gia rai ba na xo dang san chay co ho cham "
+    "san diu hre ra glai mnong m nong tho xtieng kho mu bru van kieu co tu gie trieng ta oi ma co ro cho ro ha nhi "
+    "xinh mun chu ru lao la chi khang phu la la hu la ha pa then lu ngai chut lo lo mang co lao bo y cong si la "
+    "pu peo brau o du ro mam"
+).split()
+BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
+    "female": re.compile(r"\b(?:nu|phu nu|dang vien nu|co giao|la chi|em gai)\b"),
+    "ethnic_minority": re.compile(
+        r"\b(?:dan toc thieu so|dtts|(?:dan toc|nguoi)\s+(?:"
+        + "|".join(sorted({g for g in ETHNIC_GROUPS if len(g) > 2}, key=len, reverse=True))
+        + r")|dan toc)\b|(?<!xom )(?<!thon )(?<!ban )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
+    ),
+    "religious": re.compile(
+        r"\b(?:ton giao|theo dao|co dao|nguoi co dao|cong giao|phat giao|tin lanh|cao dai|hoa hao|theo dao phat)\b"
+    ),
+    "youth_union": re.compile(r"\b(?:doan vien thanh nien|doan vien|dvtn|dv thanh nien)\b"),
+    "student": re.compile(r"\b(?:hoc sinh sinh vien|hoc sinh|sinh vien|hssv|hs sv|hs)\b"),
+    "private_sector": re.compile(
+        r"\b(?:doanh nghiep ngoai nha nuoc|dn ngoai nha nuoc|ngoai nha nuoc|doanh nghiep tu nhan|cong ty tu nhan|"
+        r"tu nhan|cong nhan (?:o |tai |lam )?cong ty|cong nhan doanh nghiep|dn tu nhan|ngoai quoc doanh)\b"
+    ),
+    "university": re.compile(
+        r"(?<!truong )\b(?:trinh do dai hoc tro len|dai hoc tro len|tren dai hoc|dh tro len|dai hoc|thac si|tien si|"
+        r"cu nhan|ky su|bac si|dh|ths|ts)\b"
+    ),
+}
+ALL_WORDS = re.compile(r"\b(?:deu|ca hai|ca 2|ca ba|ca 3|tat ca|toan bo|ca (?:\d+|hai|ba))\b")
+SHORT_FORM = re.compile(r"\b(nu|dt|dtts|tg|dv|dvtn|hs|sv|hssv|dn|dh)\s*[=:]\s*(-?\d+)\b")
+SHORT_FIELDS = {
+    "nu": "female",
+    "dt": "ethnic_minority",
+    "dtts": "ethnic_minority",
+    "tg": "religious",
+    "dv": "youth_union",
+    "dvtn": "youth_union",
+    "hs": "student",
+    "sv": "student",
+    "hssv": "student",
+    "dn": "private_sector",
+    "dh": "university",
+}
+NOISE_NUMBERS = re.compile(r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)")
+COUNT_NEAR = re.compile(r"(?:^|\s)(-?\d+|mot|hai|ba|bon)\s+(?:[a-z/]+\s+){0,3}?")
+
+
+def _clauses(s: str) -> list[tuple[int, str]]:
+    """(offset, text) of each clause: split at , ; . : and "trong đó"."""
+    out = []
+    start = 0
+    for m in re.finditer(r"[,;.:]|\btrong do(?: co)?\b|\bthi\b", s):
+        out.append((start, s[start : m.start()]))
+        start = m.end()
+    out.append((start, s[start:]))
+    return [(o, c) for o, c in out if c.strip()]
+
+
+def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int], list[str], bool]:
+    """Every category word in the report, attached to its count: "1 nữ", "nữ 1", "nu=1", "đều là đoàn viên" (all),
+    "1 đồng chí dân tộc Mường" (the clause's count), "kết nạp 1 đồng chí nữ" (the admission's count).
+    What cannot be attached is returned as unread."""
+    found: dict[str, int] = {}
+    unread: list[str] = []
+    bad = False
+    for m in SHORT_FORM.finditer(rest):
+        value = int(m.group(2))
+        bad = bad or value < 0
+        found[SHORT_FIELDS[m.group(1)]] = value
+    rest = SHORT_FORM.sub(" ", rest)
+    rest = NOISE_NUMBERS.sub(" ", rest)
+    for offset, clause in _clauses(rest):
+        per_clause: dict[str, int] = {}
+        hits = [(f, m) for f, pattern in BREAKDOWN_WORDS.items() for m in pattern.finditer(clause)]
+        if not hits:
+            continue
+        is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
+        numbers = [
+            (m.start(1), _number(m.group(1))) for m in re.finditer(r"(?<![\w/])(-?\d+|mot|hai|ba|bon)(?![\w/])", clause)
+        ]
+        numbers = [(i, v) for i, v in numbers if v is not None]
+        for field, m in sorted(hits, key=lambda h: h[1].start()):
+            before = [(i, v) for i, v in numbers if i < m.start()]
+            after = [(i, v) for i, v in numbers if i > m.end()]
+            value: int | None = None
+            if before and len(clause[before[-1][0] : m.start()].split()) <= 4:
+                value = before[-1][1]
+            elif after and len(clause[m.end() : after[0][0]].split()) <= 1:
+                value = after[0][1]
+            elif ALL_WORDS.search(clause) or is_admission or admitted == 1:
+                value = admitted
+            if value is None:
+                unread.append(clause.strip())
+                continue
+            bad = bad or value < 0
+            per_clause[field] = (
+                per_clause.get(field, 0) + value if field == "ethnic_minority" else max(per_clause.get(field, 0), value)
+            )
+        for field, value in per_clause.items():
+            found[field] = max(found.get(field, 0), value)
+    return found, list(dict.fromkeys(unread)), bad

@@ -55,6 +55,10 @@ def read_target(text: str, today: date) -> TargetDraft | TargetProblem:
     if period is None or period.kind not in (PeriodKind.YEAR, PeriodKind.TERM):
         return TargetProblem(message="Chưa rõ chỉ tiêu của năm nào hay nhiệm kỳ nào.")
     rest = blank_spans(s, match.spans)
+    rest = re.sub(
+        r"(?:\s+(?:nhe|nha|nhe em|em nhe|em|a|giup|giup chi|giup anh|voi|di|nhe a|theo ke hoach))+\s*$", "", rest
+    )
+    rest = re.sub(r"\s+(?:dong chi|d/c|dc|dang vien|dvm|nguoi)\s*$", "", rest)
     value_match = re.search(r"(?:\b(?:la|=|:)\s*)?(-?\d+)\s*(?:dang vien|dvm|nguoi)?\s*[,.]?\s*$", rest)
     if not value_match:
         return TargetProblem(message="Chưa thấy số chỉ tiêu.")
@@ -62,7 +66,7 @@ def read_target(text: str, today: date) -> TargetDraft | TargetProblem:
     if value < 0 or value > 100_000:
         return TargetProblem(message="Chỉ tiêu phải là số từ 0 trở lên.")
     unit = rest[: value_match.start()]
-    unit = re.sub(r"\b(?:cho|cua|la|doi voi|tai)\b", " ", unit)
+    unit = re.sub(r"\b(?:cho|cua|la|doi voi|tai|nho|giup)\b", " ", unit)
     unit = re.sub(r"[\s,.:=]+", " ", unit).strip()
     unit_text = None if not unit or OWN_UNIT.match(unit) else unit
     quarter_plan = None

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from bot.categories import Categories
 from bot.clock import Clock
 from bot.config import Settings
+from bot.language.gazetteer import Gazetteer, UnitEntry
+from bot.language.understand import Asker
 from bot.language.units import UnitIndex
 from bot.models import User
 from bot.tree import UnitTree
@@ -23,6 +25,7 @@ class Context:
         self.bot_username: str | None = None  # set by the Telegram adapter once it knows itself
         self._tree: UnitTree | None = None
         self._index: UnitIndex | None = None
+        self._gazetteer: Gazetteer | None = None
         self._tree_version = -1
         self._categories: Categories | None = None
 
@@ -39,8 +42,42 @@ class Context:
             self._tree = UnitTree(await units.all_units(self.db))
             self._index = None
             self._categories = None
+            self._gazetteer = None
             self._tree_version = version
         return self._tree
+
+    async def gazetteer(self) -> Gazetteer:
+        """The unit-mention index over names, short names and aliases; built once per tree version."""
+        tree = await self.tree()
+        if self._gazetteer is None:
+            aliases: dict[int, list[str]] = {}
+            for u, alias in await units.aliases(self.db):
+                aliases.setdefault(u, []).append(alias)
+            self._gazetteer = Gazetteer(
+                UnitEntry(
+                    id=u.id,
+                    names=(u.name, u.short_name, *aliases.get(u.id, ())),
+                    parent_id=u.parent_id,
+                    category=u.category,
+                )
+                for u in tree.units.values()
+            )
+        return self._gazetteer
+
+    async def asker(self, user: User) -> Asker:
+        """The asker as the language layer sees them: own unit, scope, top of the tree, successors of merged units."""
+        tree = await self.tree()
+        root = ([user.unit_id, *tree.ancestors(user.unit_id)] if user.unit_id in tree else tree.roots)[-1]
+        successor = {u: self.successor(tree, u) for u, unit in tree.units.items() if unit.merged_into is not None}
+        return Asker(
+            own=user.unit_id,
+            scope=frozenset(await self.scope(user)),
+            root=root,
+            official=user.is_official,
+            children=tree.active_children,
+            successor=successor,
+            categories=tuple((code, tuple(names)) for code, names in await self.category_words(user.unit_id)),
+        )
 
     async def unit_index(self) -> UnitIndex:
         if self._index is None:
@@ -83,6 +120,7 @@ class Context:
         self._tree = None
         self._index = None
         self._categories = None
+        self._gazetteer = None
 
     async def scope(self, user: User) -> set[int]:
         """Units the user may see and write for: their unit and the units below it (a reporter of a unit with

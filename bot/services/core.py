@@ -33,8 +33,8 @@ from bot.services import (
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from bot.services.scope import examples
+from storage import pending, users
 from storage import reminders as reminder_store
-from storage import users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,11 @@ class Core:
             case InboundKind.EDITED:
                 return await reporting.edited(self.ctx, user, inbound) if user else []
         khoi = await self.ctx.category_words(user.unit_id) if user is not None else None
-        intent = intents.parse(inbound.text, self.ctx.today(), khoi)
+        waiting = False
+        if user is not None:  # everyday "vâng", "ừ", "thôi" confirm or cancel only while a preview waits
+            p = await pending.latest_open(self.ctx.db, user.id)
+            waiting = p is not None and p.action not in ("choose_unit", "await_fix") and p.expires_at > self.ctx.now()
+        intent = intents.parse(inbound.text, self.ctx.today(), khoi, pending=waiting)
         return await self._on_intent(user, inbound, intent)
 
     def _later(self, inbound: Inbound) -> imports.Later | None:

@@ -11,6 +11,7 @@ from bot.callbacks import period_code
 from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
+from bot.language.understand import default_query_period
 from bot.messages import Attachment, Choice, Reply
 from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
@@ -33,17 +34,38 @@ def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str
 
 
 def default_period(kind: QueryKind, today: date) -> Period:
-    if kind is QueryKind.NOT_REPORTED:
-        return Period.containing(today, PeriodKind.QUARTER)
-    return Period.of_year(today.year)
+    return default_query_period(kind, today)
 
 
 async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
-    """Resolve the unit within scope, then answer."""
+    """Find the unit the question names (against the gazetteer, within scope), then answer."""
     tree = await ctx.tree()
     period = query.period or default_period(query.kind, ctx.today())
     unit_id = user.unit_id if user.unit_id in tree else tree.roots[0]
-    if query.unit_text:
+    if query.text:
+        asker = await ctx.asker(user)
+        pick = (await ctx.gazetteer()).pick(
+            query.text,
+            own=asker.own,
+            scope=asker.scope,
+            root=asker.root,
+            official=asker.official,
+            successor=asker.successor,
+        )
+        if pick.how == "out_of_scope" and pick.unit_id is not None:
+            return [Reply(text=replies.out_of_scope(tree[pick.unit_id].name))]
+        if pick.how == "ask":
+            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in pick.choices[:8])
+            return [Reply(text=replies.which_unit(pick.phrase), choices=rows)]
+        if pick.how == "not_found":
+            scope = await ctx.scope(user)
+            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
+            return [Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))]
+        if pick.how == "category" and query.category is None:
+            query = query.model_copy(update={"category": pick.category})
+        if pick.unit_id is not None and pick.unit_id in tree:
+            unit_id = pick.unit_id
+    elif query.unit_text:
         found = await resolve_in_scope(ctx, user, query.unit_text)
         if isinstance(found, Reply):
             return [found]

@@ -64,12 +64,33 @@ MAX_UNIT_CHOICES = 8  # buttons offered when the unit is ambiguous or reports th
 
 
 async def _target_unit(
-    ctx: Context, user: User, unit_text: str | None, example: str
+    ctx: Context, user: User, unit_text: str | None, example: str, text: str = ""
 ) -> int | Reply | tuple[str, list[int]]:
-    """The unit a report is for: named (within the sender's subtree) or the sender's own; a question and the
-    units to choose from when the name is ambiguous or the unit reports through the units below it."""
+    """The unit a report is for: named in `text` (recognised against the units in the sender's scope) or the
+    sender's own; a question and the units to choose from when the name is ambiguous or the unit reports
+    through the units below it."""
     tree = await ctx.tree()
-    if unit_text:
+    if text:
+        asker = await ctx.asker(user)
+        pick = (await ctx.gazetteer()).pick(
+            text,
+            own=asker.own,
+            scope=asker.scope,
+            root=asker.root,
+            official=asker.official,
+            successor=asker.successor,
+            categories=asker.categories,
+        )
+        if pick.how == "out_of_scope" and pick.unit_id is not None:
+            return Reply(text=replies.out_of_scope(tree[pick.unit_id].name))
+        if pick.how == "ask":
+            return replies.which_unit(pick.phrase), list(pick.choices)
+        if pick.how == "not_found":
+            scope = await ctx.scope(user)
+            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
+            return Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))
+        unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
+    elif unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
         scope = await ctx.scope(user)
         if not found:
@@ -140,7 +161,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             fixing = None
     if unit_id is None:
         example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, "kết nạp 2")
-        target = await _target_unit(ctx, user, draft.unit_text, example)
+        target = await _target_unit(ctx, user, draft.unit_text, example, draft.text)
         if isinstance(target, Reply):
             return [target]
         if isinstance(target, tuple):
@@ -202,7 +223,16 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             )
         ]
     p = await _open(ctx, user, inbound, "submit", payload, expires)
-    return [Reply(text=texts.preview(line, p.expires_at.astimezone(ctx.clock.tz)), choices=choices_for(p.token))]
+    text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz))
+    if draft.unread:
+        text = "\n".join(
+            [
+                text,
+                *(f"Chưa hiểu phần: “{part}” — chưa được ghi" for part in draft.unread),
+                "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
+            ]
+        )
+    return [Reply(text=text, choices=choices_for(p.token))]
 
 
 async def preview_change(

@@ -1,0 +1,426 @@
+"""Recognising unit mentions against the units that exist (a gazetteer), and what the asker's own words name.
+
+The index is built once per tree version from every unit's name, short name and aliases (former names). A
+message is folded, common abbreviations are spelled out the same way on both sides (CA, QS, VKS, TAND, THADS,
+MTTQ, UBND, TT y tế, THPT = trường cấp 3, THCS = cấp 2, TH = cấp 1, MN, Agribank, NHCSXH…), words with typos are
+corrected to the nearest word the unit names use (rapidfuzz), and word n-grams are looked up:
+
+- a full key (a unit's name, or its name without "Đảng bộ/Chi bộ/xã…") is a clear mention;
+- a partial key ("Trường THPT", "thôn Quyết", "Đồng Tâm") names every unit it fits — one is an answer,
+  several are a question back to the user;
+- words that match nothing are ignored: they are never turned into a unit.
+
+"toàn huyện / cả xã / toàn đảng bộ / chung" name the asker's top unit, "chi bộ em / đơn vị mình / bên em" the
+asker's own unit, "khối …", "các xã", "các chi bộ thôn" a category. Nothing here knows any particular tree.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.language.normalize import fold, strip_diacritics
+from bot.models import Category
+
+# Spelled-out forms, applied to folded text on both sides (unit names and messages). Order matters.
+_CANON: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r)
+    for p, r in [
+        (r"\btrung hoc pho thong\b|\bcap (?:3|ba)\b|\bc3\b|\bpt\s*th\b", "thpt"),
+        (r"\btrung hoc co so\b|\bcap (?:2|hai)\b|\bc2\b", "thcs"),
+        (r"\bcap (?:1|mot)\b|\bc1\b|(?<=\btruong )th\b", "tieu hoc"),
+        (r"\bmau giao\b|\bmn\b", "mam non"),
+        (r"\bvien kiem sat nhan dan\b|\bvksnd\b|\bvks\b", "vien kiem sat"),
+        (r"\btoa an nhan dan\b|\btand\b", "toa an"),
+        (r"\bthi hanh an dan su\b|\bthads\b|\bthi hanh an\b", "thi hanh an"),
+        (r"\bmat tran to quoc(?: viet nam)?\b|\bmttq(?:vn)?\b|\bmat tran\b", "mat tran"),
+        (r"\buy ban nhan dan\b|\bubnd\b", "uy ban"),
+        (r"\btt\s*y te\b|\bttyt\b|\btrung tam y te\b", "trung tam y te"),
+        (r"\btram y te\b|\btyt\b", "tram y te"),
+        (r"\bngan hang nong nghiep(?: va phat trien nong thon| va ptnt)?\b|\bnhno(?: va)? ?ptnt\b", "agribank"),
+        (r"\bngan hang chinh sach(?: xa hoi)?\b|\bnhcs(?:xh)?\b", "nhcsxh"),
+        (r"\bqs\b|\bquan su\b", "quan su"),
+        (r"\bcty\b|\bc ty\b", "cong ty"),
+        (r"\bhtx\b|\bhop tac xa\b", "hop tac xa"),
+        (r"\bgd ?nn\b", "gdnn"),
+        (r"\bpx\b", "phan xuong"),
+    ]
+]
+_ORG = r"(?:dang bo|chi bo|dang uy|to chuc co so dang|tcsd|co quan)"
+_PLACE = r"(?:xa|phuong|thi tran|huyen|thon|xom|ban|to dan pho|khu pho|khu|ap|lang|tinh|thanh pho|tp)"
+_ORG_PREFIX = re.compile(rf"^(?:{_ORG}\s+)+")
+_PLACE_PREFIX = re.compile(rf"^{_PLACE}\s+")
+_TRAILING_PLACE = re.compile(r"\s+(?:huyen|xa|tinh|phuong|thi tran)$")
+# Words that start an institution's name: a phrase starting with one of them may name several units.
+INSTITUTIONS = frozenset("truong trung ngan phan cong xom thon tram van hop dien vien toa".split())
+# One word that is a unit's kind and nothing else in everyday speech ("td thpt", "agribank năm nay").
+DISTINCT_WORDS = frozenset({"thpt", "thcs", "agribank", "nhcsxh", "gdnn", "mat tran", "vien kiem sat", "toa an"})
+# Everyday two-word phrases that are also place names: matched only with their type word ("thôn Thành Công").
+COMMON_PHRASES = frozenset(
+    {
+        "thanh cong",
+        "thong nhat",
+        "doan ket",
+        "tien bo",
+        "dong tam",
+        "quyet thang",
+        "hoa binh",
+        "doc lap",
+        "tu do",
+        "hanh phuc",
+        "tan tien",
+        "quyet tien",
+        "dai hoc",
+        "tieu hoc",
+        "hoc sinh",
+        "dong chi",
+        "quan chung",
+        "dang vien",
+        "doan vien",
+        "cong nhan",
+        "tu nhan",
+        "nong nghiep",
+        "van phong",
+        "cong ty",
+        "y te",
+        "chinh tri",
+        "mam non",
+        "nhan dan",
+        "dan toc",
+        "thon xom",
+        "trung tam",
+        "ngan hang",
+        "phan xuong",
+        "thanh nien",
+        "moi",
+    }
+)
+# Words that never make a name on their own (a partial key needs more than these).
+GENERIC = frozenset(
+    (
+        "dang bo chi co quan xa huyen tinh phuong thi tran thon xom ban khu to cac va cua nhan dan cong ty tnhh "
+        "co phan truong trung tam hoc ngan hang y te phan xuong van phong chi cuc hop tac nong nghiep doan the "
+        "uy tram quan su cong an chinh quyen mat tran tieu thcs thpt mam non chi nhanh dien luc vien kiem sat "
+        "toa thi hanh an agribank nhcsxh the em minh moi"
+    ).split()
+)
+TOP_WORDS = re.compile(
+    r"\b(?:toan|ca|tong|chung ca|trong)\s+(?:huyen|xa|tinh|phuong|thi tran|dang bo|dang uy|don vi|dia ban|khoi)\b"
+    r"|\b(?:huyen|xa|tinh|phuong|dang bo|dang uy)\s+(?:minh|ta|nha|nha minh)\b"
+    r"|\b(?:so lieu|tien do|so) chung\b|\bchung ca\b|\btoan bo\b|\bca dang bo\b|\btoan dang bo\b"
+)
+OWN_WORDS = re.compile(
+    r"\b(?:chi bo|cb|dang bo|don vi|dv|co quan|truong|thon|xom|tram|cong ty|ben|phan xuong|hop tac xa|"
+    r"chi bo nha truong|nha truong)\s+(?:em|minh|toi|chung em|chung toi|nha minh|nha em|ta)\b"
+    r"|\bben (?:em|minh)\b|\bchung em\b|\bchung toi\b|\bchi bo nha truong\b|\bchi bo minh\b|\bchi bo em\b"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _category_patterns(categories: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    """The committee's own khối names first, then the everyday phrases for the khối it has (all of them when
+    no list is given)."""
+    own = [
+        (code, re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"))
+        for code, names in categories
+        if names
+    ]
+    codes = {code for code, _ in categories}
+    return own + [(str(cat), p) for cat, p in CATEGORY_WORDS if not codes or cat in codes]
+
+
+CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
+    (
+        Category.COMMUNE,
+        re.compile(
+            r"\b(?:khoi (?:xa|thi tran|thon|xom)(?: thi tran| va thi tran)?|cac xa(?: thi tran| va thi tran)?|"
+            r"cac dang bo xa|cap xa|cac chi bo (?:thon|xom)(?: xom| thon)?|cac (?:thon|xom)(?: xom| thon)?|"
+            r"chi bo thon xom|khoi dan cu)\b"
+        ),
+    ),
+    (Category.ARMED, re.compile(r"\b(?:khoi )?(?:luc luong vu trang|llvt)\b")),
+    (
+        Category.ADMIN,
+        re.compile(r"\b(?:co quan hanh chinh|khoi hanh chinh|khoi co quan|khoi dang doan the|khoi dang chinh quyen)\b"),
+    ),
+    (
+        Category.SERVICE,
+        re.compile(r"\b(?:khoi )?(?:su nghiep|don vi su nghiep)\b|\bkhoi truong(?: hoc)?\b|\bcac truong(?: hoc)?\b"),
+    ),
+    (
+        Category.ENTERPRISE,
+        re.compile(r"\b(?:khoi doanh nghiep|cac doanh nghiep|chi bo doanh nghiep|khoi dn|cac cong ty)\b"),
+    ),
+]
+# Everyday words never corrected into a name.
+EVERYDAY = frozenset(
+    (
+        "nhung nao dang cham duoc roi thang quy nam nhieu bao nhieu chua khong tien ket qua bieu xuat file excel "
+        "thong nhat thanh cong dong chi quan chung nguon doan vien hoc sinh sinh vien theo doi giup nhanh xin "
+        "cho xem biet hoi tinh hinh chinh tri truoc ngoai nay sang chieu tuan hang trong cung ky sanh xep hang "
+        "dung dau nhat chuyen muong thai nghiep nhan thuc minh nhe nhau cuoi dau"
+    ).split()
+)
+_UPPER_CA = re.compile(r"(?<![\w])CA(?![\w])")
+TYPO_CUTOFF = 80.0
+MAX_KEY_TOKENS = 8
+
+
+def canon(folded: str) -> str:
+    for pattern, replacement in _CANON:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
+def prepare(text: str) -> str:
+    """A message or a name → folded, abbreviations spelled out (upper-case "CA" is Công an; "ca" is "cả")."""
+    text = _UPPER_CA.sub("cong an", strip_diacritics(text).replace("\u200b", ""))
+    return canon(fold(text))
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    id: int
+    names: tuple[str, ...]  # name, short name, aliases
+    parent_id: int | None = None
+    category: str | None = None
+
+
+@dataclass
+class Mention:
+    ids: frozenset[int]
+    start: int  # token offsets
+    end: int
+    key: str
+    full: bool  # a whole name (True) or a part of several (False)
+
+
+@dataclass
+class Pick:
+    """What a message names, for one asker.
+
+    how: "default" (nothing named: the asker's own unit), "own", "top", "unit", "ask", "category",
+    "out_of_scope", "not_found"."""
+
+    how: str
+    unit_id: int | None = None
+    choices: list[int] = field(default_factory=list)
+    category: str | None = None  # a khối code of the asker's committee
+    phrase: str = ""
+    nearest: list[int] = field(default_factory=list)
+
+
+def _keys(name: str) -> tuple[set[str], set[str]]:
+    """Full keys (a whole name) and partial keys (contiguous parts of it that may name it)."""
+    full: set[str] = set()
+    base = prepare(name)
+    if not base:
+        return full, set()
+    full.add(base)
+    org_free = _ORG_PREFIX.sub("", base).strip() or base
+    full.add(org_free)
+    for key in list(full):
+        trimmed = _TRAILING_PLACE.sub("", key)
+        if trimmed and trimmed != key and trimmed not in GENERIC:
+            full.add(trimmed)
+    bare = _PLACE_PREFIX.sub("", org_free).strip()
+    if bare and bare != org_free and len(bare.split()) >= 2 and bare not in COMMON_PHRASES:
+        full.add(bare)
+        trimmed = _TRAILING_PLACE.sub("", bare)
+        if len(trimmed.split()) >= 2 and trimmed not in COMMON_PHRASES:
+            full.add(trimmed)
+    full = {k for k in full if k and k not in GENERIC and k not in COMMON_PHRASES}
+    partial: set[str] = set()
+    for key in full:
+        if _ORG_PREFIX.match(key):
+            continue
+        tokens = key.split()
+        for n in range(1, min(len(tokens), MAX_KEY_TOKENS)):
+            for i in range(len(tokens) - n + 1):
+                part = tokens[i : i + n]
+                phrase = " ".join(part)
+                if phrase in COMMON_PHRASES and part[0] not in INSTITUTIONS:
+                    continue
+                proper = [t for t in part if t not in GENERIC]
+                if (len(part) >= 2 and (proper or part[0] in INSTITUTIONS)) or (
+                    len(part) == 1 and part[0] in DISTINCT_WORDS
+                ):
+                    partial.add(phrase)
+    return full, partial - full
+
+
+class Gazetteer:
+    def __init__(self, entries: Iterable[UnitEntry]) -> None:
+        self.full: dict[str, set[int]] = {}
+        self.partial: dict[str, set[int]] = {}
+        self.entries: dict[int, UnitEntry] = {}
+        vocab: set[str] = set()
+        longest = 1
+        for entry in entries:
+            self.entries[entry.id] = entry
+            for name in entry.names:
+                full, partial = _keys(name)
+                for key in full:
+                    self.full.setdefault(key, set()).add(entry.id)
+                    vocab.update(key.split())
+                    longest = max(longest, len(key.split()))
+                for key in partial:
+                    self.partial.setdefault(key, set()).add(entry.id)
+        self.vocab = vocab
+        self._by_prefix: dict[str, list[str]] = {}
+        for word in sorted(vocab):
+            self._by_prefix.setdefault(word[:2], []).append(word)
+        self.longest = min(longest, MAX_KEY_TOKENS)
+
+    # --- mentions --------------------------------------------------------------------------------
+    def _correct(self, token: str) -> str:
+        if token in self.vocab or len(token) < 4 or not token.isalpha() or token in EVERYDAY:
+            return token
+        # Typos keep the first two letters ("phog" → "phong"); that also keeps everyday words apart.
+        choices = self._by_prefix.get(token[:2], ())
+        hit = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return hit[0] if hit else token
+
+    def tokens(self, prepared: str) -> list[str]:
+        return [self._correct(t) for t in prepared.split()]
+
+    def mentions(self, tokens: list[str], skip: set[int] | None = None) -> list[Mention]:
+        """Longest first, non-overlapping; full names before parts of names."""
+        used = set(skip or ())
+        found: list[Mention] = []
+        for table, full in ((self.full, True), (self.partial, False)):
+            for n in range(min(self.longest, len(tokens)), 0, -1):
+                for i in range(len(tokens) - n + 1):
+                    if any(j in used for j in range(i, i + n)):
+                        continue
+                    key = " ".join(tokens[i : i + n])
+                    ids = table.get(key)
+                    if ids:
+                        found.append(Mention(frozenset(ids), i, i + n, key, full))
+                        used.update(range(i, i + n))
+        return sorted(found, key=lambda m: m.start)
+
+    def nearest(self, phrase: str, within: AbstractSet[int], limit: int = 3) -> list[int]:
+        keys = [k for k, ids in self.full.items() if ids & within]
+        hits = process.extract(prepare(phrase), keys, scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[int] = []
+        for key, _, _ in hits:
+            for u in sorted(self.full[key] & within):
+                if u not in out:
+                    out.append(u)
+        return out[:limit]
+
+    # --- what a message names for one asker ----------------------------------------------------------
+    def pick(
+        self,
+        text: str,
+        *,
+        own: int,
+        scope: AbstractSet[int],
+        root: int,
+        official: bool,
+        successor: dict[int, int] | None = None,
+        categories: Sequence[tuple[str, Sequence[str]]] | None = None,
+    ) -> Pick:
+        """`categories`: the asker's committee's khối as (code, folded names) — data the committee sets; the
+        everyday phrases below ("các chi bộ thôn", "llvt") add to them for the khối the committee has."""
+        prepared = prepare(text)
+        spans: list[tuple[int, int]] = []
+        top = own if official else root
+        said_top = False
+        said_own = False
+        for m in TOP_WORDS.finditer(prepared):
+            said_top = True
+            spans.append(m.span())
+        for m in OWN_WORDS.finditer(prepared):
+            said_own = True
+            spans.append(m.span())
+        category = None
+        for cat, pattern in _category_patterns(tuple((c, tuple(n)) for c, n in categories or ())):
+            m = pattern.search(prepared)
+            if m:
+                category = cat
+                spans.append(m.span())
+                break
+        blanked = list(prepared)
+        for a, b in spans:
+            for i in range(a, b):
+                blanked[i] = " "
+        # Token offsets of blanked words are skipped; keep the token list aligned with `prepared`.
+        raw_tokens = prepared.split()
+        skip: set[int] = set()
+        pos = 0
+        for i, tok in enumerate(raw_tokens):
+            start = prepared.index(tok, pos)
+            pos = start + len(tok)
+            if blanked[start] == " ":
+                skip.add(i)
+        tokens = self.tokens(prepared)
+        found = self.mentions(tokens, skip)
+        succ = successor or {}
+
+        def live(ids: Iterable[int]) -> set[int]:
+            return {succ.get(u, u) for u in ids}
+
+        for mention in found:
+            ids = live(mention.ids)
+            if not mention.full and root in ids and len(ids) > 1:
+                ids.discard(root)
+            inside = ids & scope
+            if not inside:
+                if not mention.full and not official:
+                    continue  # a part of another unit's name in a reporter's sentence: not a mention
+                return Pick(how="out_of_scope", unit_id=min(ids), phrase=mention.key)
+            if len(inside) == 1:
+                unit = next(iter(inside))
+                if unit == own:
+                    return Pick(how="own", unit_id=own, phrase=mention.key)
+                return Pick(how="unit", unit_id=unit, phrase=mention.key)
+            if own in inside and (said_own or not official):
+                return Pick(how="own", unit_id=own, phrase=mention.key)
+            if top in inside and said_top:
+                return Pick(how="top", unit_id=top, phrase=mention.key)
+            return Pick(how="ask", choices=sorted(inside), phrase=mention.key)
+        if not found and (named := _named_phrase(text)):
+            return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
+        if category is not None:
+            return Pick(how="category", unit_id=top if official else own, category=category)
+        if said_top:
+            if top not in scope:
+                return Pick(how="out_of_scope", unit_id=top)
+            return Pick(how="top", unit_id=top)
+        if said_own:
+            return Pick(how="own", unit_id=own)
+        return Pick(how="default", unit_id=own)
+
+
+_NAMED = re.compile(
+    r"(?i:chi bộ|đảng bộ|đảng ủy|xã|thôn|xóm|trường|phường|bản|công ty|chi bo|dang bo|xa|thon|xom|truong)\s+"
+    r"((?:[^\W\d_][^\s,.;:?!]*)(?:\s+[^\W\d_][^\s,.;:?!]*){0,3})"
+)
+
+
+def _named_phrase(text: str) -> str | None:
+    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words."""
+    for m in _NAMED.finditer(text):
+        words = []
+        for word in m.group(1).split():
+            if not word[0].isupper():
+                break
+            words.append(word)
+        if words and not all(fold(w) in GENERIC for w in words):
+            return f"{text[m.start() : m.start(1)].strip()} {' '.join(words)}"
+    return None
+
+
+def entries_from_tree(units: Iterable[tuple[int, str, str, int | None, str | None]], aliases: dict[int, list[str]]):  # type: ignore[no-untyped-def]
+    """(id, name, short name, parent id, category) rows and aliases → gazetteer entries."""
+    return [
+        UnitEntry(id=u, names=(name, short, *aliases.get(u, ())), parent_id=parent, category=cat)
+        for u, name, short, parent, cat in units
+    ]

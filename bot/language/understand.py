@@ -1,0 +1,145 @@
+"""One message, one asker → one reading: the intent, the unit (or the question back), the period, the figures.
+
+The same function serves the bot's use cases and the language corpus, so that what the corpus measures is
+what people get. Pure: the asker's scope and the gazetteer are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.language import intents
+from bot.language.gazetteer import Gazetteer, Pick
+from bot.language.queries import QueryKind
+from bot.periods import Period, PeriodKind
+
+
+@dataclass(frozen=True)
+class Asker:
+    own: int  # the asker's unit
+    scope: frozenset[int]  # units the asker may see and write for
+    root: int  # the top of the tree the asker belongs to
+    official: bool
+    children: Callable[[int], list[int]] = field(default=lambda _u: [], compare=False)
+    successor: dict[int, int] = field(default_factory=dict, compare=False)
+    categories: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the committee's khối: (code, folded names)
+
+
+@dataclass
+class Reading:
+    intent: intents.Intent
+    label: str
+    pick: Pick | None = None
+    period: Period | None = None
+    figures: dict[str, int] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.pick.unit_id if self.pick and self.pick.how not in ("ask", "out_of_scope", "not_found") else None
+
+
+REPORT_LABELS = {"admission": "report", "pipeline": "report_pipeline", "screening": "report_screening"}
+
+
+def default_query_period(kind: QueryKind, today: date) -> Period:
+    """A question with no period is about the current year to date."""
+    return Period.of_year(today.year)
+
+
+def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pending: bool = False) -> Reading:
+    intent = intents.parse(text, today, pending=pending)
+    match intent:
+        case intents.Ask():
+            query = intent.query
+            label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
+            pick = _pick(gazetteer, query.text, asker)
+            period = query.period or default_query_period(query.kind, today)
+            if pick.how in ("out_of_scope", "not_found"):
+                return Reading(intent, "refuse", pick)
+            if pick.how == "ask":
+                return Reading(intent, "ask", pick, period)
+            return Reading(intent, label, pick, period)
+        case intents.Submit():
+            draft = intent.draft
+            label = "cumulative" if draft.kind == "cumulative" else REPORT_LABELS.get(draft.kind, "report")
+            if draft.correction:
+                label = "correction"
+            pick = _pick(gazetteer, draft.text, asker)
+            period = draft.period or Period.containing(today, PeriodKind.MONTH)
+            if pick.how in ("out_of_scope", "not_found"):
+                return Reading(intent, "refuse", pick)
+            if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
+                leaves = _leaves(asker, pick.unit_id)
+                if leaves != [pick.unit_id] and len(leaves) <= 8:
+                    pick = Pick(how="ask", choices=leaves, phrase=pick.phrase)
+                elif leaves != [pick.unit_id]:
+                    return Reading(intent, "refuse", pick)  # a unit with many branches: name the branch
+            if pick.how == "ask":
+                return Reading(intent, "ask", pick, period, dict(draft.figures), list(draft.unread))
+            return Reading(intent, label, pick, period, dict(draft.figures), list(draft.unread))
+        case intents.BadReport():
+            return Reading(intent, "refuse")
+        case intents.Unknown() if intent.reason in ("bad_period", "bad_target", "refused"):
+            return Reading(intent, "refuse")
+        case intents.Unknown():
+            return Reading(intent, "unknown")
+        case intents.Confirm():
+            return Reading(intent, "confirm")
+        case intents.Cancel():
+            return Reading(intent, "cancel")
+        case intents.Help() | intents.FixHelp():
+            return Reading(intent, "help")
+        case intents.Start() if intent.code:
+            return Reading(intent, "register")
+        case intents.History():
+            return Reading(intent, "history", _pick(gazetteer, intent.unit_text or "", asker))
+        case intents.SetTarget():
+            draft = intent.draft
+            period = (
+                Period.of_year(draft.start_year)
+                if draft.scope == "year"
+                else Period.term(draft.start_year, draft.end_year)
+            )
+            return _admin(intent, "target", _pick(gazetteer, draft.unit_text or "", asker), period)
+        case intents.CreateInvite():
+            return _admin(intent, "invite", _pick(gazetteer, intent.unit_text or "", asker), None)
+        case intents.Reorganise():
+            return _admin(intent, "reorg", _pick(gazetteer, intent.args, asker), None)
+    return Reading(intent, "unknown")
+
+
+def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None) -> Reading:
+    if pick.how == "out_of_scope":
+        return Reading(intent, "refuse", pick)
+    if pick.how == "ask":
+        return Reading(intent, "ask", pick, period)
+    return Reading(intent, label, pick, period)
+
+
+def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
+    return gazetteer.pick(
+        text,
+        own=asker.own,
+        scope=asker.scope,
+        root=asker.root,
+        official=asker.official,
+        successor=asker.successor,
+        categories=asker.categories,
+    )
+
+
+def _leaves(asker: Asker, unit_id: int, limit: int = 8) -> list[int]:
+    """The units below `unit_id` that report for themselves (itself when it has none); at most `limit` + 1."""
+    out: list[int] = []
+    stack = [unit_id]
+    while stack and len(out) <= limit:
+        u = stack.pop()
+        kids = asker.children(u)
+        if kids:
+            stack.extend(reversed(kids))
+        else:
+            out.append(u)
+    return sorted(out)

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
+from bot import replies
 from bot.config import Settings
 from bot.messages import Inbound, InboundKind, Reply
 from bot.services.core import Core
@@ -277,9 +278,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update failed: %r", error, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(
-                update.effective_chat.id, "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
-            )
+            await context.bot.send_message(update.effective_chat.id, replies.APOLOGY)
         except TelegramError:
             log.warning("could not send the apology to %s", update.effective_chat.id)
 

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 import httpx
 from aiohttp import web
 
+from bot import replies
 from bot.bots import kind_of
 from bot.clock import Clock
 from bot.config import Settings
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
-APOLOGY = "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này. Xin thử lại sau."
+APOLOGY = replies.APOLOGY
 
 
 # The documented event names (docs: message.text/image/sticker/unsupported.received) → what the core is told.

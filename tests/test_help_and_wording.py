@@ -137,3 +137,12 @@ def test_no_text_in_the_code_says_xin_xin_or_lowercases_the_party():
         assert "xin xin" not in text.lower(), path
         assert not re.search(r"(khỏi|về|vào|của) đảng\b(?! viên| bộ| ủy| uỷ)", text), path
         assert ".capitalize()" not in text, path  # it lower-cases "Đảng" inside a label; use textfmt.first_upper
+
+
+def test_an_error_that_repeats_is_not_answered_with_try_again_later():
+    from bot.replies import APOLOGY
+    from bot.replies.files import no_link
+
+    assert "thử lại sau" not in APOLOGY.lower() and "Ban Tổ chức" in APOLOGY and "/help" in APOLOGY
+    text = no_link("document", "tien-do.xlsx", "abc", [])
+    assert "chưa nhận tệp đính kèm" not in text and "ptdv file abc" in text

@@ -168,4 +168,10 @@ def report_for_which_unit(parent: str) -> str:
     return f"{parent} báo cáo qua các đơn vị trực thuộc. Đồng chí báo cáo cho đơn vị nào?"
 
 
+# When handling a message failed: it is logged for the operator; repeating the same message would fail the same
+# way, so the person is told what else to do, not just to try later.
+APOLOGY = (
+    "Xin lỗi, hệ thống gặp lỗi khi xử lý tin nhắn này; lỗi đã được ghi lại để quản trị viên kiểm tra. "
+    "Gửi lại đúng tin này có thể vẫn lỗi: xin viết theo cách khác (gõ /help để xem ví dụ) hoặc báo Ban Tổ chức."
+)
 OFFICIALS_ONLY = "Xin lỗi, chức năng này dành cho cán bộ theo dõi (Ban Tổ chức, thường trực cấp ủy)."

@@ -21,6 +21,6 @@ def no_link(kind: str, filename: str, token: str, other_channels: list[str]) -> 
         where.append("hỏi lại cùng câu trên Telegram, bot sẽ gửi kèm tệp")
     where.append(f"nhờ quản trị viên lấy tệp trên máy chủ bằng lệnh: ptdv file {token}")
     return (
-        f"📎 {KIND_LABELS.get(kind, 'Tệp')} {filename} không gửi được qua kênh này (chưa nhận tệp đính kèm). "
+        f"📎 {KIND_LABELS.get(kind, 'Tệp')} {filename} không gửi kèm được qua kênh này. "
         f"Để có tệp: {'; hoặc '.join(where)}."
     )

@@ -134,7 +134,7 @@ async def test_files_are_expiring_unguessable_links(settings, demo_db, clock):
 async def test_without_a_public_address_the_reply_says_where_the_file_is(zbot, settings, tmp_path, monkeypatch):
     sent = await zbot.send(zbot.update(BINH_Z, "/xuat 2021"))
     text = sent[0].text
-    assert "không gửi được qua kênh này" in text and "ptdv file " in text
+    assert "không gửi kèm được qua kênh này" in text and "ptdv file " in text
     token = text.split("ptdv file ")[1].split()[0].rstrip(".")
     from bot import admin_cli
 

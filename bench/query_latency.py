@@ -79,7 +79,11 @@ async def _bench_users(db: Database, province: Province, now: datetime) -> None:
 
 
 async def measure(
-    province: Province, runs: int = 30, file_runs: int = 3, levels: tuple[str, ...] = LEVELS
+    province: Province,
+    runs: int = 30,
+    file_runs: int = 3,
+    levels: tuple[str, ...] = LEVELS,
+    only: tuple[str, ...] | None = None,
 ) -> list[tuple[str, str, float, float, float]]:
     """(level, question, p50, p95, p99) in ms; the first answer after opening the database is its own row."""
     db = await Database.open(province.path)
@@ -93,6 +97,8 @@ async def measure(
         results.append(("tỉnh", "câu đầu tiên", first, first, first))
         for level in levels:
             for label, text in {**QUERIES, **FILES}.items():
+                if only is not None and label not in only:
+                    continue
                 samples = [await asker.ask(level, text) for _ in range(file_runs if label in FILES else runs)]
                 results.append(
                     (level, label, statistics.median(samples), percentile(samples, 95), percentile(samples, 99))

@@ -110,15 +110,21 @@ async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def latest_snapshots(db: Database, kind: str, ym_from: int, ym_to: int) -> dict[int, dict[str, int]]:
-    """The newest live pipeline or screening snapshot per unit within the month range."""
+async def latest_snapshots(
+    db: Database, kind: str, ym_from: int, ym_to: int, root_id: int | None = None
+) -> dict[int, dict[str, int]]:
+    """The newest live pipeline or screening snapshot per unit within the month range (only the units in
+    `root_id`'s subtree when given: an answer for one chi bộ does not read the province)."""
     cols = SNAPSHOT_COLUMNS[kind]
+    scope, params = "", [kind, ym_from, ym_to]
+    if root_id is not None:
+        scope = " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
+        params.insert(0, root_id)
     rows = await db.fetchall(
-        f"SELECT unit_id, {', '.join(cols)} FROM submissions s"
-        " WHERE kind = ? AND superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?"
-        " AND id = (SELECT MAX(id) FROM submissions t WHERE t.unit_id = s.unit_id AND t.kind = s.kind"
-        "           AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ?)",
-        (kind, ym_from, ym_to, ym_from, ym_to),
+        f"SELECT unit_id, {', '.join(cols)} FROM submissions WHERE id IN ("
+        f" SELECT MAX(t.id) FROM submissions t{scope}"
+        "  WHERE t.kind = ? AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ? GROUP BY t.unit_id)",
+        params,
     )
     return {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
 

@@ -1,0 +1,68 @@
+"""Issue 19: performance paths that must keep their behaviour (figures live in bench/, not here)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from handlers.telegram import FAN_OUT, FanOutRateLimiter
+
+
+async def test_replies_bypass_the_fan_out_limiter_and_reminders_go_through_it():
+    limiter = FanOutRateLimiter(overall_max_rate=1, overall_time_period=3600, max_retries=FAN_OUT)
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def send(name: str) -> bool:
+        calls.append(name)
+        return True
+
+    async def request(name: str, paced: bool) -> object:
+        return await limiter.process_request(
+            send, (name,), {}, "sendMessage", {"chat_id": 1}, FAN_OUT if paced else None
+        )
+
+    await request("reminder 1", paced=True)  # takes the one token of the hour
+    # Replies are not held back by the exhausted fan-out bucket (the old global limiter would wait an hour here).
+    await asyncio.wait_for(asyncio.gather(*(request(f"reply {i}", paced=False) for i in range(50))), timeout=10)
+    second = asyncio.ensure_future(request("reminder 2", paced=True))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not second.done()  # the fan-out stays paced
+    second.cancel()
+    await asyncio.gather(second, return_exceptions=True)
+    assert calls[0] == "reminder 1" and len(calls) == 51
+    await limiter.shutdown()
+
+
+async def test_targets_cache_survives_inbox_commits_and_sees_another_process_writes(demo_db, settings, clock):
+    from storage import inbox, targets, units
+    from storage.db import Database
+
+    root = (await units.by_code(demo_db, "CP")).id
+    first = await targets.values_for_year(demo_db, 2026, root)
+    async with demo_db.transaction():  # what the inbox does around every update
+        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
+    assert await targets.values_for_year(demo_db, 2026, root) is first  # a hit, not a reload
+
+    other = await Database.open(settings.database_path)  # another process's connection
+    try:
+        leaf = (await units.by_code(other, "CAM")).id
+        async with other.transaction():
+            await targets.set_target(
+                other, unit_id=leaf, scope="year", start_year=2026, end_year=2026, value=97, now=clock.now()
+            )
+    finally:
+        await other.close()
+    fresh = await targets.values_for_year(demo_db, 2026, root)
+    assert fresh is not first and fresh[0][leaf] == 97
+
+
+async def test_snapshots_are_read_for_the_askers_subtree_only(demo_db):
+    from storage import submissions, units
+
+    everyone = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    commune = (await units.by_code(demo_db, "BP")).id
+    below = {r[0] for r in await demo_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))}
+    scoped = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612, root_id=commune)
+    assert scoped and set(scoped) < set(everyone)
+    assert scoped == {u: v for u, v in everyone.items() if u in below}

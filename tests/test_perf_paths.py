@@ -66,3 +66,21 @@ async def test_snapshots_are_read_for_the_askers_subtree_only(demo_db):
     scoped = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612, root_id=commune)
     assert scoped and set(scoped) < set(everyone)
     assert scoped == {u: v for u, v in everyone.items() if u in below}
+
+
+async def test_inbox_bookkeeping_is_one_write_per_batch_not_three_per_update(db, clock):
+    from handlers.inbox_pump import InboxPump
+
+    seen: list[str] = []
+
+    async def process(key: str, payload: dict) -> None:
+        seen.append(key)
+
+    pump = InboxPump(db, "t", clock, process, key=lambda p: p["k"])
+    before = db._commits
+    await pump.ingest([{"k": str(i)} for i in range(5)])  # stored and claimed in one transaction
+    assert await pump.drain() == 5
+    assert seen == ["0", "1", "2", "3", "4"]
+    assert db._commits - before == 2  # the ingest, and one mark for the batch (was 1 + 5 claims + 5 marks)
+    assert await db.scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == 0
+    assert await pump.drain() == 0  # nothing is handled twice

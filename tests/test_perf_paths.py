@@ -84,3 +84,39 @@ async def test_inbox_bookkeeping_is_one_write_per_batch_not_three_per_update(db,
     assert db._commits - before == 2  # the ingest, and one mark for the batch (was 1 + 5 claims + 5 marks)
     assert await db.scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == 0
     assert await pump.drain() == 0  # nothing is handled twice
+
+
+async def test_statements_run_on_the_loop_thread_and_a_busy_database_does_not_block_the_loop(settings):
+    import sqlite3
+    import threading
+
+    from storage.db import Database
+
+    db = await Database.open(settings.database_path)
+    threads: set[int] = set()
+    db.connection.set_trace_callback(lambda _sql: threads.add(threading.get_ident()))
+    try:
+        await db.fetchall("SELECT 1")
+        async with db.transaction():
+            await db.execute("CREATE TABLE t(x)")
+        assert threads == {threading.get_ident()}  # no hop to a worker thread per statement
+
+        other = sqlite3.connect(settings.database_path, isolation_level=None)  # another process writing
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def write() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+
+        writer = asyncio.create_task(write())
+        while ticks < 20:  # the loop keeps running while the write waits for the lock
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not writer.done()
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(writer, timeout=10)
+        assert await db.scalar("SELECT COUNT(*) FROM t") == 1
+    finally:
+        await db.close()

@@ -120,3 +120,30 @@ async def test_statements_run_on_the_loop_thread_and_a_busy_database_does_not_bl
         assert await db.scalar("SELECT COUNT(*) FROM t") == 1
     finally:
         await db.close()
+
+
+async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connection(demo_db, settings, clock):
+    from bot.periods import Period
+    from storage import submissions, units
+    from storage.db import Database
+
+    first = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    assert await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612) is first  # cached
+    other = await Database.open(settings.database_path)
+    try:
+        unit = (await units.by_code(other, "CAM")).id
+        async with other.transaction():
+            await submissions.append(
+                other,
+                unit_id=unit,
+                kind="pipeline",
+                period=Period.month(2026, 11),
+                figures={"pool": 41},
+                now=clock.now(),
+                actor=None,
+                channel="test",
+            )
+    finally:
+        await other.close()
+    fresh = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    assert fresh[unit]["pool"] == 41

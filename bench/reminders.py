@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bench.province import VN, build
+from bench.province import VN, ensure
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.services.core import Core
@@ -89,7 +89,7 @@ async def delivery(path: Path, recipients: int = 300) -> tuple[int, float, int, 
 
 async def main(path: Path = Path("data/bench-province.sqlite3"), rebuild: bool = False) -> None:
     if rebuild or not path.exists():
-        await build(path)
+        await ensure(path)
     plan_ms, due = await planning(path)
     print(f"Lập kế hoạch nhắc nhở cho tỉnh mẫu: {plan_ms:.0f} ms ({due:,} tin đến hạn)")
     sent, rate, limited, lost = await delivery(path)

@@ -159,12 +159,14 @@ def assess(
     cumulative: Mapping[int, tuple[int, Figures]],
     pace: float,
     tolerance: float = DEFAULT_TOLERANCE,
+    rolled: Mapping[int, tuple[int | None, bool]] | None = None,
 ) -> dict[int, UnitProgress]:
     """Progress of the given units from figures that are already rolled up: (events, figures) per unit.
 
-    `targets` are the direct targets; a unit without one gets the sum of its children's.
+    `targets` are the direct targets; a unit without one gets the sum of its children's (`rolled`, when the caller
+    has it already: `rolled_targets(tree, root_id, targets)`).
     """
-    target_of = rolled_targets(tree, root_id, targets)
+    target_of = rolled if rolled is not None else rolled_targets(tree, root_id, targets)
     result = {}
     for unit_id in units:
         target, direct = target_of[unit_id]

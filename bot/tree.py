@@ -15,6 +15,7 @@ class UnitTree:
             parent = unit.parent_id if unit.parent_id in self.units else None
             self._children.setdefault(parent, []).append(unit.id)
         self._subtree_cache: dict[int, tuple[int, ...]] = {}
+        self._reporting_cache: dict[int, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.units)
@@ -61,4 +62,8 @@ class UnitTree:
 
     def reporting_units(self, root_id: int) -> list[int]:
         """Active units in the subtree that report for themselves (those with no active children)."""
-        return [u for u in self.subtree(root_id) if self.units[u].active and not self.active_children(u)]
+        cached = self._reporting_cache.get(root_id)
+        if cached is None:  # the tree does not change once built (a new version is a new tree)
+            cached = tuple(u for u in self.subtree(root_id) if self.units[u].active and not self.active_children(u))
+            self._reporting_cache[root_id] = cached
+        return list(cached)

@@ -75,7 +75,7 @@ class InboxPump:
     async def ingest(self, payloads: Iterable[dict[str, Any]]) -> int:
         """Store raw updates durably; return how many were new."""
         rows = [(self.key(p), p) for p in payloads]
-        new = await inbox.store(self.db, self.channel, rows, self.clock.now())
+        new = await inbox.store(self.db, self.channel, rows, self.clock.now(), worker=self.worker)
         if rows:
             self._wake.set()
         return new
@@ -97,20 +97,32 @@ class InboxPump:
         return False
 
     async def drain(self, stop: asyncio.Event | None = None) -> int:
-        """Process every stored, unprocessed update in order (until `stop` is set); return how many were handled."""
+        """Process every stored, unprocessed update in order (until `stop` is set); return how many were handled.
+
+        Rows this process claimed when it stored them are processed without another claim; the rows handled are
+        marked done together at the end of each batch (one write transaction per batch, not per update). A crash
+        before the mark means a second run of those updates, which the handlers recognise by their update key."""
         handled = 0
         async with self._drain_lock:
             await self._release_dead_workers()
-            while batch := await inbox.pending(self.db, self.channel):
+            while batch := await inbox.pending_claims(self.db, self.channel):
                 progressed = False
-                for update_id, payload in batch:
-                    if stop is not None and stop.is_set():
-                        return handled  # the rest stays in the inbox for the next start
-                    if not await inbox.claim(self.db, self.channel, update_id, self.worker, self.clock.now()):
-                        continue  # another process is handling it
-                    await self._process(update_id, payload)
-                    handled += 1
-                    progressed = True
+                done: list[tuple[str, str | None]] = []
+                try:
+                    for update_id, payload, claimed_by, claimed_at in batch:
+                        if stop is not None and stop.is_set():
+                            return handled  # the rest stays in the inbox for the next start
+                        now = self.clock.now()
+                        if not inbox.holds(claimed_by, claimed_at, self.worker, now) and not await inbox.claim(
+                            self.db, self.channel, update_id, self.worker, now
+                        ):
+                            continue  # another process is handling it
+                        done.append((update_id, await self._run(update_id, payload)))
+                        handled += 1
+                        progressed = True
+                finally:
+                    if done:
+                        await inbox.mark_done_many(self.db, self.channel, done, self.clock.now())
                 if not progressed:
                     break  # what is left is claimed by another live process
         return handled
@@ -126,13 +138,13 @@ class InboxPump:
                 log.warning("releasing updates claimed by %s, which is no longer running", worker)
                 await inbox.release(self.db, self.channel, worker)
 
-    async def _process(self, update_id: str, payload: dict[str, Any]) -> None:
+    async def _run(self, update_id: str, payload: dict[str, Any]) -> str | None:
+        """Process one update; the error text to keep on its row (None when it went well)."""
         try:
-            error = await self.process(update_id, payload)
+            return await self.process(update_id, payload)
         except Exception as exc:
             log.exception("%s update %s could not be processed", self.channel, update_id)
-            error = repr(exc)
-        await inbox.mark_done(self.db, self.channel, update_id, self.clock.now(), error=error)
+            return repr(exc)
 
     async def process_until(self, stop: asyncio.Event) -> None:
         """Process inbox rows as they arrive (webhook mode, where `ingest` is called by the web server), until

@@ -183,9 +183,28 @@ async def deliver(
             log.warning("answer to %s may not have arrived (%s); not sent again", chat_id, exc)
 
 
-async def _send_one(bot, chat_id: str, reply: Reply, attempts: int = 4, backoff: float = 0.5) -> None:  # type: ignore[no-untyped-def]
+FAN_OUT = 3  # `rate_limit_args` of a reminder send: paced by `FanOutRateLimiter`, retried up to 3 times on 429
+
+
+class FanOutRateLimiter(AIORateLimiter):  # type: ignore[type-arg]
+    """The overall limiter for reminder fan-out only: a request sent with `rate_limit_args` (the notifier's sends)
+    is paced and retried as by `AIORateLimiter`; anything else (answers to the person who wrote, button answers)
+    goes straight out — one person's conversation is far below Telegram's per-chat limit, and a 429 on a reply is
+    handled by `deliver`."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[no-untyped-def,override]
+        if rate_limit_args is None:
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+async def _send_one(  # type: ignore[no-untyped-def]
+    bot, chat_id: str, reply: Reply, attempts: int = 4, backoff: float = 0.5, paced: bool = False
+) -> None:
     """One reply as Telegram messages; the keyboard goes with the last piece of a split text. Each request is
-    retried on its own (never the pieces already sent); a failure after a piece went out is `SendUncertain`."""
+    retried on its own (never the pieces already sent); a failure after a piece went out is `SendUncertain`.
+    `paced`: through the fan-out limiter (reminders)."""
+    limit = {"rate_limit_args": FAN_OUT} if paced and getattr(bot, "rate_limiter", None) is not None else {}
     target = reply.chat_id or chat_id
     calls: list[Callable[[], Awaitable[object]]] = []
     text = reply.text
@@ -202,13 +221,14 @@ async def _send_one(bot, chat_id: str, reply: Reply, attempts: int = 4, backoff:
                 filename=attachment.filename,
                 caption=caption or None,
                 reply_markup=keyboard(reply) if not text else None,
+                **limit,
             )
         )
     if text or not calls:
         pieces = split_message(text, TEXT_LIMIT)
         for i, piece in enumerate(pieces):
             markup = keyboard(reply) if i == len(pieces) - 1 else None
-            calls.append(partial(bot.send_message, target, piece, reply_markup=markup))
+            calls.append(partial(bot.send_message, target, piece, reply_markup=markup, **limit))
     for i, make in enumerate(calls):
         try:
             await _call(make, attempts, backoff)
@@ -233,7 +253,7 @@ class TelegramNotifier:
 
     async def deliver(self, chat_id: str, reply: Reply) -> Delivery:
         try:
-            await _send_one(self.bot, chat_id, reply, self.attempts, self.backoff)
+            await _send_one(self.bot, chat_id, reply, self.attempts, self.backoff, paced=True)
         except SendUncertain as exc:
             log.warning("message to %s may have arrived (%s): not sent again", chat_id, exc)
             return Delivery.UNCERTAIN
@@ -336,7 +356,10 @@ def build_application(
     if rate_limit:
         # A bucket of 2 refilled at 28/second, not "30 per second": PTB's limiter is a bucket that would let a burst of
         # 30 through at once and so exceed Telegram's "about 30 in any second" (a 429 then pauses every request).
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=2, overall_time_period=2 / 28, max_retries=3))
+        # Only the reminder fan-out goes through it; replies are not capped by it (FanOutRateLimiter).
+        builder = builder.rate_limiter(
+            FanOutRateLimiter(overall_max_rate=2, overall_time_period=2 / 28, max_retries=FAN_OUT)
+        )
     if timeout is not None and request is None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout).pool_timeout(timeout)
     app = builder.build()

@@ -14,17 +14,64 @@ from typing import Any
 from storage.db import Database
 from storage.timefmt import to_db
 
+LEASE_SECONDS = 60
 
-async def store(db: Database, channel: str, updates: Iterable[tuple[str, dict[str, Any]]], now: datetime) -> int:
-    """Insert (update_id, payload) pairs in one transaction; return how many were new."""
+
+async def store(
+    db: Database,
+    channel: str,
+    updates: Iterable[tuple[str, dict[str, Any]]],
+    now: datetime,
+    worker: str | None = None,
+) -> int:
+    """Insert (update_id, payload) pairs in one transaction; return how many were new. With `worker`, the new rows
+    are claimed by it in the same transaction (so processing them needs no claim of its own)."""
     new = 0
     async with db.transaction():
         for update_id, payload in updates:
             new += await db.rowcount(
-                "INSERT OR IGNORE INTO inbox(channel, update_id, payload, received_at) VALUES (?, ?, ?, ?)",
-                (channel, str(update_id), json.dumps(payload, ensure_ascii=False), to_db(now)),
+                "INSERT OR IGNORE INTO inbox(channel, update_id, payload, received_at, claimed_by, claimed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    str(update_id),
+                    json.dumps(payload, ensure_ascii=False),
+                    to_db(now),
+                    worker,
+                    to_db(now) if worker else None,
+                ),
             )
     return new
+
+
+async def pending_claims(
+    db: Database, channel: str, limit: int = 100
+) -> list[tuple[str, dict[str, Any], str | None, str | None]]:
+    """Unprocessed rows in arrival order: (update_id, payload, claimed_by, claimed_at)."""
+    rows = await db.fetchall(
+        "SELECT update_id, payload, claimed_by, claimed_at FROM inbox WHERE channel = ? AND processed_at IS NULL"
+        " ORDER BY rowid LIMIT ?",
+        (channel, limit),
+    )
+    return [(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+
+
+def holds(claimed_by: str | None, claimed_at: str | None, worker: str, now: datetime) -> bool:
+    """The row is claimed by `worker` with at least half its lease left: no other process can take it before it is
+    done, so it can be processed without claiming it again."""
+    fresh = to_db(now - timedelta(seconds=LEASE_SECONDS / 2))
+    return claimed_by == worker and claimed_at is not None and claimed_at >= fresh
+
+
+async def mark_done_many(db: Database, channel: str, done: list[tuple[str, str | None]], now: datetime) -> None:
+    """`mark_done` for several rows (update_id, error) in one transaction."""
+    async with db.transaction():
+        for update_id, error in done:
+            await db.execute(
+                "UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = ? WHERE channel = ?"
+                " AND update_id = ?",
+                (to_db(now), error, channel, str(update_id)),
+            )
 
 
 async def pending(db: Database, channel: str, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
@@ -55,7 +102,7 @@ async def release(db: Database, channel: str, worker: str) -> None:
 
 
 async def claim(
-    db: Database, channel: str, update_id: str, worker: str, now: datetime, lease_seconds: int = 60
+    db: Database, channel: str, update_id: str, worker: str, now: datetime, lease_seconds: int = LEASE_SECONDS
 ) -> bool:
     """Take an unprocessed row for this worker; False when it is done or another live worker holds it."""
     stale = to_db(now - timedelta(seconds=lease_seconds))

@@ -53,7 +53,7 @@ async def append(
         ]
     )
     marks = ", ".join("?" * (6 + len(cols) + 6))
-    return await db.execute(
+    new_id = await db.execute(
         f"INSERT INTO submissions({names}) VALUES ({marks})",
         (
             unit_id,
@@ -71,6 +71,9 @@ async def append(
             to_db(now),
         ),
     )
+    if kind in SNAPSHOT_COLUMNS:
+        await _bump_snapshots(db)
+    return new_id
 
 
 async def supersede(db: Database, old_id: int, new_id: int) -> bool:
@@ -78,7 +81,18 @@ async def supersede(db: Database, old_id: int, new_id: int) -> bool:
     changed = await db.rowcount(
         "UPDATE submissions SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL", (new_id, old_id)
     )
+    if changed:
+        await _bump_snapshots(db)
     return changed == 1
+
+
+async def _bump_snapshots(db: Database) -> None:
+    """Bumped in the writing transaction whenever a pipeline or screening snapshot may have changed (an append of
+    one, any correction), so that every process drops its cached `latest_snapshots`."""
+    await db.execute(
+        "INSERT INTO settings(key, value, updated_at) VALUES ('snapshots_version', '1', '')"
+        " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
 
 
 async def admissions_by_unit(
@@ -110,17 +124,30 @@ async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def latest_snapshots(db: Database, kind: str, ym_from: int, ym_to: int) -> dict[int, dict[str, int]]:
-    """The newest live pipeline or screening snapshot per unit within the month range."""
+async def latest_snapshots(
+    db: Database, kind: str, ym_from: int, ym_to: int, root_id: int | None = None
+) -> dict[int, dict[str, int]]:
+    """The newest live pipeline or screening snapshot per unit within the month range (only the units in
+    `root_id`'s subtree when given: an answer for one chi bộ does not read the province)."""
     cols = SNAPSHOT_COLUMNS[kind]
+    scope, params = "", [kind, ym_from, ym_to]
+    if root_id is not None:
+        scope = " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
+        params.insert(0, root_id)
+    version = await db.scalar("SELECT value FROM settings WHERE key = 'snapshots_version'")
+    key = ("snapshots", kind, ym_from, ym_to, root_id)
+    hit = db.cache.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]  # type: ignore[return-value]
     rows = await db.fetchall(
-        f"SELECT unit_id, {', '.join(cols)} FROM submissions s"
-        " WHERE kind = ? AND superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?"
-        " AND id = (SELECT MAX(id) FROM submissions t WHERE t.unit_id = s.unit_id AND t.kind = s.kind"
-        "           AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ?)",
-        (kind, ym_from, ym_to, ym_from, ym_to),
+        f"SELECT unit_id, {', '.join(cols)} FROM submissions WHERE id IN ("
+        f" SELECT MAX(t.id) FROM submissions t{scope}"
+        "  WHERE t.kind = ? AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ? GROUP BY t.unit_id)",
+        params,
     )
-    return {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
+    found = {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
+    db.cache[key] = (version, found)
+    return found
 
 
 async def get(db: Database, submission_id: int) -> dict[str, Any] | None:
@@ -198,6 +225,8 @@ async def append_many(
             )
         )
     await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    if any(row[1] in SNAPSHOT_COLUMNS for row in rows):
+        await _bump_snapshots(db)
     return len(rows)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from bot.models import Target
 from storage.db import Database
 from storage.timefmt import to_db
+
+T = TypeVar("T")
 
 
 def _target(row) -> Target:  # type: ignore[no-untyped-def]
@@ -51,6 +55,35 @@ async def set_target(
             to_db(now),
         ),
     )
+    await bump_version(db, now)
+
+
+async def bump_version(db: Database, now: datetime) -> None:
+    """Bumped with every target write, in the same transaction, so that every process drops its cached targets."""
+    await db.execute(
+        "INSERT INTO settings(key, value, updated_at) VALUES ('targets_version', '1', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1, updated_at = excluded.updated_at",
+        (to_db(now),),
+    )
+
+
+async def version(db: Database) -> tuple[int, int]:
+    """(targets version, units version): what targets and their roll-up over the tree depend on."""
+    rows = await db.fetchall("SELECT key, value FROM settings WHERE key IN ('targets_version', 'units_version')")
+    found = {r[0]: int(r[1]) for r in rows}
+    return found.get("targets_version", 0), found.get("units_version", 0)
+
+
+async def memo(db: Database, key: object, load: Callable[[], Awaitable[T]]) -> T:
+    """`load()`'s result, reused until targets or units change (in this process or another). Keyed by the versions
+    bumped in the writing transaction, not by the connection's commits, so inbox bookkeeping does not empty it."""
+    current = await version(db)
+    hit = db.cache.get(key)
+    if hit is not None and hit[0] == current:
+        return hit[1]  # type: ignore[return-value]
+    value = await load()
+    db.cache[key] = (current, value)
+    return value
 
 
 async def for_year(db: Database, year: int) -> dict[int, Target]:
@@ -88,7 +121,7 @@ async def _direct(
         plans = {r[0]: tuple(json.loads(r[2])) for r in rows if r[2]}
         return {r[0]: r[1] for r in rows}, plans
 
-    return await db.cached(("targets", scope, start_year, root_id), load)
+    return await memo(db, ("targets", scope, start_year, root_id), load)
 
 
 async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict | None:  # type: ignore[type-arg]

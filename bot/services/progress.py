@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.calendar import Calendar
 from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
-from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess
+from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess, rolled_targets
 from bot.tree import UnitTree
 from storage import categories as khoi_store
 from storage import reminders as reminder_store
@@ -91,6 +91,7 @@ async def load_progress(
     read_at = as_of(period, today)
     ym_to = min(period.ym_to, read_at.year * 100 + read_at.month)
     needed = units_to_depth(tree, root_id, depth)
+    scope = "term" if period.kind is PeriodKind.TERM else "year"
     if period.kind is PeriodKind.TERM:
         direct = await targets.values_for_term(db, period.year, root_id)
         cum_from = period.ym_from
@@ -99,6 +100,13 @@ async def load_progress(
         direct, plans = await targets.values_for_year(db, period.year, root_id)
         cum_from = period.year * 100 + 1
         pace = expected_share(read_at, plans.get(root_id))
+
+    async def roll() -> dict[int, tuple[int | None, bool]]:
+        return rolled_targets(tree, root_id, direct)
+
+    # The roll-up depends on the targets and the tree, both covered by the targets memo's versions; the tree object
+    # is part of the key so that a caller with another tree (a category's view) never gets this one's totals.
+    rolled = await targets.memo(db, ("rolled", scope, period.year, root_id, id(tree)), roll)
     ids = None if depth is None and len(needed) == len(tree) else needed
     in_period = await rollups.sums(db, period.ym_from, ym_to, ids)
     cumulative = in_period if cum_from == period.ym_from else await rollups.sums(db, cum_from, ym_to, ids)
@@ -107,6 +115,7 @@ async def load_progress(
         root_id,
         needed,
         targets=direct,
+        rolled=rolled,
         in_period=in_period,
         cumulative=cumulative,
         pace=pace,

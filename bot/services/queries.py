@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import overload
 
 from bot import callbacks, replies
 from bot.callbacks import period_code
@@ -217,7 +219,8 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
     store_kind = "pipeline" if kind is QueryKind.PIPELINE else "screening"
     fields = PIPELINE_FIELDS if store_kind == "pipeline" else SCREENING_FIELDS
-    snaps = await submissions.latest_snapshots(ctx.db, store_kind, ym_from, ym_to)
+    below = None if tree[view.root_id].parent_id is None else view.root_id  # the whole table at a root is cheaper
+    snaps = await submissions.latest_snapshots(ctx.db, store_kind, ym_from, ym_to, root_id=below)
     scope = set(tree.subtree(view.root_id))
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0))
     for unit_id, values in snaps.items():
@@ -266,9 +269,29 @@ async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply
     for person in await users.in_units(ctx.db, page):  # only the page shown needs names
         if not person.is_official:
             reporters[person.unit_id].append(person.name)
-    rows = [(tree[u].name, reporters.get(u, [])) for u in silent]
+    rows = _Rows(silent, lambda u: (tree[u].name, reporters.get(u, [])))  # only the page shown is built
     text, more = texts.not_reported_text(tree[view.root_id].name, view.period.label, rows, len(leaves), query.page)
     return _paged(text, more, query, view)
+
+
+class _Rows(Sequence[tuple[str, list[str]]]):
+    """A list of rows made on demand: the text shows one page of tens of thousands of silent units."""
+
+    def __init__(self, ids: list[int], row: Callable[[int], tuple[str, list[str]]]) -> None:
+        self._ids = ids
+        self._row = row
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, list[str]]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, list[str]]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, list[str]] | list[tuple[str, list[str]]]:
+        if isinstance(index, slice):
+            return [self._row(u) for u in self._ids[index]]
+        return self._row(self._ids[index])
 
 
 async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query) -> str:

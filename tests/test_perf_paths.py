@@ -1,0 +1,149 @@
+"""Issue 19: performance paths that must keep their behaviour (figures live in bench/, not here)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from handlers.telegram import FAN_OUT, FanOutRateLimiter
+
+
+async def test_replies_bypass_the_fan_out_limiter_and_reminders_go_through_it():
+    limiter = FanOutRateLimiter(overall_max_rate=1, overall_time_period=3600, max_retries=FAN_OUT)
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def send(name: str) -> bool:
+        calls.append(name)
+        return True
+
+    async def request(name: str, paced: bool) -> object:
+        return await limiter.process_request(
+            send, (name,), {}, "sendMessage", {"chat_id": 1}, FAN_OUT if paced else None
+        )
+
+    await request("reminder 1", paced=True)  # takes the one token of the hour
+    # Replies are not held back by the exhausted fan-out bucket (the old global limiter would wait an hour here).
+    await asyncio.wait_for(asyncio.gather(*(request(f"reply {i}", paced=False) for i in range(50))), timeout=10)
+    second = asyncio.ensure_future(request("reminder 2", paced=True))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not second.done()  # the fan-out stays paced
+    second.cancel()
+    await asyncio.gather(second, return_exceptions=True)
+    assert calls[0] == "reminder 1" and len(calls) == 51
+    await limiter.shutdown()
+
+
+async def test_targets_cache_survives_inbox_commits_and_sees_another_process_writes(demo_db, settings, clock):
+    from storage import inbox, targets, units
+    from storage.db import Database
+
+    root = (await units.by_code(demo_db, "CP")).id
+    first = await targets.values_for_year(demo_db, 2026, root)
+    async with demo_db.transaction():  # what the inbox does around every update
+        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
+    assert await targets.values_for_year(demo_db, 2026, root) is first  # a hit, not a reload
+
+    other = await Database.open(settings.database_path)  # another process's connection
+    try:
+        leaf = (await units.by_code(other, "CAM")).id
+        async with other.transaction():
+            await targets.set_target(
+                other, unit_id=leaf, scope="year", start_year=2026, end_year=2026, value=97, now=clock.now()
+            )
+    finally:
+        await other.close()
+    fresh = await targets.values_for_year(demo_db, 2026, root)
+    assert fresh is not first and fresh[0][leaf] == 97
+
+
+async def test_snapshots_are_read_for_the_askers_subtree_only(demo_db):
+    from storage import submissions, units
+
+    everyone = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    commune = (await units.by_code(demo_db, "BP")).id
+    below = {r[0] for r in await demo_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))}
+    scoped = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612, root_id=commune)
+    assert scoped and set(scoped) < set(everyone)
+    assert scoped == {u: v for u, v in everyone.items() if u in below}
+
+
+async def test_inbox_bookkeeping_is_one_write_per_batch_not_three_per_update(db, clock):
+    from handlers.inbox_pump import InboxPump
+
+    seen: list[str] = []
+
+    async def process(key: str, payload: dict) -> None:
+        seen.append(key)
+
+    pump = InboxPump(db, "t", clock, process, key=lambda p: p["k"])
+    before = db._commits
+    await pump.ingest([{"k": str(i)} for i in range(5)])  # stored and claimed in one transaction
+    assert await pump.drain() == 5
+    assert seen == ["0", "1", "2", "3", "4"]
+    assert db._commits - before == 2  # the ingest, and one mark for the batch (was 1 + 5 claims + 5 marks)
+    assert await db.scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == 0
+    assert await pump.drain() == 0  # nothing is handled twice
+
+
+async def test_statements_run_on_the_loop_thread_and_a_busy_database_does_not_block_the_loop(settings):
+    import sqlite3
+    import threading
+
+    from storage.db import Database
+
+    db = await Database.open(settings.database_path)
+    threads: set[int] = set()
+    db.connection.set_trace_callback(lambda _sql: threads.add(threading.get_ident()))
+    try:
+        await db.fetchall("SELECT 1")
+        async with db.transaction():
+            await db.execute("CREATE TABLE t(x)")
+        assert threads == {threading.get_ident()}  # no hop to a worker thread per statement
+
+        other = sqlite3.connect(settings.database_path, isolation_level=None)  # another process writing
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def write() -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t VALUES (1)")
+
+        writer = asyncio.create_task(write())
+        while ticks < 20:  # the loop keeps running while the write waits for the lock
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not writer.done()
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(writer, timeout=10)
+        assert await db.scalar("SELECT COUNT(*) FROM t") == 1
+    finally:
+        await db.close()
+
+
+async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connection(demo_db, settings, clock):
+    from bot.periods import Period
+    from storage import submissions, units
+    from storage.db import Database
+
+    first = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    assert await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612) is first  # cached
+    other = await Database.open(settings.database_path)
+    try:
+        unit = (await units.by_code(other, "CAM")).id
+        async with other.transaction():
+            await submissions.append(
+                other,
+                unit_id=unit,
+                kind="pipeline",
+                period=Period.month(2026, 11),
+                figures={"pool": 41},
+                now=clock.now(),
+                actor=None,
+                channel="test",
+            )
+    finally:
+        await other.close()
+    fresh = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    assert fresh[unit]["pool"] == 41

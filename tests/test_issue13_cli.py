@@ -125,8 +125,20 @@ def test_usage_errors_are_vietnamese_and_exit_non_zero(argv, expected, capsys):
 
 
 def test_remind_preview_shows_who_gets_what_with_the_exact_text(env, monkeypatch, capsys):
-    monkeypatch.setenv("DEMO_DATABASE_PATH", str(env / "ptdv.sqlite3"))
-    assert main(["setup", "--demo"]) == 0
+    import asyncio
+
+    from bot import demo
+    from storage.db import Database
+    from storage.migrations import migrate
+    from tests.conftest import TODAY
+
+    async def load_demo() -> None:  # the demo's history as of the tests' fixed day, whatever the wall clock says
+        db = await Database.open(env / "ptdv.sqlite3")
+        await migrate(db)
+        await demo.load(db, TODAY)
+        await db.close()
+
+    asyncio.run(load_demo())
     capsys.readouterr()
     assert main(["remind", "--at", "2026-12-15 08:30"]) == 0  # previewing needs no flag…
     out = capsys.readouterr().out

@@ -110,15 +110,19 @@ async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def latest_snapshots(db: Database, kind: str, ym_from: int, ym_to: int) -> dict[int, dict[str, int]]:
-    """The newest live pipeline or screening snapshot per unit within the month range."""
+async def latest_snapshots(
+    db: Database, kind: str, ym_from: int, ym_to: int, *, period_end: int | None = None
+) -> dict[int, dict[str, int]]:
+    """The newest live pipeline or screening snapshot per unit for a period within [ym_from, period_end] begun
+    by ym_to (the rule of `rollups.sums`: a snapshot of the running quarter counts at once)."""
     cols = SNAPSHOT_COLUMNS[kind]
+    end = max(ym_to, period_end if period_end is not None else ym_to)
     rows = await db.fetchall(
         f"SELECT unit_id, {', '.join(cols)} FROM submissions s"
-        " WHERE kind = ? AND superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?"
+        " WHERE kind = ? AND superseded_by IS NULL AND ym_from >= ? AND ym_from <= ? AND ym_to <= ?"
         " AND id = (SELECT MAX(id) FROM submissions t WHERE t.unit_id = s.unit_id AND t.kind = s.kind"
-        "           AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ?)",
-        (kind, ym_from, ym_to, ym_from, ym_to),
+        "           AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_from <= ? AND t.ym_to <= ?)",
+        (kind, ym_from, ym_to, end, ym_from, ym_to, end),
     )
     return {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
 
@@ -154,6 +158,17 @@ async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to
         f" WHERE s.unit_id = ? AND s.kind IN ({','.join('?' * len(kinds))}) AND s.superseded_by IS NULL"
         " AND s.ym_from >= ? AND s.ym_to <= ? ORDER BY s.id",
         (unit_id, *kinds, ym_from, ym_to),
+    )
+    return [dict(r) for r in rows]
+
+
+async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[dict[str, Any]]:
+    """Live events of one unit and kind whose period shares a month with the range (a month inside a quarter
+    report, the quarter around a month report, …), oldest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM submissions WHERE unit_id = ? AND kind = ? AND superseded_by IS NULL"
+        " AND ym_from <= ? AND ym_to >= ? ORDER BY ym_from, id",
+        (unit_id, kind, ym_to, ym_from),
     )
     return [dict(r) for r in rows]
 

@@ -46,8 +46,27 @@ def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: s
 CONFIRM_HINT = "Chọn “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
 
 
-def preview(line: str, expires: datetime) -> str:
-    return f"Xin xác nhận báo cáo:\n{line}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+def preview(line: str, expires: datetime, note: str | None = None) -> str:
+    extra = f"\n\n{note}" if note else ""
+    return f"Xin xác nhận báo cáo:\n{line}{extra}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+
+
+def overlap_note(period: Period, outer: Period, old_lines: list[str], stored: int, new: int) -> str:
+    """The preview's warning that this report shares months with stored reports, and what will be counted."""
+    olds = "\n".join(old_lines)
+    text = (
+        f"⚠️ Lưu ý: đơn vị đã có báo cáo kết nạp cho thời gian trùng với {period.label}:\n{olds}\n"
+        f"Các báo cáo được cộng với nhau: sau khi lưu, {outer.label} tính {num(stored + new)} ĐVM "
+        f"({num(stored)} đã có + {num(new)} của báo cáo này)."
+    )
+    if outer == period:  # this report covers the stored ones: it may be meant as the total
+        text += (
+            f"\nNếu {num(new)} là tổng của cả {period.label} (đã gồm các báo cáo trên), xin chọn “Hủy” rồi gõ: "
+            f"sửa: {period.label} kết nạp {num(new)}"
+        )
+    else:
+        text += "\nNếu số này đã nằm trong báo cáo trên, xin chọn “Hủy”."
+    return text
 
 
 def figure_changes(

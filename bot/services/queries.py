@@ -197,7 +197,7 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
     store_kind = "pipeline" if kind is QueryKind.PIPELINE else "screening"
     fields = PIPELINE_FIELDS if store_kind == "pipeline" else SCREENING_FIELDS
-    snaps = await submissions.latest_snapshots(ctx.db, store_kind, ym_from, ym_to)
+    snaps = await submissions.latest_snapshots(ctx.db, store_kind, ym_from, ym_to, period_end=view.period.ym_to)
     scope = set(tree.subtree(view.root_id))
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0))
     for unit_id, values in snaps.items():
@@ -232,7 +232,7 @@ async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
     cáo", used by `/chuabaocao` and by the progress answer alike."""
     leaves = view.tree.reporting_units(view.root_id)
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
-    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
+    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to, period_end=view.period.ym_to)
     return [u for u in leaves if u in silent_set]
 
 
@@ -303,7 +303,9 @@ async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, in
     for year in view.period.years:
         if year * 100 + 1 > limit:
             break
-        sums = await rollups.sums(ctx.db, year * 100 + 1, min(year * 100 + 12, limit), [view.root_id])
+        sums = await rollups.sums(
+            ctx.db, year * 100 + 1, min(year * 100 + 12, limit), [view.root_id], period_end=year * 100 + 12
+        )
         out.append((year, sums[view.root_id][1].admitted if view.root_id in sums else 0))
     return out
 
@@ -325,7 +327,7 @@ async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | 
             continue
         for row in out.values():
             row[i] = 0
-        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units))
+        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units), period_end=ym_to)
         for u, (_, figures) in sums.items():
             if u in out:
                 out[u][i] = figures.admitted

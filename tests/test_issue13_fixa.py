@@ -39,3 +39,30 @@ async def test_calendar_edits_are_refused_in_vietnamese_with_an_example(settings
     assert f"Ví dụ: {expected}" in first
     assert not ENGLISH.search(first), first
     assert await service.calendar() == before
+
+
+def test_remind_preview_lists_unreachable_people_apart_from_the_sends(tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "TELEGRAM_BOT_USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "ptdv.sqlite3"))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "ptdv.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
+    with sqlite3.connect(tmp_path / "ptdv.sqlite3") as conn:  # a reporter imported, never registered on any app
+        unit, created = conn.execute("SELECT unit_id, created_at FROM users WHERE name = 'Quách Văn Tuấn'").fetchone()
+        conn.execute(
+            "INSERT INTO users(name, role, unit_id, created_at) VALUES ('Nguyễn Văn A', 'reporter', ?, ?)",
+            (unit, created),
+        )
+    capsys.readouterr()
+    assert main(["remind", "--at", "2026-12-15 08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "Gửi Nguyễn Văn A" not in out  # not a send…
+    sends = int(re.search(r"Đến hạn gửi: (\d+) tin\.", out).group(1))
+    assert len(re.findall(r"^\d+\. Gửi ", out, re.M)) == min(sends, 20)
+    assert "Đến hạn nhưng không gửi được 1 tin vì người nhận chưa liên kết kênh nhắn tin nào của bot: " in out
+    assert "Nguyễn Văn A (Chi bộ xóm Bắc Sơn)" in out  # …but named as one that cannot be delivered

@@ -36,9 +36,11 @@ async def ask(bot, text: str, who: int = BINH) -> str:
 async def year_total(db, year: int, ym_to: int | None = None, codes: tuple[str, ...] | None = None) -> int:
     sql = (
         "SELECT COALESCE(SUM(s.admitted), 0) FROM submissions s JOIN units u ON u.id = s.unit_id"
-        " WHERE s.superseded_by IS NULL AND s.kind IN ('admission', 'adjustment') AND s.ym_from >= ? AND s.ym_to <= ?"
+        " WHERE s.superseded_by IS NULL AND s.kind IN ('admission', 'adjustment') AND s.ym_from >= ?"
+        " AND s.ym_from <= ? AND s.ym_to <= ?"
     )
-    params: list = [year * 100 + 1, ym_to or year * 100 + 12]
+    # the year read as of ym_to: reports of periods within the year begun by then (a running quarter counts)
+    params: list = [year * 100 + 1, ym_to or year * 100 + 12, year * 100 + 12]
     if codes:
         sql += f" AND u.code IN ({','.join('?' * len(codes))})"
         params += codes

@@ -194,8 +194,23 @@ async def _migrate(settings: Settings) -> str:
     return f"Cơ sở dữ liệu {settings.database_path} đã ở phiên bản mới nhất."
 
 
+def _file_code_as_argument(argv: list[str]) -> list[str]:
+    """`ptdv file -VR2…`: a file code (from before codes were kept from starting with "-") is taken as the code,
+    not as an unknown option, by moving it after "--" (which `ptdv file -- -VR2…` may also write itself)."""
+    if not argv or argv[0] != "file" or "--" in argv:
+        return argv
+    rest, codes = argv[1:], []
+    for i, arg in enumerate(rest):
+        option = arg in ("-h", "--help", "--out") or arg.startswith("--out=") or (i and rest[i - 1] == "--out")
+        if arg.startswith("-") and not option:
+            codes.append(i)
+    if not codes:
+        return argv
+    return ["file", *(a for i, a in enumerate(rest) if i not in codes), "--", *(rest[i] for i in codes)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_file_code_as_argument(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "doctor":
         checks, ok = asyncio.run(doctor.run())  # a database it cannot open is one failed check
         print(redact("\n".join(str(c) for c in checks)))

@@ -66,3 +66,54 @@ def test_remind_preview_lists_unreachable_people_apart_from_the_sends(tmp_path, 
     assert len(re.findall(r"^\d+\. Gửi ", out, re.M)) == min(sends, 20)
     assert "Đến hạn nhưng không gửi được 1 tin vì người nhận chưa liên kết kênh nhắn tin nào của bot: " in out
     assert "Nguyễn Văn A (Chi bộ xóm Bắc Sơn)" in out  # …but named as one that cannot be delivered
+
+
+def test_codes_people_type_never_start_with_a_dash(monkeypatch):
+    import secrets
+
+    from storage import codes, invites
+
+    drawn = iter(["-VR2BkY", "-x", "VR2BkY"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    assert codes.typeable_token(24) == "VR2BkY"
+    monkeypatch.undo()
+    assert not any(codes.typeable_token(6).startswith("-") for _ in range(2000))
+    assert "-" not in invites.ALPHABET
+
+
+def test_ptdv_file_takes_a_code_that_starts_with_a_dash(tmp_path, monkeypatch, capsys):
+    import asyncio
+    from datetime import datetime
+
+    from bot.cli import main
+    from storage import file_links
+    from storage.db import Database
+    from storage.migrations import migrate
+    from tests.conftest import VN
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "ptdv.sqlite3"))
+
+    async def store() -> None:
+        db = await Database.open(tmp_path / "ptdv.sqlite3")
+        try:
+            await migrate(db)
+            async with db.transaction():  # a code made before they were kept from starting with "-"
+                await db.execute(
+                    "INSERT INTO file_links(token, filename, kind, content, user_id, created_at, expires_at)"
+                    " VALUES ('-VR2BkY-abc', 'bao-cao.xlsx', 'document', x'504b', NULL, ?, ?)",
+                    (
+                        file_links.to_db(datetime(2000, 1, 1, tzinfo=VN)),
+                        file_links.to_db(datetime(2100, 1, 1, tzinfo=VN)),
+                    ),
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(store())
+    assert main(["file", "-VR2BkY-abc", "--out", "a.xlsx"]) == 0
+    assert main(["file", "--out", "b.xlsx", "--", "-VR2BkY-abc"]) == 0
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes() == b"PK"
+    assert "Đã ghi" in capsys.readouterr().out

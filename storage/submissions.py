@@ -133,14 +133,14 @@ async def get(db: Database, submission_id: int) -> dict[str, Any] | None:
 
 
 async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[dict[str, Any]]:
-    """Recent submissions (live and superseded) of the units, newest first, with the sender's name."""
+    """Recent submissions (live and superseded) of the units, newest sent first, with the sender's name."""
     if not unit_ids:
         return []
     marks = ",".join("?" * len(unit_ids))
     rows = await db.fetchall(
         f"SELECT s.*, u.name AS actor_name, n.name AS unit_name FROM submissions s"
         f" LEFT JOIN users u ON u.id = s.actor_user_id JOIN units n ON n.id = s.unit_id"
-        f" WHERE s.unit_id IN ({marks}) ORDER BY s.id DESC LIMIT ?",
+        f" WHERE s.unit_id IN ({marks}) ORDER BY s.created_at DESC, s.id DESC LIMIT ?",
         [*unit_ids, limit],
     )
     return [dict(r) for r in rows]

@@ -117,3 +117,31 @@ def test_ptdv_file_takes_a_code_that_starts_with_a_dash(tmp_path, monkeypatch, c
     assert main(["file", "--out", "b.xlsx", "--", "-VR2BkY-abc"]) == 0
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes() == b"PK"
     assert "Đã ghi" in capsys.readouterr().out
+
+
+async def _say(core: Core, login: str, text: str, n: list[int] = [0]) -> str:  # noqa: B006 - a counter
+    from bot.messages import Inbound, InboundKind
+
+    n[0] += 1
+    user = await users.by_login(core.ctx.db, login)
+    inbound = Inbound(
+        channel="console",
+        update_key=f"console:fixa{n[0]}",
+        sender_id=str(user.id),
+        chat_id=str(user.id),
+        at=core.clock.now(),
+        kind=InboundKind.TEXT,
+        text=text,
+        message_id=f"fixa{n[0]}",
+    )
+    return "\n".join(r.text for r in await core.handle(inbound))
+
+
+async def test_history_is_newest_sent_first(settings, demo_db, clock):
+    from datetime import datetime
+
+    core = Core(demo_db, settings, clock)
+    for login in ("binh", "minh", "thu"):
+        text = await _say(core, login, "/lichsu")
+        days = [datetime.strptime(d, "%d/%m/%Y") for d in re.findall(r"^#\d+ (\d\d/\d\d/\d{4}):", text, re.M)]
+        assert len(days) >= 10 and days == sorted(days, reverse=True), text

@@ -193,13 +193,12 @@ def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        period = Period.month(r["year"], r["ym_from"] % 100) if r["period_kind"] == "month" else None
-        if period is None:
-            period = (
-                Period.quarter(r["year"], (r["ym_from"] % 100 - 1) // 3 + 1)
-                if r["period_kind"] == "quarter"
-                else Period.of_year(r["year"])
-            )
+        month = r["ym_from"] % 100
+        period = {
+            "month": lambda: Period.month(r["year"], month),
+            "quarter": lambda: Period.quarter(r["year"], (month - 1) // 3 + 1),
+            "half": lambda: Period.half(r["year"], 1 if month <= 6 else 2),
+        }.get(r["period_kind"], lambda: Period.of_year(r["year"]))()
         figures = {k: r.get(k) for k in r if r.get(k) is not None}
         when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
         state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""

@@ -188,17 +188,24 @@ def fix_prompt(line: str, example: str) -> str:
     return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
 
 
+def _stored_period(record: dict[str, Any]) -> Period:
+    year, month = record["year"], record["ym_from"] % 100
+    match record["period_kind"]:
+        case "month":
+            return Period.month(year, month)
+        case "quarter":
+            return Period.quarter(year, (month - 1) // 3 + 1)
+        case "half":
+            return Period.half(year, 1 if month <= 6 else 2)
+    return Period.of_year(year)
+
+
 def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
     if not rows:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        month = r["ym_from"] % 100
-        period = {
-            "month": lambda: Period.month(r["year"], month),
-            "quarter": lambda: Period.quarter(r["year"], (month - 1) // 3 + 1),
-            "half": lambda: Period.half(r["year"], 1 if month <= 6 else 2),
-        }.get(r["period_kind"], lambda: Period.of_year(r["year"]))()
+        period = _stored_period(r)
         figures = {k: r.get(k) for k in r if r.get(k) is not None}
         when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
         state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""

@@ -145,3 +145,13 @@ async def test_history_is_newest_sent_first(settings, demo_db, clock):
         text = await _say(core, login, "/lichsu")
         days = [datetime.strptime(d, "%d/%m/%Y") for d in re.findall(r"^#\d+ (\d\d/\d\d/\d{4}):", text, re.M)]
         assert len(days) >= 10 and days == sorted(days, reverse=True), text
+
+
+async def test_an_import_breakdown_above_the_total_is_reported_under_its_own_column(settings, demo_db, clock):
+    from bot.importer import read_file
+    from bot.services import imports
+
+    core = Core(demo_db, settings, clock)
+    csv = "Mã đơn vị;Kỳ;Kết nạp;Nữ;Đoàn viên\nCAH;T10/2026;1;3;1\n".encode()
+    found = [str(p) for p in await imports.check(core.ctx, read_file("sl.csv", csv, 1 << 20))]
+    assert len(found) == 1 and "cột “Nữ”" in found[0] and "3 lớn hơn tổng số kết nạp (1)" in found[0], found

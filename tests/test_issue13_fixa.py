@@ -119,7 +119,7 @@ def test_ptdv_file_takes_a_code_that_starts_with_a_dash(tmp_path, monkeypatch, c
     assert "Đã ghi" in capsys.readouterr().out
 
 
-async def _say(core: Core, login: str, text: str, n: list[int] = [0]) -> str:  # noqa: B006 - a counter
+async def _replies(core: Core, login: str, text: str, data: str | None = None, n: list[int] = [0]):  # noqa: B006
     from bot.messages import Inbound, InboundKind
 
     n[0] += 1
@@ -130,11 +130,16 @@ async def _say(core: Core, login: str, text: str, n: list[int] = [0]) -> str:  #
         sender_id=str(user.id),
         chat_id=str(user.id),
         at=core.clock.now(),
-        kind=InboundKind.TEXT,
+        kind=InboundKind.CHOICE if data else InboundKind.TEXT,
         text=text,
+        data=data,
         message_id=f"fixa{n[0]}",
     )
-    return "\n".join(r.text for r in await core.handle(inbound))
+    return await core.handle(inbound)
+
+
+async def _say(core: Core, login: str, text: str) -> str:
+    return "\n".join(r.text for r in await _replies(core, login, text))
 
 
 async def test_history_is_newest_sent_first(settings, demo_db, clock):
@@ -155,3 +160,15 @@ async def test_an_import_breakdown_above_the_total_is_reported_under_its_own_col
     csv = "Mã đơn vị;Kỳ;Kết nạp;Nữ;Đoàn viên\nCAH;T10/2026;1;3;1\n".encode()
     found = [str(p) for p in await imports.check(core.ctx, read_file("sl.csv", csv, 1 << 20))]
     assert len(found) == 1 and "cột “Nữ”" in found[0] and "3 lớn hơn tổng số kết nạp (1)" in found[0], found
+
+
+async def test_every_page_of_a_paged_list_says_which_page_of_how_many(settings, demo_db, clock):
+    core = Core(demo_db, settings, clock)
+    for command in ("/chuabaocao quý 4", "/xephang"):
+        [reply] = await _replies(core, "binh", command)
+        pages = int(re.search(r"\(trang 1/(\d+)\)", reply.text).group(1))
+        assert pages >= 2
+        for page in range(2, pages + 1):
+            [reply] = await _replies(core, "binh", "", data=reply.choices[0][0].data)
+            assert f"(trang {page}/{pages})" in reply.text, reply.text
+        assert not reply.choices  # the last page

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot.messages import Inbound, InboundKind
+from bot.messages import Inbound, InboundKind, Reply
 from bot.services.core import Core
 from storage import users
 
@@ -18,7 +18,7 @@ class Person:
     def __init__(self, core: Core, user_id: int) -> None:
         self.core, self.user_id = core, user_id
 
-    async def __call__(self, text: str) -> str:
+    async def replies(self, text: str, data: str | None = None) -> list[Reply]:
         n = next(_keys)
         inbound = Inbound(
             channel="console",
@@ -26,11 +26,15 @@ class Person:
             sender_id=str(self.user_id),
             chat_id=str(self.user_id),
             at=self.core.clock.now(),
-            kind=InboundKind.TEXT,
+            kind=InboundKind.CHOICE if data else InboundKind.TEXT,
             text=text,
+            data=data,
             message_id=f"running{n}",
         )
-        return "\n".join(r.text for r in await self.core.handle(inbound))
+        return await self.core.handle(inbound)
+
+    async def __call__(self, text: str) -> str:
+        return "\n".join(r.text for r in await self.replies(text))
 
 
 async def _people(settings, db, clock, *logins: str) -> list[Person]:
@@ -45,14 +49,13 @@ def _number(pattern: str, text: str) -> int:
 
 
 async def _all_not_reported(ask: Person, period: str) -> str:
-    pages, page = [], 1
-    while True:
-        text = await ask(f"/chuabaocao {period} trang {page}" if page > 1 else f"/chuabaocao {period}")
-        pages.append(text)
-        found = re.search(r"\(trang (\d+)/(\d+)\)", text)
-        if not found or found.group(1) == found.group(2):
-            return "\n".join(pages)
-        page += 1
+    """Every page of /chuabaocao, following its "Xem tiếp" button."""
+    replies = await ask.replies(f"/chuabaocao {period}")
+    pages = [replies[0].text]
+    while replies[0].choices:
+        replies = await ask.replies("", data=replies[0].choices[0][0].data)
+        pages.append(replies[0].text)
+    return "\n".join(pages)
 
 
 async def test_a_report_of_the_running_quarter_is_seen_at_once(settings, demo_db, clock):

@@ -176,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calendar", help="xem hoặc sửa lịch báo cáo và nhắc nhở")
     cal.add_argument("changes", nargs="*", help="như lệnh /nhacnho trong chat, ví dụ: han 20 · truoc 5 1 · tamdung")
     exp = sub.add_parser("export", help="xuất báo cáo tiến độ ra tệp Excel")
-    exp.add_argument("period", nargs="?", default="", help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
+    exp.add_argument("period", nargs="*", default=[], help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
     exp.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
     exp.add_argument("--out", help="tên tệp .xlsx (mặc định: tien-do-<đơn vị>-<kỳ>.xlsx)")
     rep = sub.add_parser(
@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name, args.user, channel))
             )
         elif args.command == "export":
-            print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
+            print(asyncio.run(admin_cli.export(settings, " ".join(args.period), args.unit, args.out)))
         elif args.command == "report":
             print(asyncio.run(admin_cli.periodic_report(settings, " ".join(args.span), args.unit, args.out_dir)))
         elif args.command == "remind":

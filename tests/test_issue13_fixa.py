@@ -172,3 +172,20 @@ async def test_every_page_of_a_paged_list_says_which_page_of_how_many(settings, 
             [reply] = await _replies(core, "binh", "", data=reply.choices[0][0].data)
             assert f"(trang {page}/{pages})" in reply.text, reply.text
         assert not reply.choices  # the last page
+
+
+def test_export_of_a_quarter_that_does_not_exist_says_so(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "ptdv.sqlite3"))
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "ptdv.sqlite3"))
+    assert main(["setup", "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["export", "quý", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "không có quý 9" in err and "không nhận ra" not in err, err
+    assert main(["export", "quý", "3", "2021", "--out", "q3.xlsx"]) == 0
+    assert (tmp_path / "q3.xlsx").exists()

@@ -194,7 +194,11 @@ async def remind_preview(
         snap, the_plan = await service.plan(now)
         names = {p.user_id: p.name for p in snap.officials}
         names |= {p.user_id: p.name for people_ in snap.reporters.values() for p in people_}
-        due = [s for s in the_plan.due if tree.is_within(s.unit_id, root)]
+        due, cannot = [], []  # a send to someone with no chat the bot can reach is not a send: listed apart
+        for s in the_plan.due:
+            if tree.is_within(s.unit_id, root):
+                reachable = s.user_id is None or await service.reachable(s.user_id)
+                (due if reachable else cannot).append(s)
         lines = [f"Xem trước nhắc nhở lúc {now:%H:%M %d/%m/%Y} (không gửi gì)."]
         if snap.calendar.paused:
             lines.append("Nhắc nhở đang tạm dừng: khi chạy, bot sẽ không gửi các tin dưới đây.")
@@ -216,6 +220,12 @@ async def remind_preview(
             lines.extend(f"   │ {line}" if line else "   │" for line in text.splitlines())
         if len(due) > MAX_PREVIEW_SENDS:
             lines.append(f"\n… và {num(len(due) - MAX_PREVIEW_SENDS)} tin khác.")
+        if cannot:
+            people = [f"{names.get(s.user_id) or f'người dùng #{s.user_id}'} ({tree[s.unit_id].name})" for s in cannot]
+            lines.append(
+                f"\nĐến hạn nhưng không gửi được {num(len(cannot))} tin vì người nhận chưa liên kết kênh nhắn tin "
+                f"nào của bot: {', '.join(dict.fromkeys(people))}."
+            )
         official = User(id=0, name="ptdv", role=Role.OFFICIAL, unit_id=root)
         by_hand = await reminder_controls.preview(ctx, service, official, now)
         lines.append(f"\nGửi nhắc ngay bằng tay (như /nhacnho xem trong chat):\n{by_hand.text}")

@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calendar", help="xem hoặc sửa lịch báo cáo và nhắc nhở")
     cal.add_argument("changes", nargs="*", help="như lệnh /nhacnho trong chat, ví dụ: han 20 · truoc 5 1 · tamdung")
     exp = sub.add_parser("export", help="xuất báo cáo tiến độ ra tệp Excel")
-    exp.add_argument("period", nargs="?", default="", help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
+    exp.add_argument("period", nargs="*", default=[], help="kỳ báo cáo, ví dụ 2021, “q3 2021”, “6 tháng đầu năm”")
     exp.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
     exp.add_argument("--out", help="tên tệp .xlsx (mặc định: tien-do-<đơn vị>-<kỳ>.xlsx)")
     rep = sub.add_parser(
@@ -197,8 +197,23 @@ async def _migrate(settings: Settings) -> str:
     return f"Cơ sở dữ liệu {settings.database_path} đã ở phiên bản mới nhất."
 
 
+def _file_code_as_argument(argv: list[str]) -> list[str]:
+    """`ptdv file -VR2…`: a file code (from before codes were kept from starting with "-") is taken as the code,
+    not as an unknown option, by moving it after "--" (which `ptdv file -- -VR2…` may also write itself)."""
+    if not argv or argv[0] != "file" or "--" in argv:
+        return argv
+    rest, codes = argv[1:], []
+    for i, arg in enumerate(rest):
+        option = arg in ("-h", "--help", "--out") or arg.startswith("--out=") or (i and rest[i - 1] == "--out")
+        if arg.startswith("-") and not option:
+            codes.append(i)
+    if not codes:
+        return argv
+    return ["file", *(a for i, a in enumerate(rest) if i not in codes), "--", *(rest[i] for i in codes)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_file_code_as_argument(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "doctor":
         checks, ok = asyncio.run(doctor.run())  # a database it cannot open is one failed check
         print(redact("\n".join(str(c) for c in checks)))
@@ -222,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name, args.user, channel))
             )
         elif args.command == "export":
-            print(asyncio.run(admin_cli.export(settings, args.period, args.unit, args.out)))
+            print(asyncio.run(admin_cli.export(settings, " ".join(args.period), args.unit, args.out)))
         elif args.command == "report":
             print(asyncio.run(admin_cli.periodic_report(settings, " ".join(args.span), args.unit, args.out_dir)))
         elif args.command == "remind":

@@ -25,6 +25,7 @@ from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, Role, UnitKind
 from bot.periods import Period, PeriodKind
+from bot.textfmt import num
 
 MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
 
@@ -424,8 +425,12 @@ def _check_report(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
             issues.append((key, f"phải là số nguyên không âm, không phải “{_text(raw)}”"))
         else:
             figures[key] = number
-    if not issues and any(figures[k] > figures["admitted"] for k in BREAKDOWN_FIELDS):
-        issues.append(("admitted", "số trong cơ cấu lớn hơn tổng số kết nạp"))
+    if not issues:  # each breakdown above the total is reported under its own column: the number that is wrong
+        for key in BREAKDOWN_FIELDS:
+            if figures[key] > figures["admitted"]:
+                issues.append(
+                    (key, f"{num(figures[key])} lớn hơn tổng số kết nạp ({num(figures['admitted'])}) của dòng này")
+                )
     return {
         "unit": _text(v.get("unit")).upper(),
         "period": period.model_dump(mode="json") if period else None,

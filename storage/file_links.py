@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.codes import typeable_token
 from storage.db import Database
 from storage.timefmt import from_db, to_db
 
@@ -29,8 +29,9 @@ async def create(
     expires_at: datetime,
     user_id: int | None = None,
 ) -> str:
-    """Store the file; return its token (192 random bits, URL-safe)."""
-    token = secrets.token_urlsafe(24)
+    """Store the file; return its token (192 random bits, URL-safe, never starting with "-": people type it
+    after `ptdv file`, where a leading "-" would read as an option)."""
+    token = typeable_token(24)
     async with db.transaction():
         await db.execute(
             "INSERT INTO file_links(token, filename, kind, content, user_id, created_at, expires_at)"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage.codes import typeable_token
 from storage.db import Database
 from storage.timefmt import from_db, to_db
 
@@ -65,7 +65,7 @@ async def create(
         "UPDATE pending SET status = 'replaced', resolved_at = ? WHERE user_id = ? AND status = 'open'",
         (to_db(now), user_id),
     )
-    token = secrets.token_urlsafe(6)
+    token = typeable_token(6)
     await db.execute(
         "INSERT INTO pending(token, user_id, channel, chat_id, action, payload, source_update, source_message,"
         " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

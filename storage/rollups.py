@@ -11,23 +11,34 @@ _FIGURES = ("admitted", *BREAKDOWN_FIELDS)
 _SUMS = ", ".join(f"SUM({c})" for c in ("events", *_FIGURES))
 MAX_IN_LIST = 500  # above this, scan the period range and filter in Python
 
+# Which reported periods a reading counts. A reading of a period [ym_from, period_end] as of the month ym_to
+# (ym_to <= period_end while the period runs) counts every live report whose own period lies within
+# [ym_from, period_end] and has begun by ym_to: a report of the running quarter or year counts from the moment
+# it is confirmed, not only once its period is over. A report of a longer period is never counted in a
+# shorter one (a quarter report is not part of any one month). period_end defaults to ym_to (a closed range).
+_WITHIN = "ym_from >= ? AND ym_from <= ? AND ym_to <= ?"
+
+
+def _range(ym_from: int, ym_to: int, period_end: int | None) -> list[int]:
+    return [ym_from, ym_to, max(ym_to, period_end if period_end is not None else ym_to)]
+
 
 async def sums(
-    db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None
+    db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None, *, period_end: int | None = None
 ) -> dict[int, tuple[int, Figures]]:
-    """(live events, figures) per unit, for reported periods lying within the month range, rolled up."""
+    """(live events, figures) per unit, for reported periods lying within [ym_from, period_end] and begun by
+    ym_to (see `_WITHIN`), rolled up."""
     ids = None if unit_ids is None else list(unit_ids)
     if ids is not None and len(ids) <= MAX_IN_LIST:
         rows = await db.fetchall(
             f"SELECT unit_id, {_SUMS} FROM rollups WHERE unit_id IN ({','.join('?' * len(ids))})"
-            " AND ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
-            [*ids, ym_from, ym_to],
+            f" AND {_WITHIN} GROUP BY unit_id",
+            [*ids, *_range(ym_from, ym_to, period_end)],
         )
     else:
         rows = await db.fetchall(
-            f"SELECT unit_id, {_SUMS} FROM rollups INDEXED BY ix_rollups_period"
-            " WHERE ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
-            (ym_from, ym_to),
+            f"SELECT unit_id, {_SUMS} FROM rollups INDEXED BY ix_rollups_period WHERE {_WITHIN} GROUP BY unit_id",
+            _range(ym_from, ym_to, period_end),
         )
     wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
     return {
@@ -47,27 +58,32 @@ async def units_with_events(db: Database, ym_from: int, ym_to: int) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def silent_units(db: Database, unit_ids: Iterable[int], ym_from: int, ym_to: int) -> set[int]:
-    """Those of `unit_ids` with no live event (theirs or below) for a period within the month range."""
+async def silent_units(
+    db: Database, unit_ids: Iterable[int], ym_from: int, ym_to: int, *, period_end: int | None = None
+) -> set[int]:
+    """Those of `unit_ids` with no live event (theirs or below) for a period counted as `sums` counts it."""
     ids = list(unit_ids)
     silent: set[int] = set()
     for start in range(0, len(ids), MAX_IN_LIST):
         chunk = ids[start : start + MAX_IN_LIST]
         rows = await db.fetchall(
             f"SELECT DISTINCT unit_id FROM rollups WHERE unit_id IN ({','.join('?' * len(chunk))})"
-            " AND ym_from >= ? AND ym_to <= ? AND events > 0",
-            [*chunk, ym_from, ym_to],
+            f" AND {_WITHIN} AND events > 0",
+            [*chunk, *_range(ym_from, ym_to, period_end)],
         )
         silent |= set(chunk) - {r[0] for r in rows}
     return silent
 
 
-async def counts(db: Database, ym_from: int, ym_to: int) -> dict[int, tuple[int, int]]:
-    """(live events, admitted) per unit with events in the range, rolled up: the cheap form for planning."""
+async def counts(
+    db: Database, ym_from: int, ym_to: int, *, period_end: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """(live events, admitted) per unit with events counted as `sums` counts them, rolled up: the cheap form
+    for planning."""
     rows = await db.fetchall(
         "SELECT unit_id, SUM(events), SUM(admitted) FROM rollups INDEXED BY ix_rollups_period"
-        " WHERE ym_from >= ? AND ym_to <= ? GROUP BY unit_id",
-        (ym_from, ym_to),
+        f" WHERE {_WITHIN} GROUP BY unit_id",
+        _range(ym_from, ym_to, period_end),
     )
     return {r[0]: (r[1], r[2]) for r in rows if r[1]}
 

@@ -125,24 +125,33 @@ async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
 
 
 async def latest_snapshots(
-    db: Database, kind: str, ym_from: int, ym_to: int, root_id: int | None = None
+    db: Database,
+    kind: str,
+    ym_from: int,
+    ym_to: int,
+    root_id: int | None = None,
+    *,
+    period_end: int | None = None,
 ) -> dict[int, dict[str, int]]:
-    """The newest live pipeline or screening snapshot per unit within the month range (only the units in
-    `root_id`'s subtree when given: an answer for one chi bộ does not read the province)."""
+    """The newest live pipeline or screening snapshot per unit for a period within [ym_from, period_end] begun
+    by ym_to (the rule of `rollups.sums`: a snapshot of the running quarter counts at once); only the units in
+    `root_id`'s subtree when given (an answer for one chi bộ does not read the province)."""
     cols = SNAPSHOT_COLUMNS[kind]
-    scope, params = "", [kind, ym_from, ym_to]
+    end = max(ym_to, period_end if period_end is not None else ym_to)
+    scope, params = "", [kind, ym_from, ym_to, end]
     if root_id is not None:
         scope = " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
         params.insert(0, root_id)
     version = await db.scalar("SELECT value FROM settings WHERE key = 'snapshots_version'")
-    key = ("snapshots", kind, ym_from, ym_to, root_id)
+    key = ("snapshots", kind, ym_from, ym_to, end, root_id)
     hit = db.cache.get(key)
     if hit is not None and hit[0] == version:
         return hit[1]  # type: ignore[return-value]
     rows = await db.fetchall(
         f"SELECT unit_id, {', '.join(cols)} FROM submissions WHERE id IN ("
         f" SELECT MAX(t.id) FROM submissions t{scope}"
-        "  WHERE t.kind = ? AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_to <= ? GROUP BY t.unit_id)",
+        "  WHERE t.kind = ? AND t.superseded_by IS NULL AND t.ym_from >= ? AND t.ym_from <= ? AND t.ym_to <= ?"
+        "  GROUP BY t.unit_id)",
         params,
     )
     found = {r["unit_id"]: {c: r[c] or 0 for c in cols} for r in rows}
@@ -156,14 +165,14 @@ async def get(db: Database, submission_id: int) -> dict[str, Any] | None:
 
 
 async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[dict[str, Any]]:
-    """Recent submissions (live and superseded) of the units, newest first, with the sender's name."""
+    """Recent submissions (live and superseded) of the units, newest sent first, with the sender's name."""
     if not unit_ids:
         return []
     marks = ",".join("?" * len(unit_ids))
     rows = await db.fetchall(
         f"SELECT s.*, u.name AS actor_name, n.name AS unit_name FROM submissions s"
         f" LEFT JOIN users u ON u.id = s.actor_user_id JOIN units n ON n.id = s.unit_id"
-        f" WHERE s.unit_id IN ({marks}) ORDER BY s.id DESC LIMIT ?",
+        f" WHERE s.unit_id IN ({marks}) ORDER BY s.created_at DESC, s.id DESC LIMIT ?",
         [*unit_ids, limit],
     )
     return [dict(r) for r in rows]
@@ -181,6 +190,17 @@ async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to
         f" WHERE s.unit_id = ? AND s.kind IN ({','.join('?' * len(kinds))}) AND s.superseded_by IS NULL"
         " AND s.ym_from >= ? AND s.ym_to <= ? ORDER BY s.id",
         (unit_id, *kinds, ym_from, ym_to),
+    )
+    return [dict(r) for r in rows]
+
+
+async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[dict[str, Any]]:
+    """Live events of one unit and kind whose period shares a month with the range (a month inside a quarter
+    report, the quarter around a month report, …), oldest first."""
+    rows = await db.fetchall(
+        "SELECT * FROM submissions WHERE unit_id = ? AND kind = ? AND superseded_by IS NULL"
+        " AND ym_from <= ? AND ym_to >= ? ORDER BY ym_from, id",
+        (unit_id, kind, ym_to, ym_from),
     )
     return [dict(r) for r in rows]
 

@@ -132,3 +132,37 @@ async def test_upgrade_backfills_rollups(settings, clock):
         assert got[root][0] == 3
     finally:
         await db.close()
+
+
+async def test_a_report_of_the_running_quarter_or_year_counts_at_once(db, clock):
+    """Read in November, a report of quarter IV or of the whole year counts for the quarter and the year as
+    soon as it is stored; neither is part of any single month; a closed range still counts only what lies in it."""
+    ids = await make_tree(db, clock)
+    async with db.transaction():
+        for period, admitted in ((Period.quarter(2026, 4), 3), (Period.of_year(2026), 1), (Period.month(2026, 10), 2)):
+            await submissions.append(
+                db,
+                unit_id=ids["A1"],
+                kind="admission",
+                period=period,
+                figures={"admitted": admitted},
+                now=clock.now(),
+                actor=None,
+                channel="t",
+            )
+
+    async def admitted(ym_from: int, ym_to: int, end: int | None) -> int:
+        got = await rollups.sums(db, ym_from, ym_to, [ids["R"]], period_end=end)
+        return got[ids["R"]][1].admitted if ids["R"] in got else 0
+
+    assert await admitted(202610, 202611, 202612) == 5  # quý IV read in November: the quarter report and October
+    assert await admitted(202601, 202611, 202612) == 6  # the year so far: all three
+    assert await admitted(202611, 202611, 202611) == 0  # November alone: neither the quarter nor the year
+    assert await admitted(202610, 202610, 202610) == 2  # October alone: the month report only
+    assert await admitted(202610, 202611, None) == 2  # no period end given: a closed range, as before
+    assert await admitted(202607, 202609, 202609) == 0  # quarter III: nothing
+    everyone = [ids[c] for c in ("A1", "A2", "B1")]
+    assert await rollups.silent_units(db, everyone, 202610, 202611, period_end=202612) == {ids["A2"], ids["B1"]}
+    assert ids["A1"] in await rollups.silent_units(db, everyone, 202611, 202611, period_end=202611)
+    planned = await rollups.counts(db, 202601, 202611, period_end=202612)
+    assert planned[ids["A1"]] == (3, 6)

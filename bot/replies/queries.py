@@ -16,12 +16,14 @@ T = TypeVar("T")
 
 
 def _page(rows: Sequence[T], page: int, line: Callable[[int, T], str]) -> tuple[list[str], bool]:
-    """One page of a numbered list, with "(trang k/n)" when there is more; returns (lines, has more pages)."""
+    """One page of a numbered list, with "(trang k/n)" on every page of a list longer than one page (the last
+    one too); returns (lines, has more pages)."""
     start = (page - 1) * PAGE_SIZE
     lines = [line(i, row) for i, row in enumerate(rows[start : start + PAGE_SIZE], start + 1)]
     more = start + PAGE_SIZE < len(rows)
-    if more:
-        lines.append(f"(trang {page}/{(len(rows) - 1) // PAGE_SIZE + 1})")
+    pages = (len(rows) - 1) // PAGE_SIZE + 1
+    if pages > 1:
+        lines.append(f"(trang {page}/{pages})")
     return lines, more
 
 

@@ -46,8 +46,27 @@ def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: s
 CONFIRM_HINT = "Chọn “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
 
 
-def preview(line: str, expires: datetime) -> str:
-    return f"Xin xác nhận báo cáo:\n{line}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+def preview(line: str, expires: datetime, note: str | None = None) -> str:
+    extra = f"\n\n{note}" if note else ""
+    return f"Xin xác nhận báo cáo:\n{line}{extra}\n\n{CONFIRM_HINT}\nBản xem trước có hiệu lực đến {moment(expires)}."
+
+
+def overlap_note(period: Period, outer: Period, old_lines: list[str], stored: int, new: int) -> str:
+    """The preview's warning that this report shares months with stored reports, and what will be counted."""
+    olds = "\n".join(old_lines)
+    text = (
+        f"⚠️ Lưu ý: đơn vị đã có báo cáo kết nạp cho thời gian trùng với {period.label}:\n{olds}\n"
+        f"Các báo cáo được cộng với nhau: sau khi lưu, {outer.label} tính {num(stored + new)} ĐVM "
+        f"({num(stored)} đã có + {num(new)} của báo cáo này)."
+    )
+    if outer == period:  # this report covers the stored ones: it may be meant as the total
+        text += (
+            f"\nNếu {num(new)} là tổng của cả {period.label} (đã gồm các báo cáo trên), xin chọn “Hủy” rồi gõ: "
+            f"sửa: {period.label} kết nạp {num(new)}"
+        )
+    else:
+        text += "\nNếu số này đã nằm trong báo cáo trên, xin chọn “Hủy”."
+    return text
 
 
 def figure_changes(
@@ -169,18 +188,24 @@ def fix_prompt(line: str, example: str) -> str:
     return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
 
 
+def _stored_period(record: dict[str, Any]) -> Period:
+    year, month = record["year"], record["ym_from"] % 100
+    match record["period_kind"]:
+        case "month":
+            return Period.month(year, month)
+        case "quarter":
+            return Period.quarter(year, (month - 1) // 3 + 1)
+        case "half":
+            return Period.half(year, 1 if month <= 6 else 2)
+    return Period.of_year(year)
+
+
 def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
     if not rows:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        period = Period.month(r["year"], r["ym_from"] % 100) if r["period_kind"] == "month" else None
-        if period is None:
-            period = (
-                Period.quarter(r["year"], (r["ym_from"] % 100 - 1) // 3 + 1)
-                if r["period_kind"] == "quarter"
-                else Period.of_year(r["year"])
-            )
+        period = _stored_period(r)
         figures = {k: r.get(k) for k in r if r.get(k) is not None}
         when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
         state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""

@@ -108,8 +108,11 @@ async def load_progress(
     # is part of the key so that a caller with another tree (a category's view) never gets this one's totals.
     rolled = await targets.memo(db, ("rolled", scope, period.year, root_id, id(tree)), roll)
     ids = None if depth is None and len(needed) == len(tree) else needed
-    in_period = await rollups.sums(db, period.ym_from, ym_to, ids)
-    cumulative = in_period if cum_from == period.ym_from else await rollups.sums(db, cum_from, ym_to, ids)
+    end = period.ym_to  # a report of the running period counts as soon as it is confirmed (see rollups)
+    in_period = await rollups.sums(db, period.ym_from, ym_to, ids, period_end=end)
+    cumulative = (
+        in_period if cum_from == period.ym_from else await rollups.sums(db, cum_from, ym_to, ids, period_end=end)
+    )
     units = assess(
         tree,
         root_id,

@@ -220,7 +220,9 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     store_kind = "pipeline" if kind is QueryKind.PIPELINE else "screening"
     fields = PIPELINE_FIELDS if store_kind == "pipeline" else SCREENING_FIELDS
     below = None if tree[view.root_id].parent_id is None else view.root_id  # the whole table at a root is cheaper
-    snaps = await submissions.latest_snapshots(ctx.db, store_kind, ym_from, ym_to, root_id=below)
+    snaps = await submissions.latest_snapshots(
+        ctx.db, store_kind, ym_from, ym_to, root_id=below, period_end=view.period.ym_to
+    )
     scope = set(tree.subtree(view.root_id))
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(fields, 0))
     for unit_id, values in snaps.items():
@@ -255,7 +257,7 @@ async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
     cáo", used by `/chuabaocao` and by the progress answer alike."""
     leaves = view.tree.reporting_units(view.root_id)
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
-    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to)
+    silent_set = await rollups.silent_units(ctx.db, leaves, view.period.ym_from, ym_to, period_end=view.period.ym_to)
     return [u for u in leaves if u in silent_set]
 
 
@@ -340,7 +342,7 @@ async def _term_year_sums(
         lo, hi = max(year * 100 + 1, period.ym_from), min(year * 100 + 12, period.ym_to, limit)
         if lo > hi:
             break
-        sums = await rollups.sums(ctx.db, lo, hi, unit_ids)
+        sums = await rollups.sums(ctx.db, lo, hi, unit_ids, period_end=min(year * 100 + 12, period.ym_to))
         out.append((year, lo % 100, hi % 100, sum(sums[u][1].admitted for u in unit_ids if u in sums)))
     return out
 
@@ -376,7 +378,7 @@ async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | 
             continue
         for row in out.values():
             row[i] = 0
-        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units))
+        sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units), period_end=ym_to)
         for u, (_, figures) in sums.items():
             if u in out:
                 out[u][i] = figures.admitted

@@ -62,9 +62,12 @@ async def control(ctx: Context, service: ReminderService | None, user: User, arg
         return [Reply(text=ROOT_ONLY)]
     try:
         updated = _edit(calendar, words)
-    except (ValueError, ValidationError) as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        return [Reply(text=f"Chưa sửa được lịch: {message}.\n" + HELP)]
+    except CalendarProblem as problem:
+        return [Reply(text=f"Chưa sửa được lịch: {problem.text}\nChưa thay đổi gì.\n\n" + HELP)]
+    except ValidationError as exc:  # never the validator's English: the field's own explanation
+        field = str(exc.errors()[0]["loc"][0]) if exc.errors() and exc.errors()[0]["loc"] else ""
+        text = FIELD_PROBLEMS.get(field, "giá trị không hợp lệ.")
+        return [Reply(text=f"Chưa sửa được lịch: {text}\nChưa thay đổi gì.\n\n" + HELP)]
     if updated is None:
         return [Reply(text=HELP)]
     await service.save_calendar(updated, user.id)
@@ -78,6 +81,23 @@ HELP = (
     "/nhacnho tieptuc · /nhacnho han 20 · /nhacnho truoc 5 1 · /nhacnho dungsai 10 · /nhacnho thang · "
     "/nhacnho quy · /nhacnho gio 08:00 · /nhacnho nghi 02/09/2026 · /nhacnho bonghi 02/09/2026"
 )
+
+
+class CalendarProblem(Exception):
+    """A calendar edit that cannot be made, with its Vietnamese explanation and an example."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+FIELD_PROBLEMS = {
+    "deadline_day": "hạn nộp là một ngày từ 1 đến 28 của tháng cuối kỳ. Ví dụ: /nhacnho han 20",
+    "remind_days_before": "số ngày nhắc trước hạn phải từ 0 đến 27. Ví dụ: /nhacnho truoc 5 1",
+    "tolerance_points": "mức cho phép (dung sai) phải từ 0 đến 100 điểm %. Ví dụ: /nhacnho dungsai 10",
+    "reminder_time": "giờ nhắc viết giờ:phút, giờ từ 0 đến 23, phút từ 0 đến 59. Ví dụ: /nhacnho gio 08:00",
+    "holidays": "ngày nghỉ phải là một ngày có thật, viết ngày/tháng/năm. Ví dụ: /nhacnho nghi 02/09/2026",
+}
 
 
 def _edit(calendar: Calendar, words: str) -> Calendar | None:
@@ -98,9 +118,14 @@ def _edit(calendar: Calendar, words: str) -> Calendar | None:
     elif words.startswith(("dungsai", "dung sai")) and len(numbers) == 1:
         update = {"tolerance_points": numbers[0]}
     elif words.startswith("gio") and (m := re.search(r"(\d{1,2})[:h ](\d{2})", words)):
+        if int(m[1]) > 23 or int(m[2]) > 59:
+            raise CalendarProblem(f"không có giờ {m[1]}:{m[2]} — {FIELD_PROBLEMS['reminder_time']}")
         update = {"reminder_time": time(int(m[1]), int(m[2]))}
     elif words.startswith(("nghi", "bonghi", "bo nghi")) and (m := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", words)):
-        day = date(int(m[3]), int(m[2]), int(m[1]))
+        try:
+            day = date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            raise CalendarProblem(f"không có ngày {m[0]} — {FIELD_PROBLEMS['holidays']}") from None
         holidays = set(calendar.holidays)
         if words.startswith("nghi"):
             holidays.add(day)

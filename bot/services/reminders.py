@@ -126,7 +126,7 @@ class ReminderService:
         today = now.date()
         period = calendar.period_of(today)
         in_period = await rollups.counts(ctx.db, period.ym_from, period.ym_to)
-        year_sums = await rollups.counts(ctx.db, today.year * 100 + 1, ym(today))
+        year_sums = await rollups.counts(ctx.db, today.year * 100 + 1, ym(today), period_end=today.year * 100 + 12)
         direct, plans = await targets.values_for_year(ctx.db, today.year)
         pace = expected_share(period.end, None)
         tolerance = calendar.tolerance_points / 100

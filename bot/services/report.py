@@ -269,7 +269,7 @@ async def _snapshots(ctx: Context, view: ProgressView) -> tuple[dict[str, int], 
     scope = set(view.tree.subtree(view.root_id))
     out: list[dict[str, int]] = []
     for kind, fields in (("pipeline", PIPELINE_FIELDS), ("screening", SCREENING_FIELDS)):
-        snaps = await submissions.latest_snapshots(ctx.db, kind, ym_from, ym_to)
+        snaps = await submissions.latest_snapshots(ctx.db, kind, ym_from, ym_to, period_end=view.period.ym_to)
         totals = dict.fromkeys(fields, 0)
         for unit_id, values in snaps.items():
             if unit_id in scope:

@@ -222,8 +222,9 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
                 choices=choices_for(p.token),
             )
         ]
+    note = await _overlap_note(ctx, unit_id, unit_name, draft, period)
     p = await _open(ctx, user, inbound, "submit", payload, expires)
-    text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz))
+    text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz), note)
     if draft.unread:
         text = "\n".join(
             [
@@ -233,6 +234,27 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             ]
         )
     return [Reply(text=text, choices=choices_for(p.token))]
+
+
+async def _overlap_note(ctx: Context, unit_id: int, unit_name: str, draft: Draft, period: Period) -> str | None:
+    """What the preview of an admission report must say when the unit already has live admission reports for
+    a different period sharing months with this one (monthly reports inside a quarter report, the quarter
+    around a month, …). Reports add up: each is a number of admissions, so the larger period counts both."""
+    if draft.kind != "admission":
+        return None
+    olds = [
+        o
+        for o in await submissions.live_overlapping(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
+        if (o["ym_from"], o["ym_to"]) != (period.ym_from, period.ym_to)
+    ]
+    if not olds:
+        return None
+    outer = max([period, *map(_record_period, olds)], key=lambda q: (q.ym_to - q.ym_from, q.ym_from))
+    sums = await submissions.admissions_by_unit(ctx.db, outer.ym_from, outer.ym_to, [unit_id])
+    stored = sums[unit_id].admitted if unit_id in sums else 0
+    new = draft.figures.get("admitted", 0)
+    lines = [f"– #{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+    return texts.overlap_note(period, outer, lines, stored, new)
 
 
 async def preview_change(

@@ -72,10 +72,9 @@ class Database:
     async def check_integrity(self) -> None:
         """`PRAGMA quick_check` (seconds even for a large file); a damaged file raises `UnusableDatabase`."""
         try:
-            rows = await self.fetchall("PRAGMA quick_check")
+            problems = [str(r[0]) for r in await self.fetchall("PRAGMA quick_check")]
         except sqlite3.DatabaseError as exc:
-            rows = [(str(exc),)]
-        problems = [str(r[0]) for r in rows]
+            problems = [str(exc)]
         if problems != ["ok"]:
             raise UnusableDatabase(f"Cơ sở dữ liệu {self.path} bị hỏng ({'; '.join(problems[:2])}).")
 
@@ -128,7 +127,9 @@ class Database:
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; return lastrowid (for INSERT) or the row count."""
         async with self._conn.execute(sql, params) as cur:
-            return cur.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cur.rowcount
+            if sql.lstrip()[:6].upper() == "INSERT" and cur.lastrowid is not None:
+                return cur.lastrowid
+            return cur.rowcount
 
     async def rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         async with self._conn.execute(sql, params) as cur:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from bot.models import Target
 from storage.db import Database
@@ -91,7 +92,7 @@ async def _direct(
     return await db.cached(("targets", scope, start_year, root_id), load)
 
 
-async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict | None:  # type: ignore[type-arg]
+async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict[str, Any] | None:
     row = await db.fetchone(
         "SELECT value, quarter_plan, end_year FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
         (unit_id, scope, start_year),
@@ -99,5 +100,5 @@ async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict |
     return dict(row) if row else None
 
 
-async def all_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def all_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM targets ORDER BY scope DESC, start_year, unit_id")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.language.normalize import search_key
 from bot.models import Unit
@@ -123,5 +124,5 @@ async def set_kind_category(db: Database, unit_id: int, kind: str, category: str
     await db.execute("UPDATE units SET kind = ?, category = ? WHERE id = ?", (kind, category, unit_id))
 
 
-async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def active_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM units WHERE active = 1 ORDER BY sort_order, id")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.models import User
 from storage.db import Database
@@ -154,12 +155,12 @@ async def find_in_unit(db: Database, name: str, unit_id: int) -> int | None:
 _PROFILE = ("name", "role", "unit_id", "title", "phone", "login")
 
 
-async def profile(db: Database, user_id: int) -> dict:  # type: ignore[type-arg]
+async def profile(db: Database, user_id: int) -> dict[str, Any]:
     row = await db.fetchone(f"SELECT {', '.join(_PROFILE)} FROM users WHERE id = ?", (user_id,))
     return dict(row) if row else {}
 
 
-async def set_profile(db: Database, user_id: int, values: dict) -> None:  # type: ignore[type-arg]
+async def set_profile(db: Database, user_id: int, values: dict[str, Any]) -> None:
     await db.execute(
         f"UPDATE users SET {', '.join(f'{c} = ?' for c in _PROFILE)} WHERE id = ?",
         (*(values[c] for c in _PROFILE), user_id),
@@ -171,7 +172,7 @@ async def move_all(db: Database, from_unit: int, to_unit: int) -> None:
     await db.execute("UPDATE users SET unit_id = ? WHERE unit_id = ?", (to_unit, from_unit))
 
 
-async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def active_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM users WHERE active = 1 ORDER BY id")]
 
 

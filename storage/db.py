@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -159,7 +159,7 @@ class Database:
         version = await self.version()
         hit = self.cache.get(key)
         if hit is not None and hit[0] == version:
-            return hit[1]  # type: ignore[return-value]
+            return cast(T, hit[1])  # the cache holds what `load` returned for this key
         value = await load()
         self.cache[key] = (version, value)
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from storage.db import Database
 from storage.timefmt import to_db
 
 
-def _target(row) -> Target:  # type: ignore[no-untyped-def]
+def _target(row: sqlite3.Row) -> Target:
     plan = json.loads(row["quarter_plan"]) if row["quarter_plan"] else None
     return Target(
         unit_id=row["unit_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from storage.timefmt import to_db
 _COLUMNS = "id, code, name, short_name, search_name, kind, category, parent_id, sort_order, active, merged_into"
 
 
-def _unit(row) -> Unit:  # type: ignore[no-untyped-def]
+def _unit(row: sqlite3.Row) -> Unit:
     return Unit(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 

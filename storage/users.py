@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from storage.timefmt import to_db
 _COLUMNS = "u.id, u.name, u.role, u.unit_id, u.login, u.title, u.active"
 
 
-def _user(row) -> User:  # type: ignore[no-untyped-def]
+def _user(row: sqlite3.Row) -> User:
     return User(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 

@@ -11,11 +11,11 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
@@ -98,7 +98,7 @@ def to_inbound(update: Update, channel: str, received_at: datetime, bot_username
     )
 
 
-def _addressed(message, text: str, bot_username: str | None) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+def _addressed(message: Message, text: str, bot_username: str | None) -> tuple[str, bool]:
     """A group message's text without the bot's @mention, and whether it is meant for the bot."""
     me = (bot_username or "").lower()
     command = re.match(r"^/[A-Za-z_]+(?:@(\w+))?", text.strip())
@@ -167,7 +167,7 @@ async def _call(make: Callable[[], Awaitable[object]], attempts: int, backoff: f
 
 
 async def deliver(
-    bot,  # type: ignore[no-untyped-def]
+    bot: Bot,
     chat_id: str,
     replies: Sequence[Reply],
     attempts: int = 4,
@@ -182,7 +182,7 @@ async def deliver(
             log.warning("answer to %s may not have arrived (%s); not sent again", chat_id, exc)
 
 
-async def _send_one(bot, chat_id: str, reply: Reply, attempts: int = 4, backoff: float = 0.5) -> None:  # type: ignore[no-untyped-def]
+async def _send_one(bot: Bot, chat_id: str, reply: Reply, attempts: int = 4, backoff: float = 0.5) -> None:
     """One reply as Telegram messages; the keyboard goes with the last piece of a split text. Each request is
     retried on its own (never the pieces already sent); a failure after a piece went out is `SendUncertain`."""
     target = reply.chat_id or chat_id
@@ -192,12 +192,11 @@ async def _send_one(bot, chat_id: str, reply: Reply, attempts: int = 4, backoff:
         attachment = reply.attachment
         caption, text = (text, "") if len(text) <= CAPTION_LIMIT else ("", text)
         send = bot.send_photo if attachment.kind == "photo" else bot.send_document
-        field = "photo" if attachment.kind == "photo" else "document"
         calls.append(
             partial(
                 send,
                 target,
-                **{field: attachment.content},
+                attachment.content,
                 filename=attachment.filename,
                 caption=caption or None,
                 reply_markup=keyboard(reply) if not text else None,
@@ -222,7 +221,7 @@ class TelegramNotifier:
     5xx or a connection never made backs off and retries, a 403 means the person blocked the bot, and a timeout
     is UNCERTAIN — the message may have arrived, so it is never sent again."""
 
-    def __init__(self, bot, attempts: int = 4, backoff: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, bot: Bot, attempts: int = 4, backoff: float = 1.0) -> None:
         self.bot = bot
         self.attempts = attempts
         self.backoff = backoff
@@ -247,8 +246,8 @@ class TelegramNotifier:
         return Delivery.SENT
 
 
-def _seconds(value: object) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[union-attr,arg-type]
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -337,7 +336,11 @@ def build_application(
     if rate_limit:
         # A bucket of 2 refilled at 28/second, not "30 per second": PTB's limiter is a bucket that would let a burst of
         # 30 through at once and so exceed Telegram's "about 30 in any second" (a 429 then pauses every request).
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=2, overall_time_period=2 / 28, max_retries=3))
+        # PTB's annotations bind the builder's rate-limiter parameter to None at `Application.builder()`, so a real
+        # limiter (`AIORateLimiter` is `BaseRateLimiter[int]`) is refused although this is the documented call.
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=2, overall_time_period=2 / 28, max_retries=3)  # type: ignore[arg-type]
+        )
     if timeout is not None and request is None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout).pool_timeout(timeout)
     app = builder.build()

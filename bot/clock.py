@@ -27,7 +27,7 @@ class ManualClock:
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
-        self.tz = start.tzinfo  # type: ignore[assignment]
+        self.tz = start.tzinfo
         self._now = start
 
     def now(self) -> datetime:

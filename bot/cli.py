@@ -266,8 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"({settings.database_path}).",
                     file=sys.stderr,
                 )
-            channel = getattr(args, "channel", "telegram")
-            asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=channel))
+            console_channel: str = getattr(args, "channel", "telegram")
+            asyncio.run(
+                app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=console_channel)
+            )
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(redact(str(exc)), file=sys.stderr)
         return 2

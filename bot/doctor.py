@@ -29,11 +29,9 @@ async def _token(settings: Settings) -> Check:
     from telegram import Bot
     from telegram.error import TelegramError
 
-    kwargs = {}
-    if settings.telegram_api_base_url:
-        kwargs["base_url"] = settings.telegram_api_base_url
+    base_url = settings.telegram_api_base_url
     try:
-        async with Bot(settings.token, **kwargs) as bot:
+        async with Bot(settings.token, base_url=base_url) if base_url else Bot(settings.token) as bot:
             me = await asyncio.wait_for(bot.get_me(), timeout=15)
     except (TelegramError, TimeoutError, OSError) as exc:
         return Check(False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({exception_line(exc, 160)})")

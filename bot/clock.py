@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
-    tz: ZoneInfo
+    @property
+    def tz(self) -> tzinfo:
+        """The committee's zone (a ZoneInfo; a test's clock may carry any aware zone)."""
+        ...
 
     def now(self) -> datetime: ...
 

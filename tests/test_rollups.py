@@ -21,6 +21,7 @@ async def direct(db: Database, unit_codes: list[str], ym_from: int, ym_to: int) 
         " AND s.superseded_by IS NULL AND s.ym_from >= ? AND s.ym_to <= ?",
         [*unit_codes, ym_from, ym_to],
     )
+    assert row is not None
     return row[0], row[1]
 
 

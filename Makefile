@@ -26,6 +26,7 @@ run: setup
 
 test: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-clock
 
@@ -58,6 +59,7 @@ test-clock: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 bench: setup
 	$(PY) -m bench

@@ -52,7 +52,7 @@ async def parse_times(path: Path, shape: Shape) -> tuple[int, float, float, floa
         await build(path, shape)
     db = await Database.open(path)
     try:
-        ctx = Context(db, Settings(database_path=path), ManualClock(datetime(2026, 10, 20, 9, tzinfo=VN)))  # type: ignore[call-arg]
+        ctx = Context(db, Settings(database_path=path), ManualClock(datetime(2026, 10, 20, 9, tzinfo=VN)))
         tree = await ctx.tree()
         started = time.perf_counter()
         gazetteer = await ctx.gazetteer()

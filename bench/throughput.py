@@ -200,6 +200,7 @@ async def echo(source: Path, mode: str) -> tuple[int, float, float]:
     app.add_handler(TypeHandler(Update, answer))
     async with app:
         await app.start()
+        assert app.updater is not None  # built with the default updater
         await app.updater.start_polling(timeout=1, poll_interval=0)
         updates = _messages(mode, reporters, officials)
         confirmations = [callback_update(r, "c|x", 1, update_id=3_100_000 + i) for i, r in enumerate(reporters)]

@@ -26,7 +26,7 @@ async def measure(messages: int = 200) -> tuple[float, float, float]:
     """(answers per second, p50 ms, p99 ms) for `messages` messages from the demo's people in turn."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "zalo.sqlite3"
-        settings = Settings(database_path=path, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_path=path, _env_file=None)
         clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=VN))
         db = await Database.open(path)
         try:

@@ -15,6 +15,7 @@ from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
 from bot.models import Role, Unit, User
+from bot.planner import Send
 from bot.replies.common import CHANNEL_NAMES
 from bot.services import imports, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
@@ -194,7 +195,8 @@ async def remind_preview(
         snap, the_plan = await service.plan(now)
         names = {p.user_id: p.name for p in snap.officials}
         names |= {p.user_id: p.name for people_ in snap.reporters.values() for p in people_}
-        due, cannot = [], []  # a send to someone with no chat the bot can reach is not a send: listed apart
+        due: list[Send] = []  # a send to someone with no chat the bot can reach is not a send: listed apart
+        cannot: list[Send] = []
         for s in the_plan.due:
             if tree.is_within(s.unit_id, root):
                 reachable = s.user_id is None or await service.reachable(s.user_id)
@@ -221,7 +223,11 @@ async def remind_preview(
         if len(due) > MAX_PREVIEW_SENDS:
             lines.append(f"\n… và {num(len(due) - MAX_PREVIEW_SENDS)} tin khác.")
         if cannot:
-            people = [f"{names.get(s.user_id) or f'người dùng #{s.user_id}'} ({tree[s.unit_id].name})" for s in cannot]
+            people = [  # only sends to a person can be unreachable
+                f"{(names.get(s.user_id) if s.user_id is not None else None) or f'người dùng #{s.user_id}'}"
+                f" ({tree[s.unit_id].name})"
+                for s in cannot
+            ]
             lines.append(
                 f"\nĐến hạn nhưng không gửi được {num(len(cannot))} tin vì người nhận chưa liên kết kênh nhắn tin "
                 f"nào của bot: {', '.join(dict.fromkeys(people))}."

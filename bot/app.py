@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 import httpx
+from aiohttp import web
 
 from bot import demo
 from bot.clock import Clock, SystemClock
@@ -25,7 +26,7 @@ from handlers import console, webhook, zalo
 from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
 from handlers.local_api import LocalBotApi, LocalRequest
 from handlers.telegram import TelegramNotifier, build_application, running
-from handlers.zalo_api import ZaloError, bot_name
+from handlers.zalo_api import ZaloClient, ZaloError, bot_name
 from handlers.zalo_local import LocalZaloApi
 from storage import backup
 from storage.db import Database, UnusableDatabase
@@ -255,8 +256,15 @@ async def _stop_all_on_error(job: Awaitable[None], stop: asyncio.Event) -> None:
         raise
 
 
-async def _telegram(  # type: ignore[no-untyped-def]
-    settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop: asyncio.Event
+async def _telegram(
+    settings: Settings,
+    core: Core,
+    stack: contextlib.AsyncExitStack,
+    server: web.Application | None,
+    notifiers: dict[str, Notifier],
+    loops: list[Awaitable[None]],
+    after_start: list[Callable[[], Awaitable[None]]],
+    stop: asyncio.Event,
 ) -> None:
     app = build_application(settings, core)
     await stack.enter_async_context(running(app))
@@ -279,8 +287,16 @@ async def _telegram(  # type: ignore[no-untyped-def]
     log.info("Telegram: @%s, %s", app.bot.username, settings.telegram_mode)
 
 
-async def _zalo(  # type: ignore[no-untyped-def]
-    settings: Settings, core: Core, stack, server, notifiers, loops, after_start, stop, transport
+async def _zalo(
+    settings: Settings,
+    core: Core,
+    stack: contextlib.AsyncExitStack,
+    server: web.Application | None,
+    notifiers: dict[str, Notifier],
+    loops: list[Awaitable[None]],
+    after_start: list[Callable[[], Awaitable[None]]],
+    stop: asyncio.Event,
+    transport: httpx.AsyncBaseTransport | None,
 ) -> None:
     """Every Zalo bot (ZALO_BOT_TOKEN and ZALO_BOTS) in this one process, on this one database: each with its
     own channel name, token, quota, inbox and webhook path (or poller, in development)."""
@@ -306,7 +322,7 @@ async def _zalo(  # type: ignore[no-untyped-def]
         log.info("Zalo %s: %s, %s", spec.channel, bot_name(me), settings.zalo_mode)
 
 
-def _register_zalo_webhook(client, url: str, secret: str) -> Callable[[], Awaitable[None]]:  # type: ignore[no-untyped-def]
+def _register_zalo_webhook(client: ZaloClient, url: str, secret: str) -> Callable[[], Awaitable[None]]:
     async def register() -> None:
         await client.set_webhook(url, secret)
 

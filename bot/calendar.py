@@ -8,7 +8,7 @@ announced with its real date.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -113,8 +113,8 @@ class Calendar(BaseModel):
         week_start = day - timedelta(days=day.weekday())
         return self.working_day_on_or_after(week_start + timedelta(days=self.digest_weekday))
 
-    def at(self, day: date, clock_time: time, tz: object) -> datetime:
-        return datetime.combine(day, clock_time, tzinfo=tz)  # type: ignore[arg-type]
+    def at(self, day: date, clock_time: time, tz: tzinfo | None) -> datetime:
+        return datetime.combine(day, clock_time, tzinfo=tz)
 
 
 def week_key(day: date) -> str:

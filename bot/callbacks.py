@@ -140,7 +140,7 @@ def unpack(data: str | None) -> Callback | None:
     parts = data.split("|")
     match parts:
         case ["c" | "e" | "x" as action, token] if _token(token):
-            return Preview(action=action, token=token)  # type: ignore[arg-type]
+            return Preview(action=action, token=token)
         case ["u", token, unit] if _token(token) and (unit_id := _id(unit)) is not None:
             return ChooseUnit(token=token, unit_id=unit_id)
         case ["f", record] if (record_id := _id(record)) is not None:

@@ -7,9 +7,9 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bot import admin_cli, app, doctor
 from bot.clock import SystemClock
@@ -22,7 +22,13 @@ from storage.db import UnusableDatabase
 
 
 class _VietnameseHelp(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, "cách dùng: " if prefix is None else prefix)
 
 
@@ -80,7 +86,7 @@ def vietnamese_error(message: str) -> str:
 class VietnameseParser(argparse.ArgumentParser):
     """argparse with Vietnamese usage, section titles, -h and errors (argparse itself speaks English)."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # argparse.ArgumentParser's own parameters
         kwargs.setdefault("formatter_class", _VietnameseHelp)
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
@@ -88,7 +94,7 @@ class VietnameseParser(argparse.ArgumentParser):
         self._optionals.title = "tùy chọn"
         self.add_argument("-h", "--help", action="help", help="hiện trợ giúp này rồi thoát")
 
-    def add_argument(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # argparse's own parameters
         action = super().add_argument(*args, **kwargs)
         if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest in _METAVARS:
             action.metavar = _METAVARS[action.dest]
@@ -281,8 +287,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"({settings.database_path}).",
                     file=sys.stderr,
                 )
-            channel = getattr(args, "channel", "telegram")
-            asyncio.run(app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=channel))
+            console_channel: str = getattr(args, "channel", "telegram")
+            asyncio.run(
+                app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=console_channel)
+            )
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(redact(str(exc)), file=sys.stderr)
         return 2

@@ -33,7 +33,7 @@ class DemoUnit:
     code: str
     name: str
     short: str
-    category: str | None
+    category: Category | None
     target: int | None
     parent: str = "CP"
     kind: UnitKind = UnitKind.GRASSROOTS
@@ -140,7 +140,7 @@ async def _load_units(db: Database, now: datetime) -> dict[str, int]:
 
 
 async def _load_users(db: Database, ids: dict[str, int], now: datetime) -> dict[str, int]:
-    out = {}
+    out: dict[str, int] = {}
     for person in USERS:
         user_id = await users.add(
             db,

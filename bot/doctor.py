@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
@@ -12,6 +13,9 @@ from bot.redact import exception_line, redact, register, without_urls
 from bot.textfmt import os_reason
 from storage import backup
 from storage.migrations import current_version, latest_version
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 @dataclass
@@ -29,11 +33,9 @@ async def _token(settings: Settings) -> Check:
     from telegram import Bot
     from telegram.error import TelegramError
 
-    kwargs = {}
-    if settings.telegram_api_base_url:
-        kwargs["base_url"] = settings.telegram_api_base_url
+    base_url = settings.telegram_api_base_url
     try:
-        async with Bot(settings.token, **kwargs) as bot:
+        async with Bot(settings.token, base_url=base_url) if base_url else Bot(settings.token) as bot:
             me = await asyncio.wait_for(bot.get_me(), timeout=15)
     except (TelegramError, TimeoutError, OSError) as exc:
         return Check(False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({exception_line(exc, 160)})")
@@ -85,7 +87,7 @@ async def _zalo(settings: Settings) -> list[Check]:
     return checks
 
 
-async def _zalo_usage(db, settings: Settings, clock: Clock) -> list[Check]:  # type: ignore[no-untyped-def]
+async def _zalo_usage(db: Database, settings: Settings, clock: Clock) -> list[Check]:
     """Each bot's month: messages sent against its quota, a quota refusal (429) seen, people against the cap."""
     from bot.quota import Level, month_key
     from storage import usage, users
@@ -154,7 +156,7 @@ async def _database(settings: Settings, clock: Clock) -> list[Check]:
     return checks
 
 
-async def _schedule(db, settings: Settings, clock: Clock) -> Check:  # type: ignore[no-untyped-def]
+async def _schedule(db: Database, settings: Settings, clock: Clock) -> Check:
     from bot.services.context import Context
     from bot.services.reminder_controls import next_runs
     from bot.services.reminders import ReminderService

@@ -226,10 +226,11 @@ def ym_range(ym_from: int, ym_to: int) -> list[int]:
     return out
 
 
-LINEAR_PLAN: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25)
+QuarterPlan = tuple[float, float, float, float]  # the year's target share planned for each quarter
+LINEAR_PLAN: QuarterPlan = (0.25, 0.25, 0.25, 0.25)
 
 
-def expected_share(day: date, plan: tuple[float, float, float, float] | None = None) -> float:
+def expected_share(day: date, plan: QuarterPlan | None = None) -> float:
     """Share of the year's target expected by the end of `day` (pace), in 0..1.
 
     Whole quarters count their plan share; the current quarter counts the share of its days elapsed.

@@ -103,10 +103,8 @@ def plan(
     if today > deadline:
         due_at = calendar.at(calendar.escalation_day(period), calendar.reminder_time, tz)
         silent = [s.unit_id for s in states.values() if not s.reported]
-        for unit_id, (person, units) in _escalations(tree, silent, officials).items():
-            add(
-                Send("escalate", f"user:{person.user_id}", person.user_id, unit_id[1], code, due_at, units=tuple(units))
-            )
+        for (_, ancestor), (person, units) in _escalations(tree, silent, officials).items():
+            add(Send("escalate", f"user:{person.user_id}", person.user_id, ancestor, code, due_at, units=tuple(units)))
 
     digest_at = calendar.at(calendar.digest_day(today), calendar.digest_time, tz)
     week = week_key(today)

@@ -94,8 +94,8 @@ def rolled_targets(tree: UnitTree, root_id: int, direct: Mapping[int, int]) -> d
         if unit_id in direct:
             out[unit_id] = (direct[unit_id], True)
             continue
-        child_targets = [out[c][0] for c in tree.children(unit_id) if out[c][0] is not None]
-        out[unit_id] = (sum(child_targets), False) if child_targets else (None, False)  # type: ignore[arg-type]
+        child_targets = [t for c in tree.children(unit_id) if (t := out[c][0]) is not None]
+        out[unit_id] = (sum(child_targets), False) if child_targets else (None, False)
     return out
 
 

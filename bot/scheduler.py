@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,7 +36,7 @@ class Scheduler:
         self._backup: tuple[Path, Path, int, CronTrigger] | None = None
 
     @property
-    def tz(self):  # type: ignore[no-untyped-def]
+    def tz(self) -> tzinfo:
         return self.service.ctx.clock.tz
 
     def trigger(self) -> CronTrigger:

@@ -168,12 +168,13 @@ class ConsoleSession(ConsoleBase):
         return {"id": self.me.user_id, "is_bot": False, "first_name": self.me.name}
 
     def _message_update(self, text: str) -> dict[str, Any]:
+        assert self.me is not None
         update_id, self._next_update = self._next_update, self._next_update + 1
         message_id, self._next_message = self._next_message, self._next_message + 1
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(self.clock.now().timestamp()),
-            "chat": {"id": self.me.user_id, "type": "private"},  # type: ignore[union-attr]
+            "chat": {"id": self.me.user_id, "type": "private"},
             "from": self._base_user(),
         }
         if text.strip():

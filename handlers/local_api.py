@@ -59,7 +59,9 @@ class LocalBotApi:
             **extra,
         }
 
-    def call(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> tuple[int, dict]:
+    def call(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, JSON body)."""
         self.calls.append(method)
         handler = getattr(self, f"_m_{method}", None)

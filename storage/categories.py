@@ -4,6 +4,7 @@ so every process reloads them with the unit tree."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 
 from bot.categories import Categories, KhoiDef, defaults_for
@@ -13,7 +14,7 @@ from storage.db import Database
 _COLUMNS = "committee_id, code, label, short_label, aliases, sort_order"
 
 
-def _row(r) -> KhoiDef:  # type: ignore[no-untyped-def]
+def _row(r: sqlite3.Row) -> KhoiDef:
     return KhoiDef(
         committee_id=r["committee_id"],
         code=r["code"],

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 BUSY_TIMEOUT_MS = 15_000  # how long a write waits for another process, in all
 STATEMENT_BUSY_MS = 100  # what one statement may block the event loop waiting for a lock
@@ -79,10 +79,9 @@ class Database:
     async def check_integrity(self) -> None:
         """`PRAGMA quick_check` (seconds even for a large file); a damaged file raises `UnusableDatabase`."""
         try:
-            rows = await self.fetchall("PRAGMA quick_check")
+            problems = [str(r[0]) for r in await self.fetchall("PRAGMA quick_check")]
         except sqlite3.DatabaseError as exc:
-            rows = [(str(exc),)]
-        problems = [str(r[0]) for r in rows]
+            problems = [str(exc)]
         if problems != ["ok"]:
             raise UnusableDatabase(f"Cơ sở dữ liệu {self.path} bị hỏng ({'; '.join(problems[:2])}).")
 
@@ -145,7 +144,9 @@ class Database:
         """Run one statement; return lastrowid (for INSERT) or the row count."""
         cur = self._conn.execute(sql, params)
         try:
-            return cur.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cur.rowcount  # type: ignore[return-value]
+            if sql.lstrip()[:6].upper() == "INSERT" and cur.lastrowid is not None:
+                return cur.lastrowid
+            return cur.rowcount
         finally:
             cur.close()
 
@@ -165,7 +166,7 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         cur = self._conn.execute(sql, params)
         try:
-            return cur.fetchone()  # type: ignore[no-any-return]
+            return cur.fetchone()
         finally:
             cur.close()
 
@@ -182,7 +183,7 @@ class Database:
         version = await self.version()
         hit = self.cache.get(key)
         if hit is not None and hit[0] == version:
-            return hit[1]  # type: ignore[return-value]
+            return cast(T, hit[1])  # the cache holds what `load` returned for this key
         value = await load()
         self.cache[key] = (version, value)
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ class Pending:
     chat_id: str = ""
 
 
-def _pending(row) -> Pending:  # type: ignore[no-untyped-def]
+def _pending(row: sqlite3.Row) -> Pending:
     return Pending(
         id=row["id"],
         token=row["token"],

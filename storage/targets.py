@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.models import Target
+from bot.periods import QuarterPlan
 from storage.db import Database
 from storage.timefmt import to_db
 
 T = TypeVar("T")
 
 
-def _target(row) -> Target:  # type: ignore[no-untyped-def]
-    plan = json.loads(row["quarter_plan"]) if row["quarter_plan"] else None
+def _plan(text: str) -> QuarterPlan:
+    q1, q2, q3, q4 = json.loads(text)
+    return q1, q2, q3, q4
+
+
+def _target(row: sqlite3.Row) -> Target:
+    plan = _plan(row["quarter_plan"]) if row["quarter_plan"] else None
     return Target(
         unit_id=row["unit_id"],
         scope=row["scope"],
         start_year=row["start_year"],
         end_year=row["end_year"],
         value=row["value"],
-        quarter_plan=tuple(plan) if plan else None,
+        quarter_plan=plan,
     )
 
 
@@ -98,7 +105,7 @@ async def for_term(db: Database, start_year: int) -> dict[int, Target]:
 
 async def values_for_year(
     db: Database, year: int, root_id: int | None = None
-) -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
+) -> tuple[dict[int, int], dict[int, QuarterPlan]]:
     """Direct yearly targets (unit → value) in `root_id`'s subtree (all units for None), and quarterly plans."""
     return await _direct(db, "year", year, root_id)
 
@@ -110,21 +117,21 @@ async def values_for_term(db: Database, start_year: int, root_id: int | None = N
 
 async def _direct(
     db: Database, scope: str, start_year: int, root_id: int | None
-) -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
-    async def load() -> tuple[dict[int, int], dict[int, tuple[float, ...]]]:
+) -> tuple[dict[int, int], dict[int, QuarterPlan]]:
+    async def load() -> tuple[dict[int, int], dict[int, QuarterPlan]]:
         sql = "SELECT t.unit_id, t.value, t.quarter_plan FROM targets t"
         params: list[object] = [scope, start_year]
         if root_id is not None:
             sql += " JOIN unit_closure c ON c.unit_id = t.unit_id AND c.ancestor_id = ?"
             params.insert(0, root_id)
         rows = await db.fetchall(sql + " WHERE t.scope = ? AND t.start_year = ?", params)
-        plans = {r[0]: tuple(json.loads(r[2])) for r in rows if r[2]}
+        plans = {r[0]: _plan(r[2]) for r in rows if r[2]}
         return {r[0]: r[1] for r in rows}, plans
 
     return await memo(db, ("targets", scope, start_year, root_id), load)
 
 
-async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict | None:  # type: ignore[type-arg]
+async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict[str, Any] | None:
     row = await db.fetchone(
         "SELECT value, quarter_plan, end_year FROM targets WHERE unit_id = ? AND scope = ? AND start_year = ?",
         (unit_id, scope, start_year),
@@ -132,5 +139,5 @@ async def get(db: Database, unit_id: int, scope: str, start_year: int) -> dict |
     return dict(row) if row else None
 
 
-async def all_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def all_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM targets ORDER BY scope DESC, start_year, unit_id")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 from bot.models import Frozen
@@ -22,7 +23,7 @@ class Term(Frozen):
         return Period.term(self.start_year, self.end_year, congress=self.congress, next_congress=self.next_congress)
 
 
-def _term(r) -> Term:  # type: ignore[no-untyped-def]
+def _term(r: sqlite3.Row) -> Term:
     return Term(
         id=r["id"],
         unit_id=r["unit_id"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from typing import Any
 
 from bot.language.normalize import search_key
 from bot.models import Unit
@@ -12,7 +14,7 @@ from storage.timefmt import to_db
 _COLUMNS = "id, code, name, short_name, search_name, kind, category, parent_id, sort_order, active, merged_into"
 
 
-def _unit(row) -> Unit:  # type: ignore[no-untyped-def]
+def _unit(row: sqlite3.Row) -> Unit:
     return Unit(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 
@@ -123,5 +125,5 @@ async def set_kind_category(db: Database, unit_id: int, kind: str, category: str
     await db.execute("UPDATE units SET kind = ?, category = ? WHERE id = ?", (kind, category, unit_id))
 
 
-async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def active_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM units WHERE active = 1 ORDER BY sort_order, id")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
+from typing import Any
 
 from bot.models import User
 from storage.db import Database
@@ -11,7 +13,7 @@ from storage.timefmt import to_db
 _COLUMNS = "u.id, u.name, u.role, u.unit_id, u.login, u.title, u.active"
 
 
-def _user(row) -> User:  # type: ignore[no-untyped-def]
+def _user(row: sqlite3.Row) -> User:
     return User(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - sqlite3.Row iterates values
 
 
@@ -154,12 +156,12 @@ async def find_in_unit(db: Database, name: str, unit_id: int) -> int | None:
 _PROFILE = ("name", "role", "unit_id", "title", "phone", "login")
 
 
-async def profile(db: Database, user_id: int) -> dict:  # type: ignore[type-arg]
+async def profile(db: Database, user_id: int) -> dict[str, Any]:
     row = await db.fetchone(f"SELECT {', '.join(_PROFILE)} FROM users WHERE id = ?", (user_id,))
     return dict(row) if row else {}
 
 
-async def set_profile(db: Database, user_id: int, values: dict) -> None:  # type: ignore[type-arg]
+async def set_profile(db: Database, user_id: int, values: dict[str, Any]) -> None:
     await db.execute(
         f"UPDATE users SET {', '.join(f'{c} = ?' for c in _PROFILE)} WHERE id = ?",
         (*(values[c] for c in _PROFILE), user_id),
@@ -171,7 +173,7 @@ async def move_all(db: Database, from_unit: int, to_unit: int) -> None:
     await db.execute("UPDATE users SET unit_id = ? WHERE unit_id = ?", (to_unit, from_unit))
 
 
-async def active_rows(db: Database) -> list[dict]:  # type: ignore[type-arg]
+async def active_rows(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in await db.fetchall("SELECT * FROM users WHERE active = 1 ORDER BY id")]
 
 

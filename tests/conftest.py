@@ -123,7 +123,7 @@ def edited_update(user_id: int, message_id: int, text: str) -> dict[str, Any]:
     }
 
 
-async def counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+async def counts(db) -> tuple[int, int]:
     """(submissions, pending previews) — what a message may have written."""
     subs = await db.scalar("SELECT COUNT(*) FROM submissions")
     pend = await db.scalar("SELECT COUNT(*) FROM pending")
@@ -134,12 +134,12 @@ EVIDENCE: list[str] = []
 
 
 @pytest.fixture
-def evidence():  # type: ignore[no-untyped-def]
+def evidence():
     """Reliability tests report their counts (kills, updates replayed, faults, messages) here; printed at the end."""
     return EVIDENCE.append
 
 
-def pytest_terminal_summary(terminalreporter):  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter):
     if EVIDENCE:
         terminalreporter.section("reliability evidence")
         for line in EVIDENCE:

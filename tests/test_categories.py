@@ -37,7 +37,7 @@ class Asker:
     def __init__(self, core: Core, user_id: int) -> None:
         self.core, self.user_id, self.n = core, user_id, 0
 
-    async def __call__(self, text: str, kind: InboundKind = InboundKind.TEXT, data: str | None = None):  # type: ignore[no-untyped-def]
+    async def __call__(self, text: str, kind: InboundKind = InboundKind.TEXT, data: str | None = None):
         self.n += 1
         inbound = Inbound(
             channel="console",
@@ -103,7 +103,7 @@ async def test_a_category_has_its_own_status(ask):
 async def test_a_category_chart_draws_the_category(ask, monkeypatch, demo_db):
     drawn = []
 
-    def capture(view):  # type: ignore[no-untyped-def]
+    def capture(view):
         drawn.append(view)
         return b"\x89PNG"
 

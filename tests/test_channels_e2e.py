@@ -28,7 +28,7 @@ STRANGER = 990_001  # never registered
 
 
 @asynccontextmanager
-async def driver(channel: str, settings, db, clock) -> AsyncIterator[TelegramDriver | ZaloDriver]:  # type: ignore[no-untyped-def]
+async def driver(channel: str, settings, db, clock) -> AsyncIterator[TelegramDriver | ZaloDriver]:
     if channel == "telegram":
         async with TelegramHarness(settings, db, clock) as harness:
             chat: TelegramDriver | ZaloDriver = TelegramDriver(harness)

@@ -126,7 +126,7 @@ async def crash_run(tmp_path: Path, kills: int, submissions: int, seed: int = 1)
     return {"kills": killed, "submissions": submissions, "acknowledged": len(acknowledged), "stored": len(stored)}
 
 
-async def wait_for(server: FakeBotApi, test, after: int, seconds: float):  # type: ignore[no-untyped-def]
+async def wait_for(server: FakeBotApi, test, after: int, seconds: float):
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         for message in server.sent[after:]:

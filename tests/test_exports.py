@@ -306,7 +306,12 @@ async def test_term_chart_is_what_the_bot_sends_for_a_term(settings, demo_db, cl
 
     drawn: list[list[tuple[int, int]]] = []
     real = queries.term_chart
-    monkeypatch.setattr(queries, "term_chart", lambda view, by_year: drawn.append(list(by_year)) or real(view, by_year))
+
+    def spy(view, by_year):
+        drawn.append(list(by_year))
+        return real(view, by_year)
+
+    monkeypatch.setattr(queries, "term_chart", spy)
     async with TelegramHarness(settings, demo_db, clock) as bot:
         await bot.link("binh", 9101)
         replies = await bot.send(message_update(9101, "biểu đồ tiến độ nhiệm kỳ 2020-2025"))

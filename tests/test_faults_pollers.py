@@ -36,7 +36,7 @@ async def test_zalo_server_errors_back_off_and_recover(settings, demo_db, clock)
         await zb.link("binh", "z1")
         zb.server.fail("getUpdates", 502, count=1)
         answer = await zb.send(zb.update("z1", "tiến độ"), timeout=15)
-        assert answer and not zb._task.done()  # type: ignore[union-attr]
+        assert answer and not zb._task.done()
 
 
 async def test_zalo_read_only_database_ends_the_poller(settings, demo_db, clock):
@@ -60,7 +60,7 @@ async def test_zalo_stop_ends_a_long_poll_at_once(settings, demo_db, clock):
 async def test_webhook_with_a_read_only_database_answers_503_and_ends_the_process(demo_db, clock):
     handled: list[str] = []
 
-    async def process(key: str, payload: dict) -> None:  # type: ignore[type-arg]
+    async def process(key: str, payload: dict) -> None:
         handled.append(key)
 
     pump = InboxPump(demo_db, "telegram", clock, process, key=lambda p: str(p["update_id"]))
@@ -73,7 +73,7 @@ async def test_webhook_with_a_read_only_database_answers_503_and_ends_the_proces
     try:
         async with aiohttp.ClientSession() as http:
 
-            async def post(update: dict) -> int:  # type: ignore[type-arg]
+            async def post(update: dict) -> int:
                 headers = {webhook.SECRET_HEADER: "secret"}
                 async with http.post(f"http://127.0.0.1:{port}/hook", json=update, headers=headers) as response:
                     return response.status
@@ -95,7 +95,7 @@ async def test_webhook_with_a_read_only_database_answers_503_and_ends_the_proces
 
 
 async def test_webhook_processing_ends_on_stop(demo_db, clock):
-    async def process(key: str, payload: dict) -> None:  # type: ignore[type-arg]
+    async def process(key: str, payload: dict) -> None:
         return None
 
     pump = InboxPump(demo_db, "zalo", clock, process, key=zalo.update_key)

@@ -121,7 +121,7 @@ class Bot:
 
         return self.loop.run_until_complete(read())
 
-    def handle(self, sender: str, kind: InboundKind, text: str = "", data: str | None = None):  # type: ignore[no-untyped-def]
+    def handle(self, sender: str, kind: InboundKind, text: str = "", data: str | None = None):
         self.n += 1
         inbound = Inbound(
             channel="console",

@@ -102,6 +102,7 @@ async def test_examples_in_the_official_help_are_understood(bot):
 async def test_a_fragment_is_not_quoted_back_as_a_unit(demo_db, settings, clock):
     ctx = Context(demo_db, settings, clock)
     binh = await users.by_login(demo_db, "binh")
+    assert binh is not None
     refusal = await resolve_in_scope(ctx, binh, "đ/c")
     assert not isinstance(refusal, list)
     assert "“đ/c”" not in refusal.text and "chưa nhận ra tên đơn vị" in refusal.text

@@ -143,7 +143,8 @@ async def test_import_by_chat(settings, demo_db, clock):
         await bot.link("minh", 402)
         template = await bot.send(message_update(401, "/maunhap"))
         assert template[0].method == "sendDocument" and template[0].file_name == "mau-nhap-ptdv.xlsx"
-        assert load_workbook(io.BytesIO(template[0].file_bytes)).sheetnames[:2] == ["Hướng dẫn", "Đơn vị"]
+        workbook = template[0].file_bytes
+        assert workbook is not None and load_workbook(io.BytesIO(workbook)).sheetnames[:2] == ["Hướng dẫn", "Đơn vị"]
         bot.server.api.files["csv1"] = csv
         upload = message_update(401, "x")
         del upload["message"]["text"]

@@ -12,7 +12,7 @@ from bot.cli import main
 from tests.harness import TOKEN
 
 
-def _units(path) -> int:  # type: ignore[no-untyped-def]
+def _units(path) -> int:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
 

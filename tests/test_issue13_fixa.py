@@ -33,6 +33,7 @@ async def test_calendar_edits_are_refused_in_vietnamese_with_an_example(settings
     service = ReminderService(core.ctx, {})
     before = await service.calendar()
     binh = await users.by_login(demo_db, "binh")
+    assert binh is not None
     [reply] = await reminder_controls.control(core.ctx, service, binh, args)
     first = reply.text.split("\n\nCách dùng")[0]
     assert first.startswith("Chưa sửa được lịch:") and "Chưa thay đổi gì." in first

@@ -73,7 +73,7 @@ def load_cases(directory: Path = CORPUS) -> list[Case]:
 async def build_tree(name: str, tmp: Path, directory: Path = CORPUS) -> Context:
     db = await Database.open(tmp / f"{name}.sqlite3")
     await migrate(db)
-    settings = Settings(database_path=tmp / f"{name}.sqlite3")  # type: ignore[call-arg]
+    settings = Settings(database_path=tmp / f"{name}.sqlite3")
     ctx = Context(db, settings, ManualClock(datetime(2026, 10, 20, 9, 0, tzinfo=VN)))
     if name == "demo":
         await demo.load(db, ctx.now())

@@ -38,7 +38,8 @@ def test_fold(text, expected):
     ],
 )
 def test_number_words(words, value):
-    assert number_at(words.split(), 0)[0] == value
+    found = number_at(words.split(), 0)
+    assert found is not None and found[0] == value
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from tests.harness import TOKEN, TelegramHarness, button
 REPORTERS = ("minh", "thu", "lan", "khanh", "hoa", "son", "tuan")
 
 
-async def figures(db) -> tuple:  # type: ignore[no-untyped-def]
+async def figures(db) -> tuple:
     rows = await db.fetchall(
         "SELECT unit_id, kind, SUM(admitted), COUNT(*) FROM submissions"
         " WHERE superseded_by IS NULL GROUP BY unit_id, kind ORDER BY unit_id, kind"
@@ -193,7 +193,7 @@ async def test_two_bot_processes_and_simultaneous_confirmations(settings, demo_d
     )
 
 
-async def _wait(collect, count: int, seconds: float = 60):  # type: ignore[no-untyped-def]
+async def _wait(collect, count: int, seconds: float = 60):
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         found = collect()

@@ -40,8 +40,8 @@ async def test_merge_two_communes(settings, demo_db, clock):
         preview = await bot.send(message_update(301, "xã Thu Phong kết nạp 2"))
         assert "Đảng bộ xã Thu Hợp Phong" in preview[0].text
         await bot.send(message_update(301, "có"))
-        answer = await bot.send(message_update(301, "tiến độ xã Thu Phong"))
-        assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Thu Hợp Phong" in answer[0].text
+        progress = await bot.send(message_update(301, "tiến độ xã Thu Phong"))
+        assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Thu Hợp Phong" in progress[0].text
     assert await totals(core, "CP", 2026) == before["CP"][2026] + 2
     assert await totals(core, merged.code, 2026) == before["THP"][2026] + before["HP"][2026] + 2
     row = await demo_db.fetchone("SELECT action, before, after FROM audit WHERE action = 'unit.merge'")

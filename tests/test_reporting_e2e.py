@@ -93,7 +93,7 @@ async def test_correction_supersedes_and_keeps_history(bot, command):
     assert [r["admitted"] for r in now_live] == [4]
     for record in old:  # superseded, never deleted
         kept = await submissions.get(bot.db, record["id"])
-        assert kept["superseded_by"] == now_live[0]["id"]
+        assert kept is not None and kept["superseded_by"] == now_live[0]["id"]
     history = await bot.send(message_update(MINH, "/lichsu"))
     assert f"[đã thay bằng #{now_live[0]['id']}]" in history[0].text
     assert "Lê Văn Minh" in history[0].text

@@ -21,6 +21,7 @@ async def direct(db: Database, unit_codes: list[str], ym_from: int, ym_to: int) 
         " AND s.superseded_by IS NULL AND s.ym_from >= ? AND s.ym_to <= ?",
         [*unit_codes, ym_from, ym_to],
     )
+    assert row is not None
     return row[0], row[1]
 
 
@@ -139,13 +140,13 @@ async def test_a_report_of_the_running_quarter_or_year_counts_at_once(db, clock)
     soon as it is stored; neither is part of any single month; a closed range still counts only what lies in it."""
     ids = await make_tree(db, clock)
     async with db.transaction():
-        for period, admitted in ((Period.quarter(2026, 4), 3), (Period.of_year(2026), 1), (Period.month(2026, 10), 2)):
+        for period, count in ((Period.quarter(2026, 4), 3), (Period.of_year(2026), 1), (Period.month(2026, 10), 2)):
             await submissions.append(
                 db,
                 unit_id=ids["A1"],
                 kind="admission",
                 period=period,
-                figures={"admitted": admitted},
+                figures={"admitted": count},
                 now=clock.now(),
                 actor=None,
                 channel="t",

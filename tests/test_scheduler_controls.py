@@ -53,7 +53,7 @@ async def test_apscheduler_fires_the_job(settings, demo_db, clock):
         calls: list[datetime] = []
 
         class Probe(Scheduler):
-            async def run(self, startup: bool = False):  # type: ignore[override]
+            async def run(self, startup: bool = False):
                 calls.append(datetime.now(VN))
                 return await super().run(startup)
 

@@ -269,6 +269,13 @@ async def test_groups_hear_only_what_is_meant_for_the_bot(chat, demo_db, clock):
     assert await demo_db.scalar("SELECT COUNT(*) FROM pending") == 0
 
 
+async def test_a_message_for_the_bot_it_does_not_understand_in_a_group_gets_the_polite_answer(chat, demo_db, clock):
+    # mypy found it: the group path called the "not understood" text without its examples (a TypeError).
+    thu = await on(demo_db, clock, "thu", "telegram", "5002")
+    answer = await chat.send(thu, "/khongcolenhnay", channel="telegram", group=True)
+    assert "Xin lỗi" in text_of(answer) and "[tên đơn vị" not in text_of(answer)
+
+
 async def test_figures_only_in_a_linked_digest_group_within_its_unit(chat, demo_db, clock):
     binh = await on(demo_db, clock, "binh", "telegram", "5001")
     hung = await on(demo_db, clock, "hung", "telegram", "5003")

@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.migrations import latest_version, migrate
 
 
-async def _say(core: Core, user_login: str, text: str, clock) -> str:  # type: ignore[no-untyped-def]
+async def _say(core: Core, user_login: str, text: str, clock) -> str:
     user = await users.by_login(core.db, user_login)
     assert user is not None
     external = f"t-{user.id}"

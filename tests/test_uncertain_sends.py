@@ -34,7 +34,7 @@ def late(chat: int | None = None) -> Fault:
     return Fault("sendMessage", 200, delay=LATE, chat_id=None if chat is None else str(chat), accepted=True)
 
 
-async def log_status(db, chat: int, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
+async def log_status(db, chat: int, kind: str) -> list[str]:
     rows = await db.fetchall(
         "SELECT l.status FROM reminder_log l JOIN identities i ON l.user_id = i.user_id"
         " WHERE i.channel = 'telegram' AND i.chat_id = ? AND l.kind = ?",

@@ -27,7 +27,7 @@ SECOND = "3344556677889900:TEST-zalo-token-of-the-second-bot"
 class TwoBots:
     """`ptdv run`'s Zalo wiring (one adapter per `settings.zalo_specs`), polling one fake API with two tokens."""
 
-    def __init__(self, settings, db, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings, db, clock) -> None:
         self.server = FakeZaloApi(ZALO_TOKEN, user_cap=50)
         self.second = self.server.add_bot(SECOND, user_cap=3)
         self.db, self.clock, self.base = db, clock, settings

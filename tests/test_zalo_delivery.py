@@ -22,7 +22,7 @@ from tests.harness import TelegramHarness
 REMIND_AT = datetime(2026, 12, 15, 13, 0, tzinfo=VN)  # quarter IV's reminder, nobody has reported yet
 
 
-async def _state(db, user_id: int):  # type: ignore[no-untyped-def]
+async def _state(db, user_id: int):
     return await db.fetchone(
         "SELECT active, send_failures, send_retry_at, unreachable_at FROM users WHERE id = ?", (user_id,)
     )

@@ -9,10 +9,25 @@ Excel or LibreOffice keeps it text. The value itself is kept unchanged: a name r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 CONTROL_STARTS = ("\t", "\r", "\n")
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The worksheet a new `Workbook()` starts with (openpyxl types `wb.active` as possibly absent)."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = wb.active
+    if not isinstance(ws, Worksheet):
+        raise TypeError(f"the workbook starts with {type(ws).__name__}, not a worksheet")
+    return ws
 
 
 def looks_like_formula(text: str) -> bool:
@@ -20,7 +35,7 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(CONTROL_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
 
 
-def put(ws: Any, row: int, column: int, value: Any = None) -> Any:
+def put(ws: Worksheet, row: int, column: int, value: Any = None) -> Cell | MergedCell:
     """`ws.cell(row, column, value)` that never writes a formula. Returns the cell."""
     cell = ws.cell(row=row, column=column)
     cell.value = value
@@ -31,11 +46,13 @@ def put(ws: Any, row: int, column: int, value: Any = None) -> Any:
     return cell
 
 
-def print_setup(ws: Any, header_row: int, last_cell: str, footer: str) -> None:
+def print_setup(ws: Worksheet, header_row: int, last_cell: str, footer: str) -> None:
     """A4 landscape, one page wide, the header row repeated on every page, page numbers in the footer."""
+    fit, page_footer = ws.sheet_properties.pageSetUpPr, ws.oddFooter
+    assert fit is not None and page_footer is not None  # a new worksheet has both (openpyxl types them optional)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"{header_row}:{header_row}"
@@ -43,11 +60,11 @@ def print_setup(ws: Any, header_row: int, last_cell: str, footer: str) -> None:
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.left.text = footer
-    ws.oddFooter.right.text = "Trang &P/&N"
+    page_footer.left.text = footer
+    page_footer.right.text = "Trang &P/&N"
 
 
-def append(ws: Any, values: Iterable[Any]) -> int:
+def append(ws: Worksheet, values: Iterable[Any]) -> int:
     """`ws.append(values)` below the last row (a sheet with a header) that never writes a formula."""
     row = ws.max_row + 1
     for column, value in enumerate(values, 1):

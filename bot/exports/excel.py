@@ -11,14 +11,18 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.exports.cells import print_setup, put
+from bot.exports.cells import first_sheet, print_setup, put
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
 from bot.replies.queries import khoi_words
 from bot.services.progress import ProgressView
 from bot.textfmt import first_upper, moment, pct
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_ROW = 5
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -55,7 +59,7 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "Tiến độ"
     titles = headers(view)
     width = len(titles)
@@ -171,19 +175,26 @@ def _status(p: UnitProgress, term: bool) -> str:
     return STATUS_LABELS[p.status]
 
 
-def _unit_row(ws, row: int, number: int | None, name: str, p: UnitProgress, cols: list[int | None], term: bool) -> None:  # type: ignore[no-untyped-def]
+def _unit_row(
+    ws: Worksheet, row: int, number: int | None, name: str, p: UnitProgress, cols: list[int | None], term: bool
+) -> None:
     f: Figures = p.cumulative
     _write(ws, row, [number or None, name, p.target, *cols, f.admitted, p.share, _status(p, term)], f)
 
 
-def _subtotal_row(  # type: ignore[no-untyped-def]
-    ws, row: int, label: str, members: list[UnitProgress], columns: Mapping[int, Sequence[int | None]], n_cols: int
+def _subtotal_row(
+    ws: Worksheet,
+    row: int,
+    label: str,
+    members: list[UnitProgress],
+    columns: Mapping[int, Sequence[int | None]],
+    n_cols: int,
 ) -> None:
     targets = [p.target for p in members if p.target]
     target = sum(targets) if targets else None
     sums: list[int | None] = []
     for i in range(n_cols):
-        values = [v[i] for p in members if (v := columns.get(p.unit_id)) is not None and v[i] is not None]
+        values = [x for p in members if (v := columns.get(p.unit_id)) is not None and (x := v[i]) is not None]
         sums.append(sum(values) if values else None)
     figures = Figures()
     for p in members:
@@ -192,7 +203,7 @@ def _subtotal_row(  # type: ignore[no-untyped-def]
     _write(ws, row, [None, label, target, *sums, figures.admitted, share, None], figures)
 
 
-def _write(ws, row: int, values: list[object], f: Figures) -> None:  # type: ignore[no-untyped-def]
+def _write(ws: Worksheet, row: int, values: list[object], f: Figures) -> None:
     share_col = len(values) - 1  # "% chỉ tiêu", just before "Tình trạng"
     values = [*values, *[getattr(f, field) for field in BREAKDOWN_FIELDS]]
     for col, value in enumerate(values, 1):

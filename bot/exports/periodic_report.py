@@ -14,10 +14,17 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-from bot.exports.cells import print_setup, put
+from bot.exports.cells import first_sheet, print_setup, put
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
 from bot.textfmt import num, pct
+
+if TYPE_CHECKING:  # the document libraries are imported only when a file is written
+    from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+    from docx.shared import Length
+    from docx.table import Table, _Cell, _Row
+    from docx.text.paragraph import Paragraph
 
 PLACEHOLDER = "[Cấp ủy bổ sung: …]"
 ANNEX_TITLE = "PHỤ LỤC: KẾT QUẢ PHÁT TRIỂN ĐẢNG VIÊN THEO ĐƠN VỊ"
@@ -244,18 +251,18 @@ def report_docx(report: PeriodicReport) -> bytes:
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
     section.left_margin, section.right_margin = Cm(3.0), Cm(1.5)
 
-    def para(  # type: ignore[no-untyped-def]
+    def para(
         text: str = "",
         *,
         bold: bool = False,
         italic: bool = False,
         underline: bool = False,
-        align=None,
+        align: WD_PARAGRAPH_ALIGNMENT | None = None,
         size: float | None = None,
         space_after: float = 6,
         indent: bool = False,
-        cell=None,
-    ):
+        cell: _Cell | None = None,
+    ) -> Paragraph:
         """A paragraph in the document, or in a table cell (whose first, empty paragraph is used first)."""
         if cell is None:
             p = doc.add_paragraph()
@@ -373,7 +380,7 @@ def report_docx(report: PeriodicReport) -> bytes:
         bold = row.kind in ("subtotal", "total")
         for i, value in enumerate(values):
             if i == 4:
-                text = pct(value) if isinstance(value, float) else "—"  # type: ignore[arg-type]
+                text = pct(value) if isinstance(value, float) else "—"
             elif value is None:
                 text = "—" if i == 2 else ""
             else:
@@ -392,7 +399,7 @@ def report_docx(report: PeriodicReport) -> bytes:
     return out.getvalue()
 
 
-def _widths(table, widths) -> None:  # type: ignore[no-untyped-def]
+def _widths(table: Table, widths: Sequence[Length]) -> None:
     """Fixed column widths (the grid and every cell: Word reads one, LibreOffice the other)."""
     table.autofit = False
     for i, width in enumerate(widths):
@@ -404,7 +411,7 @@ def _widths(table, widths) -> None:  # type: ignore[no-untyped-def]
                 cell.width = width
 
 
-def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
+def _repeat_header(row: _Row) -> None:
     """Mark a table row as a header row repeated on every printed page."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -426,7 +433,7 @@ def annex_workbook(report: PeriodicReport) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "Phụ lục"
     columns = annex_columns()
     last = get_column_letter(len(columns))

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from bot.exports.cells import append, put
+from bot.exports.cells import append, first_sheet, put
 from bot.importer import SHEETS
 from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
 from bot.periods import PeriodKind
@@ -109,7 +109,7 @@ def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    guide = wb.active
+    guide = first_sheet(wb)
     guide.title = "Hướng dẫn"
     for i, line in enumerate(INSTRUCTIONS, 1):
         put(guide, i, 1, line).font = Font(bold=i == 1)

@@ -342,10 +342,10 @@ class Gazetteer:
             spans.append(m.span())
         category = None
         for cat, pattern in _category_patterns(tuple((c, tuple(n)) for c, n in categories or ())):
-            m = pattern.search(prepared)
-            if m:
+            hit = pattern.search(prepared)
+            if hit:
                 category = cat
-                spans.append(m.span())
+                spans.append(hit.span())
                 break
         blanked = list(prepared)
         for a, b in spans:
@@ -418,7 +418,9 @@ def _named_phrase(text: str) -> str | None:
     return None
 
 
-def entries_from_tree(units: Iterable[tuple[int, str, str, int | None, str | None]], aliases: dict[int, list[str]]):  # type: ignore[no-untyped-def]
+def entries_from_tree(
+    units: Iterable[tuple[int, str, str, int | None, str | None]], aliases: dict[int, list[str]]
+) -> list[UnitEntry]:
     """(id, name, short name, parent id, category) rows and aliases → gazetteer entries."""
     return [
         UnitEntry(id=u, names=(name, short, *aliases.get(u, ())), parent_id=parent, category=cat)

@@ -241,7 +241,7 @@ NO_TAIL = frozenset(
 def _only(bare: str, start: re.Pattern[str], tail: frozenset[str]) -> bool:
     """An everyday yes/no: starts with one, and every other word is politeness or more of the same."""
     m = start.match(bare)
-    return bool(m) and all(w in tail for w in bare[m.end() :].split())
+    return m is not None and all(w in tail for w in bare[m.end() :].split())
 
 
 def _bare(s: str) -> str:

@@ -91,10 +91,12 @@ def find_period(s: str, today: date) -> PeriodMatch:
     if date_m and 1 <= int(date_m.group(2)) <= 12 and 1 <= int(date_m.group(1)) <= 31:
         out.spans.append(date_m.span())
         out.kind = PeriodKind.MONTH
-        month = int(date_m.group(2))
-        year = int(date_m.group(3)) if date_m.group(3) else (today.year if month <= today.month else today.year - 1)
-        out.explicit_year = year
-        out.period = Period.month(year, month)
+        day_month = int(date_m.group(2))
+        day_year = (
+            int(date_m.group(3)) if date_m.group(3) else (today.year if day_month <= today.month else today.year - 1)
+        )
+        out.explicit_year = day_year
+        out.period = Period.month(day_year, day_month)
         return out
     term = TERM_RE.search(s)
     if term:

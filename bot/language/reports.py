@@ -263,7 +263,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
 
     zero = ZERO.search(rest)
     if zero:
-        admitted, problem = 0, None
+        admitted: int | None = 0
+        problem: str | None = None
         rest = rest[: zero.start()] + " ket nap " + " " * max(0, zero.end() - zero.start() - 9) + rest[zero.end() :]
         admit_at = zero.start()
     else:
@@ -276,8 +277,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         return ReportProblem(message="Chưa thấy số đảng viên kết nạp.", example=EXAMPLE_ADMISSION)
     if admitted < 0:
         return ReportProblem(message="Số đảng viên kết nạp không thể âm.", example=EXAMPLE_ADMISSION)
-    breakdown, unread, bad = _breakdown(rest, admitted, admit_at)
-    if bad:
+    breakdown, unread, negative = _breakdown(rest, admitted, admit_at)
+    if negative:
         return ReportProblem(message="Số trong phần cơ cấu không thể âm.", example=EXAMPLE_ADMISSION)
     for field, value in breakdown.items():
         if value > admitted:
@@ -372,9 +373,9 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     unread: list[str] = []
     bad = False
     for m in SHORT_FORM.finditer(rest):
-        value = int(m.group(2))
-        bad = bad or value < 0
-        found[SHORT_FIELDS[m.group(1)]] = value
+        short = int(m.group(2))
+        bad = bad or short < 0
+        found[SHORT_FIELDS[m.group(1)]] = short
     rest = SHORT_FORM.sub(" ", rest)
     rest = NOISE_NUMBERS.sub(" ", rest)
     for offset, clause in _clauses(rest):
@@ -383,10 +384,10 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
         if not hits:
             continue
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
-        numbers = [
+        read = [
             (m.start(1), _number(m.group(1))) for m in re.finditer(r"(?<![\w/])(-?\d+|mot|hai|ba|bon)(?![\w/])", clause)
         ]
-        numbers = [(i, v) for i, v in numbers if v is not None]
+        numbers = [(i, v) for i, v in read if v is not None]
         for field, m in sorted(hits, key=lambda h: h[1].start()):
             before = [(i, v) for i, v in numbers if i < m.start()]
             after = [(i, v) for i, v in numbers if i > m.end()]

@@ -94,4 +94,4 @@ def read_target(text: str, today: date) -> TargetDraft | TargetProblem:
         value=value,
         unit_text=unit_text,
         quarter_plan=quarter_plan,
-    )  # type: ignore[arg-type]
+    )

@@ -97,13 +97,13 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
         case intents.History():
             return Reading(intent, "history", _pick(gazetteer, intent.unit_text or "", asker))
         case intents.SetTarget():
-            draft = intent.draft
+            target = intent.draft
             period = (
-                Period.of_year(draft.start_year)
-                if draft.scope == "year"
-                else Period.term(draft.start_year, draft.end_year)
+                Period.of_year(target.start_year)
+                if target.scope == "year"
+                else Period.term(target.start_year, target.end_year)
             )
-            return _admin(intent, "target", _pick(gazetteer, draft.unit_text or "", asker), period)
+            return _admin(intent, "target", _pick(gazetteer, target.unit_text or "", asker), period)
         case intents.CreateInvite():
             return _admin(intent, "invite", _pick(gazetteer, intent.unit_text or "", asker), None)
         case intents.Reorganise():

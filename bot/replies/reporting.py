@@ -80,7 +80,7 @@ def figure_changes(
         fields = {f: label[:1].upper() + label[1:] for f, label in labels.items()}
     rows = []
     for field, label in fields.items():
-        stored = [o.get(field) for o in olds if o.get(field) is not None]
+        stored = [v for o in olds if (v := o.get(field)) is not None]
         before = sum(stored) if stored else None
         after = new.get(field)
         if after is None and kind in ("admission", "adjustment") and field != "admitted" and before:

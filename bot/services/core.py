@@ -210,7 +210,7 @@ class Core:
             case intents.Start() | intents.Help():
                 return [Reply(text=GROUP_HINT)]
             case intents.Unknown():
-                return [Reply(text=_unknown_text(intent))]
+                return [Reply(text=_unknown_text(intent, await examples(self.ctx, user)))]
             case intents.LinkGroup() if user is not None:
                 return await reminder_controls.link_group(self.ctx, user, inbound)
             case intents.Ask() if user is not None:

@@ -81,7 +81,10 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
     """Problems that need the database: unknown parents and units, cycles, duplicates, reports on parents."""
     problems = list(data.problems) + await _categories(ctx, data)
     tree = await ctx.tree()
-    parent_of = {u.code: (tree[u.parent_id].code if u.parent_id in tree else None) for u in tree.units.values()}
+    parent_of = {
+        u.code: (tree[u.parent_id].code if u.parent_id is not None and u.parent_id in tree else None)
+        for u in tree.units.values()
+    }
     seen: dict[str, int] = {}
     for row in data.units:
         if row["code"] in seen:
@@ -140,10 +143,10 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
         if problem is not None:
             column = "Kỳ" if problem.startswith(("Kỳ", "Năm")) else "Kết nạp"
             problems.append(Problem("Số liệu", row["_row"], column, problem))
-        key = (row["unit"], str(row["period"]))
-        if key in periods:
-            problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[key]}"))
-        periods[key] = row["_row"]
+        unit_period = (row["unit"], str(row["period"]))
+        if unit_period in periods:
+            problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[unit_period]}"))
+        periods[unit_period] = row["_row"]
     return sorted(problems, key=lambda p: (p.sheet, p.row))
 
 

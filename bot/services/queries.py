@@ -307,8 +307,8 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
     groups: list[tuple[str, int, int]] = []
     by_category: dict[str, list[int]] = defaultdict(list)
     for child in tree.active_children(unit_id):
-        if tree[child].category and child in now_view.units and child in before_view.units:
-            by_category[tree[child].category].append(child)  # type: ignore[index]
+        if (category := tree[child].category) and child in now_view.units and child in before_view.units:
+            by_category[category].append(child)
     if len(by_category) > 1:
         labels = {**now_view.category_labels, **{c: c for c in by_category if c not in now_view.category_labels}}
         for category, label in labels.items():

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Protocol
+from enum import Enum, StrEnum
+from typing import Literal, Protocol
 
 from bot.bots import near_cap
 from bot.calendar import Calendar
@@ -83,7 +83,11 @@ class Snapshot:
     paces: dict[int, float]  # the same for units with their own quarterly plan
 
 
-_HELD = "held"
+class _Route(Enum):
+    HELD = "held"  # only a quota stands in the way: a later run (or next month) may still send it
+
+
+_HELD = _Route.HELD
 
 
 class ReminderService:
@@ -137,7 +141,7 @@ class ReminderService:
             for unit_id in tree.reporting_units(root):
                 target = rolled[unit_id][0]
                 admitted = year_sums[unit_id][1] if unit_id in year_sums else 0
-                behind = bool(target) and admitted / target < paces.get(unit_id, pace) - tolerance
+                behind = admitted / target < paces.get(unit_id, pace) - tolerance if target else False
                 states[unit_id] = UnitState(unit_id, unit_id in in_period, admitted, target, behind)
         reporters: dict[int, list[Person]] = defaultdict(list)
         officials = []
@@ -224,7 +228,7 @@ class ReminderService:
                 outcome.deferred += 1  # in the middle of a confirmation: not now, a later run will send it
                 continue
             target = await self._route(send, priority, quotas)
-            if target == _HELD:
+            if target is _HELD:
                 outcome.held += 1  # over a quota: a later run (or next month) may still send it
                 continue
             if target is not None:
@@ -259,13 +263,12 @@ class ReminderService:
             if log_id is None:
                 return None  # claimed by an overlapping run
             text = await self.render(snap, the_plan, send, now)
+            detail: str | None = None
             try:
                 result = await self.notifiers[channel].deliver(chat_id, Reply(text=text))
             except Exception as exc:  # a bug in a notifier must not stop the fan-out
                 log.exception("delivery to %s failed", send.recipient)
                 result, detail = Delivery.FAILED, repr(exc)
-            else:
-                detail = None
             # Between Telegram's acceptance and this write is the one moment that cannot be made exact: if the
             # process dies here the row stays "sending" and is never retried (no repeats, at worst one loss).
             if result is Delivery.QUOTA:
@@ -309,7 +312,9 @@ class ReminderService:
         chats = await users.chats_of(self.ctx.db, user_id)
         return any(not channels or channel in channels for channel, _ in chats)
 
-    async def _route(self, send: Send, priority: Priority, quotas: dict[str, Quota]) -> tuple[str, str] | str | None:
+    async def _route(
+        self, send: Send, priority: Priority, quotas: dict[str, Quota]
+    ) -> tuple[str, str] | Literal[_Route.HELD] | None:
         """Where a send goes: the recipient's first-registered channel that may still carry it (quotas are
         spent here, in priority order); `_HELD` when only a quota stands in the way; None when unreachable."""
         if send.recipient.startswith("chat:"):
@@ -344,7 +349,7 @@ class ReminderService:
     async def _cap_warnings(self, snap: Snapshot, now: datetime) -> list[Send]:
         """Once a month, the top officials hear that a bot nears its plan's user cap, and which units to move."""
         sends = []
-        self._cap_texts: dict[str, str] = {}
+        self._cap_texts = {}
         for share in self.ctx.settings.bot_shares:
             people = await users.people_on_channel(self.ctx.db, share.channel)
             if not near_cap(len(people), share.user_cap):
@@ -356,7 +361,8 @@ class ReminderService:
                     path = [unit_id, *snap.tree.ancestors(unit_id)]
                     per_unit[path[-2] if len(path) > 1 else path[0]] += 1
             ranked = sorted(per_unit.items(), key=lambda kv: -kv[1])
-            move, left = [], len(people)
+            move: list[tuple[str, str, int]] = []
+            left = len(people)
             for unit_id, count in ranked:
                 if left < share.user_cap * 0.7 or len(move) == len(ranked) - 1:
                     break

@@ -145,11 +145,13 @@ def describe(tree: UnitTree, change: Change) -> str:
     names = [tree[u].name for u in change.units]
     match change.kind:
         case "add":
-            return f"Thêm đơn vị “{change.names[0]}” trực thuộc {tree[change.target].name}."  # type: ignore[index]
+            assert change.target is not None  # an addition always names its parent (see `read_change`)
+            return f"Thêm đơn vị “{change.names[0]}” trực thuộc {tree[change.target].name}."
         case "rename":
             return f"Đổi tên {names[0]} thành “{change.names[0]}” (tên cũ vẫn tra cứu được)."
         case "move":
-            return f"Chuyển {names[0]} về trực thuộc {tree[change.target].name}."  # type: ignore[index]
+            assert change.target is not None  # a move always names the new parent (see `read_change`)
+            return f"Chuyển {names[0]} về trực thuộc {tree[change.target].name}."
         case "merge":
             into = tree[change.target].name if change.target else f"đơn vị mới “{change.names[0]}”"
             return (
@@ -217,7 +219,7 @@ async def apply_change(ctx: Context, change: Change, actor: int | None) -> str:
         created: list[int] = []
         match change.kind:
             case "add":
-                created.append(await _add(ctx, change.names[0], change.target))  # type: ignore[arg-type]
+                created.append(await _add(ctx, change.names[0], change.target))
             case "rename":
                 await units.rename(ctx.db, change.units[0], change.names[0], short_name(change.names[0]))
             case "move":

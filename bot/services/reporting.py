@@ -362,9 +362,9 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
                 raise Refused(replies.NOT_REGISTERED)
             user = actor
             if current.action in ACTIONS:  # targets, re-organisation, imports
-                done = await ACTIONS[current.action](ctx, user, current)
+                answer = await ACTIONS[current.action](ctx, user, current)
                 await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
-                return [Reply(text=done)]
+                return [Reply(text=answer)]
             stored = await _store(ctx, user, current)
             if stored is None:  # a cumulative statement that others' reports made true meanwhile
                 await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
@@ -456,8 +456,8 @@ async def cancel(
     if p is None or p.user_id != user.id:
         return [Reply(text=texts.NOTHING_PENDING)]
     async with ctx.db.transaction():
-        done = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
-    if not done:
+        cancelled = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
+    if not cancelled:
         return [Reply(text=texts.ALREADY_SAVED if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
     return [Reply(text=texts.RETYPE if retype else texts.CANCELLED)]
 

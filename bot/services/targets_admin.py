@@ -13,6 +13,7 @@ from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import examples, named_or_own
 from bot.textfmt import num, pct
+from bot.tree import UnitTree
 from storage import audit, targets
 from storage.pending import Pending
 
@@ -46,7 +47,7 @@ async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft
     return await preview_change(ctx, user, inbound, "target", payload, "\n".join(lines))
 
 
-def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int], scope: set[int]) -> list[str]:  # type: ignore[no-untyped-def]
+def _sum_warnings(tree: UnitTree, unit_id: int, value: int, direct: dict[int, int], scope: set[int]) -> list[str]:
     """Compare with what the children add up to and — only for an actor who may see the parent — with the
     parent's target, after the change. Nothing outside `scope` is read into the text."""
     warnings = []
@@ -54,7 +55,7 @@ def _sum_warnings(tree, unit_id: int, value: int, direct: dict[int, int], scope:
     root = [unit_id, *tree.ancestors(unit_id)][-1]
     rolled = rolled_targets(tree, root, {u: v for u, v in after.items() if u in tree})
     children = tree.active_children(unit_id)
-    given = [rolled[c][0] for c in children if rolled[c][0] is not None]
+    given = [t for c in children if (t := rolled[c][0]) is not None]
     if children and given and sum(given) != value:
         warnings.append(f"Lưu ý: chỉ tiêu các đơn vị trực thuộc cộng lại là {num(sum(given))}, khác {num(value)}.")
     parent = tree[unit_id].parent_id

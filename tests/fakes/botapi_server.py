@@ -62,7 +62,7 @@ class FakeBotApi:
         return f"http://127.0.0.1:{self.port}/bot"
 
     @property
-    def sent(self):  # type: ignore[no-untyped-def]
+    def sent(self):
         return self.api.sent
 
     async def start(self) -> None:
@@ -74,7 +74,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._runner:
@@ -97,7 +97,7 @@ class FakeBotApi:
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
+            body = {"ok": False, "error_code": fault.status, "description": fault.description}
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return web.json_response(body, status=fault.status)

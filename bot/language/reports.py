@@ -51,6 +51,8 @@ BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {
 PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
     "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "nguon"),
     "certified": (
+        "da hoc xong lop nhan thuc ve dang",
+        "da hoc xong lop nhan thuc",
         "da hoc lop nhan thuc ve dang",
         "da hoc lop nhan thuc",
         "da hoc lop cam tinh",
@@ -59,14 +61,17 @@ PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
         "co giay chung nhan",
         "da co chung nhan",
         "chung nhan",
+        "da hoc nt",
+        "hoc nt",
+        "nhan thuc",
         "da hoc",
     ),
-    "planned_class": ("du kien cu di hoc", "du kien di hoc", "cu di hoc", "du kien"),
+    "planned_class": ("du kien cu di hoc", "du kien di hoc", "cu di hoc", "cu hoc", "du kien"),
 }
 SCREENING_ALIASES: dict[str, tuple[str, ...]] = {
     "reviewed": ("ra soat sang loc", "ra soat", "sang loc"),
-    "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru"),
-    "followed_up": ("tiep tuc theo doi", "theo doi giup do", "theo doi", "giup do"),
+    "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru", "dua ra"),
+    "followed_up": ("tiep tuc theo doi", "tiep tuc giup do", "theo doi giup do", "theo doi", "giup do"),
 }
 ADMIT = re.compile(r"\b(?:ket nap(?: duoc| moi| them| tong cong| tat ca)?|kn)\b")
 FREE_CORRECTION = re.compile(
@@ -123,7 +128,8 @@ def _number(text: str) -> int | None:
 
 
 NUM_FIRST = rf"{NUMBER_TOKEN}\s+(?:dang vien |dv |nguoi )?{{alias}}\b"
-ALIAS_FIRST = rf"\b{{alias}}\s*[=:]?\s*{NUMBER_TOKEN}"
+# "dự kiến cử đi học lớp tới 2 người": a few words may stand between the name of a figure and its number
+ALIAS_FIRST = rf"\b{{alias}}(?:\s+(?:lop|toi|sap toi|la|khoang|nua|ve dang|dot toi|trong ky))*\s*[=:]?\s*{NUMBER_TOKEN}"
 
 
 def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
@@ -323,15 +329,17 @@ BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
     "religious": re.compile(
         r"\b(?:ton giao|theo dao|co dao|nguoi co dao|cong giao|phat giao|tin lanh|cao dai|hoa hao|theo dao phat)\b"
     ),
-    "youth_union": re.compile(r"\b(?:doan vien thanh nien|doan vien|dvtn|dv thanh nien)\b"),
-    "student": re.compile(r"\b(?:hoc sinh sinh vien|hoc sinh|sinh vien|hssv|hs sv|hs)\b"),
+    # "đều là dv", or a clause that is only "dv" after the admission: the writer's đoàn viên
+    "youth_union": re.compile(r"\b(?:doan vien thanh nien|doan vien|dvtn|dv thanh nien)\b|(?<=\bla )dv\b|^\s*dv\s*$"),
+    "student": re.compile(r"\b(?:hoc sinh sinh vien|hoc sinh|sinh vien|hssv|hs sv|hs|sv)\b"),
     "private_sector": re.compile(
         r"\b(?:doanh nghiep ngoai nha nuoc|dn ngoai nha nuoc|ngoai nha nuoc|doanh nghiep tu nhan|cong ty tu nhan|"
-        r"tu nhan|cong nhan (?:o |tai |lam )?cong ty|cong nhan doanh nghiep|dn tu nhan|ngoai quoc doanh)\b"
+        r"tu nhan|cong nhan (?:o |tai |lam )?cong ty|cong nhan doanh nghiep|dn tu nhan|ngoai quoc doanh|"
+        r"(?:dn |doanh nghiep )?ngoai nn)\b"
     ),
     "university": re.compile(
-        r"(?<!truong )\b(?:trinh do dai hoc tro len|dai hoc tro len|tren dai hoc|dh tro len|dai hoc|thac si|tien si|"
-        r"cu nhan|ky su|bac si|dh|ths|ts)\b"
+        r"(?<!truong )\b(?:trinh do dai hoc tro len|dai hoc tro len|tren dai hoc|dh tro len|dai hoc|"
+        r"thac s[iy]|tien s[iy]|cu nhan|ky su|bac si|dh|ths|ts)\b"
     ),
 }
 ALL_WORDS = re.compile(r"\b(?:deu|ca hai|ca 2|ca ba|ca 3|tat ca|toan bo|ca (?:\d+|hai|ba))\b")

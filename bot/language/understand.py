@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.language import intents
 from bot.language.gazetteer import Gazetteer, Pick
-from bot.language.queries import QueryKind
+from bot.language.queries import Query, QueryKind
 from bot.periods import Period, PeriodKind
 
 
@@ -55,7 +55,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
         case intents.Ask():
             query = intent.query
             label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
-            pick = _pick(gazetteer, query.text, asker)
+            pick = pick_for_query(gazetteer, query, asker)
             period = query.period or default_query_period(query.kind, today)
             if pick.how in ("out_of_scope", "not_found"):
                 return Reading(intent, "refuse", pick)
@@ -119,7 +119,14 @@ def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None
     return Reading(intent, label, pick, period)
 
 
-def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
+def pick_for_query(gazetteer: Gazetteer, query: Query, asker: Asker) -> Pick:
+    """The unit (or khối, or the question back) a question names — the same for the bot and the corpus."""
+    return _pick(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
+
+
+def _pick(
+    gazetteer: Gazetteer, text: str, asker: Asker, *, question: bool = False, leftover: str | None = None
+) -> Pick:
     return gazetteer.pick(
         text,
         own=asker.own,
@@ -128,6 +135,8 @@ def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
         official=asker.official,
         successor=asker.successor,
         categories=asker.categories,
+        question=question,
+        leftover=leftover,
     )
 
 

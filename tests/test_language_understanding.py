@@ -113,11 +113,25 @@ def test_reports_keep_every_figure(text, figures):
             "report_screening",
             {"reviewed": 3, "removed": 1, "followed_up": 2},
         ),
+        (
+            "rà soát 3 đảng viên, không phải đưa ra khỏi Đảng trường hợp nào",
+            "report_screening",
+            {"reviewed": 3, "removed": 0},
+        ),
+        ("Kết nạp 3 đ/c: 1 Mường, 1 Thái, 1 Kinh", "report", {"admitted": 3, "ethnic_minority": 2}),
+        ("Kết nạp 1 đồng chí dân tộc Thái, 1 đồng chí dân tộc Kinh", "report", {"admitted": 2, "ethnic_minority": 1}),
+        (
+            "kết nạp 2 đồng chí thuộc doanh nghiệp ngoài nhà nước, 1 đồng chí theo đạo Phật",
+            "report",
+            {"admitted": 2, "private_sector": 2, "religious": 1},
+        ),
+        ("ket nap 2 dang vien, ca 2 deu la doan vine", "report", {"admitted": 2, "youth_union": 2}),
+        ("luy ke tu dau nam 5", "cumulative", {"admitted": 5}),
     ],
 )
 def test_reports_as_phones_write_them(text, label, figures):
     reading = understand(text, TODAY, GAZ, reporter("HU"))
-    assert (reading.label, reading.figures) == (label, figures)
+    assert (reading.label, reading.figures, reading.unread) == (label, figures, [])
 
 
 def test_a_date_puts_the_report_in_its_month():

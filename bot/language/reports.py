@@ -84,7 +84,9 @@ ZERO = re.compile(
 )
 MEMBERS = r"(?:dang vien moi|dang vien|dvm|dv|quan chung|nguoi|dong chi|d/c)"
 CORRECTION = re.compile(r"^(?:/sua|sua lai|sua|dinh chinh|chinh lai)\b\s*:?\s*")
-NOT_BUT = re.compile(r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(-?\d+|\w+)")
+NOT_BUT = re.compile(
+    r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(?:la\s+)?(-?\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\b"
+)
 CUMULATIVE = re.compile(r"\bluy ke(?: tu dau nam| ca nam| nam nay| den nay)?\b")
 FILLERS = re.compile(
     r"\b(?:bao cao|xin bao cao|em|toi|minh|chung toi|don vi|a|nhe|voi|da|duoc|dot nay|lan nay|"
@@ -209,9 +211,24 @@ EXAMPLE_CORRECTION = "sửa: quý III kết nạp 4 chứ không phải 3"
 EXAMPLE_CUMULATIVE = "lũy kế từ đầu năm 7"
 
 
+def _swapped(s: str) -> str:
+    """Two neighbouring letters typed the wrong way round in a word of the reports' vocabulary ("doan vine",
+    "sinh vein", "dna toc"): put back. Only swaps, and only into a word the reports use."""
+    words = s.split(" ")
+    for i, w in enumerate(words):
+        if len(w) < 4 or w in REPORT_VOCAB or not w.isalpha():
+            continue
+        for j in range(len(w) - 1):
+            fixed = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            if fixed in REPORT_VOCAB:
+                words[i] = fixed
+                break
+    return " ".join(words)
+
+
 def read_report(text: str, today: date, *, correction: bool = False) -> Draft | ReportProblem:
     """Parse a report message (any case, with or without diacritics). Never raises."""
-    s = fold(text, keep=",;:")
+    s = _swapped(fold(text, keep=",;:"))
     if s.startswith("/baocao"):
         s = "ket nap " + s.removeprefix("/baocao").strip()
     correction = correction or bool(CORRECTION.match(s))
@@ -233,6 +250,7 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
             message="Báo cáo theo tháng hoặc quý, không theo 6 tháng hay nhiệm kỳ.", example=EXAMPLE_ADMISSION
         )
     rest = blank_spans(s, match.spans)
+    rest = NONE_REMOVED.sub(lambda m: m.group(1) + " 0", rest)  # "không phải đưa ra khỏi Đảng trường hợp nào"
     period = match.period
 
     if CUMULATIVE.search(rest):
@@ -276,6 +294,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         m = ADMIT.search(rest)
         admit_at = m.start() if m else 0
         admitted, rest, problem = _admitted(rest)
+        if admitted is not None and m is not None:
+            admitted, rest = _enumerated(rest, admitted, m.end())
     if problem:
         return ReportProblem(message=f"Số đảng viên kết nạp chưa đúng: {problem}.", example=EXAMPLE_ADMISSION)
     if admitted is None:
@@ -303,6 +323,38 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
     return draft
 
 
+NONE_REMOVED = re.compile(
+    r"\b(?:khong|ko|k)(?: phai| co)? (dua ra khoi dang|ra khoi dang|xoa ten|khai tru)"
+    r"(?: (?:truong hop|dong chi|ai|nguoi|dang vien))?(?: nao)?\b"
+)
+ENUMERATED = re.compile(rf"^\s*{NUMBER_TOKEN}\s+{MEMBERS}\s+(.*\S)")
+
+
+def _enumerated(rest: str, admitted: int, admit_end: int) -> tuple[int, str]:
+    """ "Kết nạp 1 đồng chí dân tộc Thái, 1 đồng chí dân tộc Kinh": each clause after the first names more
+    people admitted — when every clause describes its people by the same attribute (dân tộc, nam/nữ), so that
+    "kết nạp 2 đ/c thuộc doanh nghiệp, 1 đ/c theo đạo Phật" stays a breakdown. Nothing changes with "trong đó".
+    The first clause's own count is written back for the breakdown."""
+    if re.search(r"\btrong do\b|\bgom\b|\bbao gom\b", rest):
+        return admitted, rest
+    first_end = next((m.start() for m in re.finditer(r"[,;]", rest) if m.start() > admit_end), len(rest))
+    described = re.sub(rf"\b{MEMBERS}\b", " ", rest[admit_end:first_end]).strip(" .")
+    family = next((f for f in FAMILIES if f.search(described)), None)
+    if not described or family is None:
+        return admitted, rest
+    more = 0
+    for clause in (c for c in re.split(r"[,;]", rest[first_end + 1 :]) if c.strip(" .")):
+        m = ENUMERATED.match(clause)
+        value = _number(m.group(1)) if m else None
+        if m is None or value is None or not family.search(m.group(2)):
+            return admitted, rest  # a clause that is not another "N đồng chí <same attribute>"
+        more += value
+    if not more:
+        return admitted, rest
+    first = f" {admitted} "
+    return admitted + more, rest[:admit_end] + first + rest[admit_end + len(first) :]
+
+
 def _with_unit(draft: Draft, rest: str) -> Draft:
     leftover = re.sub(r"[\s,.;:=/+-]+", " ", rest)
     leftover = FILLERS.sub(" ", leftover).strip()
@@ -319,12 +371,19 @@ ETHNIC_GROUPS = (
     "xinh mun chu ru lao la chi khang phu la la hu la ha pa then lu ngai chut lo lo mang co lao bo y cong si la "
     "pu peo brau o du ro mam"
 ).split()
+ETHNIC_GROUPS_LONG = frozenset(g for g in ETHNIC_GROUPS if len(g) > 2)
+# Attributes that split people into groups: "1 đồng chí dân tộc Thái, 1 đồng chí dân tộc Kinh" lists people
+FAMILIES = (
+    re.compile(r"\b(?:dan toc|nguoi kinh|kinh|" + "|".join(sorted(ETHNIC_GROUPS_LONG, key=len, reverse=True)) + r")\b"),
+    re.compile(r"^(?:nu|nam|phu nu)\b"),
+)
 BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
     "female": re.compile(r"\b(?:nu|phu nu|dang vien nu|co giao|la chi|em gai)\b"),
     "ethnic_minority": re.compile(
         r"\b(?:dan toc thieu so|dtts|(?:dan toc|nguoi)\s+(?:"
-        + "|".join(sorted({g for g in ETHNIC_GROUPS if len(g) > 2}, key=len, reverse=True))
-        + r")|dan toc)\b|(?<!xom )(?<!thon )(?<!ban )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
+        + "|".join(sorted(ETHNIC_GROUPS_LONG, key=len, reverse=True))
+        + r")|dan toc(?! kinh))\b"
+        r"|(?<!xom )(?<!thon )(?<!ban )(?<!theo )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
     ),
     "religious": re.compile(
         r"\b(?:ton giao|theo dao|co dao|nguoi co dao|cong giao|phat giao|tin lanh|cao dai|hoa hao|theo dao phat)\b"
@@ -342,6 +401,7 @@ BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
         r"thac s[iy]|tien s[iy]|cu nhan|ky su|bac si|dh|ths|ts)\b"
     ),
 }
+GENERIC_ETHNIC = re.compile(r"dan toc thieu so|dtts|dan toc")
 ALL_WORDS = re.compile(r"\b(?:deu|ca hai|ca 2|ca ba|ca 3|tat ca|toan bo|ca (?:\d+|hai|ba))\b")
 SHORT_FORM = re.compile(r"\b(nu|dt|dtts|tg|dv|dvtn|hs|sv|hssv|dn|dh)\s*[=:]\s*(-?\d+)\b")
 SHORT_FIELDS = {
@@ -379,6 +439,7 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     found: dict[str, int] = {}
     unread: list[str] = []
     bad = False
+    named_groups = 0
     for m in SHORT_FORM.finditer(rest):
         value = int(m.group(2))
         bad = bad or value < 0
@@ -414,4 +475,18 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
             )
         for field, value in per_clause.items():
             found[field] = max(found.get(field, 0), value)
+        groups = [m for f, m in hits if f == "ethnic_minority" and not GENERIC_ETHNIC.fullmatch(m.group(0))]
+        if groups and "ethnic_minority" in per_clause:
+            named_groups += per_clause["ethnic_minority"]  # "1 Mường, 1 Thái": people of each group add up
+    if named_groups:
+        found["ethnic_minority"] = max(found.get("ethnic_minority", 0), named_groups)
     return found, list(dict.fromkeys(unread)), bad
+
+
+REPORT_VOCAB = frozenset(
+    w
+    for words in (*BREAKDOWN_ALIASES.values(), *PIPELINE_ALIASES.values(), *SCREENING_ALIASES.values())
+    for phrase in words
+    for w in phrase.split()
+    if len(w) >= 3
+) | frozenset("ket nap dong chi dang vien quan chung thang nam".split())

@@ -266,3 +266,38 @@ def test_khoi_old_labels_and_which_of():
     assert understand("những xã nào chậm", TODAY, GAZ, asker).pick.category == "xa_thi_tran"
     breakdown = understand("có bao nhiêu đồng chí làm ở doanh nghiệp ngoài nhà nước", TODAY, GAZ, asker)
     assert breakdown.pick.category is None
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "code", "period"),
+    [
+        ("Công An Huyện quý 3", "progress", "CAH", Period.quarter(2026, 3)),
+        ("xom noi nam ngoai", "progress", "BP-NOI", Period.of_year(2025)),
+        ("sơ kết 6 tháng năm 2024", "progress", "CP", Period.half(2024, 1)),
+        ("cq huyen uy", "progress", "HU", Period.of_year(2026)),
+        ("Chi bộ Cơ quan Huyện ủy năm nay đã đạt chỉ tiêu chưa?", "progress", "HU", Period.of_year(2026)),
+        (
+            "Đảng bộ xã Nam Phong còn thiếu mấy đồng chí nữa thì đạt chỉ tiêu năm?",
+            "progress",
+            "NP",
+            Period.of_year(2026),
+        ),
+        ("so dv nu ket nap nam nay", "breakdown", "CP", Period.of_year(2026)),
+        ("TIẾN ĐỘ TOÀN HUYỆN QUÝ III", "progress", "CP", Period.quarter(2026, 3)),
+    ],
+)
+def test_fragments_and_questions_without_question_words(text, label, code, period):
+    reading = understand(text, TODAY, GAZ, OFFICIAL)
+    assert (reading.label, reading.unit_id, reading.period) == (label, ID[code], period)
+
+
+@pytest.mark.parametrize("text", ["dong chi oi", "ok em, để chị xem", "may gio hop a", "thời tiết hôm nay đẹp quá"])
+def test_chat_is_no_fragment(text):
+    assert understand(text, TODAY, GAZ, OFFICIAL).label == "unknown"
+
+
+def test_a_commune_secretary_asks_about_their_own_commune():
+    for text in ("tiến độ xã mình", "Dạ chị cho em hỏi toàn xã em năm nay đạt bao nhiêu phần trăm rồi ạ"):
+        reading = understand(text, TODAY, GAZ, reporter("TP"))
+        assert (reading.label, reading.unit_id) == ("progress", ID["TP"]), text
+    assert understand("tiến độ toàn huyện", TODAY, GAZ, reporter("TP")).label == "refuse"

@@ -41,7 +41,7 @@ _CANON: list[tuple[re.Pattern[str], str]] = [
         (r"\bmat tran to quoc(?: viet nam)?\b|\bmttq(?:vn)?\b|\bmat tran\b", "mat tran"),
         (r"\buy ban nhan dan\b|\bubnd\b", "uy ban"),
         (r"\btt\s*y te\b|\bttyt\b|\btrung tam y te\b", "trung tam y te"),
-        (r"\btram y te\b|\btyt\b", "tram y te"),
+        (r"\btram y te\b|\btyt\b|\btram yt\b", "tram y te"),
         (r"\bngan hang nong nghiep(?: va phat trien nong thon| va ptnt)?\b|\bnhno(?: va)? ?ptnt\b", "agribank"),
         (r"\bngan hang chinh sach(?: xa hoi)?\b|\bnhcs(?:xh)?\b", "nhcsxh"),
         (r"\bqs\b|\bquan su\b|\bbchqs\b|\bban chi huy quan su\b", "quan su"),
@@ -50,6 +50,7 @@ _CANON: list[tuple[re.Pattern[str], str]] = [
         (r"\btt\b", "thi tran"),
         (r"\bth\b(?= [a-z])", "tieu hoc"),
         (r"\bcty\b|\bc ty\b", "cong ty"),
+        (r"\bcq\b", "co quan"),
         (r"\bhtx\b|\bhop tac xa\b", "hop tac xa"),
         (r"\bgd ?nn\b", "gdnn"),
         (r"\bpx\b", "phan xuong"),
@@ -184,6 +185,7 @@ LOOSE_TAIL = frozenset(
 )
 LOOSE_WEAK = frozenset("xa huyen tinh phuong dang bo chi co quan don vi cac khoi cap uy va cua ban to khu ap".split())
 MAX_LOOSE = 8
+PLACE_WORDS = frozenset({"huyen", "xa", "tinh", "phuong", "thi tran", "thi", "tran"})
 # Bodies of a committee that are not units: "báo cáo Thường trực Huyện ủy" is not about Chi bộ Cơ quan Huyện ủy.
 BODIES = re.compile(
     r"\b(?:thuong truc|ban thuong vu|btv|ban chap hanh|bch|ban to chuc|btc|ban tuyen giao|uy ban kiem tra)\s+"
@@ -350,7 +352,7 @@ class Gazetteer:
             tokens.pop(0)
         while tokens:
             tail = " ".join(tokens[-2:])
-            if tail in LOOSE_TAIL and len(tokens) > 2:
+            if tail in LOOSE_TAIL and len(tokens) >= 2:
                 del tokens[-2:]
             elif tokens[-1] in LOOSE_TAIL:
                 tokens.pop()
@@ -446,9 +448,14 @@ class Gazetteer:
         top = own if official else root
         said_top = False
         said_own = False
+        own_words = set(self._names_of(own)[0].split()) if own in self.entries else set()
         for m in TOP_WORDS.finditer(prepared):
-            said_top = True
             spans.append(m.span())
+            place = set(m.group(0).split()) & PLACE_WORDS
+            if not official and place and place <= own_words:
+                said_own = True  # a xã's secretary's "toàn xã", "xã mình": their own đảng bộ
+            else:
+                said_top = True
         for m in OWN_WORDS.finditer(prepared):
             said_own = True
             spans.append(m.span())
@@ -522,7 +529,7 @@ class Gazetteer:
                 unit = next(iter(inside))
                 return Pick(how="own" if unit == own else "unit", unit_id=unit, phrase=leftover)
             return Pick(how="ask", choices=sorted(inside), phrase=leftover)
-        if not found and (named := _named_phrase(text)):
+        if not found and not (said_top or said_own or category) and (named := _named_phrase(text)):
             return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
@@ -542,7 +549,10 @@ _NAMED = re.compile(
 
 
 def _named_phrase(text: str) -> str | None:
-    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words."""
+    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words
+    (in a message not written all in capitals)."""
+    if sum(c.isupper() for c in text) > sum(c.islower() for c in text):
+        return None
     for m in _NAMED.finditer(text):
         words = []
         for word in m.group(1).split():

@@ -172,9 +172,9 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
     if asks_for_report(raw):
         return _draft_report(raw, today)
-    if looks_like_target(s) and not (is_question(s) or "?" in raw):
+    if looks_like_target(s) and not (is_question(s) or asks(s) or "?" in raw):
         return _target(raw, today)
-    if admin := _free_admin(raw, s, today):
+    if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
     if pending and CORRECTION_WORDS.search(s):
         return _report(raw, today, correction=True)
@@ -187,6 +187,9 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     if question and not counted:
         return _ask(raw, today, categories=categories)
     if looks_like_report(s, today) or counted:
+        figures = blank_spans(s, find_period(s, today).spans)
+        if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
+            return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
         return _report(raw, today)
     if question or may_be_question(s):
         return _ask(raw, today, categories=categories)
@@ -226,6 +229,10 @@ COUNT_DONE = re.compile(
     r"(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao)\b"
     r"|\b(?:-?\d+)\s+(?:dong chi|d/c|dc|dang vien|dvm|dv|quan chung)\b"
 )
+
+
+NUMBER_ANY = re.compile(r"\d|\b(?:mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|khong)\b")
+SO_FIRST = re.compile(r"^(?:so|tong so|so luong)\b")
 
 
 YES_TAIL = frozenset(

@@ -127,6 +127,19 @@ def test_reports_keep_every_figure(text, figures):
         ),
         ("ket nap 2 dang vien, ca 2 deu la doan vine", "report", {"admitted": 2, "youth_union": 2}),
         ("luy ke tu dau nam 5", "cumulative", {"admitted": 5}),
+        ("thang nay ko kn dc ai", "report", {"admitted": 0}),
+        (
+            "hôm 15/10 xóm em làm lễ kết nạp cho 1 cháu đang là sinh viên năm cuối, là đoàn viên, dân tộc Mường ạ",
+            "report",
+            {"admitted": 1, "student": 1, "youth_union": 1, "ethnic_minority": 1},
+        ),
+        (
+            "đồng chí mới kết nạp bên em thuộc doanh nghiệp ngoài nhà nước, tháng này kết nạp 1 đồng chí đó ạ",
+            "report",
+            {"admitted": 1, "private_sector": 1},
+        ),
+        ("qcut 6, hoc xong lop nt 2", "report_pipeline", {"pool": 6, "certified": 2}),
+        ("kn 2 qcut trong do 1 nu", "report", {"admitted": 2, "female": 1}),
     ],
 )
 def test_reports_as_phones_write_them(text, label, figures):

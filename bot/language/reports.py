@@ -49,7 +49,7 @@ BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
-    "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "nguon"),
+    "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "qcut", "nguon"),
     "certified": (
         "da hoc xong lop nhan thuc ve dang",
         "da hoc xong lop nhan thuc",
@@ -61,6 +61,7 @@ PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
         "co giay chung nhan",
         "da co chung nhan",
         "chung nhan",
+        "hoc xong lop nt",
         "da hoc nt",
         "hoc nt",
         "nhan thuc",
@@ -79,8 +80,8 @@ FREE_CORRECTION = re.compile(
     r"dinh chinh|chinh lai|sua)\b"
 )
 ZERO = re.compile(
-    r"\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao|"
-    r"duoc ai)\b|\b(?:ket nap|kn)(?: duoc)? 0\b"
+    r"\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:(?:duoc|dc)\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|"
+    r"dang vien nao|duoc ai|dc nao|d/c nao|dv nao)\b|\b(?:ket nap|kn)(?: duoc| dc)? 0\b"
 )
 MEMBERS = r"(?:dang vien moi|dang vien|dvm|dv|quan chung|nguoi|dong chi|d/c)"
 CORRECTION = re.compile(r"^(?:/sua|sua lai|sua|dinh chinh|chinh lai)\b\s*:?\s*")
@@ -181,27 +182,38 @@ def _take(s: str, aliases: dict[str, tuple[str, ...]], num_first: bool) -> tuple
     return found, s, bad
 
 
+ADMIT_FILLER = frozenset("them duoc dc moi cho tong cong so la tat ca duoc".split())
+MEMBERS_ANY = rf"(?:{MEMBERS[3:-1]}|chau|ban|em|doan vien|dong chi nu)"
+
+
 def _admitted(s: str) -> tuple[int | None, str, str | None]:
-    """The admissions count near "kết nạp": (count, text with it blanked, problem)."""
-    m = ADMIT.search(s)
-    if m:
+    """The admissions count near "kết nạp" (any of its mentions, a few words such as "được", "cho" between),
+    else "N đồng chí / cháu / bạn": (count, text with it blanked, problem). A word after "kết nạp" that is no
+    number is a problem only when the message states no count anywhere."""
+    problem = None
+    for i, m in enumerate(ADMIT.finditer(s)):
         after = s[m.end() :].split()
-        got = number_at(after, 0)
-        if got is None and after and after[0] in ("them", "duoc", "moi", "tong"):
-            got = number_at(after, 1)
-            if got:
-                got = (got[0], got[1] + 1)
+        k = 0
+        while k < min(len(after), 3) and after[k] in ADMIT_FILLER:
+            k += 1
+        got = number_at(after, k)
         if got is not None:
-            end = m.end() + len(" ".join(after[: got[1]])) + 1
+            end = m.end() + len(" ".join(after[: k + got[1]])) + 1
             return got[0], s[: m.start()] + " " * (end - m.start()) + s[end:], None
-        if after and re.fullmatch(r"[\w.,/+*-]+", after[0]) and not re.match(rf"{MEMBERS}\b", " ".join(after)):
-            return None, s, f"“{after[0]}” không phải là một số"
-    m2 = re.search(rf"{NUMBER_TOKEN}\s+{MEMBERS}\b", s)
+        if (
+            i == 0
+            and after
+            and re.fullmatch(r"[\w.,/+*-]+", after[0])
+            and not re.match(rf"{MEMBERS}\b", " ".join(after))
+            and after[0] not in ADMIT_FILLER
+        ):
+            problem = f"“{after[0]}” không phải là một số"
+    m2 = re.search(rf"(?<![\w/]){NUMBER_TOKEN}\s+{MEMBERS_ANY}\b", s)
     if m2:
         value = _number(m2.group(1))
         if value is not None:
             return value, s[: m2.start()] + " " * (m2.end() - m2.start()) + s[m2.end() :], None
-    return None, s, None
+    return None, s, problem
 
 
 EXAMPLE_ADMISSION = "kết nạp 2 đảng viên, trong đó 1 nữ (hoặc: quý III kết nạp 3)"
@@ -266,8 +278,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
 
     # "kết nạp 2 quần chúng ưu tú" is an admission of two, not a pipeline figure
     rest = re.sub(
-        r"(\b(?:ket nap|kn)(?: duoc| moi)? \S+ )quan chung(?: uu tu)?",
-        lambda m: m.group(1) + "dong chi" + " " * (len(m.group(0)) - len(m.group(1)) - 8),
+        r"(\b(?:ket nap|kn)(?: duoc| dc| moi)? \S+ )(?:quan chung(?: uu tu)?|qcut)\b",
+        lambda m: m.group(1) + "dong chi" + " " * max(0, len(m.group(0)) - len(m.group(1)) - 8),
         rest,
     )
     figures, rest, bad = _take(rest, PIPELINE_ALIASES, num_first=False)

@@ -314,3 +314,46 @@ def test_a_commune_secretary_asks_about_their_own_commune():
         reading = understand(text, TODAY, GAZ, reporter("TP"))
         assert (reading.label, reading.unit_id) == ("progress", ID["TP"]), text
     assert understand("tiến độ toàn huyện", TODAY, GAZ, reporter("TP")).label == "refuse"
+
+
+@pytest.mark.parametrize(
+    "text", ["ok e", "chuan r", "dc a", "uk e", "okk", "oki", "đồng ys", "dc r e", "Xác nhận, đề nghị lưu."]
+)
+def test_phone_yes_while_a_preview_waits(text):
+    assert understand(text, TODAY, GAZ, reporter("HU"), pending=True).label == "confirm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thoi huy di e",
+        "ko luu",
+        "k luu",
+        "ko luuw",
+        "thoii huỷ",
+        "thôi huỷ đii",
+        "Thôi em hủy đi, để chị hỏi lại",
+        "Dạ thôi anh ạ, không lưu đâu, để em hỏi lại chi ủy",
+    ],
+)
+def test_phone_no_while_a_preview_waits(text):
+    assert understand(text, TODAY, GAZ, reporter("HU"), pending=True).label == "cancel"
+
+
+def test_the_place_a_message_names_is_the_askers_or_the_one_above():
+    bac_phong = Asker(
+        own=ID["BP"], scope=frozenset({ID["BP"], *children(ID["BP"])}), root=0, official=True, children=children
+    )
+    assert understand("Tiến độ toàn huyện năm nay.", TODAY, GAZ, bac_phong).label == "refuse"
+    assert understand("tiến độ toàn xã", TODAY, GAZ, bac_phong).unit_id == ID["BP"]
+    assert understand("tiến độ toàn xã", TODAY, GAZ, reporter("CAH")).label == "refuse"
+    assert understand("tiến độ huyện", TODAY, GAZ, reporter("CAH")).label == "refuse"
+    assert understand("tiến độ xã", TODAY, GAZ, reporter("TP")).unit_id == ID["TP"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Tháng 12 năm nay đơn vị kết nạp 1 đồng chí.", "/baocao 2,5", "kết nạp 5000 đảng viên", "tiến độ năm 2029"]
+)
+def test_future_periods_non_whole_and_implausible_counts_are_refused(text):
+    asker = Asker(own=ID["HU"], scope=frozenset({ID["HU"]}), root=0, official=False, ceilings=(50, 1000))
+    assert understand(text, TODAY, GAZ, asker).label == "refuse"

@@ -185,7 +185,7 @@ LOOSE_TAIL = frozenset(
 )
 LOOSE_WEAK = frozenset("xa huyen tinh phuong dang bo chi co quan don vi cac khoi cap uy va cua ban to khu ap".split())
 MAX_LOOSE = 8
-PLACE_WORDS = frozenset({"huyen", "xa", "tinh", "phuong", "thi tran", "thi", "tran"})
+PLACE_WORDS = ("huyen", "xa", "tinh", "phuong", "thanh pho", "dac khu")
 # Bodies of a committee that are not units: "báo cáo Thường trực Huyện ủy" is not about Chi bộ Cơ quan Huyện ủy.
 BODIES = re.compile(
     r"\b(?:thuong truc|ban thuong vu|btv|ban chap hanh|bch|ban to chuc|btc|ban tuyen giao|uy ban kiem tra)\s+"
@@ -368,6 +368,21 @@ class Gazetteer:
                 found |= self.loose_keys[key]
         return found if len(found) <= MAX_LOOSE else set()
 
+    def _ancestors(self, unit: int) -> list[int]:
+        out: list[int] = []
+        node = self.entries[unit].parent_id if unit in self.entries else None
+        while node is not None and node not in out and node in self.entries:
+            out.append(node)
+            node = self.entries[node].parent_id
+        return out
+
+    def _place_kind(self, unit: int) -> str | None:
+        """ "xa" for Đảng bộ xã Tây Phong, "huyen" for Đảng bộ huyện Cao Phong; None for Công an xã."""
+        if unit not in self.entries:
+            return None
+        name = _ORG_PREFIX.sub("", prepare(self.entries[unit].names[0]))
+        return next((w for w in ("thi tran", *PLACE_WORDS) if name.startswith(f"{w} ")), None)
+
     def _holder(self, units: set[int]) -> int | None:
         """The one unit of `units` that all the others are below, if there is one."""
         for u in units:
@@ -448,14 +463,23 @@ class Gazetteer:
         top = own if official else root
         said_top = False
         said_own = False
-        own_words = set(self._names_of(own)[0].split()) if own in self.entries else set()
-        for m in TOP_WORDS.finditer(prepared):
-            spans.append(m.span())
-            place = set(m.group(0).split()) & PLACE_WORDS
-            if not official and place and place <= own_words:
-                said_own = True  # a xã's secretary's "toàn xã", "xã mình": their own đảng bộ
+        above: int | None = None  # "cả xã" from inside the xã: the unit above the asker's own
+        top_words = [(m.span(), m.group(0)) for m in TOP_WORDS.finditer(prepared)]
+        if question and leftover and prepare(leftover) in PLACE_WORDS:  # "tiến độ xã", "td huyen"
+            top_words.append(((0, 0), prepare(leftover)))
+        for span, said in top_words:
+            spans.append(span)
+            place = next((w for w in ("thi tran", *PLACE_WORDS) if f" {w} " in f" {said} "), None)
+            kind_of = self._place_kind
+            if place is None or kind_of(own) == place or (official and not self._ancestors(own)):
+                if official:
+                    said_top = True
+                else:
+                    said_own = kind_of(own) == place  # a xã's secretary's "toàn xã", "xã mình": their đảng bộ
+                    said_top = not said_own
             else:
-                said_top = True
+                above = next((a for a in self._ancestors(own) if kind_of(a) == place), None)
+                said_top = above is None
         for m in OWN_WORDS.finditer(prepared):
             said_own = True
             spans.append(m.span())
@@ -533,6 +557,8 @@ class Gazetteer:
             return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
+        if above is not None and not found and category is None:
+            return Pick(how="out_of_scope", unit_id=above)
         if said_top:
             if top not in scope:
                 return Pick(how="out_of_scope", unit_id=top)

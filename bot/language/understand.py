@@ -27,6 +27,7 @@ class Asker:
     children: Callable[[int], list[int]] = field(default=lambda _u: [], compare=False)
     successor: dict[int, int] = field(default_factory=dict, compare=False)
     categories: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the committee's khối: (code, folded names)
+    ceilings: tuple[int, int] | None = None  # the largest figure one report may hold: admissions, pipeline
 
 
 @dataclass
@@ -63,6 +64,8 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                 label = "correction"
             pick = _pick(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
+            if period.start > today or _too_large(draft.kind, draft.figures, asker):
+                return Reading(intent, "refuse")  # the reporting service says why (report_problem)
             if pick.how in ("out_of_scope", "not_found"):
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
@@ -152,10 +155,17 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
     return query
 
 
+def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:
+    if asker.ceilings is None:
+        return False
+    ceiling = asker.ceilings[1] if kind in ("pipeline", "screening") else asker.ceilings[0]
+    return max(figures.values(), default=0) > ceiling
+
+
 def understand_query(intent: intents.Intent, query: Query, pick: Pick, today: date) -> Reading:
     label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
     period = query.period or default_query_period(query.kind, today)
-    if pick.how in ("out_of_scope", "not_found"):
+    if pick.how in ("out_of_scope", "not_found") or period.start > today:  # a period not begun has no figures
         return Reading(intent, "refuse", pick)
     if pick.how == "ask":
         return Reading(intent, "ask", pick, period)

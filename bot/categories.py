@@ -52,7 +52,12 @@ DEFAULTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (Category.ADMIN, "Khối cơ quan", "cơ quan", ("Cơ quan hành chính", "hành chính", "khối hành chính")),
     (Category.SERVICE, "Khối đơn vị sự nghiệp", "sự nghiệp", ("Đơn vị sự nghiệp", "sự nghiệp")),
     (Category.SCHOOL, "Khối trường học", "trường học", ("các trường học",)),
-    (Category.ENTERPRISE, "Khối doanh nghiệp", "doanh nghiệp", ("các doanh nghiệp", "chi bộ doanh nghiệp")),
+    (
+        Category.ENTERPRISE,
+        "Khối doanh nghiệp",
+        "doanh nghiệp",
+        ("Doanh nghiệp", "các doanh nghiệp", "chi bộ doanh nghiệp"),
+    ),
     (Category.ARMED, "Khối lực lượng vũ trang", "lực lượng vũ trang", ("Lực lượng vũ trang", "llvt")),
 )
 

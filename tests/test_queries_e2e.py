@@ -109,6 +109,25 @@ async def test_one_unit(bot, text):
     assert f"{total}/4 ĐVM" in answer
 
 
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("xóm Bắc Sơn năm nay", "Chi bộ xóm Bắc Sơn"),
+        ("/tiendo tiểu học", "Chi bộ Trường Tiểu học Bắc Phong"),
+        ("td mttq", "Chi bộ Cơ quan Mặt trận Tổ quốc và các đoàn thể huyện"),
+    ],
+)
+async def test_a_fragment_or_a_part_of_a_name_reaches_the_unit(bot, text, unit):
+    """Issue 15: the bot reads as the corpus measures (understand.refine, pick_for_query)."""
+    answer = await ask(bot, text)
+    assert f"TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — {unit}" in answer
+
+
+async def test_chat_is_not_answered_with_figures(bot):
+    answer = await ask(bot, "mấy giờ họp ạ")
+    assert "TIẾN ĐỘ" not in answer
+
+
 async def test_ambiguous_unit_offers_buttons(bot):
     replies = await bot.send(message_update(BINH, "tiến độ Cao Phong"))
     message, data = button(replies, "thị trấn Cao Phong")

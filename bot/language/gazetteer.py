@@ -41,11 +41,16 @@ _CANON: list[tuple[re.Pattern[str], str]] = [
         (r"\bmat tran to quoc(?: viet nam)?\b|\bmttq(?:vn)?\b|\bmat tran\b", "mat tran"),
         (r"\buy ban nhan dan\b|\bubnd\b", "uy ban"),
         (r"\btt\s*y te\b|\bttyt\b|\btrung tam y te\b", "trung tam y te"),
-        (r"\btram y te\b|\btyt\b", "tram y te"),
+        (r"\btram y te\b|\btyt\b|\btram yt\b", "tram y te"),
         (r"\bngan hang nong nghiep(?: va phat trien nong thon| va ptnt)?\b|\bnhno(?: va)? ?ptnt\b", "agribank"),
         (r"\bngan hang chinh sach(?: xa hoi)?\b|\bnhcs(?:xh)?\b", "nhcsxh"),
-        (r"\bqs\b|\bquan su\b", "quan su"),
+        (r"\bqs\b|\bquan su\b|\bbchqs\b|\bban chi huy quan su\b", "quan su"),
+        (r"\b(?:co phan|cp|tnhh|mot thanh vien|mtv)\b", " "),  # legal forms: "Công ty xi măng" names it
+        (r"\btt\b(?= (?:chinh tri|gdnn|y te|van hoa|dich vu|boi duong|phat trien|hoc tap))", "trung tam"),
+        (r"\btt\b", "thi tran"),
+        (r"\bth\b(?= [a-z])", "tieu hoc"),
         (r"\bcty\b|\bc ty\b", "cong ty"),
+        (r"\bcq\b", "co quan"),
         (r"\bhtx\b|\bhop tac xa\b", "hop tac xa"),
         (r"\bgd ?nn\b", "gdnn"),
         (r"\bpx\b", "phan xuong"),
@@ -126,7 +131,13 @@ def _category_patterns(categories: tuple[tuple[str, tuple[str, ...]], ...]) -> l
     """The committee's own khối names first, then the everyday phrases for the khối it has (all of them when
     no list is given)."""
     own = [
-        (code, re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"))
+        (
+            code,
+            re.compile(
+                r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"
+                r"(?! (?:ngoai )?nha nuoc| tu nhan| ngoai quoc doanh)"  # "doanh nghiệp ngoài nhà nước" is a field
+            ),
+        )
         for code, names in categories
         if names
     ]
@@ -163,9 +174,25 @@ EVERYDAY = frozenset(
         "nhung nao dang cham duoc roi thang quy nam nhieu bao nhieu chua khong tien ket qua bieu xuat file excel "
         "thong nhat thanh cong dong chi quan chung nguon doan vien hoc sinh sinh vien theo doi giup nhanh xin "
         "cho xem biet hoi tinh hinh chinh tri truoc ngoai nay sang chieu tuan hang trong cung ky sanh xep hang "
-        "dung dau nhat chuyen muong thai nghiep nhan thuc minh nhe nhau cuoi dau"
+        "dung dau nhat chuyen muong thai nghiep nhan thuc minh nhe nhau cuoi dau bang"
     ).split()
 )
+# What may stand around a unit's name in the leftover of a question: taken off its edges before `loose`.
+LOOSE_LEAD = frozenset("td tiendo tien do cua chi anh em oi a da cho xem ve o tai".split())
+LOOSE_TAIL = frozenset(
+    {"may", "bn", "dc", "duoc", "roi", "a", "nhe", "em", "chi", "anh", "sao", "the", "nao", "dong chi", "nguoi"}
+    | {"the nao", "ra sao", "bao nhieu", "may dong", "duoc may", "dc may", "nhi", "vay"}
+)
+LOOSE_WEAK = frozenset("xa huyen tinh phuong dang bo chi co quan don vi cac khoi cap uy va cua ban to khu ap".split())
+MAX_LOOSE = 8
+PLACE_WORDS = ("huyen", "xa", "tinh", "phuong", "thanh pho", "dac khu")
+# Bodies of a committee that are not units: "báo cáo Thường trực Huyện ủy" is not about Chi bộ Cơ quan Huyện ủy.
+BODIES = re.compile(
+    r"\b(?:thuong truc|ban thuong vu|btv|ban chap hanh|bch|ban to chuc|btc|ban tuyen giao|uy ban kiem tra)\s+"
+    r"(?:huyen uy|tinh uy|thanh uy|dang uy|thi uy|quan uy)\b"
+)
+_WHICH_OF = re.compile(r"\bnhung (?=(?:xa|thon|xom|chi bo thon|chi bo xom|truong|cong ty|doanh nghiep)\b)")
+KIND_AT = frozenset({"truong", "xom", "thon", "tram"})
 _UPPER_CA = re.compile(r"(?<![\w])CA(?![\w])")
 TYPO_CUTOFF = 80.0
 MAX_KEY_TOKENS = 8
@@ -174,13 +201,16 @@ MAX_KEY_TOKENS = 8
 def canon(folded: str) -> str:
     for pattern, replacement in _CANON:
         folded = pattern.sub(replacement, folded)
-    return folded
+    return " ".join(folded.split())
 
 
 def prepare(text: str) -> str:
     """A message or a name → folded, abbreviations spelled out (upper-case "CA" is Công an; "ca" is "cả")."""
     text = _UPPER_CA.sub("cong an", strip_diacritics(text).replace("\u200b", ""))
-    return canon(fold(text))
+    return canon(_DASHES.sub(" ", fold(text)))
+
+
+_DASHES = re.compile(r"\s*[-\u2013\u2014]+\s*")
 
 
 @dataclass(frozen=True)
@@ -247,9 +277,7 @@ def _keys(name: str) -> tuple[set[str], set[str]]:
                 if phrase in COMMON_PHRASES and part[0] not in INSTITUTIONS:
                     continue
                 proper = [t for t in part if t not in GENERIC]
-                if (len(part) >= 2 and (proper or part[0] in INSTITUTIONS)) or (
-                    len(part) == 1 and part[0] in DISTINCT_WORDS
-                ):
+                if (len(part) >= 2 and (proper or part[0] in INSTITUTIONS)) or phrase in DISTINCT_WORDS:
                     partial.add(phrase)
     return full, partial - full
 
@@ -259,6 +287,9 @@ class Gazetteer:
         self.full: dict[str, set[int]] = {}
         self.partial: dict[str, set[int]] = {}
         self.entries: dict[int, UnitEntry] = {}
+        self.loose_keys: dict[str, set[int]] = {}  # every written form of every name, for a whole leftover phrase
+        self._loose_by_token: dict[str, list[str]] = {}
+        self._children: dict[int, list[int]] | None = None
         vocab: set[str] = set()
         longest = 1
         for entry in entries:
@@ -271,6 +302,12 @@ class Gazetteer:
                     longest = max(longest, len(key.split()))
                 for key in partial:
                     self.partial.setdefault(key, set()).add(entry.id)
+                for key in {prepare(name), _DASHES.sub(" ", fold(name))} | full:
+                    if key:
+                        self.loose_keys.setdefault(key, set()).add(entry.id)
+        for key in self.loose_keys:
+            for token in set(key.split()):
+                self._loose_by_token.setdefault(token, []).append(key)
         self.vocab = vocab
         self._by_prefix: dict[str, list[str]] = {}
         for word in sorted(vocab):
@@ -293,8 +330,8 @@ class Gazetteer:
         """Longest first, non-overlapping; full names before parts of names."""
         used = set(skip or ())
         found: list[Mention] = []
-        for table, full in ((self.full, True), (self.partial, False)):
-            for n in range(min(self.longest, len(tokens)), 0, -1):
+        for n in range(min(self.longest, len(tokens)), 0, -1):
+            for table, full in ((self.full, True), (self.partial, False)):
                 for i in range(len(tokens) - n + 1):
                     if any(j in used for j in range(i, i + n)):
                         continue
@@ -304,6 +341,96 @@ class Gazetteer:
                         found.append(Mention(frozenset(ids), i, i + n, key, full))
                         used.update(range(i, i + n))
         return sorted(found, key=lambda m: m.start)
+
+    def loose(self, leftover: str) -> set[int]:
+        """The units whose name contains the whole leftover phrase of a question ("/tiendo Quyết Tiến",
+        "td mầm non", "chi bộ ngân hàng"), politeness and question words at its edges taken off. Everyday
+        words that are also names ("Quyết Tiến", "Đoàn Kết") are only taken this way: when nothing else is
+        left in the question. More than MAX_LOOSE units, or only generic words: nothing."""
+        tokens = self.tokens(prepare(leftover))
+        while tokens and tokens[0] in LOOSE_LEAD:
+            tokens.pop(0)
+        while tokens:
+            tail = " ".join(tokens[-2:])
+            if tail in LOOSE_TAIL and len(tokens) >= 2:
+                del tokens[-2:]
+            elif tokens[-1] in LOOSE_TAIL:
+                tokens.pop()
+            else:
+                break
+        if not tokens or set(tokens) <= LOOSE_WEAK:
+            return set()
+        phrase = f" {' '.join(tokens)} "
+        rare = min(tokens, key=lambda t: len(self._loose_by_token.get(t, ())))
+        found: set[int] = set()
+        for key in self._loose_by_token.get(rare, ()):
+            if phrase in f" {key} ":
+                found |= self.loose_keys[key]
+        return found if len(found) <= MAX_LOOSE else set()
+
+    def _ancestors(self, unit: int) -> list[int]:
+        out: list[int] = []
+        node = self.entries[unit].parent_id if unit in self.entries else None
+        while node is not None and node not in out and node in self.entries:
+            out.append(node)
+            node = self.entries[node].parent_id
+        return out
+
+    def _place_kind(self, unit: int) -> str | None:
+        """ "xa" for Đảng bộ xã Tây Phong, "huyen" for Đảng bộ huyện Cao Phong; None for Công an xã."""
+        if unit not in self.entries:
+            return None
+        name = _ORG_PREFIX.sub("", prepare(self.entries[unit].names[0]))
+        return next((w for w in ("thi tran", *PLACE_WORDS) if name.startswith(f"{w} ")), None)
+
+    def _holder(self, units: set[int]) -> int | None:
+        """The one unit of `units` that all the others are below, if there is one."""
+        for u in units:
+            if units - {u} <= self._below(u):
+                return u
+        return None
+
+    def _common_parent(self, units: set[int]) -> int | None:
+        chains = []
+        for u in units:
+            chain: list[int] = []
+            node: int | None = u
+            while node is not None and node not in chain:
+                chain.append(node)
+                node = self.entries[node].parent_id if node in self.entries else None
+            chains.append(chain)
+        shared = set(chains[0]).intersection(*chains[1:])
+        return next((u for u in chains[0] if u in shared), None)
+
+    def _kind_in(self, tokens: list[str], mention: Mention, ids: set[int]) -> set[int] | None:
+        """ "Trường ở Bắc Phong": the units of that kind inside the place named after "ở / tại / thuộc"."""
+        i = mention.start
+        if i < 2 or tokens[i - 1] not in ("o", "tai", "thuoc", "cua") or len(ids) != 1:
+            return None
+        kind = tokens[i - 2]
+        if kind not in KIND_AT:
+            return None
+        place = next(iter(ids))
+        inside = {u for u in self._below(place) if any(kind in k.split() for k in self._names_of(u))}
+        return inside or None
+
+    def _below(self, unit: int) -> set[int]:
+        if self._children is None:
+            self._children = {}
+            for e in self.entries.values():
+                if e.parent_id is not None:
+                    self._children.setdefault(e.parent_id, []).append(e.id)
+        out: set[int] = set()
+        stack = list(self._children.get(unit, ()))
+        while stack:
+            u = stack.pop()
+            if u not in out:
+                out.add(u)
+                stack.extend(self._children.get(u, ()))
+        return out
+
+    def _names_of(self, unit: int) -> list[str]:
+        return [prepare(n) for n in self.entries[unit].names if n]
 
     def nearest(self, phrase: str, within: AbstractSet[int], limit: int = 3) -> list[int]:
         keys = [k for k, ids in self.full.items() if ids & within]
@@ -326,17 +453,33 @@ class Gazetteer:
         official: bool,
         successor: dict[int, int] | None = None,
         categories: Sequence[tuple[str, Sequence[str]]] | None = None,
+        question: bool = False,
+        leftover: str | None = None,
     ) -> Pick:
         """`categories`: the asker's committee's khối as (code, folded names) — data the committee sets; the
         everyday phrases below ("các chi bộ thôn", "llvt") add to them for the khối the committee has."""
-        prepared = prepare(text)
-        spans: list[tuple[int, int]] = []
+        prepared = _WHICH_OF.sub("cac ", prepare(text))  # "những xã nào" asks about the khối, as "các xã"
+        spans: list[tuple[int, int]] = [m.span() for m in BODIES.finditer(prepared)]
         top = own if official else root
         said_top = False
         said_own = False
-        for m in TOP_WORDS.finditer(prepared):
-            said_top = True
-            spans.append(m.span())
+        above: int | None = None  # "cả xã" from inside the xã: the unit above the asker's own
+        top_words = [(m.span(), m.group(0)) for m in TOP_WORDS.finditer(prepared)]
+        if question and leftover and prepare(leftover) in PLACE_WORDS:  # "tiến độ xã", "td huyen"
+            top_words.append(((0, 0), prepare(leftover)))
+        for span, said in top_words:
+            spans.append(span)
+            place = next((w for w in ("thi tran", *PLACE_WORDS) if f" {w} " in f" {said} "), None)
+            kind_of = self._place_kind
+            if place is None or kind_of(own) == place or (official and not self._ancestors(own)):
+                if official:
+                    said_top = True
+                else:
+                    said_own = kind_of(own) == place  # a xã's secretary's "toàn xã", "xã mình": their đảng bộ
+                    said_top = not said_own
+            else:
+                above = next((a for a in self._ancestors(own) if kind_of(a) == place), None)
+                said_top = above is None
         for m in OWN_WORDS.finditer(prepared):
             said_own = True
             spans.append(m.span())
@@ -367,29 +510,55 @@ class Gazetteer:
         def live(ids: Iterable[int]) -> set[int]:
             return {succ.get(u, u) for u in ids}
 
+        if question and len(found) >= 2 and "nao" in tokens:
+            # "Xóm Nội với xóm Bắc Sơn thì xóm nào chưa báo cáo": the units that hold all those named
+            units = [live(m.ids) & scope for m in found]
+            if all(len(u) == 1 for u in units) and len({next(iter(u)) for u in units}) >= 2:
+                common = self._common_parent({next(iter(u)) for u in units})
+                if common is not None and common in scope:
+                    return Pick(how="own" if common == own else "unit", unit_id=common, phrase=found[0].key)
         for mention in found:
             ids = live(mention.ids)
+            if (inner := self._kind_in(tokens, mention, ids & scope)) is not None:
+                ids = inner
             if not mention.full and root in ids and len(ids) > 1:
                 ids.discard(root)
             inside = ids & scope
             if not inside:
-                if not mention.full and not official:
-                    continue  # a part of another unit's name in a reporter's sentence: not a mention
+                if not mention.full and not official and not question:
+                    continue  # a part of another unit's name in a reporter's report: not a mention
                 return Pick(how="out_of_scope", unit_id=min(ids), phrase=mention.key)
             if len(inside) == 1:
                 unit = next(iter(inside))
                 if unit == own:
                     return Pick(how="own", unit_id=own, phrase=mention.key)
                 return Pick(how="unit", unit_id=unit, phrase=mention.key)
+            before = tokens[max(0, mention.start - 2) : mention.start]
+            if not mention.full and before != ["chi", "bo"] and (holder := self._holder(inside)) is not None:
+                # "Công ty xi măng" fits the company's đảng bộ and its "Văn phòng Công ty xi măng": the one that
+                # holds the others is named (its parts have words of their own)
+                return Pick(how="own" if holder == own else "unit", unit_id=holder, phrase=mention.key)
             if own in inside and (said_own or not official):
                 return Pick(how="own", unit_id=own, phrase=mention.key)
             if top in inside and said_top:
                 return Pick(how="top", unit_id=top, phrase=mention.key)
             return Pick(how="ask", choices=sorted(inside), phrase=mention.key)
-        if not found and (named := _named_phrase(text)):
+        if not found and category is None and leftover and (hits := live(self.loose(leftover))):
+            if len(hits) > 1:
+                hits.discard(root)
+            inside = hits & scope
+            if not inside:
+                return Pick(how="out_of_scope", unit_id=min(hits), phrase=leftover)
+            if len(inside) == 1:
+                unit = next(iter(inside))
+                return Pick(how="own" if unit == own else "unit", unit_id=unit, phrase=leftover)
+            return Pick(how="ask", choices=sorted(inside), phrase=leftover)
+        if not found and not (said_top or said_own or category) and (named := _named_phrase(text)):
             return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
+        if above is not None and not found and category is None:
+            return Pick(how="out_of_scope", unit_id=above)
         if said_top:
             if top not in scope:
                 return Pick(how="out_of_scope", unit_id=top)
@@ -406,7 +575,10 @@ _NAMED = re.compile(
 
 
 def _named_phrase(text: str) -> str | None:
-    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words."""
+    """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words
+    (in a message not written all in capitals)."""
+    if sum(c.isupper() for c in text) > sum(c.islower() for c in text):
+        return None
     for m in _NAMED.finditer(text):
         words = []
         for word in m.group(1).split():

@@ -172,9 +172,9 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
     if asks_for_report(raw):
         return _draft_report(raw, today)
-    if looks_like_target(s) and not (is_question(s) or "?" in raw):
+    if looks_like_target(s) and not (is_question(s) or asks(s) or "?" in raw):
         return _target(raw, today)
-    if admin := _free_admin(raw, s, today):
+    if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
     if pending and CORRECTION_WORDS.search(s):
         return _report(raw, today, correction=True)
@@ -187,6 +187,9 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     if question and not counted:
         return _ask(raw, today, categories=categories)
     if looks_like_report(s, today) or counted:
+        figures = blank_spans(s, find_period(s, today).spans)
+        if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
+            return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
         return _report(raw, today)
     if question or may_be_question(s):
         return _ask(raw, today, categories=categories)
@@ -195,10 +198,12 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
 
 FILLER_WORDS = frozenset("da vang a oi chi anh em nhe nha ban ho giup cho minh voi luon di thi roi ok".split())
 YES_RE = re.compile(
-    r"(?:da )?(?:vang|u|uh|um|ok|oke|okay|okie|dong y|dung roi|dung|chuan roi|chuan|chinh xac|luu di|luu|luu lai|"
-    r"xac nhan|co|duoc|duoc roi|dung vay|ghi|ghi lai|dung a)\b"
+    r"(?:da )?(?:vang|u|uh|um|uk|ok|oke|okay|okie|oki|dong y|dung roi|dung r|dung|chuan roi|chuan r|chuan|"
+    r"chinh xac|luu di|luu|luu lai|xac nhan|co|duoc|duoc roi|dc|dc r|dung vay|ghi|ghi lai|dung a)\b"
 )
-NO_RE = re.compile(r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)\b")
+NO_RE = re.compile(
+    r"(?:da )?(?:thoi|huy|huy di|huy bo|khong luu|ko luu|k luu|dung luu|bo qua|bo di|khong|sai roi|khong dung)\b"
+)
 CORRECTION_WORDS = re.compile(
     r"\b(?:bao nham|sua lai|xin sua|sua so lieu|sua thanh|dinh chinh|chinh lai|nham|khong phai \d+|chu khong phai)\b"
 )
@@ -228,13 +233,17 @@ COUNT_DONE = re.compile(
 )
 
 
+NUMBER_ANY = re.compile(r"\d|\b(?:mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|khong)\b")
+SO_FIRST = re.compile(r"^(?:so|tong so|so luong)\b")
+
+
 YES_TAIL = frozenset(
     "a chi anh em oi nhe nha luu di giup lai roi dong y vang dung chuan ok oke the vay ghi cho minh xac nhan duoc u "
-    "da co a luon nhe".split()
+    "da co a luon nhe e r de nghi".split()
 )
 NO_TAIL = frozenset(
     "a chi anh em oi nhe nha di huy luu dung khong dau de kiem tra lai xem da bo thoi can nua minh sai roi "
-    "nhe giup bao cao nay".split()
+    "nhe giup bao cao nay e ko k".split()
 )
 
 
@@ -244,8 +253,27 @@ def _only(bare: str, start: re.Pattern[str], tail: frozenset[str]) -> bool:
     return m is not None and all(w in tail for w in bare[m.end() :].split())
 
 
+YES_NO_VOCAB = frozenset(
+    "vang u uh um uk ok oke okay oki okie dong y dung roi chuan chinh xac luu lai xac nhan co duoc ghi thoi huy "
+    "di bo khong qua sai dc r e".split()
+)
+LATER = re.compile(r"\bde (?:em|chi|anh|minh|toi) (?:hoi|xem|kiem tra|bao|trao doi)\b.*$")
+
+
+def _typed(word: str) -> str:
+    """ "okk", "thoii", "dii" (a key held), "luuw", "ys" (telex marks left in): the word meant, when it is one
+    of the yes/no words."""
+    if word in YES_NO_VOCAB or len(word) < 2:
+        return word
+    for candidate in (re.sub(r"(.)\1+$", r"\1", word), word[:-1]):
+        if candidate in YES_NO_VOCAB:
+            return candidate
+    return word
+
+
 def _bare(s: str) -> str:
     """The message without politeness and address words: "dạ vâng ạ anh" -> "vang"."""
+    s = " ".join(_typed(w) for w in LATER.sub("", re.sub(r"[,.!]", " ", s)).split())
     words = [w for w in s.split() if w not in FILLER_WORDS or w in ("vang", "ok", "thoi", "roi", "di", "luu")]
     words = [w for w in words if w not in ("a", "chi", "anh", "em", "oi", "nhe", "nha", "da")] or words
     return " ".join(words) or s
@@ -356,6 +384,8 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
             kind, form = QUERY_COMMANDS[command]
             return _ask(args, today, kind=kind, form=form, categories=categories)
         case "baocao":
+            if NOT_WHOLE.search(args):
+                return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: /baocao 2).")
             return _report(f"/baocao {args}", today)
         case "sua":
             return _report(f"sửa {args}", today) if args.strip() else FixHelp()

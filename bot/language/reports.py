@@ -49,8 +49,10 @@ BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
-    "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "nguon"),
+    "pool": ("nguon phat trien dang", "nguon quan chung", "quan chung uu tu", "qcut", "nguon"),
     "certified": (
+        "da hoc xong lop nhan thuc ve dang",
+        "da hoc xong lop nhan thuc",
         "da hoc lop nhan thuc ve dang",
         "da hoc lop nhan thuc",
         "da hoc lop cam tinh",
@@ -59,14 +61,18 @@ PIPELINE_ALIASES: dict[str, tuple[str, ...]] = {
         "co giay chung nhan",
         "da co chung nhan",
         "chung nhan",
+        "hoc xong lop nt",
+        "da hoc nt",
+        "hoc nt",
+        "nhan thuc",
         "da hoc",
     ),
-    "planned_class": ("du kien cu di hoc", "du kien di hoc", "cu di hoc", "du kien"),
+    "planned_class": ("du kien cu di hoc", "du kien di hoc", "cu di hoc", "cu hoc", "du kien"),
 }
 SCREENING_ALIASES: dict[str, tuple[str, ...]] = {
     "reviewed": ("ra soat sang loc", "ra soat", "sang loc"),
-    "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru"),
-    "followed_up": ("tiep tuc theo doi", "theo doi giup do", "theo doi", "giup do"),
+    "removed": ("dua ra khoi dang", "cho ra khoi dang", "ra khoi dang", "xoa ten", "khai tru", "dua ra"),
+    "followed_up": ("tiep tuc theo doi", "tiep tuc giup do", "theo doi giup do", "theo doi", "giup do"),
 }
 ADMIT = re.compile(r"\b(?:ket nap(?: duoc| moi| them| tong cong| tat ca)?|kn)\b")
 FREE_CORRECTION = re.compile(
@@ -74,12 +80,14 @@ FREE_CORRECTION = re.compile(
     r"dinh chinh|chinh lai|sua)\b"
 )
 ZERO = re.compile(
-    r"\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:duoc\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|dang vien nao|"
-    r"duoc ai)\b|\b(?:ket nap|kn)(?: duoc)? 0\b"
+    r"\b(?:khong|chua|ko|k)\s+(?:ket nap|kn)\s+(?:(?:duoc|dc)\s+)?(?:ai|dong chi nao|nguoi nao|quan chung nao|"
+    r"dang vien nao|duoc ai|dc nao|d/c nao|dv nao)\b|\b(?:ket nap|kn)(?: duoc| dc)? 0\b"
 )
 MEMBERS = r"(?:dang vien moi|dang vien|dvm|dv|quan chung|nguoi|dong chi|d/c)"
 CORRECTION = re.compile(r"^(?:/sua|sua lai|sua|dinh chinh|chinh lai)\b\s*:?\s*")
-NOT_BUT = re.compile(r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(-?\d+|\w+)")
+NOT_BUT = re.compile(
+    r"\b(?:chu khong phai|khong phai|thay vi|thay cho)\s+(?:la\s+)?(-?\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\b"
+)
 CUMULATIVE = re.compile(r"\bluy ke(?: tu dau nam| ca nam| nam nay| den nay)?\b")
 FILLERS = re.compile(
     r"\b(?:bao cao|xin bao cao|em|toi|minh|chung toi|don vi|a|nhe|voi|da|duoc|dot nay|lan nay|"
@@ -123,7 +131,8 @@ def _number(text: str) -> int | None:
 
 
 NUM_FIRST = rf"{NUMBER_TOKEN}\s+(?:dang vien |dv |nguoi )?{{alias}}\b"
-ALIAS_FIRST = rf"\b{{alias}}\s*[=:]?\s*{NUMBER_TOKEN}"
+# "dự kiến cử đi học lớp tới 2 người": a few words may stand between the name of a figure and its number
+ALIAS_FIRST = rf"\b{{alias}}(?:\s+(?:lop|toi|sap toi|la|khoang|nua|ve dang|dot toi|trong ky))*\s*[=:]?\s*{NUMBER_TOKEN}"
 
 
 def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
@@ -173,27 +182,38 @@ def _take(s: str, aliases: dict[str, tuple[str, ...]], num_first: bool) -> tuple
     return found, s, bad
 
 
+ADMIT_FILLER = frozenset("them duoc dc moi cho tong cong so la tat ca duoc".split())
+MEMBERS_ANY = rf"(?:{MEMBERS[3:-1]}|chau|ban|em|doan vien|dong chi nu)"
+
+
 def _admitted(s: str) -> tuple[int | None, str, str | None]:
-    """The admissions count near "kết nạp": (count, text with it blanked, problem)."""
-    m = ADMIT.search(s)
-    if m:
+    """The admissions count near "kết nạp" (any of its mentions, a few words such as "được", "cho" between),
+    else "N đồng chí / cháu / bạn": (count, text with it blanked, problem). A word after "kết nạp" that is no
+    number is a problem only when the message states no count anywhere."""
+    problem = None
+    for i, m in enumerate(ADMIT.finditer(s)):
         after = s[m.end() :].split()
-        got = number_at(after, 0)
-        if got is None and after and after[0] in ("them", "duoc", "moi", "tong"):
-            got = number_at(after, 1)
-            if got:
-                got = (got[0], got[1] + 1)
+        k = 0
+        while k < min(len(after), 3) and after[k] in ADMIT_FILLER:
+            k += 1
+        got = number_at(after, k)
         if got is not None:
-            end = m.end() + len(" ".join(after[: got[1]])) + 1
+            end = m.end() + len(" ".join(after[: k + got[1]])) + 1
             return got[0], s[: m.start()] + " " * (end - m.start()) + s[end:], None
-        if after and re.fullmatch(r"[\w.,/+*-]+", after[0]) and not re.match(rf"{MEMBERS}\b", " ".join(after)):
-            return None, s, f"“{after[0]}” không phải là một số"
-    m2 = re.search(rf"{NUMBER_TOKEN}\s+{MEMBERS}\b", s)
+        if (
+            i == 0
+            and after
+            and re.fullmatch(r"[\w.,/+*-]+", after[0])
+            and not re.match(rf"{MEMBERS}\b", " ".join(after))
+            and after[0] not in ADMIT_FILLER
+        ):
+            problem = f"“{after[0]}” không phải là một số"
+    m2 = re.search(rf"(?<![\w/]){NUMBER_TOKEN}\s+{MEMBERS_ANY}\b", s)
     if m2:
         value = _number(m2.group(1))
         if value is not None:
             return value, s[: m2.start()] + " " * (m2.end() - m2.start()) + s[m2.end() :], None
-    return None, s, None
+    return None, s, problem
 
 
 EXAMPLE_ADMISSION = "kết nạp 2 đảng viên, trong đó 1 nữ (hoặc: quý III kết nạp 3)"
@@ -203,9 +223,24 @@ EXAMPLE_CORRECTION = "sửa: quý III kết nạp 4 chứ không phải 3"
 EXAMPLE_CUMULATIVE = "lũy kế từ đầu năm 7"
 
 
+def _swapped(s: str) -> str:
+    """Two neighbouring letters typed the wrong way round in a word of the reports' vocabulary ("doan vine",
+    "sinh vein", "dna toc"): put back. Only swaps, and only into a word the reports use."""
+    words = s.split(" ")
+    for i, w in enumerate(words):
+        if len(w) < 4 or w in REPORT_VOCAB or not w.isalpha():
+            continue
+        for j in range(len(w) - 1):
+            fixed = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            if fixed in REPORT_VOCAB:
+                words[i] = fixed
+                break
+    return " ".join(words)
+
+
 def read_report(text: str, today: date, *, correction: bool = False) -> Draft | ReportProblem:
     """Parse a report message (any case, with or without diacritics). Never raises."""
-    s = fold(text, keep=",;:")
+    s = _swapped(fold(text, keep=",;:"))
     if s.startswith("/baocao"):
         s = "ket nap " + s.removeprefix("/baocao").strip()
     correction = correction or bool(CORRECTION.match(s))
@@ -227,6 +262,7 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
             message="Báo cáo theo tháng hoặc quý, không theo 6 tháng hay nhiệm kỳ.", example=EXAMPLE_ADMISSION
         )
     rest = blank_spans(s, match.spans)
+    rest = NONE_REMOVED.sub(lambda m: m.group(1) + " 0", rest)  # "không phải đưa ra khỏi Đảng trường hợp nào"
     period = match.period
 
     if CUMULATIVE.search(rest):
@@ -242,8 +278,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
 
     # "kết nạp 2 quần chúng ưu tú" is an admission of two, not a pipeline figure
     rest = re.sub(
-        r"(\b(?:ket nap|kn)(?: duoc| moi)? \S+ )quan chung(?: uu tu)?",
-        lambda m: m.group(1) + "dong chi" + " " * (len(m.group(0)) - len(m.group(1)) - 8),
+        r"(\b(?:ket nap|kn)(?: duoc| dc| moi)? \S+ )(?:quan chung(?: uu tu)?|qcut)\b",
+        lambda m: m.group(1) + "dong chi" + " " * max(0, len(m.group(0)) - len(m.group(1)) - 8),
         rest,
     )
     figures, rest, bad = _take(rest, PIPELINE_ALIASES, num_first=False)
@@ -271,6 +307,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         m = ADMIT.search(rest)
         admit_at = m.start() if m else 0
         admitted, rest, problem = _admitted(rest)
+        if admitted is not None and m is not None:
+            admitted, rest = _enumerated(rest, admitted, m.end())
     if problem:
         return ReportProblem(message=f"Số đảng viên kết nạp chưa đúng: {problem}.", example=EXAMPLE_ADMISSION)
     if admitted is None:
@@ -298,6 +336,38 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
     return draft
 
 
+NONE_REMOVED = re.compile(
+    r"\b(?:khong|ko|k)(?: phai| co)? (dua ra khoi dang|ra khoi dang|xoa ten|khai tru)"
+    r"(?: (?:truong hop|dong chi|ai|nguoi|dang vien))?(?: nao)?\b"
+)
+ENUMERATED = re.compile(rf"^\s*{NUMBER_TOKEN}\s+{MEMBERS}\s+(.*\S)")
+
+
+def _enumerated(rest: str, admitted: int, admit_end: int) -> tuple[int, str]:
+    """ "Kết nạp 1 đồng chí dân tộc Thái, 1 đồng chí dân tộc Kinh": each clause after the first names more
+    people admitted — when every clause describes its people by the same attribute (dân tộc, nam/nữ), so that
+    "kết nạp 2 đ/c thuộc doanh nghiệp, 1 đ/c theo đạo Phật" stays a breakdown. Nothing changes with "trong đó".
+    The first clause's own count is written back for the breakdown."""
+    if re.search(r"\btrong do\b|\bgom\b|\bbao gom\b", rest):
+        return admitted, rest
+    first_end = next((m.start() for m in re.finditer(r"[,;]", rest) if m.start() > admit_end), len(rest))
+    described = re.sub(rf"\b{MEMBERS}\b", " ", rest[admit_end:first_end]).strip(" .")
+    family = next((f for f in FAMILIES if f.search(described)), None)
+    if not described or family is None:
+        return admitted, rest
+    more = 0
+    for clause in (c for c in re.split(r"[,;]", rest[first_end + 1 :]) if c.strip(" .")):
+        m = ENUMERATED.match(clause)
+        value = _number(m.group(1)) if m else None
+        if m is None or value is None or not family.search(m.group(2)):
+            return admitted, rest  # a clause that is not another "N đồng chí <same attribute>"
+        more += value
+    if not more:
+        return admitted, rest
+    first = f" {admitted} "
+    return admitted + more, rest[:admit_end] + first + rest[admit_end + len(first) :]
+
+
 def _with_unit(draft: Draft, rest: str) -> Draft:
     leftover = re.sub(r"[\s,.;:=/+-]+", " ", rest)
     leftover = FILLERS.sub(" ", leftover).strip()
@@ -314,27 +384,37 @@ ETHNIC_GROUPS = (
     "xinh mun chu ru lao la chi khang phu la la hu la ha pa then lu ngai chut lo lo mang co lao bo y cong si la "
     "pu peo brau o du ro mam"
 ).split()
+ETHNIC_GROUPS_LONG = frozenset(g for g in ETHNIC_GROUPS if len(g) > 2)
+# Attributes that split people into groups: "1 đồng chí dân tộc Thái, 1 đồng chí dân tộc Kinh" lists people
+FAMILIES = (
+    re.compile(r"\b(?:dan toc|nguoi kinh|kinh|" + "|".join(sorted(ETHNIC_GROUPS_LONG, key=len, reverse=True)) + r")\b"),
+    re.compile(r"^(?:nu|nam|phu nu)\b"),
+)
 BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
     "female": re.compile(r"\b(?:nu|phu nu|dang vien nu|co giao|la chi|em gai)\b"),
     "ethnic_minority": re.compile(
         r"\b(?:dan toc thieu so|dtts|(?:dan toc|nguoi)\s+(?:"
-        + "|".join(sorted({g for g in ETHNIC_GROUPS if len(g) > 2}, key=len, reverse=True))
-        + r")|dan toc)\b|(?<!xom )(?<!thon )(?<!ban )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
+        + "|".join(sorted(ETHNIC_GROUPS_LONG, key=len, reverse=True))
+        + r")|dan toc(?! kinh))\b"
+        r"|(?<!xom )(?<!thon )(?<!ban )(?<!theo )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
     ),
     "religious": re.compile(
         r"\b(?:ton giao|theo dao|co dao|nguoi co dao|cong giao|phat giao|tin lanh|cao dai|hoa hao|theo dao phat)\b"
     ),
-    "youth_union": re.compile(r"\b(?:doan vien thanh nien|doan vien|dvtn|dv thanh nien)\b"),
-    "student": re.compile(r"\b(?:hoc sinh sinh vien|hoc sinh|sinh vien|hssv|hs sv|hs)\b"),
+    # "đều là dv", or a clause that is only "dv" after the admission: the writer's đoàn viên
+    "youth_union": re.compile(r"\b(?:doan vien thanh nien|doan vien|dvtn|dv thanh nien)\b|(?<=\bla )dv\b|^\s*dv\s*$"),
+    "student": re.compile(r"\b(?:hoc sinh sinh vien|hoc sinh|sinh vien|hssv|hs sv|hs|sv)\b"),
     "private_sector": re.compile(
         r"\b(?:doanh nghiep ngoai nha nuoc|dn ngoai nha nuoc|ngoai nha nuoc|doanh nghiep tu nhan|cong ty tu nhan|"
-        r"tu nhan|cong nhan (?:o |tai |lam )?cong ty|cong nhan doanh nghiep|dn tu nhan|ngoai quoc doanh)\b"
+        r"tu nhan|cong nhan (?:o |tai |lam )?cong ty|cong nhan doanh nghiep|dn tu nhan|ngoai quoc doanh|"
+        r"(?:dn |doanh nghiep )?ngoai nn)\b"
     ),
     "university": re.compile(
-        r"(?<!truong )\b(?:trinh do dai hoc tro len|dai hoc tro len|tren dai hoc|dh tro len|dai hoc|thac si|tien si|"
-        r"cu nhan|ky su|bac si|dh|ths|ts)\b"
+        r"(?<!truong )\b(?:trinh do dai hoc tro len|dai hoc tro len|tren dai hoc|dh tro len|dai hoc|"
+        r"thac s[iy]|tien s[iy]|cu nhan|ky su|bac si|dh|ths|ts)\b"
     ),
 }
+GENERIC_ETHNIC = re.compile(r"dan toc thieu so|dtts|dan toc")
 ALL_WORDS = re.compile(r"\b(?:deu|ca hai|ca 2|ca ba|ca 3|tat ca|toan bo|ca (?:\d+|hai|ba))\b")
 SHORT_FORM = re.compile(r"\b(nu|dt|dtts|tg|dv|dvtn|hs|sv|hssv|dn|dh)\s*[=:]\s*(-?\d+)\b")
 SHORT_FIELDS = {
@@ -372,6 +452,7 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     found: dict[str, int] = {}
     unread: list[str] = []
     bad = False
+    named_groups = 0
     for m in SHORT_FORM.finditer(rest):
         short = int(m.group(2))
         bad = bad or short < 0
@@ -407,4 +488,18 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
             )
         for field, value in per_clause.items():
             found[field] = max(found.get(field, 0), value)
+        groups = [m for f, m in hits if f == "ethnic_minority" and not GENERIC_ETHNIC.fullmatch(m.group(0))]
+        if groups and "ethnic_minority" in per_clause:
+            named_groups += per_clause["ethnic_minority"]  # "1 Mường, 1 Thái": people of each group add up
+    if named_groups:
+        found["ethnic_minority"] = max(found.get("ethnic_minority", 0), named_groups)
     return found, list(dict.fromkeys(unread)), bad
+
+
+REPORT_VOCAB = frozenset(
+    w
+    for words in (*BREAKDOWN_ALIASES.values(), *PIPELINE_ALIASES.values(), *SCREENING_ALIASES.values())
+    for phrase in words
+    for w in phrase.split()
+    if len(w) >= 3
+) | frozenset("ket nap dong chi dang vien quan chung thang nam".split())

@@ -6,13 +6,15 @@ what people get. Pure: the asker's scope and the gazetteer are given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.language import intents
-from bot.language.gazetteer import Gazetteer, Pick
-from bot.language.queries import QueryKind
+from bot.language.gazetteer import Gazetteer, Pick, prepare
+from bot.language.normalize import fold
+from bot.language.queries import Query, QueryKind, QueryProblem, read_query
 from bot.periods import Period, PeriodKind
 
 
@@ -25,6 +27,7 @@ class Asker:
     children: Callable[[int], list[int]] = field(default=lambda _u: [], compare=False)
     successor: dict[int, int] = field(default_factory=dict, compare=False)
     categories: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the committee's khối: (code, folded names)
+    ceilings: tuple[int, int] | None = None  # the largest figure one report may hold: admissions, pipeline
 
 
 @dataclass
@@ -50,18 +53,10 @@ def default_query_period(kind: QueryKind, today: date) -> Period:
 
 
 def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pending: bool = False) -> Reading:
-    intent = intents.parse(text, today, pending=pending)
+    intent = refine(intents.parse(text, today, pending=pending), text, today, gazetteer, asker)
     match intent:
         case intents.Ask():
-            query = intent.query
-            label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
-            pick = _pick(gazetteer, query.text, asker)
-            period = query.period or default_query_period(query.kind, today)
-            if pick.how in ("out_of_scope", "not_found"):
-                return Reading(intent, "refuse", pick)
-            if pick.how == "ask":
-                return Reading(intent, "ask", pick, period)
-            return Reading(intent, label, pick, period)
+            return understand_query(intent, intent.query, pick_for_query(gazetteer, intent.query, asker), today)
         case intents.Submit():
             draft = intent.draft
             label = "cumulative" if draft.kind == "cumulative" else REPORT_LABELS.get(draft.kind, "report")
@@ -69,6 +64,8 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                 label = "correction"
             pick = _pick(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
+            if period.start > today or _too_large(draft.kind, draft.figures, asker):
+                return Reading(intent, "refuse")  # the reporting service says why (report_problem)
             if pick.how in ("out_of_scope", "not_found"):
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
@@ -111,6 +108,70 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
     return Reading(intent, "unknown")
 
 
+# What a question about progress is about; without any of these, naming nothing and no period, it is chat.
+TOPIC = re.compile(
+    r"\b(?:ket nap|kn|tien do|td|tiendo|ptdv|dang vien|dvm|dv|chi tieu|phan tram|ty le|so lieu|ket qua|bao cao|"
+    r"bc|duoc|dc|dat|phat trien|nguon|tong so|con thieu|thieu)\b|%"
+)
+FRAGMENT_WORDS = frozenset(
+    "toan ca cua o tai em minh chi anh a oi nhe nha voi thi the con va ben dang bo don vi khoi cac nay ta "
+    "xa huyen tinh phuong uy so ket tong tien do td tiendo".split()
+)
+MAX_FRAGMENT_WORDS = 10
+
+
+def refine(intent: intents.Intent, text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> intents.Intent:
+    """What the units and the asker's scope add to the text-only reading (the bot and the corpus both use it):
+    a short message that only names a unit and/or a period ("Công an huyện quý 3", "sơ kết 6 tháng") asks for
+    its progress; a "question" that names nothing, no period and nothing about the work ("mấy giờ họp ạ",
+    "ok em, để chị xem") is chat, not a question about the asker's own unit."""
+    if isinstance(intent, intents.Unknown) and intent.reason == "not_understood":
+        query = _fragment(text, today, gazetteer, asker)
+        return intents.Ask(query=query) if query is not None else intent
+    if (
+        isinstance(intent, intents.Ask)
+        and (intent.query.period, intent.query.kind, intent.query.form.value) == (None, QueryKind.PROGRESS, "text")
+        and not TOPIC.search(fold(text))
+        and pick_for_query(gazetteer, intent.query, asker).how == "default"
+    ):
+        return intents.Unknown()
+    return intent
+
+
+def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Query | None:
+    """A short message whose every word names a unit, a khối or a period."""
+    if len(fold(text).split()) > MAX_FRAGMENT_WORDS:
+        return None
+    query = read_query(text, today)
+    if isinstance(query, QueryProblem):
+        return None
+    pick = pick_for_query(gazetteer, query, asker)
+    if pick.how == "not_found" or (pick.how == "default" and query.period is None):
+        return None
+    if query.unit_text:
+        explained = set(prepare(pick.phrase).split()) | FRAGMENT_WORDS
+        if not set(gazetteer.tokens(prepare(query.unit_text))) <= explained:
+            return None
+    return query
+
+
+def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:
+    if asker.ceilings is None:
+        return False
+    ceiling = asker.ceilings[1] if kind in ("pipeline", "screening") else asker.ceilings[0]
+    return max(figures.values(), default=0) > ceiling
+
+
+def understand_query(intent: intents.Intent, query: Query, pick: Pick, today: date) -> Reading:
+    label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
+    period = query.period or default_query_period(query.kind, today)
+    if pick.how in ("out_of_scope", "not_found") or period.start > today:  # a period not begun has no figures
+        return Reading(intent, "refuse", pick)
+    if pick.how == "ask":
+        return Reading(intent, "ask", pick, period)
+    return Reading(intent, label, pick, period)
+
+
 def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None) -> Reading:
     if pick.how == "out_of_scope":
         return Reading(intent, "refuse", pick)
@@ -119,7 +180,14 @@ def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None
     return Reading(intent, label, pick, period)
 
 
-def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
+def pick_for_query(gazetteer: Gazetteer, query: Query, asker: Asker) -> Pick:
+    """The unit (or khối, or the question back) a question names — the same for the bot and the corpus."""
+    return _pick(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
+
+
+def _pick(
+    gazetteer: Gazetteer, text: str, asker: Asker, *, question: bool = False, leftover: str | None = None
+) -> Pick:
     return gazetteer.pick(
         text,
         own=asker.own,
@@ -128,6 +196,8 @@ def _pick(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
         official=asker.official,
         successor=asker.successor,
         categories=asker.categories,
+        question=question,
+        leftover=leftover,
     )
 
 

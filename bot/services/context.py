@@ -77,6 +77,7 @@ class Context:
             children=tree.active_children,
             successor=successor,
             categories=tuple((code, tuple(names)) for code, names in await self.category_words(user.unit_id)),
+            ceilings=(self.settings.max_admissions_per_report, self.settings.max_admissions_per_report * 20),
         )
 
     async def unit_index(self) -> UnitIndex:

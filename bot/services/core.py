@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.exports.template import template_workbook
 from bot.language import intents
+from bot.language.understand import refine
 from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
@@ -88,6 +89,9 @@ class Core:
             p = await pending.latest_open(self.ctx.db, user.id)
             waiting = p is not None and p.action not in ("choose_unit", "await_fix") and p.expires_at > self.ctx.now()
         intent = intents.parse(inbound.text, self.ctx.today(), khoi, pending=waiting)
+        if user is not None:  # what the units and the asker's scope add to the reading (as the corpus measures)
+            asker = await self.ctx.asker(user)
+            intent = refine(intent, inbound.text, self.ctx.today(), await self.ctx.gazetteer(), asker)
         return await self._on_intent(user, inbound, intent)
 
     def _later(self, inbound: Inbound) -> imports.Later | None:

@@ -13,7 +13,7 @@ from bot.callbacks import period_code
 from bot.exports.charts import progress_chart, term_chart
 from bot.exports.excel import progress_workbook
 from bot.language.queries import OutputForm, Query, QueryKind
-from bot.language.understand import default_query_period
+from bot.language.understand import default_query_period, pick_for_query
 from bot.messages import Attachment, Choice, Reply
 from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
@@ -46,14 +46,7 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
     unit_id = user.unit_id if user.unit_id in tree else tree.roots[0]
     if query.text:
         asker = await ctx.asker(user)
-        pick = (await ctx.gazetteer()).pick(
-            query.text,
-            own=asker.own,
-            scope=asker.scope,
-            root=asker.root,
-            official=asker.official,
-            successor=asker.successor,
-        )
+        pick = pick_for_query(await ctx.gazetteer(), query, asker)
         if pick.how == "out_of_scope" and pick.unit_id is not None:
             return [Reply(text=replies.out_of_scope(tree[pick.unit_id].name))]
         if pick.how == "ask":

@@ -34,7 +34,7 @@ from storage.pending import Pending
 
 log = logging.getLogger(__name__)
 
-PIPELINE_CEILING_FACTOR = 20  # a unit's pool may be much larger than one report's admissions
+PIPELINE_CEILING_FACTOR = 20  # a unit's pool may be much larger than one report's admissions (Context.asker too)
 
 
 class Superseded(Exception):

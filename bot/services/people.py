@@ -11,7 +11,7 @@ from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
 from bot.services.context import Context
-from bot.services.scope import named_or_own, resolve_in_scope
+from bot.services.scope import named_or_own, own_words, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
 from storage import reminders as reminder_log
@@ -407,7 +407,7 @@ async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
     who = who.strip().lstrip("#")
     person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
-        return Reply(text=f"Không tìm thấy người dùng “{who}”. Xem danh sách: /nguoidung")
+        return Reply(text=f"Không tìm thấy người dùng “{own_words(who)}”. Xem danh sách: /nguoidung")
     if person.unit_id not in await ctx.scope(actor):
         return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
     return person

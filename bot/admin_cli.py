@@ -14,7 +14,7 @@ from bot.importer import FileRefused
 from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
-from bot.models import Role, Unit, User
+from bot.models import ROLE_NAMES, Role, Unit, User
 from bot.planner import Send
 from bot.replies.common import CHANNEL_NAMES
 from bot.services import imports, khoi, people, reminder_controls, reorg
@@ -333,7 +333,7 @@ async def list_users(settings: Settings, *, clock: Clock | None = None) -> str:
         for u in await users.all_users(ctx.db):
             state = "" if u.active else " [đã khóa]"
             unit = tree[u.unit_id].name if u.unit_id in tree else "?"
-            lines.append(f"#{u.id}\t{u.login or '-'}\t{u.name}\t{u.role.value}\t{unit}{state}")
+            lines.append(f"#{u.id}\t{u.login or '-'}\t{u.name}\t{ROLE_NAMES[u.role]}\t{unit}{state}")
         return "\n".join(lines) or "Chưa có người dùng."
     finally:
         await ctx.db.close()

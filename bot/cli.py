@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from bot import admin_cli, app, doctor
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.redact import exception_line, redact, register, without_urls
+from bot.redact import failure_reason, network_reason, redact, register, without_urls
 from bot.textfmt import os_reason
 from handlers.inbox_pump import PollerFatal
 from storage import backup
@@ -69,7 +69,31 @@ _METAVARS = {
     "at": "THỜI_ĐIỂM",
     "changes": "THAY_ĐỔI",
     "period": "KỲ",
+    "out_dir": "THƯ_MỤC",
+    "role": "VAI_TRÒ",
 }
+
+# `ptdv invite --role`: the Vietnamese names (with or without diacritics) and the English ones of earlier versions.
+_ROLES = {
+    "bao-cao": "reporter",
+    "nguoi-bao-cao": "reporter",
+    "reporter": "reporter",
+    "theo-doi": "official",
+    "can-bo-theo-doi": "official",
+    "can-bo": "official",
+    "official": "official",
+}
+
+
+def _role(text: str) -> str:
+    from bot.language.normalize import fold
+
+    key = "-".join(fold(text).replace("_", " ").replace("-", " ").split())
+    if key not in _ROLES:
+        raise argparse.ArgumentTypeError(
+            f"không có lựa chọn '{text}' (chọn một trong: bao-cao — người báo cáo, theo-doi — cán bộ theo dõi)"
+        )
+    return _ROLES[key]
 
 
 def vietnamese_error(message: str) -> str:
@@ -146,9 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     inv.add_argument(
         "--role",
-        choices=["reporter", "official"],
+        type=_role,
         default="reporter",
-        help="reporter: người báo cáo của đơn vị; official: cán bộ theo dõi đơn vị và cấp dưới",
+        help="bao-cao hoặc theo-doi: người báo cáo của đơn vị (mặc định), hoặc cán bộ theo dõi đơn vị và cấp dưới",
     )
     inv.add_argument("--days", type=int, default=7, help="số ngày hiệu lực (mặc định 7)")
     inv.add_argument(
@@ -320,9 +344,9 @@ def failure_line(exc: BaseException) -> str:
     if isinstance(exc, ZaloUnauthorized):
         return "Token Zalo bị từ chối: kiểm tra ZALO_BOT_TOKEN trong .env (chạy `ptdv doctor` để thử)."
     if isinstance(exc, NetworkError):
-        return f"Không kết nối được máy chủ Telegram ({exception_line(exc)}). Kiểm tra mạng hoặc TELEGRAM_API_BASE_URL."
+        return f"Không kết nối được máy chủ Telegram ({failure_reason(exc)}). Kiểm tra mạng hoặc TELEGRAM_API_BASE_URL."
     if isinstance(exc, ZaloError):
-        reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])
+        reason = network_reason(exc) or without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])
         return f"Không dùng được Zalo Bot API ({reason}). Kiểm tra mạng, ZALO_BOT_TOKEN hoặc ZALO_API_BASE_URL."
     logging.getLogger("bot").error("stopped by an unexpected error", exc_info=exc)  # redacted by the log filter
-    return f"Lỗi: {exception_line(exc)}"
+    return f"Lỗi: {failure_reason(exc)}"

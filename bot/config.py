@@ -14,7 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from bot.bots import BotShare
 from bot.quota import Quota
@@ -277,14 +277,69 @@ class Settings(BaseSettings):
         )
 
 
+# pydantic's (English) validation messages, by error type, in Vietnamese; {…} are filled from the error's ctx.
+_PYDANTIC = {
+    "missing": "thiếu giá trị",
+    "int_parsing": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên",
+    "int_type": "cần một số nguyên",
+    "float_parsing": "cần một số",
+    "float_type": "cần một số",
+    "bool_parsing": "cần true hoặc false",
+    "bool_type": "cần true hoặc false",
+    "string_type": "cần một chuỗi ký tự",
+    "list_type": "cần một danh sách",
+    "dict_type": "cần một đối tượng JSON",
+    "model_type": "cần một đối tượng JSON",
+    "model_attributes_type": "cần một đối tượng JSON",
+    "json_invalid": "không phải JSON hợp lệ",
+    "json_type": "không phải JSON hợp lệ",
+    "literal_error": "phải là một trong: {expected}",
+    "enum": "phải là một trong: {expected}",
+    "greater_than": "phải lớn hơn {gt}",
+    "greater_than_equal": "phải từ {ge} trở lên",
+    "less_than": "phải nhỏ hơn {lt}",
+    "less_than_equal": "phải từ {le} trở xuống",
+    "string_pattern_mismatch": "không đúng dạng",
+    "string_too_short": "cần ít nhất {min_length} ký tự",
+    "string_too_long": "nhiều nhất {max_length} ký tự",
+    "too_short": "cần ít nhất {min_length} phần tử",
+    "too_long": "nhiều nhất {max_length} phần tử",
+    "extra_forbidden": "không có thiết lập này",
+    "url_parsing": "không phải địa chỉ URL hợp lệ",
+    "url_scheme": "địa chỉ phải bắt đầu bằng {expected_schemes}",
+    "path_type": "cần một đường dẫn",
+    "timezone": "không phải múi giờ hợp lệ",
+}
+
+
+def validation_message(error: Any) -> str:
+    """One pydantic error in Vietnamese: our own validators already speak it; pydantic's types are translated;
+    an unknown type is kept as pydantic says it."""
+    kind = str(error.get("type", ""))
+    if kind in ("value_error", "assertion_error"):
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = _PYDANTIC.get(kind)
+    if template is None:
+        return str(error["msg"])
+    context = {k: str(v).replace("' or '", "', '") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return template.split(":")[0].split(" {")[0]
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise `ConfigError` with one clear line when something is wrong."""
     try:
         settings = Settings(**overrides)
+    except SettingsError as exc:  # a value that is not JSON where JSON is expected (ZALO_BOTS)
+        field = re.search(r'field "(\w+)"', str(exc))
+        raise ConfigError(f"Cấu hình sai: {field[1].upper() if field else '?'} — không phải JSON hợp lệ") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "TELEGRAM_MODE"
-        msg = str(first["msg"]).removeprefix("Value error, ")
+        msg = validation_message(first)
         raise ConfigError(f"Cấu hình sai: {name.upper()} — {msg}") from None
     check_database_path(settings.database_path)
     return settings

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.redact import exception_line, redact, register, without_urls
+from bot.redact import failure_reason, network_reason, redact, register, without_urls
 from bot.textfmt import os_reason
 from storage import backup
 from storage.migrations import current_version, latest_version
@@ -38,7 +38,7 @@ async def _token(settings: Settings) -> Check:
         async with Bot(settings.token, base_url=base_url) if base_url else Bot(settings.token) as bot:
             me = await asyncio.wait_for(bot.get_me(), timeout=15)
     except (TelegramError, TimeoutError, OSError) as exc:
-        return Check(False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({exception_line(exc, 160)})")
+        return Check(False, f"Token Telegram: không chấp nhận hoặc không kết nối được ({failure_reason(exc, 160)})")
     return Check(True, f"Token Telegram: hợp lệ, bot @{me.username}")
 
 
@@ -61,7 +61,7 @@ async def _zalo(settings: Settings) -> list[Check]:
             me = await client.get_me()
             hook = await client.get_webhook_info()
         except ZaloError as exc:
-            reason = without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])  # the server's words
+            reason = network_reason(exc) or without_urls(f"{exc.code}: {' '.join(exc.description.split())}"[:160])
             line = f"Zalo {spec.channel}: không chấp nhận token hoặc không kết nối được ({reason})"
             checks.append(Check(False, line))
             continue

@@ -92,6 +92,7 @@ class Role(StrEnum):
     REPORTER = "reporter"
 
 
+ROLE_NAMES = {Role.OFFICIAL: "cán bộ theo dõi", Role.REPORTER: "người báo cáo"}  # short, for lists
 ROLE_LABELS = {Role.OFFICIAL: "cán bộ theo dõi (xem toàn đơn vị và cấp dưới)", Role.REPORTER: "người báo cáo"}
 
 

@@ -45,6 +45,47 @@ def exception_line(exc: BaseException, limit: int = 200) -> str:
     return redact(f"{type(exc).__name__}: {text}"[:limit])
 
 
+# Common network failures, whose text (from the resolver, the OS or httpx) is English, in Vietnamese.
+_NETWORK = (
+    (
+        re.compile(
+            r"name or service not known|name resolution|nodename nor servname|no address associated"
+            r"|getaddrinfo|name does not resolve|\[errno -[23]\]",
+            re.IGNORECASE,
+        ),
+        "không phân giải được tên máy chủ (kiểm tra mạng, DNS hoặc địa chỉ máy chủ)",
+    ),
+    (re.compile(r"connection refused|errno 111\b", re.IGNORECASE), "máy chủ từ chối kết nối"),
+    (re.compile(r"network is unreachable|no route to host", re.IGNORECASE), "không có đường mạng tới máy chủ"),
+    (re.compile(r"timed? ?out|timeout", re.IGNORECASE), "quá thời gian chờ máy chủ trả lời"),
+    (
+        re.compile(r"connection reset|connection aborted|disconnected|remoteprotocolerror", re.IGNORECASE),
+        "kết nối bị ngắt giữa chừng",
+    ),
+)
+
+
+def network_reason(exc: BaseException) -> str | None:
+    """A common network failure (its cause included) said in Vietnamese, or None when it is not one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TimeoutError) and not str(current):
+            return _NETWORK[3][1]
+        text = f"{type(current).__name__}: {current}"
+        for pattern, vietnamese in _NETWORK:
+            if pattern.search(text):
+                return vietnamese
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def failure_reason(exc: BaseException, limit: int = 200) -> str:
+    """Why a call failed, for printing: a network failure in Vietnamese, anything else as `exception_line`."""
+    return network_reason(exc) or exception_line(exc, limit)
+
+
 class RedactFilter(logging.Filter):
     """Redact every log record on a handler: its message, its arguments and its traceback text."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -88,6 +89,26 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """Why a file operation failed, in Vietnamese (the system's own text is English)."""
     return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống {exc.errno or ''}".strip())
+
+
+def as_written(message: str, folded: str) -> str:
+    """The words of `message` that `folded` (a fragment of its folded form) came from, as the person wrote them —
+    with their diacritics and capitals — so that a reply quotes the person's own words; `folded` itself when they
+    cannot be found."""
+    from bot.language.normalize import fold
+
+    target = fold(folded)
+    if not target:
+        return folded
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", message)]
+    for i, (start, _) in enumerate(words):
+        for _, end in words[i:]:
+            piece = fold(message[start:end])
+            if piece == target:
+                return message[start:end].strip(" ,.;:!?()\"'“”")
+            if len(piece) > len(target):
+                break
+    return folded
 
 
 def first_upper(text: str) -> str:

@@ -14,15 +14,33 @@ class BackupError(Exception):
     """One line for the operator."""
 
 
+# SQLite's own (English) reasons a file cannot be read, in Vietnamese.
+_SQLITE_REASONS = (
+    ("file is not a database", "tệp không phải cơ sở dữ liệu SQLite"),
+    ("malformed", "cơ sở dữ liệu bị hỏng"),
+    ("no such table: schema_migrations", "không phải cơ sở dữ liệu của PTĐV Bot (thiếu bảng schema_migrations)"),
+    ("unable to open", "không mở được tệp"),
+    ("disk i/o error", "lỗi đọc đĩa"),
+)
+
+
+def _sqlite_reason(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc).lower()
+    for english, vietnamese in _SQLITE_REASONS:
+        if english in text:
+            return vietnamese
+    return f"SQLite không đọc được tệp ({exc})"
+
+
 def integrity(path: Path) -> str:
-    """ "ok", or what SQLite's integrity check says is wrong."""
+    """ "ok", or (in Vietnamese) what is wrong with the file by SQLite's integrity check."""
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
             conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
-    return "ok" if rows == [("ok",)] else "; ".join(r[0] for r in rows[:5])
+        return _sqlite_reason(exc)
+    return "ok" if rows == [("ok",)] else "cơ sở dữ liệu bị hỏng: " + "; ".join(r[0] for r in rows[:5])
 
 
 def row_counts(path: Path) -> dict[str, int]:

@@ -274,7 +274,7 @@ def test_reporter_asking_about_part_of_another_name_is_refused():
 
 def test_khoi_old_labels_and_which_of():
     demo_khoi = [("doanh_nghiep", ("khoi doanh nghiep", "doanh nghiep")), ("xa_thi_tran", ("cac xa", "khoi xa"))]
-    asker = Asker(own=0, scope=frozenset(ID.values()), root=0, official=True, categories=demo_khoi)
+    asker = Asker(own=0, scope=frozenset(ID.values()), root=0, official=True, categories=tuple(demo_khoi))
     assert understand("td khoi dn", TODAY, GAZ, asker).pick.category == "doanh_nghiep"
     assert understand("những xã nào chậm", TODAY, GAZ, asker).pick.category == "xa_thi_tran"
     breakdown = understand("có bao nhiêu đồng chí làm ở doanh nghiệp ngoài nhà nước", TODAY, GAZ, asker)

@@ -33,7 +33,7 @@ from bot.services import (
 )
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
-from bot.services.scope import examples
+from bot.services.scope import examples, hearing
 from storage import pending, users
 from storage import reminders as reminder_store
 from storage.db import Database
@@ -58,6 +58,7 @@ class Core:
         return self.ctx.db
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        hearing(inbound.text)
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
             user = None

@@ -11,7 +11,7 @@ from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
 from bot.services.context import Context
-from bot.services.scope import named_or_own, resolve_in_scope
+from bot.services.scope import examples, named_or_own, own_words, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
 from storage import reminders as reminder_log
@@ -131,9 +131,10 @@ async def same_name_in_unit(ctx: Context, unit_id: int, name: str) -> list[User]
     return [p for p in await users.in_units(ctx.db, [unit_id], active_only=False) if fold(p.name) == wanted]
 
 
-async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str) -> str:
-    """People of the unit who never registered a chat account, and how to invite exactly one of them."""
-    people = await users.in_units(ctx.db, [unit_id])
+async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str, *, asker: int | None = None) -> str:
+    """People of the unit who never registered a chat account, and how to invite exactly one of them (never the
+    asker: they are the one inviting)."""
+    people = [p for p in await users.in_units(ctx.db, [unit_id]) if p.id != asker]
     waiting = set(await users.without_identity(ctx.db, [p.id for p in people]))
     names = [f"#{p.id} {p.name}" for p in people if p.id in waiting]
     if not names:
@@ -145,12 +146,26 @@ async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str) -> str:
     )
 
 
+async def _invite_usage(ctx: Context, user: User) -> str:
+    """A bare /moi: how to write it, with the official's own units; no code is made."""
+    ex = await examples(ctx, user)
+    return (
+        "Chưa tạo mã mời nào: xin ghi rõ mời cho đơn vị nào hoặc cho người nào. Ví dụ:\n"
+        f"• /moi {ex.below} — mã cho người báo cáo của {ex.below}\n"
+        f"• /moi theo dõi {ex.own} — mã cho cán bộ theo dõi {ex.own} và các đơn vị cấp dưới\n"
+        "• /moi #<mã người dùng> — mã cho một người đã có trong danh sách (xem /nguoidung)\n"
+        "Thêm “zalo” hoặc “telegram” ở cuối để mã chỉ dùng được trên ứng dụng đó."
+    )
+
+
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if inbound.is_group:
         return [Reply(text=PRIVATE_ONLY)]
     unit_text, channel = _invite_channel(unit_text, inbound.channel)
+    if not unit_text:  # never a live code for a unit nobody named (the official's whole subtree)
+        return [Reply(text=await _invite_usage(ctx, user))]
     person = await person_named(ctx, user, unit_text)
     if isinstance(person, Reply):
         return [person]
@@ -165,7 +180,7 @@ async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: 
     if isinstance(unit_id, Reply):
         return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
-    hint = await unregistered_hint(ctx, unit_id, "/moi {who}")
+    hint = await unregistered_hint(ctx, unit_id, "/moi {who}", asker=user.id)
     text = invite_text(ctx, invite, tree[unit_id].name)
     return [Reply(text=text + await bot_lines(ctx, unit_id) + hint)]
 
@@ -407,7 +422,7 @@ async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
     who = who.strip().lstrip("#")
     person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
-        return Reply(text=f"Không tìm thấy người dùng “{who}”. Xem danh sách: /nguoidung")
+        return Reply(text=f"Không tìm thấy người dùng “{own_words(who)}”. Xem danh sách: /nguoidung")
     if person.unit_id not in await ctx.scope(actor):
         return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
     return person

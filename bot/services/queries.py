@@ -21,7 +21,7 @@ from bot.progress import Status, UnitProgress, status_of
 from bot.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import own_words, resolve_in_scope
 from bot.textfmt import num
 from bot.tree import UnitTree
 from storage import rollups, submissions, users
@@ -51,11 +51,16 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
             return [Reply(text=replies.out_of_scope(tree[pick.unit_id].name))]
         if pick.how == "ask":
             rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in pick.choices[:8])
-            return [Reply(text=replies.which_unit(pick.phrase), choices=rows)]
+            return [Reply(text=replies.which_unit(own_words(pick.phrase)), choices=rows)]
         if pick.how == "not_found":
             scope = await ctx.scope(user)
             nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
-            return [Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))]
+            return [
+                Reply(
+                    text=replies.unit_not_found(own_words(pick.phrase))
+                    + (f" Tên gần nhất: {nearest}." if nearest else ""),
+                )
+            ]
         if pick.how == "category" and query.category is None:
             query = query.model_copy(update={"category": pick.category})
         if pick.unit_id is not None and pick.unit_id in tree:

@@ -27,7 +27,7 @@ from bot.replies import reporting as texts
 from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
-from bot.services.scope import examples, named_or_own
+from bot.services.scope import examples, named_or_own, own_words
 from bot.textfmt import num
 from storage import audit, pending, submissions, users
 from storage.pending import Pending
@@ -84,11 +84,13 @@ async def _target_unit(
         if pick.how == "out_of_scope" and pick.unit_id is not None:
             return Reply(text=replies.out_of_scope(tree[pick.unit_id].name))
         if pick.how == "ask":
-            return replies.which_unit(pick.phrase), list(pick.choices)
+            return replies.which_unit(own_words(pick.phrase)), list(pick.choices)
         if pick.how == "not_found":
             scope = await ctx.scope(user)
             nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
-            return Reply(text=replies.unit_not_found(pick.phrase) + (f" Tên gần nhất: {nearest}." if nearest else ""))
+            return Reply(
+                text=replies.unit_not_found(own_words(pick.phrase)) + (f" Tên gần nhất: {nearest}." if nearest else ""),
+            )
         unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
     elif unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
@@ -96,7 +98,7 @@ async def _target_unit(
         if not found:
             if not user.is_official:
                 return user.unit_id  # leftover words in a reporter's message; they report for their unit
-            return Reply(text=replies.unit_not_found(unit_text, await examples(ctx, user)))
+            return Reply(text=replies.unit_not_found(own_words(unit_text), await examples(ctx, user)))
         inside = [u for u in found if u in scope]
         if not inside:
             return Reply(text=replies.out_of_scope(tree[found[0]].name))
@@ -229,7 +231,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         text = "\n".join(
             [
                 text,
-                *(f"Chưa hiểu phần: “{part}” — chưa được ghi" for part in draft.unread),
+                *(f"Chưa hiểu phần: “{own_words(part)}” — chưa được ghi" for part in draft.unread),
                 "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
             ]
         )

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from bot import replies
 from bot.messages import Reply
 from bot.models import User
 from bot.services.context import Context
+from bot.textfmt import as_written
+
+# The text of the message being answered (per task), so that replies quote the person's own words, not the
+# folded form the parser works on.
+_message: ContextVar[str] = ContextVar("message_text", default="")
+
+
+def hearing(text: str) -> None:
+    """Remember the message now being answered (`Core.handle`)."""
+    _message.set(text or "")
+
+
+def own_words(folded: str) -> str:
+    """`folded` (from the parser) as the person wrote it in the message being answered."""
+    return as_written(_message.get(), folded)
 
 
 async def examples(ctx: Context, user: User | None) -> replies.Examples:
@@ -23,7 +40,7 @@ async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | R
     tree = await ctx.tree()
     everywhere = (await ctx.unit_index()).resolve(text)
     if not everywhere:
-        return Reply(text=replies.unit_not_found(text, await examples(ctx, user)))
+        return Reply(text=replies.unit_not_found(own_words(text), await examples(ctx, user)))
     scope = await ctx.scope(user)
     inside = [u for u in everywhere if u in scope]
     if not inside:

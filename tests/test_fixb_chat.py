@@ -1,0 +1,69 @@
+"""QA trial of issue 13, in chat: replies quote the person's own words (not the folded form), a bare /moi
+explains itself, numbered menus hint at every bad number, typed confirmations refer to the latest preview."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.textfmt import as_written
+from tests.conftest import message_update
+from tests.harness import TelegramHarness
+
+LAN, BINH, THU = 7101, 7103, 7104
+
+
+@pytest.fixture
+async def bot(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as harness:
+        await harness.link("lan", LAN)
+        await harness.link("binh", BINH)
+        await harness.link("thu", THU)
+        yield harness
+        assert not harness.errors, harness.errors
+
+
+def test_as_written_finds_the_words_the_person_typed():
+    assert as_written("/moi xã Không Tồn Tại", "xa khong ton tai") == "xã Không Tồn Tại"
+    assert as_written("tiến độ Xóm Ảo, quý 3", "xom ao") == "Xóm Ảo"
+    assert as_written("abc", "khong co") == "khong co"
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("/moi xã Không Tồn Tại", "“xã Không Tồn Tại”"),
+        ("/lichsu Chi bộ Không Có Thật", "“Chi bộ Không Có Thật”"),
+        ("tiến độ xã Không Tồn Tại", "Không Tồn Tại"),
+        ("/khoa Người Lạ", "“Người Lạ”"),
+    ],
+)
+async def test_refusals_quote_the_users_own_words(bot, text, quoted):
+    answer = (await bot.send(message_update(BINH, text)))[0].text
+    assert quoted in answer, answer
+    assert "khong ton tai" not in answer and "khong co that" not in answer and "nguoi la" not in answer, answer
+
+
+async def test_a_bare_invite_explains_itself_and_issues_nothing(bot):
+    before = await bot.db.scalar("SELECT COUNT(*) FROM invites")
+    for text in ("/moi", "/moi zalo", "/moi theo dõi"):
+        answer = (await bot.send(message_update(BINH, text)))[0].text
+        assert "Chưa tạo mã mời nào" in answer and "Mã mời:" not in answer, answer
+        assert "/moi Chi bộ" in answer or "/moi Đảng bộ" in answer or "/moi Xã" in answer or "/moi xã" in answer
+        assert "#1" not in answer
+    assert await bot.db.scalar("SELECT COUNT(*) FROM invites") == before
+    named = (await bot.send(message_update(BINH, "/moi Chi bộ xóm Nội")))[0].text
+    assert "Mã mời" in named
+
+
+async def test_the_unregistered_people_hint_never_suggests_the_asker(bot):
+    from bot.services import people
+    from storage import users
+
+    everyone = await users.all_users(bot.db)
+    waiting = await users.without_identity(bot.db, [u.id for u in everyone if u.active])
+    assert waiting, "the demo has people with no chat account but the console"
+    asker = min(waiting)
+    unit_id = next(u.unit_id for u in everyone if u.id == asker)
+    assert await users.get(bot.db, asker) is not None
+    hint = await people.unregistered_hint(bot.core.ctx, unit_id, "/moi {who}", asker=asker)
+    assert f"#{asker} " not in hint and f"/moi #{asker})" not in hint, hint

@@ -50,6 +50,14 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
     return (await ctx.tree())[found[0]]
 
 
+async def _named_or_root(ctx: Context, unit_text: str | None) -> Unit:
+    """The unit a command names, or the top of the tree; a clear error on an empty database."""
+    tree = await ctx.tree()
+    if not tree.roots:
+        raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
+    return await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+
+
 async def invite(
     settings: Settings,
     unit_text: str | None,
@@ -118,9 +126,7 @@ async def export(
     ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
-        if not tree.roots:
-            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
-        unit = await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+        unit = await _named_or_root(ctx, unit_text)
         period = default_period(QueryKind.PROGRESS, ctx.today())
         if period_text.strip():
             found = find_period(fold(period_text), ctx.today())
@@ -155,9 +161,7 @@ async def periodic_report(
     ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
-        if not tree.roots:
-            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
-        unit = await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+        unit = await _named_or_root(ctx, unit_text)
         request = read_report_request(span_text or "năm", ctx.today())
         if isinstance(request, ReportRequestProblem):
             raise CliError(f"Không hiểu kỳ báo cáo “{span_text}”: {request.message}")
@@ -182,9 +186,7 @@ async def remind_preview(
     ctx = await _context(settings, clock)
     try:
         tree = await ctx.tree()
-        if not tree.roots:
-            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào.")
-        root = (await _unit(ctx, unit_text)).id if unit_text else tree.roots[0]
+        root = (await _named_or_root(ctx, unit_text)).id
         now = ctx.now()
         if at:
             try:
@@ -266,10 +268,7 @@ async def manage_khoi(settings: Settings, unit_text: str | None, words: str, *, 
     one by default); audited with no actor (the server's operator)."""
     ctx = await _context(settings, clock)
     try:
-        tree = await ctx.tree()
-        if not tree.roots:
-            raise CliError("Cơ sở dữ liệu chưa có đơn vị nào. Chạy `ptdv setup` hoặc nhập danh sách đơn vị.")
-        unit = await _unit(ctx, unit_text) if unit_text else tree[tree.roots[0]]
+        unit = await _named_or_root(ctx, unit_text)
         try:
             return await khoi.command(ctx, unit.id, words, None)
         except khoi.KhoiError as exc:

@@ -62,7 +62,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             label = "cumulative" if draft.kind == "cumulative" else REPORT_LABELS.get(draft.kind, "report")
             if draft.correction:
                 label = "correction"
-            pick = _pick(gazetteer, draft.text, asker)
+            pick = pick_for(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
             if period.start > today or _too_large(draft.kind, draft.figures, asker):
                 return Reading(intent, "refuse")  # the reporting service says why (report_problem)
@@ -92,7 +92,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
         case intents.Start() if intent.code:
             return Reading(intent, "register")
         case intents.History():
-            return Reading(intent, "history", _pick(gazetteer, intent.unit_text or "", asker))
+            return Reading(intent, "history", pick_for(gazetteer, intent.unit_text or "", asker))
         case intents.SetTarget():
             target = intent.draft
             period = (
@@ -100,11 +100,11 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                 if target.scope == "year"
                 else Period.term(target.start_year, target.end_year)
             )
-            return _admin(intent, "target", _pick(gazetteer, target.unit_text or "", asker), period)
+            return _admin(intent, "target", pick_for(gazetteer, target.unit_text or "", asker), period)
         case intents.CreateInvite():
-            return _admin(intent, "invite", _pick(gazetteer, intent.unit_text or "", asker), None)
+            return _admin(intent, "invite", pick_for(gazetteer, intent.unit_text or "", asker), None)
         case intents.Reorganise():
-            return _admin(intent, "reorg", _pick(gazetteer, intent.args, asker), None)
+            return _admin(intent, "reorg", pick_for(gazetteer, intent.args, asker), None)
     return Reading(intent, "unknown")
 
 
@@ -182,12 +182,13 @@ def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None
 
 def pick_for_query(gazetteer: Gazetteer, query: Query, asker: Asker) -> Pick:
     """The unit (or khối, or the question back) a question names — the same for the bot and the corpus."""
-    return _pick(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
+    return pick_for(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
 
 
-def _pick(
+def pick_for(
     gazetteer: Gazetteer, text: str, asker: Asker, *, question: bool = False, leftover: str | None = None
 ) -> Pick:
+    """What `text` names for this asker (the one place the gazetteer is asked, for questions and reports alike)."""
     return gazetteer.pick(
         text,
         own=asker.own,

@@ -20,6 +20,7 @@ from bot.language.reports import (
     EXAMPLE_PIPELINE,
     Draft,
 )
+from bot.language.understand import pick_for
 from bot.messages import Choice, Inbound, Reply
 from bot.models import User
 from bot.periods import Period, PeriodKind
@@ -71,16 +72,7 @@ async def _target_unit(
     through the units below it."""
     tree = await ctx.tree()
     if text:
-        asker = await ctx.asker(user)
-        pick = (await ctx.gazetteer()).pick(
-            text,
-            own=asker.own,
-            scope=asker.scope,
-            root=asker.root,
-            official=asker.official,
-            successor=asker.successor,
-            categories=asker.categories,
-        )
+        pick = pick_for(await ctx.gazetteer(), text, await ctx.asker(user))
         if pick.how == "out_of_scope" and pick.unit_id is not None:
             return Reply(text=replies.out_of_scope(tree[pick.unit_id].name))
         if pick.how == "ask":

@@ -8,11 +8,12 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import admin_cli, app, doctor
-from bot.clock import SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.redact import failure_reason, network_reason, redact, register, without_urls
 from bot.textfmt import os_reason
@@ -218,7 +219,27 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("span", nargs="*", help="kỳ: “9 tháng 2021”, “6 tháng”, “năm 2025”, “nhiệm kỳ 2020-2025”")
     rep.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
     rep.add_argument("--out-dir", default=".", help="thư mục ghi hai tệp (mặc định: thư mục hiện tại)")
+    for command in (run, con, inv, unit, kh, imp, tpl, rem, cal, exp, rep):
+        command.add_argument(
+            "--today",
+            type=_day,
+            metavar="NGÀY",
+            help="coi hôm nay là ngày này, ví dụ 2026-10-31 (để chạy lại một cuộc trò chuyện hay thử kỳ báo cáo)",
+        )
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” không phải là ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2026-10-31") from None
+
+
+def _clock(settings: Settings, args: argparse.Namespace) -> Clock | None:
+    """The clock the command runs on: the system's, or moved to `--today`."""
+    today = getattr(args, "today", None)
+    return OffsetClock(settings.tz, today) if today is not None else None
 
 
 async def _migrate(settings: Settings) -> str:
@@ -256,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     register(settings.secrets)
     quiet = args.command in ("console", "setup") or (args.command == "run" and not settings.channels)
     app.configure_logging(settings, quiet=quiet)
+    clock = _clock(settings, args)
     try:
         if args.command == "setup":
             print(asyncio.run(app.setup_demo(settings) if args.demo else app.setup(settings)))
@@ -264,16 +286,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "invite":
             channel = None if args.channel == "any" else args.channel
             print(
-                asyncio.run(admin_cli.invite(settings, args.unit, args.role, args.days, args.name, args.user, channel))
+                asyncio.run(
+                    admin_cli.invite(
+                        settings, args.unit, args.role, args.days, args.name, args.user, channel, clock=clock
+                    )
+                )
             )
         elif args.command == "export":
-            print(asyncio.run(admin_cli.export(settings, " ".join(args.period), args.unit, args.out)))
+            print(asyncio.run(admin_cli.export(settings, " ".join(args.period), args.unit, args.out, clock=clock)))
         elif args.command == "report":
-            print(asyncio.run(admin_cli.periodic_report(settings, " ".join(args.span), args.unit, args.out_dir)))
+            print(
+                asyncio.run(
+                    admin_cli.periodic_report(settings, " ".join(args.span), args.unit, args.out_dir, clock=clock)
+                )
+            )
         elif args.command == "remind":
-            print(asyncio.run(admin_cli.remind_preview(settings, args.unit, args.at)))
+            print(asyncio.run(admin_cli.remind_preview(settings, args.unit, args.at, clock=clock)))
         elif args.command == "calendar":
-            print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes))))
+            print(asyncio.run(admin_cli.calendar(settings, " ".join(args.changes), clock=clock)))
         elif args.command == "backup":
             now = SystemClock(settings.tz).now()  # the command line's edge
             path = backup.backup(settings.database_path, settings.backup_dir, now, settings.backup_keep)
@@ -287,19 +317,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{counts.get('users', 0)} người dùng."
             )
         elif args.command == "unit":
-            print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes)))
+            print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes, clock=clock)))
         elif args.command == "khoi":
-            print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words))))
+            print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words), clock=clock)))
         elif args.command == "import":
-            print(asyncio.run(admin_cli.import_file(settings, Path(args.file))))
+            print(asyncio.run(admin_cli.import_file(settings, Path(args.file), clock=clock)))
         elif args.command == "template":
-            print(asyncio.run(admin_cli.template(settings, Path(args.out), args.fill)))
+            print(asyncio.run(admin_cli.template(settings, Path(args.out), args.fill, clock=clock)))
         elif args.command == "file":
             print(asyncio.run(admin_cli.save_file(settings, args.token, args.out)))
         elif args.command == "users":
             print(asyncio.run(admin_cli.list_users(settings)))
         elif args.command == "run" and settings.channels:
-            asyncio.run(app.run_bot(settings))
+            asyncio.run(app.run_bot(settings, clock=clock))
         elif args.command in ("run", "console"):
             on_demo = args.command == "run" or args.demo or not (settings.channels or args.real)
             if on_demo:
@@ -313,7 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             console_channel: str = getattr(args, "channel", "telegram")
             asyncio.run(
-                app.run_console(settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=console_channel)
+                app.run_console(
+                    settings, login=args.login, inp=sys.stdin, out=sys.stdout, channel=console_channel, clock=clock
+                )
             )
     except (ConfigError, admin_cli.CliError, backup.BackupError) as exc:
         print(redact(str(exc)), file=sys.stderr)

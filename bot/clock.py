@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,3 +42,18 @@ class ManualClock:
     def advance(self, **delta: float) -> datetime:
         self._now += timedelta(**delta)
         return self._now
+
+
+class OffsetClock:
+    """The system clock moved to another day: `today` is the date it starts on, and time goes on from there
+    (`ptdv console --today 2026-10-31`: a conversation replayed on a fixed day, "năm nay" and "tháng trước"
+    read as on that day)."""
+
+    def __init__(self, tz: ZoneInfo, today: date, base: Clock | None = None) -> None:
+        self.tz = tz
+        self._base = base or SystemClock(tz)
+        now = self._base.now()
+        self._offset = datetime.combine(today, now.timetz()) - now
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset

@@ -140,6 +140,22 @@ def test_reports_keep_every_figure(text, figures):
         ),
         ("qcut 6, hoc xong lop nt 2", "report_pipeline", {"pool": 6, "certified": 2}),
         ("kn 2 qcut trong do 1 nu", "report", {"admitted": 2, "female": 1}),
+        (
+            "kết nạp được 2 đồng chí, 1 đồng chí là công nhân công ty tư nhân, 1 đồng chí là giáo viên có bằng đại học",
+            "report",
+            {"admitted": 2, "private_sector": 1, "university": 1},
+        ),
+        (
+            "tháng 9 kết nạp 02 đồng chí, đều là công nhân nữ, đoàn viên.",
+            "report",
+            {"admitted": 2, "female": 2, "youth_union": 2},
+        ),
+        (
+            "Chi bộ Phân xưởng Lò nung báo cáo: tháng 10 kết nạp 01 đồng chí công nhân, đoàn viên.",
+            "report",
+            {"admitted": 1, "youth_union": 1},
+        ),
+        ("kết nạp 2 đồng chí, 1 đồng chí theo đạo Công giáo ạ", "report", {"admitted": 2, "religious": 1}),
     ],
 )
 def test_reports_as_phones_write_them(text, label, figures):

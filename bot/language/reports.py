@@ -396,7 +396,7 @@ BREAKDOWN_WORDS: dict[str, re.Pattern[str]] = {
         r"\b(?:dan toc thieu so|dtts|(?:dan toc|nguoi)\s+(?:"
         + "|".join(sorted(ETHNIC_GROUPS_LONG, key=len, reverse=True))
         + r")|dan toc(?! kinh))\b"
-        r"|(?<!xom )(?<!thon )(?<!ban )(?<!theo )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
+        r"|(?<!xom )(?<!thon )(?<!ban )(?<!theo )(?<!lo )\b(?:muong|thai|dao|tay|h mong|hmong|nung|khmer)\b"
     ),
     "religious": re.compile(
         r"\b(?:ton giao|theo dao|co dao|nguoi co dao|cong giao|phat giao|tin lanh|cao dai|hoa hao|theo dao phat)\b"
@@ -453,6 +453,7 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     unread: list[str] = []
     bad = False
     named_groups = 0
+    all_said = after_admission = False
     for m in SHORT_FORM.finditer(rest):
         short = int(m.group(2))
         bad = bad or short < 0
@@ -462,32 +463,44 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     for offset, clause in _clauses(rest):
         per_clause: dict[str, int] = {}
         hits = [(f, m) for f, pattern in BREAKDOWN_WORDS.items() for m in pattern.finditer(clause)]
-        if not hits:
-            continue
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
+        if not hits:
+            after_admission = is_admission
+            all_said = all_said or bool(ALL_WORDS.search(clause))
+            continue
         read = [
             (m.start(1), _number(m.group(1))) for m in re.finditer(r"(?<![\w/])(-?\d+|mot|hai|ba|bon)(?![\w/])", clause)
         ]
         numbers = [(i, v) for i, v in read if v is not None]
+        seen: set[tuple[str, int]] = set()
         for field, m in sorted(hits, key=lambda h: h[1].start()):
             before = [(i, v) for i, v in numbers if i < m.start()]
             after = [(i, v) for i, v in numbers if i > m.end()]
             value: int | None = None
-            if before and len(clause[before[-1][0] : m.start()].split()) <= 4:
-                value = before[-1][1]
+            source = -1
+            # "1 đồng chí là giáo viên có bằng đại học": a count opening the clause counts all of it
+            if before and (len(clause[before[-1][0] : m.start()].split()) <= 4 or not clause[: before[-1][0]].strip()):
+                value, source = before[-1][1], before[-1][0]
             elif after and len(clause[m.end() : after[0][0]].split()) <= 1:
-                value = after[0][1]
+                value, source = after[0][1], after[0][0]
             elif ALL_WORDS.search(clause) or is_admission or admitted == 1:
                 value = admitted
+            elif not numbers and (all_said or after_admission):
+                value = admitted  # "kết nạp 2 đồng chí, đều là công nhân nữ, đoàn viên": still all of them
             if value is None:
                 unread.append(clause.strip())
                 continue
+            if (field, source) in seen:
+                continue  # "1 đồng chí theo đạo Công giáo": one person, one figure
+            seen.add((field, source))
             bad = bad or value < 0
             per_clause[field] = (
                 per_clause.get(field, 0) + value if field == "ethnic_minority" else max(per_clause.get(field, 0), value)
             )
         for field, value in per_clause.items():
             found[field] = max(found.get(field, 0), value)
+        all_said = all_said or bool(ALL_WORDS.search(clause))
+        after_admission = is_admission
         groups = [m for f, m in hits if f == "ethnic_minority" and not GENERIC_ETHNIC.fullmatch(m.group(0))]
         if groups and "ethnic_minority" in per_clause:
             named_groups += per_clause["ethnic_minority"]  # "1 Mường, 1 Thái": people of each group add up

@@ -67,3 +67,26 @@ async def test_the_unregistered_people_hint_never_suggests_the_asker(bot):
     assert await users.get(bot.db, asker) is not None
     hint = await people.unregistered_hint(bot.core.ctx, unit_id, "/moi {who}", asker=asker)
     assert f"#{asker} " not in hint and f"/moi #{asker})" not in hint, hint
+
+
+@pytest.mark.parametrize("typed", ["-1", "1.5", "1,5", "số -2", "123"])
+async def test_zalo_any_number_off_the_menu_gets_the_range_hint(settings, demo_db, clock, typed):
+    from tests.channels import ZaloHarness
+
+    thu_z = "1100000000000000007"
+    async with ZaloHarness(settings, demo_db, clock) as zb:
+        await zb.link("thu", thu_z)
+        preview = await zb.send(zb.update(thu_z, "kết nạp 2 đảng viên"))
+        assert "Trả lời bằng số (1–3):" in preview[0].text
+        wrong = await zb.send(zb.update(thu_z, typed))
+        assert len(wrong) == 1 and "từ 1 đến 3" in wrong[0].text and "chưa hiểu" not in wrong[0].text.lower()
+        saved = await zb.send(zb.update(thu_z, "1"))  # the list still stands
+        assert saved[0].text.startswith("Đã lưu")
+        assert not await zb.errors()
+
+
+def test_number_like_is_only_for_numbers_that_cannot_be_choices():
+    from bot import plain
+
+    assert plain.number_like("-1") == "-1" and plain.number_like("1.5") == "1.5"
+    assert plain.number_like("2") is None and plain.number_like("kết nạp 2") is None

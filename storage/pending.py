@@ -99,12 +99,6 @@ async def latest_open(db: Database, user_id: int) -> Pending | None:
     return _pending(row) if row else None
 
 
-async def latest(db: Database, user_id: int) -> Pending | None:
-    """The person's newest preview, whatever its status."""
-    row = await db.fetchone("SELECT * FROM pending WHERE user_id = ? ORDER BY id DESC LIMIT 1", (user_id,))
-    return _pending(row) if row else None
-
-
 async def open_for_message(db: Database, user_id: int, message_id: str) -> Pending | None:
     row = await db.fetchone(
         "SELECT * FROM pending WHERE user_id = ? AND source_message = ? ORDER BY id DESC LIMIT 1",
@@ -132,7 +126,7 @@ async def resolve(
 
 async def resolved_by(db: Database, update_key: str) -> Pending | None:
     """The preview an update already confirmed or cancelled (a typed answer delivered twice)."""
-    row = await db.fetchone("SELECT * FROM pending WHERE resolved_by = ?", (update_key,))
+    row = await db.fetchone("SELECT * FROM pending WHERE resolved_by = ? ORDER BY id DESC LIMIT 1", (update_key,))
     return _pending(row) if row else None
 
 

@@ -105,8 +105,9 @@ async def test_a_typed_confirmation_refers_only_to_the_latest_open_preview(bot):
     # The same "có" delivered twice names what it saved: a change of organisation, not a "báo cáo".
     again = await reporting.confirm(bot.core.ctx, binh, None, "telegram:88001")
     assert again[0].text.startswith("Thay đổi tổ chức này đã được lưu trước đó"), again[0].text
-    # A later preview is refused; a typed "1"/"có" — even one whose update key was seen long ago — is not taken
-    # for the old rename: nothing waits for confirmation.
+    # Long after (the rename's preview would have expired), a later preview is refused; a typed "1"/"có" — even
+    # one whose update key was seen before — is not taken for the old rename: nothing waits for confirmation.
+    bot.clock.advance(days=2)
     await bot.send(message_update(BINH, "/tochuc doiten Chi bộ xóm Nội Mới thành Chi bộ xóm Nội Cũ"))
     cancelled = await bot.send(message_update(BINH, "không"))
     assert "hủy" in cancelled[0].text.lower(), cancelled[0].text

@@ -340,16 +340,15 @@ async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
 
 
 async def _answered_already(ctx: Context, user: User, update_key: str | None) -> Pending | None:
-    """The preview this very update already confirmed or cancelled (a typed "có" delivered twice) — only when it is
-    the person's latest preview: an update key seen long ago (a console session's counter starting again) must
-    not bring back an older, finished preview."""
+    """The preview this very update already confirmed or cancelled (a typed "có" delivered again): it must never
+    act twice. Only the person's own preview, and only while it could still have been answered — an update key
+    seen long ago (a counter that started again) must not bring back an older, finished preview."""
     if update_key is None:
         return None
     done = await pending.resolved_by(ctx.db, update_key)
     if done is None or done.user_id != user.id or done.expires_at <= ctx.now():
         return None
-    newest = await pending.latest(ctx.db, user.id)
-    return done if newest is not None and newest.id == done.id else None
+    return done
 
 
 # --- confirmation ----------------------------------------------------------------------------

@@ -44,13 +44,26 @@ def number(text: str) -> int | None:
     return int(match.group(1))
 
 
+# Something typed as a number that cannot be a choice: negative, with a fraction, or too long ("-1", "1.5", "1,5").
+_NOT_A_PICK = re.compile(r"^\s*(?:so|số|chon|chọn)?\s*([-+−]?\s*\d+(?:[.,]\d+)?)\s*[.)]?\s*$", re.IGNORECASE)
+
+
+def number_like(text: str) -> str | None:
+    """The number as written when a typed answer is a number but not a whole choice number ("-1", "1.5", "123"),
+    else None."""
+    if number(text) is not None:
+        return None
+    match = _NOT_A_PICK.match(text)
+    return None if match is None or not match.group(1).isascii() else " ".join(match.group(1).split())
+
+
 def pick(text: str, menu: Sequence[MenuItem]) -> MenuItem | None:
     """The menu item a typed answer names ("2", "2.", "số 2", "chon 2"), or None."""
     index = number(text)
     return menu[index - 1] if index is not None and 1 <= index <= len(menu) else None
 
 
-def out_of_range(index: int, size: int) -> str:
+def out_of_range(index: int | str, size: int) -> str:
     """The answer to a number that is not on the list (the list stays valid)."""
     valid = "1" if size == 1 else f"từ 1 đến {size}"
     how = "Xin trả lời 1 để chọn." if size == 1 else f"Xin trả lời bằng một số {valid}."

@@ -127,7 +127,7 @@ async def resolve(
 
 async def resolved_by(db: Database, update_key: str) -> Pending | None:
     """The preview an update already confirmed or cancelled (a typed answer delivered twice)."""
-    row = await db.fetchone("SELECT * FROM pending WHERE resolved_by = ?", (update_key,))
+    row = await db.fetchone("SELECT * FROM pending WHERE resolved_by = ? ORDER BY id DESC LIMIT 1", (update_key,))
     return _pending(row) if row else None
 
 

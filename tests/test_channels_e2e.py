@@ -101,7 +101,7 @@ CASES = [
         (
             Step("thu", "kết nạp 2", choices=CONFIRM),
             Step("thu", choose="Hủy", expect=("Đã hủy",)),
-            Step("thu", "có", expect=("Không có báo cáo nào đang chờ",)),
+            Step("thu", "có", expect=("Không có gì đang chờ xác nhận",)),
         ),
     ),
     Case(

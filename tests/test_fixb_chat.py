@@ -67,3 +67,53 @@ async def test_the_unregistered_people_hint_never_suggests_the_asker(bot):
     assert await users.get(bot.db, asker) is not None
     hint = await people.unregistered_hint(bot.core.ctx, unit_id, "/moi {who}", asker=asker)
     assert f"#{asker} " not in hint and f"/moi #{asker})" not in hint, hint
+
+
+@pytest.mark.parametrize("typed", ["-1", "1.5", "1,5", "số -2", "123"])
+async def test_zalo_any_number_off_the_menu_gets_the_range_hint(settings, demo_db, clock, typed):
+    from tests.channels import ZaloHarness
+
+    thu_z = "1100000000000000007"
+    async with ZaloHarness(settings, demo_db, clock) as zb:
+        await zb.link("thu", thu_z)
+        preview = await zb.send(zb.update(thu_z, "kết nạp 2 đảng viên"))
+        assert "Trả lời bằng số (1–3):" in preview[0].text
+        wrong = await zb.send(zb.update(thu_z, typed))
+        assert len(wrong) == 1 and "từ 1 đến 3" in wrong[0].text and "chưa hiểu" not in wrong[0].text.lower()
+        saved = await zb.send(zb.update(thu_z, "1"))  # the list still stands
+        assert saved[0].text.startswith("Đã lưu")
+        assert not await zb.errors()
+
+
+def test_number_like_is_only_for_numbers_that_cannot_be_choices():
+    from bot import plain
+
+    assert plain.number_like("-1") == "-1" and plain.number_like("1.5") == "1.5"
+    assert plain.number_like("2") is None and plain.number_like("kết nạp 2") is None
+
+
+async def test_a_typed_confirmation_refers_only_to_the_latest_open_preview(bot):
+    from bot.services import reporting
+    from storage import users
+
+    binh = await users.by_identity(bot.db, "telegram", str(BINH))
+    assert binh is not None
+    preview = await bot.send(message_update(BINH, "/tochuc doiten Chi bộ xóm Nội thành Chi bộ xóm Nội Mới"))
+    assert "Xác nhận" in str(preview[0].button_labels), preview[0].text
+    saved = await bot.send(message_update(BINH, "có", update_id=88001))
+    assert "Đã" in saved[0].text, saved[0].text
+    # The same "có" delivered twice names what it saved: a change of organisation, not a "báo cáo".
+    again = await reporting.confirm(bot.core.ctx, binh, None, "telegram:88001")
+    assert again[0].text.startswith("Thay đổi tổ chức này đã được lưu trước đó"), again[0].text
+    # Long after (the rename's preview would have expired), a later preview is refused; a typed "1"/"có" — even
+    # one whose update key was seen before — is not taken for the old rename: nothing waits for confirmation.
+    bot.clock.advance(days=2)
+    await bot.send(message_update(BINH, "/tochuc doiten Chi bộ xóm Nội Mới thành Chi bộ xóm Nội Cũ"))
+    cancelled = await bot.send(message_update(BINH, "không"))
+    assert "hủy" in cancelled[0].text.lower(), cancelled[0].text
+    stale = await reporting.confirm(bot.core.ctx, binh, None, "telegram:88001")
+    assert "Không có gì đang chờ xác nhận" in stale[0].text, stale[0].text
+    for typed in ("có", "1"):
+        answer = (await bot.send(message_update(BINH, typed)))[0].text
+        assert "đã được lưu trước đó" not in answer and "Báo cáo" not in answer, answer
+    assert "Không có gì đang chờ xác nhận" in (await bot.send(message_update(BINH, "có")))[0].text

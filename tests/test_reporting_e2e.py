@@ -123,7 +123,7 @@ async def test_cancel_stores_nothing(bot, how):
     assert "Đã hủy" in answer[0].text
     assert (await counts(bot.db))[0] == before[0]
     again = await bot.send(message_update(THU, "có"))
-    assert "Không có báo cáo nào đang chờ" in again[0].text
+    assert "Không có gì đang chờ xác nhận" in again[0].text
     assert (await counts(bot.db))[0] == before[0]
 
 
@@ -218,7 +218,7 @@ async def test_someone_elses_confirmation_button_does_nothing(bot):
     _, data = button(preview, "Xác nhận")
     before = await counts(bot.db)
     answer = await bot.send(callback_update(MINH, data))
-    assert "Không có báo cáo nào đang chờ" in answer[0].text
+    assert "Không có gì đang chờ xác nhận" in answer[0].text
     assert await counts(bot.db) == before
 
 

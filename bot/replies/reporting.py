@@ -166,9 +166,25 @@ def rejected(message: str, example: str) -> str:
     return f"Báo cáo chưa được lưu. {message}\nVí dụ cách viết: “{example}”."
 
 
-NOTHING_PENDING = "Không có báo cáo nào đang chờ xác nhận."
+NOTHING_PENDING = "Không có gì đang chờ xác nhận: đồng chí chưa có bản xem trước nào đang mở."
 CANCELLED = "Đã hủy, không lưu gì."
-ALREADY_SAVED = "Báo cáo này đã được lưu trước đó (không lưu lại lần nữa)."
+
+# What a preview's action saves, to name it in "already saved" (a rename is not a "báo cáo").
+_KINDS = {
+    "submit": "Báo cáo",
+    "adjust": "Báo cáo",
+    "correct": "Bản sửa báo cáo",
+    "target": "Chỉ tiêu",
+    "reorg": "Thay đổi tổ chức",
+    "import": "Nội dung nhập tệp",
+}
+
+
+def already_saved(action: str) -> str:
+    """A second "có" or tap on a preview that was already confirmed, naming what it saved."""
+    return f"{_KINDS.get(action, 'Nội dung')} này đã được lưu trước đó (không lưu lại lần nữa)."
+
+
 ALREADY_CANCELLED = "Bản xem trước này đã được hủy hoặc thay thế; không lưu gì."
 EXPIRED = "Bản xem trước đã hết hạn, chưa lưu gì. Xin gửi lại báo cáo."
 RETYPE = "Xin gửi lại nội dung đúng, ví dụ: “kết nạp 2 đảng viên, trong đó 1 nữ”. Bản cũ đã bỏ, chưa lưu gì."

@@ -51,7 +51,9 @@ class PlainChannel:
         the list is answered with the valid range, and the list stays (a PlainMessage, Core is not asked)."""
         if inbound.kind is not InboundKind.TEXT or len(inbound.text) > 12:
             return inbound
-        index = plain.number(inbound.text)
+        index: int | str | None = plain.number(inbound.text)
+        if index is None:
+            index = plain.number_like(inbound.text)  # "-1", "1.5": not on any list, said like "5" or "0"
         if index is None:
             return inbound
         stored = await menus.load(self.core.db, self.channel, inbound.chat_id)
@@ -60,7 +62,7 @@ class PlainChannel:
         menu, offered_at = stored
         if self.core.ctx.now() - offered_at > timedelta(hours=MENU_HOURS):
             return inbound
-        item = plain.pick(inbound.text, menu)
+        item = plain.pick(inbound.text, menu) if isinstance(index, int) else None
         if item is None:
             return PlainMessage(text=plain.out_of_range(index, len(menu)))
         return inbound.model_copy(update={"kind": InboundKind.CHOICE, "data": item[1]})

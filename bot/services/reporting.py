@@ -331,11 +331,23 @@ async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
     return sums[unit_id].admitted if unit_id in sums else 0
 
 
+async def _answered_already(ctx: Context, user: User, update_key: str | None) -> Pending | None:
+    """The preview this very update already confirmed or cancelled (a typed "có" delivered again): it must never
+    act twice. Only the person's own preview, and only while it could still have been answered — an update key
+    seen long ago (a counter that started again) must not bring back an older, finished preview."""
+    if update_key is None:
+        return None
+    done = await pending.resolved_by(ctx.db, update_key)
+    if done is None or done.user_id != user.id or done.expires_at <= ctx.now():
+        return None
+    return done
+
+
 # --- confirmation ----------------------------------------------------------------------------
 async def confirm(ctx: Context, user: User, token: str | None, update_key: str | None = None) -> list[Reply]:
     """Store what the preview showed, exactly once. A typed "có" (no token) is tied to the update it came in."""
-    if token is None and update_key is not None and (done := await pending.resolved_by(ctx.db, update_key)):
-        return [Reply(text=texts.ALREADY_SAVED if done.status == "confirmed" else texts.ALREADY_CANCELLED)]
+    if token is None and (done := await _answered_already(ctx, user, update_key)):
+        return [Reply(text=texts.already_saved(done.action) if done.status == "confirmed" else texts.ALREADY_CANCELLED)]
     p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
     if p is None or p.user_id != user.id or p.action in ("choose_unit", "await_fix"):
         return [Reply(text=texts.NOTHING_PENDING)]
@@ -345,7 +357,7 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
             assert current is not None
             if current.status == "confirmed":
                 number = f" Mã báo cáo #{current.result_id}." if current.result_id else ""
-                return [Reply(text=f"{texts.ALREADY_SAVED}{number}")]
+                return [Reply(text=f"{texts.already_saved(current.action)}{number}")]
             if current.status != "open":
                 return [Reply(text=texts.EXPIRED if current.status == "expired" else texts.ALREADY_CANCELLED)]
             if current.expires_at <= ctx.now():
@@ -444,15 +456,15 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
 async def cancel(
     ctx: Context, user: User, token: str | None, *, retype: bool = False, update_key: str | None = None
 ) -> list[Reply]:
-    if token is None and update_key is not None and (done := await pending.resolved_by(ctx.db, update_key)):
-        return [Reply(text=texts.CANCELLED if done.status == "cancelled" else texts.ALREADY_SAVED)]
+    if token is None and (done := await _answered_already(ctx, user, update_key)):
+        return [Reply(text=texts.CANCELLED if done.status == "cancelled" else texts.already_saved(done.action))]
     p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
     if p is None or p.user_id != user.id:
         return [Reply(text=texts.NOTHING_PENDING)]
     async with ctx.db.transaction():
         cancelled = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
     if not cancelled:
-        return [Reply(text=texts.ALREADY_SAVED if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
+        return [Reply(text=texts.already_saved(p.action) if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
     return [Reply(text=texts.RETYPE if retype else texts.CANCELLED)]
 
 

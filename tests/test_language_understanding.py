@@ -373,3 +373,23 @@ def test_the_place_a_message_names_is_the_askers_or_the_one_above():
 def test_future_periods_non_whole_and_implausible_counts_are_refused(text):
     asker = Asker(own=ID["HU"], scope=frozenset({ID["HU"]}), root=0, official=False, ceilings=(50, 1000))
     assert understand(text, TODAY, GAZ, asker).label == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "code", "figures"),
+    [
+        ("/baocao Công an huyện 2", "report", "CAH", {"admitted": 2}),
+        ("/baocao THPT Thạch Yên q3 2 nu=1", "report", "THPTTY", {"admitted": 2, "female": 1}),
+        ("lũy kế từ đầu năm đến giờ Công an huyện kết nạp 5 đồng chí", "cumulative", "CAH", {"admitted": 5}),
+        ("Từ đầu năm đến nay Công an huyện kết nạp tất cả 3 đồng chí", "cumulative", "CAH", {"admitted": 3}),
+    ],
+)
+def test_bare_counts_and_year_to_date(text, label, code, figures):
+    reading = understand(text, TODAY, GAZ, OFFICIAL)
+    assert (reading.label, reading.unit_id, reading.figures) == (label, ID[code], figures)
+
+
+def test_a_correction_or_a_period_with_a_bare_count():
+    assert understand("/sua q3 4", TODAY, GAZ, reporter("HU")).figures == {"admitted": 4}
+    reading = understand("t9: 2, 1 nữ", TODAY, GAZ, reporter("HU"))
+    assert (reading.label, reading.figures) == ("report", {"admitted": 2, "female": 1})

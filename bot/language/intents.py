@@ -14,7 +14,7 @@ from bot.language.normalize import fold
 from bot.language.periods import blank_spans, find_period
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
-from bot.language.reports import Draft, ReportProblem, looks_like_report, read_report
+from bot.language.reports import PERIOD_COLON, Draft, ReportProblem, looks_like_report, read_report
 from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
 from bot.language.targets import TargetDraft, TargetProblem, looks_like_target, read_target
 from bot.models import Frozen, Role
@@ -186,7 +186,7 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     counted = states_count(blank_spans(s, find_period(s, today).spans))
     if question and not counted:
         return _ask(raw, today, categories=categories)
-    if looks_like_report(s, today) or counted:
+    if looks_like_report(s, today) or counted or PERIOD_COLON.match(fold(raw, keep=",:")):
         figures = blank_spans(s, find_period(s, today).spans)
         if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
             return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"

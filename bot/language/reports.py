@@ -241,6 +241,7 @@ def _swapped(s: str) -> str:
 def read_report(text: str, today: date, *, correction: bool = False) -> Draft | ReportProblem:
     """Parse a report message (any case, with or without diacritics). Never raises."""
     s = _swapped(fold(text, keep=",;:"))
+    bare_count = s.startswith("/baocao") or bool(CORRECTION.match(s)) or correction
     if s.startswith("/baocao"):
         s = "ket nap " + s.removeprefix("/baocao").strip()
     correction = correction or bool(CORRECTION.match(s))
@@ -263,12 +264,16 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         )
     rest = blank_spans(s, match.spans)
     rest = NONE_REMOVED.sub(lambda m: m.group(1) + " 0", rest)  # "không phải đưa ra khỏi Đảng trường hợp nào"
+    if bare_count or PERIOD_COLON.match(s):
+        rest = _bare_count(rest)  # "/baocao Công an xã 2", "/sua q3 4", "t9: 2, 1 nữ"
     period = match.period
 
-    if CUMULATIVE.search(rest):
+    ytd = YEAR_TO_DATE.search(s) if ADMIT.search(rest) or CUMULATIVE.search(rest) else None
+    if CUMULATIVE.search(rest) or ytd:
         m = CUMULATIVE.search(rest)
-        assert m is not None
-        total = _number(rest[m.end() :].strip().removeprefix("la ").strip())
+        total = _number(rest[m.end() :].strip().removeprefix("la ").strip()) if m else None
+        if total is None:  # "lũy kế từ đầu năm đến giờ chi bộ em kết nạp 5 đồng chí", "từ đầu năm đến nay … 3"
+            total = _admitted(rest)[0]
         if total is None:
             return ReportProblem(message="Chưa thấy số lũy kế.", example=EXAMPLE_CUMULATIVE)
         if total < 0:
@@ -366,6 +371,26 @@ def _enumerated(rest: str, admitted: int, admit_end: int) -> tuple[int, str]:
         return admitted, rest
     first = f" {admitted} "
     return admitted + more, rest[:admit_end] + first + rest[admit_end + len(first) :]
+
+
+YEAR_TO_DATE = re.compile(r"\btu dau nam(?: (?:den|toi) (?:nay|gio))?\b")
+PERIOD_COLON = re.compile(r"^\s*(?:t|thang|q|quy)\s*\d{1,2}(?:/\d{4})?\s*:?\s+\d{1,3}(?!\d)(?:\s*,|\s*$)")
+_LONE_NUMBER = re.compile(r"(?<![\w=/.,-])(\d{1,4})(?![\w=/.,])(?!\s*[=:])")
+
+
+def _bare_count(rest: str) -> str:
+    """In a command or a correction the count may stand alone ("/baocao Công an xã 2", "/sua q3 4"): when no
+    number follows "kết nạp", the first lone number is the count."""
+    m = ADMIT.search(rest)
+    if m and number_at(rest[m.end() :].split(), 0) is not None:
+        return rest
+    lone = _LONE_NUMBER.search(rest)
+    if lone is None:
+        return rest
+    without = rest[: lone.start()] + " " * (lone.end() - lone.start()) + rest[lone.end() :]
+    if m:
+        return without[: m.start()] + f"ket nap {lone.group(1)} " + without[m.end() :]
+    return f"ket nap {lone.group(1)} " + without
 
 
 def _with_unit(draft: Draft, rest: str) -> Draft:

@@ -331,6 +331,16 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
 
 
+def _registered_to_another(current: User | None, person: User, code: str) -> Reply | None:
+    """A code that joins a chat account to `person`, used from an account already registered to someone else."""
+    if current is None or current.id == person.id:
+        return None
+    return Reply(
+        text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
+        f"{code} chỉ dùng cho tài khoản chat chưa đăng ký."
+    )
+
+
 async def _register_existing(
     ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None, unit_name: str
 ) -> list[Reply]:
@@ -338,13 +348,8 @@ async def _register_existing(
     person = await users.get(ctx.db, invite.link_user_id or 0)
     if person is None:
         return [Reply(text="Người dùng của mã mời này không còn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
-    if current is not None and current.id != person.id:
-        return [
-            Reply(
-                text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
-                "Mã mời này dành cho người dùng đã có, chỉ dùng cho tài khoản chat chưa đăng ký."
-            )
-        ]
+    if (taken := _registered_to_another(current, person, "Mã mời dành cho người dùng đã có")) is not None:
+        return [taken]
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
             return [Reply(text=refused)]
@@ -373,13 +378,8 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
     owner = await users.get(ctx.db, invite.link_user_id or 0)
     if owner is None or not owner.active:
         return [Reply(text="Tài khoản tạo mã liên kết này đã bị khóa. Xin liên hệ Ban Tổ chức.")]
-    if current is not None and current.id != owner.id:
-        return [
-            Reply(
-                text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
-                "Mã liên kết chỉ dùng cho tài khoản chưa đăng ký."
-            )
-        ]
+    if (taken := _registered_to_another(current, owner, "Mã liên kết")) is not None:
+        return [taken]
     async with ctx.db.transaction():
         if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
             raise RuntimeError("link code used concurrently")

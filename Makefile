@@ -27,11 +27,12 @@ run: setup
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-clock
 
 # The suite again with the wall clock a year ahead and a year behind the tests' fixed dates (libfaketime,
-# Debian package `faketime`): whatever reads the system clock instead of the injected one (bot/clock.py) fails
+# Debian package `faketime`): whatever reads the system clock instead of the injected one (bot/domain/clock.py) fails
 # on the day it is written. The process-level crash, reliability and fuzz tests are left out to keep this short.
 # Monotonic time moves with the fake clock (a constant offset, so timers still work): libfaketime 0.9.10 with
 # FAKETIME_DONT_FAKE_MONOTONIC=1 makes every time.sleep() fail with EINVAL. Under CI=true a missing faketime
@@ -60,6 +61,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) -m bench

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.province import Shape, build
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
+from bot.domain.models import Role, User
 from bot.language.understand import understand
-from bot.models import Role, User
 from bot.services.context import Context
 from storage.db import Database
 from tests.test_language_corpus import CORPUS, TODAY, VN, load_cases, run_corpus

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.province import VN
 from bench.query_latency import FILES, LEVELS, QUERIES, _inbound
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
 from bot.services.core import Core
 from bot.services.reminders import ReminderService
 from storage import users

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.models import Category, Role, UnitKind
-from bot.periods import Period
+from bot.domain.models import Category, Role, UnitKind
+from bot.domain.periods import Period
 from storage import submissions, targets, units, users
 from storage.db import Database
 from storage.migrations import migrate

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.province import VN, Province, ensure
-from bot.clock import ManualClock
 from bot.config import Settings
-from bot.messages import Inbound
+from bot.domain.clock import ManualClock
+from bot.domain.messages import Inbound
 from bot.services.core import Core
 from handlers.inbox_pump import InboxPump
 from storage import users

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bench.province import VN, ensure
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
 from bot.services.core import Core
 from bot.services.reminders import ReminderService
 from handlers.telegram import TelegramNotifier, build_application, running

@@ -24,9 +24,9 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bench.fake_api import RemoteFakeApi
 from bench.province import VN
-from bot import demo
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
+from bot.runtime import demo
 from bot.services.core import Core
 from handlers.inbox_pump import UpdatePump
 from handlers.telegram import build_application, running

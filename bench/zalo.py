@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.province import VN
-from bot import demo
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
+from bot.runtime import demo
 from storage.db import Database
 from storage.migrations import migrate
 from tests.channels import ZaloDriver, ZaloHarness

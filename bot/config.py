@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from bot.bots import BotShare
-from bot.quota import Quota
-from bot.textfmt import os_reason
+from bot.domain.bots import BotShare
+from bot.domain.quota import Quota
+from bot.domain.textfmt import os_reason
 
 ZALO_API = "https://bot-api.zaloplatforms.com"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from telegram.ext import Application
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
 from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update

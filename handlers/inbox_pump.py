@@ -26,7 +26,7 @@ from telegram import Update
 from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from storage import inbox
 from storage.db import Database, is_transient
 

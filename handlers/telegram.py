@@ -21,12 +21,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
-from bot import replies
 from bot.config import Settings
-from bot.messages import Inbound, InboundKind, Reply
+from bot.domain.messages import Inbound, InboundKind, Reply
+from bot.domain.textfmt import split_message
+from bot.present import replies
 from bot.services.core import Core
 from bot.services.reminders import Delivery
-from bot.textfmt import split_message
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlparse
 
 from aiohttp import web
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from handlers.inbox_pump import InboxPump
 from storage import file_links
 from storage.db import Database

@@ -26,16 +26,16 @@ from urllib.parse import urlparse
 import httpx
 from aiohttp import web
 
-from bot import replies
-from bot.bots import kind_of
-from bot.clock import Clock
 from bot.config import Settings
-from bot.messages import Inbound, InboundKind, PlainMessage, Reply
-from bot.quota import Quota, month_key
+from bot.domain.bots import kind_of
+from bot.domain.clock import Clock
+from bot.domain.messages import Inbound, InboundKind, PlainMessage, Reply
+from bot.domain.quota import Quota, month_key
+from bot.domain.textfmt import split_message
+from bot.present import replies
 from bot.services.core import Core
 from bot.services.plain_channel import PlainChannel
 from bot.services.reminders import Delivery
-from bot.textfmt import split_message
 from handlers.inbox_pump import InboxPump, PollerFatal, Stopped, sleep_or_stop, unless_stopped
 from handlers.webhook import authorised
 from handlers.zalo_api import (
@@ -411,7 +411,7 @@ def build(
     backoff: float = 0.5,
     quota: Quota | None = None,
 ) -> ZaloChannel:
-    """One Zalo bot's adapter. `channel` names the bot ("zalo", "zalo-<key>" for more bots, see `bot.bots`):
+    """One Zalo bot's adapter. `channel` names the bot ("zalo", "zalo-<key>" for more bots, see `bot.domain.bots`):
     its identities, inbox, menus and monthly count; `token` and `quota` are that bot's."""
     client = ZaloClient(token or settings.zalo_token or "", settings.zalo_api, transport=transport)
     plain = PlainChannel(

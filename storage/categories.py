@@ -7,7 +7,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from bot.categories import Categories, KhoiDef, defaults_for
+from bot.domain.categories import Categories, KhoiDef, defaults_for
 from storage import units
 from storage.db import Database
 

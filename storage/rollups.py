@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.models import BREAKDOWN_FIELDS, Figures
 from storage.db import Database
 
 _FIGURES = ("admitted", *BREAKDOWN_FIELDS)

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.models import Target
-from bot.periods import QuarterPlan
+from bot.domain.models import Target
+from bot.domain.periods import QuarterPlan
 from storage.db import Database
 from storage.timefmt import to_db
 

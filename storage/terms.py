@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from bot.models import Frozen
-from bot.periods import Period
-from bot.tree import UnitTree
+from bot.domain.models import Frozen
+from bot.domain.periods import Period
+from bot.domain.tree import UnitTree
 from storage.db import Database
 
 

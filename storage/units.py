@@ -6,8 +6,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.language.normalize import search_key
-from bot.models import Unit
+from bot.domain.models import Unit
+from bot.domain.normalize import search_key
 from storage.db import Database
 from storage.timefmt import to_db
 

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.models import User
+from bot.domain.models import User
 from storage.db import Database
 from storage.timefmt import to_db
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.clock import Clock
 from bot.services.core import Core
 from bot.services.reminders import Notifier
 from handlers import zalo

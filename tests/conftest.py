@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import demo
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
+from bot.runtime import demo
 from storage.db import Database
 from storage.migrations import migrate
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.clock import Clock
 from bot.services.core import Core
 from handlers.inbox_pump import UpdatePump
 from handlers.local_api import Sent

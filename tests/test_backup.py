@@ -56,7 +56,7 @@ def test_retention_keeps_the_newest(tmp_path):
 
 
 async def test_daily_backup_job(settings, demo_db, clock, tmp_path):
-    from bot.scheduler import BACKUP_JOB, Scheduler
+    from bot.runtime.scheduler import BACKUP_JOB, Scheduler
     from bot.services.core import Core
     from bot.services.reminders import ReminderService
 

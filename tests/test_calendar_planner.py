@@ -3,11 +3,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import Calendar, week_key
-from bot.models import Unit, UnitKind
-from bot.periods import Period
-from bot.planner import Person, UnitState, plan
-from bot.tree import UnitTree
+from bot.domain.calendar import Calendar, week_key
+from bot.domain.models import Unit, UnitKind
+from bot.domain.periods import Period
+from bot.domain.planner import Person, UnitState, plan
+from bot.domain.tree import UnitTree
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = Calendar()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import callbacks
+from bot.domain.messages import Inbound, InboundKind
+from bot.domain.models import Category
+from bot.domain.periods import Period
 from bot.language.queries import OutputForm, Query, QueryKind
-from bot.messages import Inbound, InboundKind
-from bot.models import Category
-from bot.periods import Period
+from bot.present import callbacks
 from bot.services import queries
 from bot.services.core import Core
 from bot.services.reorg import apply_change, read_change

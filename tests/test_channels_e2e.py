@@ -16,7 +16,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import demo
+from bot.runtime import demo
 from bot.services.reminders import ReminderService
 from storage import units
 from tests.channels import Out, TelegramDriver, ZaloDriver, ZaloHarness

@@ -9,7 +9,7 @@ import sys
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import ManualClock, OffsetClock
+from bot.domain.clock import ManualClock, OffsetClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -1,4 +1,4 @@
-"""Nothing reads the wall clock behind the injected clock's back (bot/clock.py).
+"""Nothing reads the wall clock behind the injected clock's back (bot/domain/clock.py).
 
 A static scan of the project's code for the ways Python and SQLite read the date or time; the few places that
 legitimately do are listed with their reason. `make test` also runs the suite under libfaketime a year ahead and
@@ -21,7 +21,7 @@ WALL_CLOCK = re.compile(
 
 ALLOWED = {
     # The one real clock, handed to everything else.
-    "bot/clock.py": "SystemClock.now",
+    "bot/domain/clock.py": "SystemClock.now",
     # Fake chat platforms stamp messages as the platform's server would; the bot never uses that stamp for
     # periods, expiry or scheduling (it reads its own clock).
     "handlers/local_api.py": "local Telegram Bot API stand-in",

@@ -8,10 +8,10 @@ import sqlite3
 import subprocess
 import sys
 
-from bot import app
-from bot.periods import Period
+from bot.domain.periods import Period
+from bot.domain.tree import UnitTree
+from bot.runtime import app
 from bot.services.progress import load_progress
-from bot.tree import UnitTree
 from storage import units
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo
+from bot.runtime import demo
 from storage import users
 from storage.db import Database
 from storage.migrations import migrate

@@ -2,8 +2,8 @@ import logging
 
 from pydantic import SecretStr
 
-from bot.app import RedactToken, configure_logging
 from bot.cli import main
+from bot.runtime.app import RedactToken, configure_logging
 from tests.harness import TOKEN
 
 
@@ -61,7 +61,7 @@ def test_doctor_checks_every_zalo_bot_and_shows_a_quota_refusal(tmp_path, monkey
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from bot.quota import month_key
+    from bot.domain.quota import month_key
     from storage import usage
     from storage.db import Database
     from tests.channels import ZALO_TOKEN
@@ -74,8 +74,8 @@ def test_doctor_checks_every_zalo_bot_and_shows_a_quota_refusal(tmp_path, monkey
     monkeypatch.setenv("ZALO_BOTS", json.dumps([{"key": "bp", "token": second, "units": ["BP"]}]))
     monkeypatch.setenv("ZALO_API_BASE_URL", "http://127.0.0.1:9")
     assert main(["setup"]) == 0
-    from bot import doctor
-    from bot.clock import ManualClock
+    from bot.cli import doctor
+    from bot.domain.clock import ManualClock
 
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
     month = month_key(clock.now().date())  # doctor reads the month by the injected clock
@@ -97,7 +97,7 @@ def test_doctor_checks_every_zalo_bot_and_shows_a_quota_refusal(tmp_path, monkey
 def test_json_log_lines():
     import json
 
-    from bot.app import JsonFormatter
+    from bot.runtime.app import JsonFormatter
 
     record = logging.LogRecord("bot", logging.INFO, __file__, 1, "đã gửi %d tin", (3,), None)
     entry = json.loads(JsonFormatter().format(record))

@@ -62,7 +62,7 @@ async def test_run_telegram_polls_answers_and_stops(settings, demo_db, clock):
 
     from pydantic import SecretStr
 
-    from bot.app import run_telegram
+    from bot.runtime.app import run_telegram
     from tests.fakes.botapi_server import FakeBotApi
     from tests.harness import TOKEN
 

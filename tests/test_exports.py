@@ -8,18 +8,18 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bot.clock import ManualClock
 from bot.config import Settings
-from bot.exports.cells import looks_like_formula
-from bot.exports.template import rows_from, template_workbook
-from bot.importer import read_file
-from bot.periods import Period
+from bot.domain.clock import ManualClock
+from bot.domain.periods import Period
+from bot.domain.tree import UnitTree
+from bot.importing.reader import read_file
+from bot.present.exports.cells import looks_like_formula
+from bot.present.exports.template import rows_from, template_workbook
 from bot.services import imports
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress
 from bot.services.queries import excel_bytes
-from bot.tree import UnitTree
 from storage import units
 from storage import units as units_store
 from tests.conftest import TODAY
@@ -235,8 +235,8 @@ async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the
     from matplotlib import pyplot as plt
     from matplotlib.patches import Rectangle
 
-    from bot.exports.charts import COLORS, progress_figure
-    from bot.progress import Status
+    from bot.domain.progress import Status
+    from bot.present.exports.charts import COLORS, progress_figure
 
     _, view = await chart_view(demo_db, Period.of_year(2026))
     zero = [p for p in view.children() if p.target and p.cumulative.admitted == 0]
@@ -268,7 +268,7 @@ async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the
 async def test_small_chart_keeps_the_legend_off_the_bars(demo_db):
     from matplotlib import pyplot as plt
 
-    from bot.exports.charts import progress_figure
+    from bot.present.exports.charts import progress_figure
 
     _, view = await chart_view(demo_db, Period.of_year(2026), "BP")
     fig = progress_figure(view)
@@ -283,7 +283,7 @@ async def test_small_chart_keeps_the_legend_off_the_bars(demo_db):
 async def test_term_chart_shows_the_term_year_by_year(demo_db):
     from matplotlib import pyplot as plt
 
-    from bot.exports.charts import term_figure
+    from bot.present.exports.charts import term_figure
     from bot.services.queries import _years_of_term
 
     ctx, view = await chart_view(demo_db, Period.term(2020, 2025))

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.models import Figures, Unit, UnitKind
-from bot.periods import Period
-from bot.progress import UnitProgress, status_of
-from bot.replies.progress import progress_text
+from bot.domain.models import Figures, Unit, UnitKind
+from bot.domain.periods import Period
+from bot.domain.progress import ProgressView, UnitProgress, status_of
+from bot.domain.tree import UnitTree
+from bot.present.replies.progress import progress_text
 from bot.services.core import Core
-from bot.services.progress import ProgressView
-from bot.tree import UnitTree
 from storage import users
 from tests.test_categories import Asker
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.textfmt import as_written
+from bot.domain.textfmt import as_written
 from tests.conftest import message_update
 from tests.harness import TelegramHarness
 
@@ -86,7 +86,7 @@ async def test_zalo_any_number_off_the_menu_gets_the_range_hint(settings, demo_d
 
 
 def test_number_like_is_only_for_numbers_that_cannot_be_choices():
-    from bot import plain
+    from bot.present import plain
 
     assert plain.number_like("-1") == "-1" and plain.number_like("1.5") == "1.5"
     assert plain.number_like("2") is None and plain.number_like("kết nạp 2") is None

@@ -9,10 +9,10 @@ import socket
 import httpx
 import pytest
 
-from bot import cli
 from bot.cli import main
+from bot.cli import ptdv as cli
 from bot.config import ConfigError, load_settings
-from bot.redact import failure_reason, register
+from bot.runtime.redact import failure_reason, register
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_network_failures_are_said_in_vietnamese(exc, expected):
 async def test_doctor_translates_a_resolver_error_and_keeps_tokens_hidden(monkeypatch, tmp_path):
     from telegram.error import NetworkError
 
-    from bot import doctor
+    from bot.cli import doctor
     from tests.harness import TOKEN
 
     class Down:

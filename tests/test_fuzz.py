@@ -8,13 +8,13 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import demo
-from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.clock import ManualClock
+from bot.domain.messages import Inbound, InboundKind
 from bot.language import intents
 from bot.language.periods import find_period
 from bot.language.reports import read_report
-from bot.messages import Inbound, InboundKind
+from bot.runtime import demo
 from bot.services.core import Core
 from storage import users
 from storage.db import Database

@@ -7,8 +7,8 @@ import string
 
 import pytest
 
+from bot.domain.messages import InboundKind
 from bot.language import intents
-from bot.messages import InboundKind
 from tests.conftest import TODAY
 from tests.test_fuzz import VOCABULARY, Bot
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot import replies
+from bot.present import replies
 from bot.services.context import Context
 from bot.services.scope import resolve_in_scope
 from storage import units, users
@@ -118,8 +118,8 @@ def test_default_examples_name_no_unit():
 
 
 def test_screening_preview_does_not_repeat_itself_and_writes_dang_for_the_party():
-    from bot.replies.queries import pipeline_text, screening_text
-    from bot.replies.reporting import figures_text
+    from bot.present.replies.queries import pipeline_text, screening_text
+    from bot.present.replies.reporting import figures_text
 
     line = figures_text("screening", {"reviewed": 45, "removed": 2, "followed_up": 3})
     assert line == "Rà soát, sàng lọc đảng viên: đã rà soát 45; đưa ra khỏi Đảng 2; tiếp tục theo dõi, giúp đỡ 3"
@@ -141,8 +141,8 @@ def test_no_text_in_the_code_says_xin_xin_or_lowercases_the_party():
 
 
 def test_an_error_that_repeats_is_not_answered_with_try_again_later():
-    from bot.replies import APOLOGY
-    from bot.replies.files import no_link
+    from bot.present.replies import APOLOGY
+    from bot.present.replies.files import no_link
 
     assert "thử lại sau" not in APOLOGY.lower() and "Ban Tổ chức" in APOLOGY and "/help" in APOLOGY
     text = no_link("document", "tien-do.xlsx", "abc", [])

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from bot.config import Settings
-from bot.importer import FileRefused, Limits, check_size
+from bot.importing.reader import FileRefused, Limits, check_size
 from bot.services import imports
 from bot.services.reminders import ReminderService
 from handlers.telegram import TelegramNotifier
@@ -75,7 +75,7 @@ async def test_a_file_over_the_row_cap_is_refused(settings, demo_db, clock):
     with pytest.raises(FileRefused, match=r"tối đa 20\.000"):
         await imports.read(settings, "ct.csv", content)
     few = settings.model_copy(update={"import_max_rows": 10})
-    from bot.exports.template import rows_from, template_workbook
+    from bot.present.exports.template import rows_from, template_workbook
 
     workbook = template_workbook(await rows_from(demo_db))  # the demo: 31 units, more than 10 rows
     with pytest.raises(FileRefused, match="Trang “Đơn vị” có hơn 10 dòng"):
@@ -84,7 +84,7 @@ async def test_a_file_over_the_row_cap_is_refused(settings, demo_db, clock):
 
 
 async def test_the_worker_is_stopped_after_the_time_limit(settings, demo_db):
-    from bot.exports.template import rows_from, template_workbook
+    from bot.present.exports.template import rows_from, template_workbook
 
     slow = settings.model_copy(update={"import_time_limit": 0.01})
     with pytest.raises(FileRefused, match="quá lâu"):

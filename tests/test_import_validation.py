@@ -7,7 +7,7 @@ import io
 
 from openpyxl import Workbook
 
-from bot.importer import read_file
+from bot.importing.reader import read_file
 from bot.services import imports
 from bot.services.core import Core
 

@@ -7,11 +7,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bot.clock import ManualClock
 from bot.config import Settings
-from bot.exports.template import rows_from, template_workbook
-from bot.importer import FileRefused, read_file
-from bot.periods import Period
+from bot.domain.clock import ManualClock
+from bot.domain.periods import Period
+from bot.importing.reader import FileRefused, read_file
+from bot.present.exports.template import rows_from, template_workbook
 from bot.services import imports
 from bot.services.core import Core
 from bot.services.progress import load_progress

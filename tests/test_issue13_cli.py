@@ -50,7 +50,7 @@ def test_setup_without_a_token_does_not_load_the_demo_either(env, capsys):
 async def test_console_invite_without_a_bot_name_gives_no_telegram_link(settings, demo_db, clock):
     import io
 
-    from bot import app
+    from bot.runtime import app
 
     out = io.StringIO()
     await app.run_console(
@@ -127,7 +127,7 @@ def test_usage_errors_are_vietnamese_and_exit_non_zero(argv, expected, capsys):
 def test_remind_preview_shows_who_gets_what_with_the_exact_text(env, monkeypatch, capsys):
     import asyncio
 
-    from bot import demo
+    from bot.runtime import demo
     from storage.db import Database
     from storage.migrations import migrate
     from tests.conftest import TODAY

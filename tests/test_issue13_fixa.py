@@ -121,7 +121,7 @@ def test_ptdv_file_takes_a_code_that_starts_with_a_dash(tmp_path, monkeypatch, c
 
 
 async def _replies(core: Core, login: str, text: str, data: str | None = None, n: list[int] = [0]):  # noqa: B006
-    from bot.messages import Inbound, InboundKind
+    from bot.domain.messages import Inbound, InboundKind
 
     n[0] += 1
     user = await users.by_login(core.ctx.db, login)
@@ -154,7 +154,7 @@ async def test_history_is_newest_sent_first(settings, demo_db, clock):
 
 
 async def test_an_import_breakdown_above_the_total_is_reported_under_its_own_column(settings, demo_db, clock):
-    from bot.importer import read_file
+    from bot.importing.reader import read_file
     from bot.services import imports
 
     core = Core(demo_db, settings, clock)

@@ -178,7 +178,7 @@ async def test_edit_mode_expires_by_the_injected_clock(bot, clock):
 
 
 async def test_edit_mode_does_not_follow_the_person_to_another_channel(bot):
-    from bot.messages import Inbound, InboundKind
+    from bot.domain.messages import Inbound, InboundKind
 
     await _saved_then_fix(bot)
     thu = await users.by_login(bot.db, "thu")
@@ -202,7 +202,7 @@ async def test_edit_mode_does_not_follow_the_person_to_another_channel(bot):
 async def test_a_new_console_session_ends_edit_mode(settings, demo_db, clock):
     import io
 
-    from bot import app
+    from bot.runtime import app
 
     out = io.StringIO()
     first = "kết nạp 2 đảng viên\n1\n1\n"  # store, then press “✏️ Sửa báo cáo này”

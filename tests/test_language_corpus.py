@@ -1,5 +1,5 @@
 """The language corpus (tests/corpus/*.tsv, format in CORPUS-FORMAT.md): every message read for its asker on its
-tree — the demo built by bot/demo.py, the commune built only through the public import — with today fixed at
+tree — the demo built by bot/runtime/demo.py, the commune built only through the public import — with today fixed at
 2026-10-20, and compared with the reading a Ban Tổ chức official wrote by hand.
 
 Asserts: ≥ 98 % exactly right; no answer for a unit the message did not name; no report that stores less than
@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import demo
-from bot.callbacks import period_code as button_code
-from bot.clock import ManualClock
 from bot.config import Settings
-from bot.importer import read_file
-from bot.language.normalize import fold
+from bot.domain.clock import ManualClock
+from bot.domain.models import Role, User
+from bot.domain.normalize import fold
+from bot.domain.periods import Period, PeriodKind
+from bot.importing.reader import read_file
 from bot.language.understand import Reading, understand
-from bot.models import Role, User
-from bot.periods import Period, PeriodKind
+from bot.present.callbacks import period_code as button_code
+from bot.runtime import demo
 from bot.services import imports
 from bot.services.context import Context
 from storage.db import Database

@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from bot.language.normalize import fold, number_at
+from bot.domain.normalize import fold, number_at
+from bot.domain.periods import Period
 from bot.language.periods import find_period
-from bot.periods import Period
 
 TODAY = date(2026, 11, 23)
 

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from bot import demo
+from bot.domain.models import Category
+from bot.domain.periods import Period
 from bot.language import intents
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.language.units import UnitIndex
-from bot.models import Category
-from bot.periods import Period
+from bot.runtime import demo
 
 TODAY = date(2026, 11, 23)
 P, B, PL, S, N, BH, R, C = (

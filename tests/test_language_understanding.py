@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from bot import demo
+from bot.domain.normalize import fold, number_at
+from bot.domain.periods import Period
 from bot.language import intents
 from bot.language.gazetteer import Gazetteer, UnitEntry
-from bot.language.normalize import fold, number_at
 from bot.language.understand import Asker, understand
-from bot.periods import Period
+from bot.runtime import demo
 
 TODAY = date(2026, 10, 20)
 UNITS = (demo.ROOT, *demo.UNITS)

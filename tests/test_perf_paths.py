@@ -123,7 +123,7 @@ async def test_statements_run_on_the_loop_thread_and_a_busy_database_does_not_bl
 
 
 async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connection(demo_db, settings, clock):
-    from bot.periods import Period
+    from bot.domain.periods import Period
     from storage import submissions, units
     from storage.db import Database
 

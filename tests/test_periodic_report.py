@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.exports.periodic_report import annex_columns, annex_workbook, narrative, report_docx
+from bot.domain.messages import Inbound, Reply
+from bot.domain.progress import Status
 from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
-from bot.messages import Inbound, Reply
-from bot.progress import Status
+from bot.present.exports.periodic_report import annex_columns, annex_workbook, narrative, report_docx
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress

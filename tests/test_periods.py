@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.periods import (
+from bot.domain.periods import (
     Period,
     PeriodKind,
     as_of,

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.messages import Choice, InboundKind, PlainMessage, Reply
+from bot.domain.quota import Level, Priority, Quota, month_key, next_month
 from bot.language import intents
-from bot.messages import Choice, InboundKind, PlainMessage, Reply
-from bot.plain import numbered, pick
-from bot.quota import Level, Priority, Quota, month_key, next_month
+from bot.present.plain import numbered, pick
 from handlers.zalo import ZaloSender, to_inbound, unwrap, update_key
 from handlers.zalo_local import text_update
 from tests.conftest import VN

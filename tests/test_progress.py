@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
-from bot.models import Figures, Unit, UnitKind
-from bot.periods import expected_share
-from bot.progress import Status, compute, project, rolled_targets, status_of
-from bot.tree import UnitTree
+from bot.domain.models import Figures, Unit, UnitKind
+from bot.domain.periods import expected_share
+from bot.domain.progress import Status, compute, project, rolled_targets, status_of
+from bot.domain.tree import UnitTree
 
 
 def unit(uid: int, parent: int | None = None, kind: UnitKind = UnitKind.GRASSROOTS) -> Unit:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import app
+from bot.runtime import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 PROMPT = re.compile(r"^(\w+) › (.*)$")

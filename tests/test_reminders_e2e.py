@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from bot import demo
-from bot.calendar import Calendar
+from bot.domain.calendar import Calendar
+from bot.runtime import demo
 from bot.services.reminders import ReminderService
 from handlers.telegram import TelegramNotifier
 from storage import units, users

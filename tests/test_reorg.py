@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.periods import Period
+from bot.domain.periods import Period
 from bot.services.core import Core
 from bot.services.progress import load_progress
 from bot.services.reorg import ReorgError, apply_change, read_change

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.messages import Inbound, InboundKind
+from bot.domain.messages import Inbound, InboundKind
 from bot.services.core import Core
 from storage import users
 from storage.db import Database

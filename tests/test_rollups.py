@@ -7,7 +7,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.periods import Period
+from bot.domain.periods import Period
 from storage import rollups, submissions, units
 from storage.db import Database
 from storage.migrations import latest_version, migrate

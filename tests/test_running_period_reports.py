@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot.messages import Inbound, InboundKind, Reply
+from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.services.core import Core
 from storage import users
 

@@ -6,7 +6,7 @@ import asyncio
 import re
 from datetime import datetime
 
-from bot.scheduler import TICK_JOB, Scheduler
+from bot.runtime.scheduler import TICK_JOB, Scheduler
 from bot.services.reminders import ReminderService
 from handlers.telegram import TelegramNotifier
 from tests.conftest import VN, callback_update, message_update

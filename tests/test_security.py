@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.messages import Inbound, InboundKind, Reply
-from bot.periods import Period
+from bot.domain.messages import Inbound, InboundKind, Reply
+from bot.domain.periods import Period
+from bot.present import callbacks
 from bot.services.core import Core
 from storage import users
 from tests.conftest import TODAY
@@ -487,8 +487,8 @@ def test_doctor_redacts_telegram_and_zalo_failures(tmp_path, refusing_api):
 
 
 def test_log_records_and_tracebacks_are_redacted():
-    from bot.app import JsonFormatter
-    from bot.redact import RedactFilter
+    from bot.runtime.app import JsonFormatter
+    from bot.runtime.redact import RedactFilter
 
     try:
         raise RuntimeError(f"POST https://api.telegram.org/bot{TG_TOKEN}/getMe failed; {quote(ZA_TOKEN, safe='')}")
@@ -499,6 +499,6 @@ def test_log_records_and_tracebacks_are_redacted():
         assert RedactFilter([TG_TOKEN, ZA_TOKEN]).filter(record)
         text = formatter.format(record)
         assert TG_TOKEN not in text and ZA_TOKEN not in text and "secret" not in text and "<token>" in text
-    from bot.redact import redact
+    from bot.runtime.redact import redact
 
     assert "secret" not in redact("https://api.telegram.org/bot555555:AAother-unknown-token-123456789/getMe")

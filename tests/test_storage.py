@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from bot.periods import Period
+from bot.domain.periods import Period
 from storage import submissions, units
 from storage.db import Database
 from storage.migrations import available, current_version, latest_version, migrate, split_statements

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import httpx
 
-from bot import demo
+from bot.runtime import demo
 from bot.services.reminders import Delivery, ReminderService
 from handlers.telegram import TelegramNotifier
 from storage import users

@@ -1,7 +1,7 @@
 import pytest
 
-from bot import demo
 from bot.language.units import UnitIndex
+from bot.runtime import demo
 
 NAMES = [(i, u.name) for i, u in enumerate((demo.ROOT, *demo.UNITS))] + [
     (i, u.short) for i, u in enumerate((demo.ROOT, *demo.UNITS))

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.app import run_telegram
 from bot.config import ConfigError, load_settings
+from bot.runtime.app import run_telegram
 from storage import users
 from tests.conftest import message_update
 from tests.fakes.botapi_server import FakeBotApi

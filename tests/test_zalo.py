@@ -13,10 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from pydantic import SecretStr
 
-from bot import demo
-from bot.app import run_bot
 from bot.config import ConfigError, load_settings
-from bot.exports.cells import first_sheet
+from bot.present.exports.cells import first_sheet
+from bot.runtime import demo
+from bot.runtime.app import run_bot
 from bot.services.reminders import Outcome, ReminderService
 from handlers import webhook
 from storage import usage, users
@@ -137,7 +137,7 @@ async def test_without_a_public_address_the_reply_says_where_the_file_is(zbot, s
     text = sent[0].text
     assert "không gửi kèm được qua kênh này" in text and "ptdv file " in text
     token = text.split("ptdv file ")[1].split()[0].rstrip(".")
-    from bot import admin_cli
+    from bot.cli import admin as admin_cli
 
     out = tmp_path / "bao-cao.xlsx"
     message = await admin_cli.save_file(settings, token, str(out), clock=zbot.clock)

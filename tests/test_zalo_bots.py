@@ -10,8 +10,8 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from bot import demo
 from bot.config import ZaloBotSettings
+from bot.runtime import demo
 from bot.services.core import Core
 from bot.services.reminders import ReminderService
 from handlers import zalo

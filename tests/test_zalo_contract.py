@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.messages import InboundKind
+from bot.domain.messages import InboundKind
 from handlers import zalo
 from handlers.zalo_local import (
     LocalZaloApi,
@@ -190,7 +190,7 @@ def test_photos_only_through_a_public_https_address(url, photos):
 
 
 def test_lengths_are_measured_in_utf16_with_a_margin():
-    from bot.messages import PlainMessage
+    from bot.domain.messages import PlainMessage
     from handlers.zalo_api import SEND_LIMIT, utf16_len
 
     pieces = zalo.ZaloSender.pieces(PlainMessage(text=("⚠️📎 dòng có biểu tượng\n" * 200)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import demo
+from bot.runtime import demo
 from bot.services.reminders import ReminderService
 from handlers.telegram import TelegramNotifier
 from storage import reminders, usage, users

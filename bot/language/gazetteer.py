@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.language.normalize import fold, strip_diacritics
-from bot.models import Category
+from bot.domain.models import Category
+from bot.domain.normalize import fold, strip_diacritics
 
 # Spelled-out forms, applied to folded text on both sides (unit names and messages). Order matters.
 _CANON: list[tuple[re.Pattern[str], str]] = [

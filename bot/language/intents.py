@@ -10,14 +10,14 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from bot.language.normalize import fold
+from bot.domain.models import Frozen, Role
+from bot.domain.normalize import fold
 from bot.language.periods import blank_spans, find_period
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
 from bot.language.report_spans import ReportRequest, ReportRequestProblem, asks_for_report, read_report_request
 from bot.language.reports import PERIOD_COLON, Draft, ReportProblem, looks_like_report, read_report
 from bot.language.targets import EXAMPLE as TARGET_EXAMPLE
 from bot.language.targets import TargetDraft, TargetProblem, looks_like_target, read_target
-from bot.models import Frozen, Role
 
 Categories = Sequence[tuple[str, Sequence[str]]]  # khối codes and their folded names
 

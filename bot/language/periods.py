@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.language.normalize import UNITS, number_at, roman
-from bot.periods import Period, PeriodKind
+from bot.domain.normalize import UNITS, number_at, roman
+from bot.domain.periods import Period, PeriodKind
 
 _NUM = r"(\d{1,3}|i{1,3}|iv|v|vi{0,3}|ix|x{1,2}|xi{1,2}|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi(?: mot| hai)?)"
 _YEAR = r"((?:19|20)\d\d)"

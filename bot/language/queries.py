@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
-from bot.language.normalize import fold
+from bot.domain.models import Frozen
+from bot.domain.normalize import fold
+from bot.domain.periods import Period
 from bot.language.periods import blank_spans, find_period
-from bot.models import Frozen
-from bot.periods import Period
 
 
 class QueryKind(StrEnum):
@@ -43,7 +43,7 @@ class Query(Frozen):
     kind: QueryKind = QueryKind.PROGRESS
     period: Period | None = None  # None: the kind's default (year to date; this quarter for reports)
     unit_text: str | None = None
-    category: str | None = None  # a khối code of the asker's committee (bot.categories)
+    category: str | None = None  # a khối code of the asker's committee (bot.domain.categories)
     form: OutputForm = OutputForm.TEXT
     page: int = 1
     text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
@@ -210,9 +210,9 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
 
 def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
     """The khối a question can name, from data: (code, folded names) as `Context.category_words` gives them;
-    without them, the list every committee starts with (bot.categories.DEFAULTS)."""
+    without them, the list every committee starts with (bot.domain.categories.DEFAULTS)."""
     if categories is None:
-        from bot.categories import defaults_for
+        from bot.domain.categories import defaults_for
 
         categories = [(k.code, k.names()) for k in defaults_for(0)]
     return [(code, _alternatives(*(re.escape(n) for n in names))) for code, names in categories if names]

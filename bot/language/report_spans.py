@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.language.normalize import fold
-from bot.models import Frozen
+from bot.domain.models import Frozen
+from bot.domain.normalize import fold
 
 _WANTS = re.compile(
     r"\b(?:lam|du thao|soan|viet|tao)\s+(?:giup\s+|cho\s+\w+\s+)?(?:ban\s+)?bao cao\s+"

@@ -19,10 +19,10 @@ from datetime import date
 
 from pydantic import Field
 
-from bot.language.normalize import fold, number_at
+from bot.domain.models import BREAKDOWN_LABELS, Frozen
+from bot.domain.normalize import fold, number_at
+from bot.domain.periods import Period, PeriodKind
 from bot.language.periods import blank_spans, find_period
-from bot.models import BREAKDOWN_LABELS, Frozen
-from bot.periods import Period, PeriodKind
 
 # Breakdown aliases, longest first so that "doan vien thanh nien" wins over "doan vien".
 BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {

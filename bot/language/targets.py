@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.language.normalize import fold
+from bot.domain.models import Frozen
+from bot.domain.normalize import fold
+from bot.domain.periods import PeriodKind
 from bot.language.periods import blank_spans, find_period
-from bot.models import Frozen
-from bot.periods import PeriodKind
 
 TARGET_WORDS = re.compile(r"^(?:/chitieu|(?:giao |dat |dang ky |sua )?chi tieu)\b")
 PLAN = re.compile(

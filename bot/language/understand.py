@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain.normalize import fold
+from bot.domain.periods import Period, PeriodKind
 from bot.language import intents
 from bot.language.gazetteer import Gazetteer, Pick, prepare
-from bot.language.normalize import fold
 from bot.language.queries import Query, QueryKind, QueryProblem, read_query
-from bot.periods import Period, PeriodKind
 
 
 @dataclass(frozen=True)

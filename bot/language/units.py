@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from bot.language.normalize import fold
+from bot.domain.normalize import fold
 
 _PREFIX = re.compile(
     r"^(?:(?:dang bo|chi bo|dang uy|to chuc co so dang|tcsd|db|cb|co quan|don vi|xa|phuong|thi tran|tt|huyen|"

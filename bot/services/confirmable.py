@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.models import User
+from bot.domain.models import User
 from bot.services.context import Context
 from storage.pending import Pending
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.categories import Categories
-from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.categories import Categories
+from bot.domain.clock import Clock
+from bot.domain.models import User
+from bot.domain.tree import UnitTree
 from bot.language.gazetteer import Gazetteer, UnitEntry
 from bot.language.understand import Asker
 from bot.language.units import UnitIndex
-from bot.models import User
-from bot.tree import UnitTree
 from storage import categories as khoi_store
 from storage import units
 from storage.db import Database

@@ -11,15 +11,15 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from bot import callbacks, replies
-from bot.clock import Clock
 from bot.config import Settings
-from bot.exports.template import template_workbook
+from bot.domain.clock import Clock
+from bot.domain.messages import Attachment, Inbound, InboundKind, Reply
+from bot.domain.models import User
 from bot.language import intents
 from bot.language.understand import refine
-from bot.messages import Attachment, Inbound, InboundKind, Reply
-from bot.models import User
-from bot.replies import reporting as report_texts
+from bot.present import callbacks, replies
+from bot.present.exports.template import template_workbook
+from bot.present.replies import reporting as report_texts
 from bot.services import (
     imports,
     khoi,
@@ -244,7 +244,7 @@ class Core:
         return None
 
     async def _on_choice(self, user: User | None, inbound: Inbound) -> list[Reply]:
-        """Button presses, decoded and bounds-checked by `bot.callbacks`; anything else is refused quietly."""
+        """Button presses, decoded and bounds-checked by `bot.present.callbacks`; anything else is refused quietly."""
         if user is None:
             return [Reply(text=replies.NOT_REGISTERED)]
         choice = callbacks.unpack(inbound.data)

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
-from bot.import_worker import read_in_worker
-from bot.importer import FileRefused, ImportFile, Limits, Problem, check_size, period_of
-from bot.messages import Inbound, Reply
-from bot.models import UnitKind, User
+from bot.domain.messages import Inbound, Reply
+from bot.domain.models import UnitKind, User
+from bot.domain.textfmt import num
+from bot.importing.reader import FileRefused, ImportFile, Limits, Problem, check_size, period_of
+from bot.importing.worker import read_in_worker
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reorg import CHILD_KIND, short_name
 from bot.services.reporting import preview_change, report_problem
-from bot.textfmt import num
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
 

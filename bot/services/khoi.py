@@ -6,10 +6,10 @@ change copies that list to the unit, so the superior's list (and every other com
 
 from __future__ import annotations
 
-from bot.categories import KhoiDef, fold_code
-from bot.language.normalize import fold
-from bot.messages import Reply
-from bot.models import User
+from bot.domain.categories import KhoiDef, fold_code
+from bot.domain.messages import Reply
+from bot.domain.models import User
+from bot.domain.normalize import fold
 from bot.services.context import Context
 from storage import audit
 from storage import categories as khoi_store

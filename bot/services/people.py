@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import replies
-from bot.bots import bot_for_unit, kind_of
-from bot.language.normalize import fold
-from bot.messages import Inbound, Reply
-from bot.models import ROLE_LABELS, Role, User
-from bot.replies.common import CHANNEL_NAMES
+from bot.domain.bots import bot_for_unit, kind_of
+from bot.domain.messages import Inbound, Reply
+from bot.domain.models import ROLE_LABELS, Role, User
+from bot.domain.normalize import fold
+from bot.domain.textfmt import day
+from bot.present import replies
+from bot.present.replies.common import CHANNEL_NAMES
 from bot.services.context import Context
 from bot.services.scope import examples, named_or_own, own_words, resolve_in_scope
-from bot.textfmt import day
 from storage import audit, invites, users
 from storage import reminders as reminder_log
 

@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot import plain
-from bot.messages import Attachment, Inbound, InboundKind, PlainMessage, Reply
-from bot.replies import files as texts
+from bot.domain.messages import Attachment, Inbound, InboundKind, PlainMessage, Reply
+from bot.present import plain
+from bot.present.replies import files as texts
 from bot.services.core import Core
 from storage import file_links, menus, users
 

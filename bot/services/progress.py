@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
-from bot.calendar import Calendar
-from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
-from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess, rolled_targets
-from bot.tree import UnitTree
+from bot.domain.calendar import Calendar
+from bot.domain.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
+from bot.domain.progress import DEFAULT_TOLERANCE, ProgressView, assess, rolled_targets
+from bot.domain.tree import UnitTree
 from storage import categories as khoi_store
 from storage import reminders as reminder_store
 from storage import rollups, targets
 from storage import terms as term_store
 from storage.db import Database
-
-
-@dataclass(frozen=True)
-class ProgressView:
-    """Everything a progress answer needs, for one unit, its children (or more) and one period."""
-
-    tree: UnitTree
-    root_id: int
-    period: Period  # the period asked about
-    as_of: date  # the date the figures are read at
-    pace: float
-    units: dict[int, UnitProgress]  # the root and the units below it that were loaded
-    reported_in_period: frozenset[int]  # loaded units with a report in the asked period (theirs or below)
-    is_running: bool  # the period has not ended yet
-    tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
-    category: str | None = None  # the root stands for this category of its children only, not its whole subtree
-    category_labels: dict[str, str] = field(default_factory=dict)  # khối code → label, the root committee's order
-
-    @property
-    def root(self) -> UnitProgress:
-        return self.units[self.root_id]
-
-    @property
-    def target_period_over(self) -> bool:
-        """The year (or term) the target is set for has ended by the reading date: a unit has achieved its
-        target or not; there is no pace left to be ahead of or behind."""
-        if self.is_running:
-            return False
-        end = self.period.end if self.period.kind is PeriodKind.TERM else date(self.period.year, 12, 31)
-        return self.as_of >= end
-
-    def children(self) -> list[UnitProgress]:
-        return [self.units[c] for c in self.tree.active_children(self.root_id) if c in self.units]
 
 
 async def stored_tolerance(db: Database) -> float:

@@ -8,22 +8,22 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import overload
 
-from bot import callbacks, replies
-from bot.callbacks import period_code
-from bot.exports.charts import progress_chart, term_chart
-from bot.exports.excel import progress_workbook
+from bot.domain.messages import Attachment, Choice, Reply
+from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.domain.periods import Period, PeriodKind
+from bot.domain.progress import ProgressView, Status, UnitProgress, status_of
+from bot.domain.textfmt import num
+from bot.domain.tree import UnitTree
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.language.understand import default_query_period, pick_for_query
-from bot.messages import Attachment, Choice, Reply
-from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
-from bot.periods import Period, PeriodKind
-from bot.progress import Status, UnitProgress, status_of
-from bot.replies import queries as texts
+from bot.present import callbacks, replies
+from bot.present.callbacks import period_code
+from bot.present.exports.charts import progress_chart, term_chart
+from bot.present.exports.excel import progress_workbook
+from bot.present.replies import queries as texts
 from bot.services.context import Context
-from bot.services.progress import ProgressView, load_progress
+from bot.services.progress import load_progress
 from bot.services.scope import own_words, resolve_in_scope
-from bot.textfmt import num
-from bot.tree import UnitTree
 from storage import rollups, submissions, users
 
 

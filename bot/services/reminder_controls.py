@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 
 from pydantic import ValidationError
 
-from bot import callbacks, replies
-from bot.calendar import Calendar
-from bot.language.normalize import fold
-from bot.messages import Choice, Inbound, Reply
-from bot.models import User
-from bot.replies import reminders as texts
+from bot.domain.calendar import Calendar
+from bot.domain.messages import Choice, Inbound, Reply
+from bot.domain.models import User
+from bot.domain.normalize import fold
+from bot.present import callbacks, replies
+from bot.present.replies import reminders as texts
 from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from storage import reminders as store

@@ -18,17 +18,17 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Literal, Protocol
 
-from bot.bots import near_cap
-from bot.calendar import Calendar
-from bot.messages import Reply
-from bot.periods import Period, expected_share, ym
-from bot.planner import Person, Plan, Send, UnitState, plan
-from bot.progress import STATUS_LABELS, Status, rolled_targets
-from bot.quota import Level, Priority, Quota, month_key, next_month
-from bot.replies import reminders as texts
+from bot.domain.bots import near_cap
+from bot.domain.calendar import Calendar
+from bot.domain.messages import Reply
+from bot.domain.periods import Period, expected_share, ym
+from bot.domain.planner import Person, Plan, Send, UnitState, plan
+from bot.domain.progress import STATUS_LABELS, Status, rolled_targets
+from bot.domain.quota import Level, Priority, Quota, month_key, next_month
+from bot.domain.tree import UnitTree
+from bot.present.replies import reminders as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
-from bot.tree import UnitTree
 from storage import audit, pending, reminders, rollups, submissions, targets, users
 
 log = logging.getLogger(__name__)

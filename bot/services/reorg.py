@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import re
 
-from bot import replies
-from bot.language.normalize import fold
-from bot.messages import Inbound, Reply
-from bot.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
+from bot.domain.messages import Inbound, Reply
+from bot.domain.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
+from bot.domain.normalize import fold
+from bot.domain.tree import UnitTree
+from bot.present import replies
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import resolve_in_scope
-from bot.tree import UnitTree
 from storage import audit, rollups, units, users
 from storage.pending import Pending
 

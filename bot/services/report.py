@@ -1,7 +1,7 @@
 """Drafting the periodic report a committee sends up (6 tháng, 9 tháng, năm, nhiệm kỳ) from the progress views.
 
 The figures come from `load_progress` — the same loader the chat's answers use — so the .docx, its annex and the
-chat agree. Rendering is in `bot.exports.periodic_report`.
+chat agree. Rendering is in `bot.present.exports.periodic_report`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot import replies
-from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
+from bot.domain.messages import Attachment, Reply
+from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
+from bot.domain.periods import Period, PeriodKind
+from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgress
+from bot.domain.tree import UnitTree
 from bot.language.report_spans import ReportRequest
-from bot.messages import Attachment, Reply
-from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
-from bot.periods import Period, PeriodKind
-from bot.progress import STATUS_LABELS, Status, UnitProgress
+from bot.present import replies
+from bot.present.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
 from bot.services.context import Context
-from bot.services.progress import ProgressView, load_progress
+from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
-from bot.tree import UnitTree
 from storage import submissions
 
 OTHER = "Khác"

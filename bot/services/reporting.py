@@ -11,7 +11,10 @@ import logging
 from datetime import timedelta
 from typing import Any, Literal
 
-from bot import callbacks, replies
+from bot.domain.messages import Choice, Inbound, Reply
+from bot.domain.models import User
+from bot.domain.periods import Period, PeriodKind
+from bot.domain.textfmt import num
 from bot.language import intents
 from bot.language.reports import (
     EXAMPLE_ADMISSION,
@@ -21,15 +24,12 @@ from bot.language.reports import (
     Draft,
 )
 from bot.language.understand import pick_for
-from bot.messages import Choice, Inbound, Reply
-from bot.models import User
-from bot.periods import Period, PeriodKind
-from bot.replies import reporting as texts
+from bot.present import callbacks, replies
+from bot.present.replies import reporting as texts
 from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import examples, named_or_own, own_words
-from bot.textfmt import num
 from storage import audit, pending, submissions, users
 from storage.pending import Pending
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from bot import replies
-from bot.messages import Reply
-from bot.models import User
+from bot.domain.messages import Reply
+from bot.domain.models import User
+from bot.domain.textfmt import as_written
+from bot.present import replies
 from bot.services.context import Context
-from bot.textfmt import as_written
 
 # The text of the message being answered (per task), so that replies quote the person's own words, not the
 # folded form the parser works on.

@@ -3,17 +3,17 @@ warning — not a refusal — when the children's targets do not add up to the p
 
 from __future__ import annotations
 
-from bot import replies
+from bot.domain.messages import Inbound, Reply
+from bot.domain.models import User
+from bot.domain.progress import rolled_targets
+from bot.domain.textfmt import num, pct
+from bot.domain.tree import UnitTree
 from bot.language.targets import EXAMPLE, UNIT_MARK, TargetDraft
-from bot.messages import Inbound, Reply
-from bot.models import User
-from bot.progress import rolled_targets
+from bot.present import replies
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
 from bot.services.scope import examples, named_or_own
-from bot.textfmt import num, pct
-from bot.tree import UnitTree
 from storage import audit, targets
 from storage.pending import Pending
 

@@ -1,0 +1,130 @@
+"""The import template (`ptdv template`, `/maunhap`): a sheet per kind and instructions in Vietnamese; with
+`fill`, the database's current units, users, targets and figures, ready to edit and import back."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from typing import Any
+
+from bot.domain.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
+from bot.domain.periods import PeriodKind
+from bot.domain.tree import UnitTree
+from bot.importing.reader import SHEETS
+from bot.present.exports.cells import append, first_sheet, put
+from storage import categories, submissions, targets, units, users
+from storage.db import Database
+
+KIND_WORDS = {kind: label.split(" (")[0] for kind, label in KIND_LABELS.items()}  # read back by the importer
+INSTRUCTIONS = [
+    "HƯỚNG DẪN NHẬP DỮ LIỆU — PTĐV Bot",
+    "",
+    "1. Mỗi loại dữ liệu một trang: Đơn vị, Người dùng, Chỉ tiêu, Số liệu (trang Số liệu có thể bỏ trống).",
+    "2. Giữ nguyên dòng tiêu đề. Không gộp ô, không dùng công thức (hãy dán giá trị). Dòng trống được bỏ qua.",
+    "3. Đơn vị: Mã (chữ, số, . _ -), Tên, Mã cấp trên (để trống cho đơn vị gốc). Cấp: tỉnh / huyện / cơ sở / chi bộ.",
+    "   Khối: xã, thị trấn / lực lượng vũ trang / cơ quan hành chính / sự nghiệp / doanh nghiệp.",
+    "4. Người dùng: Vai trò là “báo cáo” (bí thư, người báo cáo của đơn vị) hoặc “theo dõi” (xem cả cấp dưới).",
+    "   Sau khi nhập, mỗi người đăng ký bằng mã mời (ptdv invite hoặc /moi) để liên kết tài khoản Telegram.",
+    "5. Chỉ tiêu: Loại “năm” hoặc “nhiệm kỳ”; Năm (năm bắt đầu với nhiệm kỳ);",
+    "   Kế hoạch quý tùy chọn, ví dụ 20/30/30/20.",
+    "6. Số liệu (tùy chọn, để nạp số đã kết nạp trước khi dùng bot): Kỳ là T9/2021, Q3/2021 hoặc 2021;",
+    "   chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
+    "7. Nhập: gửi tệp cho bot (cán bộ theo dõi cấp cao nhất) hoặc chạy `ptdv import tệp.xlsx`. Nếu có lỗi, bot liệt kê",
+    "   từng dòng sai và không nhập gì. Nhập lại cùng một tệp không làm thay đổi gì.",
+]
+
+
+def period_label(kind: str, year: int, ym_from: int) -> str:
+    month = ym_from % 100
+    if kind == PeriodKind.MONTH:
+        return f"T{month}/{year}"
+    if kind == PeriodKind.QUARTER:
+        return f"Q{(month - 1) // 3 + 1}/{year}"
+    return str(year)
+
+
+async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
+    """The database's content in template form."""
+    # Units as they stand: merged or closed units (and their rows) are left out; their history stays in the database.
+    active = await units.active_rows(db)
+    code = {r["id"]: r["code"] for r in active}
+    tree = UnitTree(await units.all_units(db))
+    khoi = await categories.load(db)
+    out: dict[str, list[list[Any]]] = {"units": [], "users": [], "targets": [], "reports": []}
+    for r in active:
+        out["units"].append(
+            [
+                r["code"],
+                r["name"],
+                r["short_name"],
+                KIND_WORDS[UnitKind(r["kind"])],
+                khoi.labels(tree, r["parent_id"]).get(r["category"], r["category"]) if r["category"] else "",
+                code.get(r["parent_id"], ""),
+            ]
+        )
+    for r in await users.active_rows(db):
+        if r["unit_id"] not in code:
+            continue
+        out["users"].append(
+            [
+                r["name"],
+                r["login"] or "",
+                r["phone"] or "",
+                "theo dõi" if r["role"] == "official" else "báo cáo",
+                code[r["unit_id"]],
+                r["title"] or "",
+            ]
+        )
+    for r in await targets.all_rows(db):
+        if r["unit_id"] not in code:
+            continue
+        plan = "/".join(f"{round(p * 100):g}" for p in json.loads(r["quarter_plan"])) if r["quarter_plan"] else ""
+        out["targets"].append(
+            [
+                code[r["unit_id"]],
+                "năm" if r["scope"] == "year" else "nhiệm kỳ",
+                r["start_year"],
+                r["end_year"] if r["scope"] == "term" else "",
+                r["value"],
+                plan,
+            ]
+        )
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (1 + len(BREAKDOWN_FIELDS)))
+    fields = ("admitted", *BREAKDOWN_FIELDS)
+    for r in await submissions.live_admission_rows(db):
+        if r["unit_id"] not in code:
+            continue
+        key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))
+        for i, f in enumerate(fields):
+            sums[key][i] += r[f]
+    for (unit, period), values in sums.items():
+        out["reports"].append([unit, period, *values])
+    return out
+
+
+def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    guide = first_sheet(wb)
+    guide.title = "Hướng dẫn"
+    for i, line in enumerate(INSTRUCTIONS, 1):
+        put(guide, i, 1, line).font = Font(bold=i == 1)
+    guide.column_dimensions["A"].width = 120
+    for kind, (title, columns) in SHEETS.items():
+        ws = wb.create_sheet(title)
+        for col, column in enumerate(columns, 1):
+            cell = put(ws, 1, col, column.title)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="FFD9E1F2")
+            ws.column_dimensions[get_column_letter(col)].width = max(12, len(column.title) + 4)
+        ws.column_dimensions["B"].width = 40 if kind in ("units", "users") else 14
+        ws.freeze_panes = "A2"
+        for row in (rows or {}).get(kind, []):
+            append(ws, row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -437,6 +437,9 @@ class ZaloChannel:
 def channels(settings: Settings, core: Core, *, transport: httpx.AsyncBaseTransport | None = None) -> list[ZaloChannel]:
     """Every Zalo bot (ZALO_BOT_TOKEN and ZALO_BOTS) in this one process, on this one database: each with its own
     channel name, token, quota, inbox and webhook path (or poller, in development)."""
+    webhook = settings.zalo_mode == "webhook"
+    if webhook and any(spec.webhook_url is None for spec in settings.zalo_specs):
+        raise ConfigError("Chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET.")
     return [
         build(
             settings,
@@ -445,7 +448,7 @@ def channels(settings: Settings, core: Core, *, transport: httpx.AsyncBaseTransp
             token=spec.token,
             channel=spec.channel,
             quota=spec.quota,
-            webhook_url=spec.webhook_url if settings.zalo_mode == "webhook" else None,
+            webhook_url=spec.webhook_url if webhook else None,
         )
         for spec in settings.zalo_specs
     ]
@@ -492,5 +495,13 @@ def build(
             raise ConfigError("Chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET.")
         receiver = hook(path_of(webhook_url), settings.zalo_webhook_secret.get_secret_value())
     return ZaloChannel(
-        channel, client, plain, sender, adapter, pump, ZaloNotifier(plain, sender), receiver, webhook_url
+        name=channel,
+        client=client,
+        plain=plain,
+        sender=sender,
+        adapter=adapter,
+        pump=pump,
+        notifier=ZaloNotifier(plain, sender),
+        hook=receiver,
+        webhook_url=webhook_url,
     )

@@ -5,6 +5,12 @@ A `Channel` (Telegram, each Zalo bot, the console) is started, run until `stop`,
 for reminders and, in webhook mode, routes for the bot's web server (`handlers.webhook`). What differs between
 the channels is passed in as small policies: which error of a call is worth another try (`Again`), and for a
 long poll how one call is made, confirmed and judged (`PollSource`).
+
+Not shared, on purpose: PTB's `AIORateLimiter` still retries a reminder's 429 inside the Telegram request
+(`FanOutRateLimiter`), because only there does a 429 pause every other paced request; `with_retries` wraps
+it like any request. The inbox pump's own waits (`InboxPump.ingest_durably`, `process_forever`) wait out a busy
+database until `stop`, which is not the retry of a call that may have reached a chat. The console receives no
+updates from a network: it feeds its pump line by line.
 """
 
 from __future__ import annotations

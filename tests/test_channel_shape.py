@@ -215,3 +215,17 @@ def test_telegram_channel_needs_its_webhook_settings(settings, db, clock):
     broken = settings.model_copy(update={"telegram_bot_token": SecretStr(TOKEN), "telegram_mode": "webhook"})
     with pytest.raises(ConfigError, match="WEBHOOK_URL"):
         TelegramChannel(broken, Core(db, broken, clock))
+
+
+def test_zalo_webhook_mode_without_a_url_is_refused_not_turned_into_polling(settings, db, clock):
+    from bot.config import ConfigError
+
+    broken = settings.model_copy(
+        update={
+            "zalo_bot_token": SecretStr(ZALO_TOKEN),
+            "zalo_mode": "webhook",
+            "zalo_webhook_secret": SecretStr(SECRET),
+        }
+    )
+    with pytest.raises(ConfigError, match="ZALO_WEBHOOK_URL"):
+        zalo.channels(broken, Core(db, broken, clock))

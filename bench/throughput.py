@@ -28,8 +28,8 @@ from bot.config import Settings
 from bot.domain.clock import ManualClock
 from bot.runtime import demo
 from bot.services.core import Core
-from handlers.inbox_pump import UpdatePump
-from handlers.telegram import build_application, running
+from handlers.channel import long_poll
+from handlers.telegram import TelegramPolling, build_application, inbox_pump, running
 from storage import users
 from storage.db import Database
 from storage.migrations import migrate
@@ -145,9 +145,9 @@ async def ours(source: Path, mode: str, rate_limit: bool = False) -> tuple[int, 
         core = Core(db, settings, clock)
         app = build_application(settings, core, rate_limit=rate_limit)
         async with running(app):
-            pump = UpdatePump(app, db, "telegram", clock)
+            pump = inbox_pump(app, core, "telegram")
             stop = asyncio.Event()
-            poller = asyncio.create_task(pump.poll_forever(stop, timeout=1))
+            poller = asyncio.create_task(long_poll(TelegramPolling(app.bot, timeout=1), pump, stop))
             await core.ctx.unit_index()  # the process is up (its start is measured elsewhere)
             updates = _messages(mode, reporters, officials)
             cpu, started = time.process_time(), time.perf_counter()

@@ -11,6 +11,7 @@ each line is answered in turn and the session ends at end of input.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sys
 import zlib
@@ -18,15 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from telegram.ext import Application
+from aiohttp import web
 
+from bot.config import Settings
 from bot.domain.clock import Clock
-from handlers.inbox_pump import InboxPump, UpdatePump
-from handlers.local_api import LocalBotApi, Sent
+from bot.services.core import Core
+from bot.services.reminders import Notifier
+from handlers import telegram, zalo
+from handlers.inbox_pump import InboxPump
+from handlers.local_api import LocalBotApi, LocalRequest, Sent
 from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update
 from storage import inbox, pending, users
 from storage.db import Database
 
+CONSOLE_TOKEN = "123456:console-local-transport-no-network"
 HELP = (
     "Bàn phím: gõ tin nhắn như trong Telegram; gõ số để bấm nút; /as <tên đăng nhập> để đổi người dùng;"
     " /tep <đường dẫn> để gửi một tệp; /thoat để thoát."
@@ -98,21 +104,12 @@ class ConsoleSession(ConsoleBase):
     """Telegram's rendering: the PTB application over `LocalBotApi`."""
 
     def __init__(
-        self,
-        app: Application,
-        api: LocalBotApi,
-        db: Database,
-        clock: Clock,
-        *,
-        channel: str,
-        out: TextIO,
-        files_dir: Path,
+        self, api: LocalBotApi, pump: InboxPump, db: Database, clock: Clock, *, out: TextIO, files_dir: Path
     ) -> None:
-        super().__init__(db, clock, channel=channel, out=out)
-        self.app = app
+        super().__init__(db, clock, channel=pump.channel, out=out)
         self.api = api
         self.files_dir = files_dir
-        self.pump = UpdatePump(app, db, channel, clock)
+        self.pump = pump
         self._last_buttons: Sent | None = None
 
     async def switch(self, login: str) -> None:
@@ -290,10 +287,99 @@ class ZaloConsoleSession(ConsoleBase):
             self._say("")
 
 
-async def run(session: ConsoleBase, inp: TextIO, interactive: bool) -> None:
+class ConsoleChannel:
+    """The console as a `Channel` (`handlers.channel`): typed lines in, what the chosen channel would show
+    printed; it runs until the input ends or `/thoat`, and serves no web routes. Its notifier is the rendering
+    channel's, so reminders read as they would on Telegram or Zalo."""
+
+    name = "console"
+
+    def __init__(
+        self,
+        session: ConsoleBase,
+        notifier: Notifier,
+        *,
+        login: str | None,
+        inp: TextIO,
+        interactive: bool,
+        stack: contextlib.AsyncExitStack,
+    ) -> None:
+        self.session = session
+        self.notifier = notifier
+        self.login = login
+        self.inp = inp
+        self.interactive = interactive
+        self._stack = stack
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def start(self) -> None:
+        await self.session.start(self.login)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await run(self.session, self.inp, self.interactive, stop)
+
+    async def aclose(self) -> None:
+        await self._stack.aclose()
+
+
+async def build(
+    settings: Settings,
+    core: Core,
+    *,
+    rendering: str = "telegram",
+    login: str | None,
+    inp: TextIO,
+    out: TextIO,
+    interactive: bool,
+) -> ConsoleChannel:
+    """The console over the real adapter of `rendering` ("telegram" or "zalo") and a local stand-in of its API:
+    no network, no quota, no pacing."""
+    stack = contextlib.AsyncExitStack()
+    try:
+        session: ConsoleBase
+        notifier: Notifier
+        if rendering == "zalo":
+            zapi = LocalZaloApi()
+            zalo_bot = zalo.build(
+                settings.model_copy(update={"zalo_monthly_quota": 0, "zalo_max_per_second": 1000.0}),
+                core,
+                transport=zapi.transport(),
+                token=CONSOLE_TOKEN,
+                channel="console",
+                inbox_channel="console-zalo",
+            )
+            stack.push_async_callback(zalo_bot.aclose)
+            session = ZaloConsoleSession(zapi, zalo_bot.pump, core.db, core.clock, out=out)
+            notifier = zalo_bot.notifier
+        else:
+            api = LocalBotApi()
+            app = telegram.build_application(
+                settings.model_copy(update={"telegram_api_base_url": None}),
+                core,
+                token=CONSOLE_TOKEN,
+                request=LocalRequest(api),
+                updates_request=LocalRequest(api),
+                rate_limit=False,
+            )
+            await stack.enter_async_context(telegram.running(app))
+            # The local transport's bot name is no real bot: invite links only with a configured name.
+            core.ctx.bot_username = settings.telegram_bot_username
+            pump = telegram.inbox_pump(app, core, "console")
+            session = ConsoleSession(api, pump, core.db, core.clock, out=out, files_dir=settings.console_files_dir)
+            notifier = telegram.TelegramNotifier(app.bot)
+    except BaseException:
+        await stack.aclose()
+        raise
+    return ConsoleChannel(session, notifier, login=login, inp=inp, interactive=interactive, stack=stack)
+
+
+async def run(session: ConsoleBase, inp: TextIO, interactive: bool, stop: asyncio.Event | None = None) -> None:
+    """Line by line until the input ends, `/thoat`, or `stop` (looked at between lines)."""
     if interactive:
         session._say(HELP)
-    while True:
+    while stop is None or not stop.is_set():
         if interactive:
             prompt = f"{session.me.login if session.me else '?'} › "
             try:

@@ -7,8 +7,9 @@ processed in arrival order and marked done after their handler returned; a redel
 ignored insert. Handlers are idempotent by update key, so a crash between the effects and the mark
 leads to a harmless second run.
 
-`InboxPump` is the channel-neutral part (store, claim, process, mark); `UpdatePump` adds Telegram's
-long polling and hands rows to the PTB `Application`. Zalo uses `InboxPump` with its own poller.
+`InboxPump` is channel-neutral (store, claim, process, mark): each channel gives it the function that processes
+one row, which reports a failure by raising it (or returning its text). The long poll that feeds it is
+`handlers.channel.long_poll`; a webhook feeds it through `handlers.webhook.route`.
 """
 
 from __future__ import annotations
@@ -22,20 +23,14 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
-from telegram import Update
-from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
-
 from bot.domain.clock import Clock
 from storage import inbox
 from storage.db import Database, is_transient
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_ATTEMPTS = 3
 MAX_BACKOFF = 60.0
-CONFLICT_GIVE_UP = 300.0  # seconds of 409 Conflict (a second instance polling) before the process exits
 
 
 class PollerFatal(Exception):
@@ -212,85 +207,6 @@ class InboxPump:
             await first_of(stop, self._wake)
 
 
-class UpdatePump(InboxPump):
-    """Telegram: long polling into the inbox; rows go to the PTB `Application` (its error handler records
-    failures in `bot_data["errors"]`)."""
-
-    def __init__(self, app: Application, db: Database, channel: str, clock: Clock) -> None:
-        super().__init__(db, channel, clock, self._to_application, key=lambda p: str(p["update_id"]))
-        self.app = app
-
-    async def _to_application(self, update_id: str, payload: dict[str, Any]) -> str | None:
-        errors: list[BaseException] = self.app.bot_data.setdefault("errors", [])
-        before = len(errors)
-        try:
-            update = Update.de_json(payload, self.app.bot)
-        except Exception as exc:  # a malformed payload
-            errors.append(exc)
-            raise
-        await self.app.process_update(update)  # handler errors go to on_error, which logs and records them
-        return repr(errors[-1]) if len(errors) > before else None
-
-    async def poll_forever(
-        self, stop: asyncio.Event, timeout: int = 25, conflict_give_up: float = CONFLICT_GIVE_UP
-    ) -> None:
-        """Long-poll Telegram; each batch is in the inbox before the next call confirms it. Network errors, 5xx and
-        a busy database back off and retry; 409 Conflict too, for at most `conflict_give_up` seconds; a refused
-        token (401/403/404) or a database that refuses writes raises `PollerFatal`. `stop` ends it at once."""
-        await self.run_with_processor(stop, self._poll(stop, timeout, conflict_give_up))
-
-    async def _poll(self, stop: asyncio.Event, timeout: int, conflict_give_up: float) -> None:
-        offset = None
-        backoff = 1.0
-        loop = asyncio.get_running_loop()
-        conflict_since: float | None = None
-        while not stop.is_set():
-            call = self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
-            try:
-                updates = await unless_stopped(stop, call)
-            except Stopped:
-                return  # an unconfirmed batch is handed over again on the next start
-            except RetryAfter as exc:
-                await sleep_or_stop(stop, _seconds(exc.retry_after))
-                continue
-            except Conflict as exc:
-                conflict_since = conflict_since if conflict_since is not None else loop.time()
-                waited = loop.time() - conflict_since
-                if waited >= conflict_give_up:
-                    raise PollerFatal(
-                        f"Telegram trả lời 409 Conflict suốt {waited:.0f} giây: một tiến trình khác đang chạy bot với "
-                        "cùng token (hoặc đã đặt webhook). Dừng tiến trình kia rồi khởi động lại."
-                    ) from None
-                log.error(
-                    "getUpdates: 409 Conflict (%s) — another process polls with this token, or a webhook is set; "
-                    "retrying in %.0f s, giving up after %.0f s",
-                    exc,
-                    backoff,
-                    conflict_give_up,
-                )
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                continue
-            except (Forbidden, InvalidToken) as exc:
-                log.error("getUpdates refused (%s): the token is not valid for this bot; stopping", exc)
-                raise PollerFatal(
-                    f"Telegram từ chối token khi nhận tin ({type(exc).__name__}): kiểm tra TELEGRAM_BOT_TOKEN."
-                ) from None
-            except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection refused; anything else too
-                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                await sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                continue
-            if conflict_since is not None:
-                log.warning("getUpdates works again after 409 Conflict")
-            conflict_since = None
-            backoff = 1.0
-            if updates:
-                if not await self.ingest_durably([u.to_dict() for u in updates], stop):
-                    return  # stopping before they were stored: not confirmed, so Telegram hands them over again
-                offset = updates[-1].update_id + 1
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -299,10 +215,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

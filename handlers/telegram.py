@@ -7,6 +7,7 @@ An `Update` becomes an `Inbound`, `Core.handle` decides, and each `Reply` become
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -16,23 +17,38 @@ from functools import partial
 from typing import Any
 
 import httpx
+from aiohttp import web
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults, TypeHandler
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import BaseRequest
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.domain.messages import Inbound, InboundKind, Reply
 from bot.domain.textfmt import split_message
 from bot.present import replies
 from bot.services.core import Core
 from bot.services.reminders import Delivery
+from handlers.channel import Again, long_poll, with_retries
+from handlers.inbox_pump import InboxPump, PollerFatal
+from handlers.webhook import Hook, path_of, route, telegram_hook
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 FILE_LIMIT = 5 * 1_048_576  # documents larger than this are not downloaded (imports go through `ptdv import`)
 CAPTION_LIMIT = 1024
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+CONFLICT_GIVE_UP = 300.0  # seconds of 409 Conflict (a second instance polling) before the process exits
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("tiendo", "Tiến độ kết nạp đảng viên (vd: /tiendo q3)"),
     ("baocao", "Báo cáo kết nạp (vd: /baocao 2 nu=1)"),
@@ -146,26 +162,24 @@ def _may_have_arrived(exc: NetworkError) -> bool:
     return isinstance(exc, TimedOut)
 
 
+def _verdict(exc: Exception) -> Again | None:
+    """Whether a failed Bot API request is tried again: after a 429 (its retry_after), a 5xx or a connection never
+    made (with back-off); never a refusal (BadRequest). A request that may have arrived (a timeout, a connection
+    broken while waiting) raises `SendUncertain` at once: it is never repeated."""
+    if isinstance(exc, RetryAfter):
+        return Again(_seconds(exc.retry_after))
+    if isinstance(exc, BadRequest):
+        return None  # BadRequest is a NetworkError in PTB: refused, never retried
+    if isinstance(exc, NetworkError):
+        if _may_have_arrived(exc):
+            raise SendUncertain(str(exc) or type(exc).__name__) from exc
+        return Again()
+    return None
+
+
 async def _call(make: Callable[[], Awaitable[object]], attempts: int, backoff: float) -> None:
-    """One Bot API request, repeated only while it surely has not arrived: after a 429 (its retry_after), a
-    5xx or a connection never made (with back-off). A timeout raises `SendUncertain` at once."""
-    for attempt in range(attempts):
-        try:
-            await make()
-            return
-        except RetryAfter as exc:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(_seconds(exc.retry_after))
-        except BadRequest:
-            raise  # BadRequest is a NetworkError in PTB: refused, never retried
-        except NetworkError as exc:
-            if _may_have_arrived(exc):
-                raise SendUncertain(str(exc) or type(exc).__name__) from exc
-            if attempt == attempts - 1:
-                raise
-            log.info("network error (%s); retry %d", exc, attempt + 1)
-            await asyncio.sleep(backoff * 2**attempt)
+    """One Bot API request, repeated only while it surely has not arrived (see `_verdict`)."""
+    await with_retries(make, _verdict, attempts=attempts, backoff=backoff)
 
 
 async def deliver(
@@ -283,35 +297,157 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    app = context.application
-    core: Core = app.bot_data["core"]
-    inbound = to_inbound(update, app.bot_data["channel"], core.ctx.now(), context.bot.username)
-    if inbound is None:
-        return
-    if update.callback_query:
-        try:
-            await update.callback_query.answer()
-        except TelegramError as exc:  # an old button: the answer is a courtesy, not a requirement
-            log.info("answerCallbackQuery failed: %s", exc)
-    document = update.message.document if update.message else None
-    if inbound.kind is InboundKind.FILE and document is not None and (document.file_size or 0) <= FILE_LIMIT:
-        data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
-        inbound = inbound.model_copy(update={"file_bytes": bytes(data)})
-    replies = await core.handle(inbound)
-    await deliver(context.bot, inbound.chat_id, replies)
+def update_key(payload: dict[str, Any]) -> str:
+    """An update's name in the inbox: Telegram's update_id."""
+    return str(payload["update_id"])
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Record the error for the inbox pump, log it, and apologise to the user where possible."""
-    error = context.error
-    context.application.bot_data.setdefault("errors", []).append(error)
-    log.error("update failed: %r", error, exc_info=error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+class TelegramUpdates:
+    """Processes stored Telegram updates: `Update` → `Inbound` → `Core.handle` → sends. A failure is reported to
+    the pump by the call itself — raised (after an apology to the chat), so the pump keeps it on that update's
+    row — never through state shared between updates (PTB's error handlers would need a list that grows for the
+    life of the process, and concurrent updates would take each other's errors)."""
+
+    def __init__(self, app: Application, core: Core, channel: str) -> None:
+        self.app = app
+        self.core = core
+        self.channel = channel
+
+    async def process(self, key: str, payload: dict[str, Any]) -> None:
+        update = Update.de_json(payload, self.app.bot)  # a malformed payload raises: kept on its row
         try:
-            await context.bot.send_message(update.effective_chat.id, replies.APOLOGY)
+            await self.handle(update)
+        except Exception:
+            await self._apologise(update)
+            raise
+
+    async def handle(self, update: Update) -> None:
+        bot = self.app.bot
+        inbound = to_inbound(update, self.channel, self.core.ctx.now(), bot.username)
+        if inbound is None:
+            return
+        if update.callback_query:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:  # an old button: the answer is a courtesy, not a requirement
+                log.info("answerCallbackQuery failed: %s", exc)
+        document = update.message.document if update.message else None
+        if inbound.kind is InboundKind.FILE and document is not None and (document.file_size or 0) <= FILE_LIMIT:
+            data = await (await bot.get_file(document.file_id)).download_as_bytearray()
+            inbound = inbound.model_copy(update={"file_bytes": bytes(data)})
+        answers = await self.core.handle(inbound)
+        await deliver(bot, inbound.chat_id, answers)
+
+    async def _apologise(self, update: Update) -> None:
+        if update.effective_chat is None:
+            return
+        try:
+            await self.app.bot.send_message(update.effective_chat.id, replies.APOLOGY)
         except TelegramError:
             log.warning("could not send the apology to %s", update.effective_chat.id)
+
+
+def inbox_pump(app: Application, core: Core, channel: str) -> InboxPump:
+    """The inbox of `channel`'s Telegram updates, each processed by `TelegramUpdates`."""
+    return InboxPump(core.db, channel, core.clock, TelegramUpdates(app, core, channel).process, key=update_key)
+
+
+class TelegramPolling:
+    """Telegram's side of `long_poll`: batches confirmed by the next call's offset. 429 waits its retry_after;
+    409 Conflict (another process polls with this token, or a webhook is set) backs off for at most
+    `conflict_give_up` seconds; a refused token (401/403/404) is fatal; timeouts, 5xx and other Bot API
+    errors back off."""
+
+    name = "telegram"
+
+    def __init__(self, bot: Bot, *, timeout: int = 25, conflict_give_up: float = CONFLICT_GIVE_UP) -> None:
+        self.bot = bot
+        self.timeout = timeout
+        self.conflict_give_up = conflict_give_up
+        self.offset: int | None = None
+        self._conflict_since: float | None = None
+
+    async def fetch(self) -> list[dict[str, Any]]:
+        updates = await self.bot.get_updates(offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES)
+        return [u.to_dict() for u in updates]
+
+    def confirm(self, updates: list[dict[str, Any]]) -> None:
+        self.offset = int(updates[-1]["update_id"]) + 1
+
+    def verdict(self, exc: Exception) -> Again | None:
+        if isinstance(exc, RetryAfter):
+            return Again(_seconds(exc.retry_after))
+        if isinstance(exc, Conflict):
+            now = asyncio.get_running_loop().time()
+            self._conflict_since = now if self._conflict_since is None else self._conflict_since
+            waited = now - self._conflict_since
+            if waited >= self.conflict_give_up:
+                raise PollerFatal(
+                    f"Telegram trả lời 409 Conflict suốt {waited:.0f} giây: một tiến trình khác đang chạy bot với "
+                    "cùng token (hoặc đã đặt webhook). Dừng tiến trình kia rồi khởi động lại."
+                ) from None
+            log.error(
+                "getUpdates: 409 Conflict (%s) — another process polls with this token, or a webhook is set; "
+                "giving up after %.0f s",
+                exc,
+                self.conflict_give_up,
+            )
+            return Again()
+        if isinstance(exc, Forbidden | InvalidToken):
+            log.error("getUpdates refused (%s): the token is not valid for this bot; stopping", exc)
+            raise PollerFatal(
+                f"Telegram từ chối token khi nhận tin ({type(exc).__name__}): kiểm tra TELEGRAM_BOT_TOKEN."
+            ) from None
+        if isinstance(exc, TelegramError):  # timeouts, 5xx, connection refused; anything else too
+            return Again()
+        return None
+
+    def recovered(self) -> None:
+        if self._conflict_since is not None:
+            log.warning("getUpdates works again after 409 Conflict")
+        self._conflict_since = None
+
+
+class TelegramChannel:
+    """Telegram as a `Channel`: the PTB application (without its Updater) fed from the inbox — by long polling,
+    or by the webhook (TELEGRAM_MODE)."""
+
+    def __init__(self, settings: Settings, core: Core) -> None:
+        self.name = "telegram"
+        self.settings = settings
+        self.app = build_application(settings, core)
+        self.pump = inbox_pump(self.app, core, self.name)
+        self.notifier = TelegramNotifier(self.app.bot)
+        self.hook: Hook | None = None
+        if settings.telegram_mode == "webhook":
+            if not (settings.webhook_url and settings.webhook_secret):
+                raise ConfigError("Chế độ webhook cần WEBHOOK_URL và WEBHOOK_SECRET.")
+            self.hook = telegram_hook(settings.webhook_secret.get_secret_value(), path_of(settings.webhook_url))
+        self._stack = contextlib.AsyncExitStack()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [route(self.hook, self.pump)] if self.hook is not None else []
+
+    async def start(self) -> None:
+        await self._stack.enter_async_context(running(self.app))
+        await self.pump.drain()  # whatever a previous run stored but did not finish
+        if self.hook is None:
+            await self.app.bot.delete_webhook()  # polling and a webhook cannot be used together
+        log.info("Telegram: @%s, %s", self.app.bot.username, self.settings.telegram_mode)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.hook is not None:
+            assert self.settings.webhook_url is not None
+            await self.app.bot.set_webhook(
+                self.settings.webhook_url, secret_token=self.hook.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            await self.pump.process_until(stop)
+        else:
+            polling = TelegramPolling(self.app.bot, conflict_give_up=self.settings.telegram_conflict_give_up_seconds)
+            await long_poll(polling, self.pump, stop)
+
+    async def aclose(self) -> None:
+        await self._stack.aclose()
 
 
 @asynccontextmanager
@@ -344,14 +480,14 @@ def build_application(
     settings: Settings,
     core: Core,
     *,
-    channel: str = "telegram",
     token: str | None = None,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     timeout: float | None = None,
 ) -> Application:
-    """The PTB application without an Updater: updates arrive through the inbox pump."""
+    """The PTB application without an Updater and without handlers: updates arrive through the inbox pump and are
+    processed by `TelegramUpdates` (its `Bot`, rate limiter and life cycle are what PTB gives here)."""
     builder = (
         Application.builder().token(token or settings.token or "").updater(None).defaults(Defaults(tzinfo=settings.tz))
     )
@@ -376,8 +512,5 @@ def build_application(
     if timeout is not None and request is None:
         builder = builder.read_timeout(timeout).write_timeout(timeout).connect_timeout(timeout).pool_timeout(timeout)
     app = builder.build()
-    app.bot_data["core"] = core
-    app.bot_data["channel"] = channel
-    app.add_handler(TypeHandler(Update, on_update))
-    app.add_error_handler(on_error)
+    app.bot_data["core"] = core  # for `running`, which names the bot in the core
     return app

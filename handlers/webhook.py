@@ -1,10 +1,10 @@
 """The bot's own small web server (aiohttp, behind the reverse proxy): webhooks and file links.
 
-Telegram's webhook: PTB's own server answers 200 before anything is stored; this one checks the secret
-token (constant time), writes the update to the inbox, and only then answers 200 — so an update Telegram
-handed over is never lost, and one it sends again is an ignored insert. Processing happens from the inbox,
-as in polling mode. Zalo's webhook (`handlers.zalo.add_webhook`) works the same way. File links serve the
-charts and Excel files that Zalo cannot carry, by unguessable token, until they expire.
+Webhooks (`route`, one receiver for Telegram and every Zalo bot): PTB's own server answers 200 before anything
+is stored; this one checks the secret header (constant time), writes the update to the inbox, and only then
+answers 200 — so an update a channel handed over is never lost, and one it sends again is an ignored insert.
+Processing happens from the inbox, as in polling mode. File links serve the charts and Excel files that Zalo
+cannot carry, by unguessable token, until they expire.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import hmac
 import json
 import logging
 import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlparse
 
 from aiohttp import web
@@ -38,20 +41,56 @@ async def _health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def add_telegram(app: web.Application, pump: InboxPump, secret: str, path: str) -> None:
-    async def receive(request: web.Request) -> web.Response:
-        if not authorised(request, SECRET_HEADER, secret):
-            return web.Response(status=401, text="unauthorized")
-        try:
-            payload = json.loads(await request.read())
-            int(payload["update_id"])
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400, text="not an update")
-        if not await pump.ingest_or_fail([payload]):  # durable before Telegram is told "OK"
-            return web.Response(status=503, text="not stored")  # Telegram sends it again
-        return web.Response(status=200, text="ok")
+@dataclass(frozen=True)
+class Hook:
+    """One channel's webhook: where it is posted, the header carrying the shared secret, how an update is read
+    from a body (None: not an update) and what a stored update is answered with."""
 
-    app.router.add_post(path, receive)
+    path: str
+    header: str
+    secret: str
+    parse: Callable[[Any], dict[str, Any] | None]
+    ok: Callable[[], web.Response] = lambda: web.Response(status=200, text="ok")  # what a stored update gets
+
+
+def route(hook: Hook, pump: InboxPump) -> web.RouteDef:
+    """The one webhook receiver, for every channel: the secret compared in constant time (wrong or missing:
+    403 — the caller is known to be refused, there is no HTTP authentication scheme to retry with, so not 401);
+    a body that is not an update: 400; the update durably in the inbox before the 200 (not stored: 503, the
+    channel sends it again; a redelivery is an ignored insert). Processing happens from the inbox, as in
+    polling mode."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if not authorised(request, hook.header, hook.secret):
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = hook.parse(json.loads(await request.read()))
+        except ValueError:
+            update = None
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        if not await pump.ingest_or_fail([update]):  # durable before the channel is told "OK"
+            return web.Response(status=503, text="not stored")
+        return hook.ok()
+
+    return web.post(hook.path, receive)
+
+
+def telegram_update(body: Any) -> dict[str, Any] | None:
+    """A Telegram update: a JSON object with an integer update_id."""
+    try:
+        int(body["update_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def telegram_hook(secret: str, path: str) -> Hook:
+    return Hook(path, SECRET_HEADER, secret, telegram_update)
+
+
+def add_telegram(app: web.Application, pump: InboxPump, secret: str, path: str) -> None:
+    app.router.add_routes([route(telegram_hook(secret, path), pump)])
 
 
 def authorised(request: web.Request, header: str, secret: str) -> bool:

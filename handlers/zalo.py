@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import httpx
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.domain.bots import kind_of
 from bot.domain.clock import Clock
 from bot.domain.messages import Inbound, InboundKind, PlainMessage, Reply
@@ -36,8 +36,9 @@ from bot.present import replies
 from bot.services.core import Core
 from bot.services.plain_channel import PlainChannel
 from bot.services.reminders import Delivery
-from handlers.inbox_pump import InboxPump, PollerFatal, Stopped, sleep_or_stop, unless_stopped
-from handlers.webhook import authorised
+from handlers.channel import Again, long_poll, with_retries
+from handlers.inbox_pump import InboxPump, PollerFatal
+from handlers.webhook import Hook, path_of, route
 from handlers.zalo_api import (
     SEND_LIMIT,
     ZaloClient,
@@ -46,6 +47,7 @@ from handlers.zalo_api import (
     ZaloQuotaExceeded,
     ZaloUnauthorized,
     ZaloUnavailable,
+    bot_name,
     utf16_len,
 )
 from storage import usage
@@ -228,32 +230,36 @@ class ZaloSender:
         return self._refused[month]
 
     async def _call(self, scheduled: bool, method: Any, *args: Any) -> None:
-        for attempt in range(self.attempts):
+        """One API call through the shared retry helper: paced before each try; a scheduled send is not tried once
+        Zalo said 429 (checked after the wait: a 429 meanwhile stops this one); 5xx and connections never made
+        are tried again with back-off; a timed-out send may have arrived and is never repeated blind."""
+
+        async def paced() -> None:
             await self.pacer.wait()
-            if scheduled and await self.refused():  # checked after the wait: a 429 meanwhile stops this one
+            if scheduled and await self.refused():
                 raise ZaloQuotaExceeded(429, "Quota exceeded (earlier this month)")
+
+        async def attempt() -> None:
             try:
                 await method(*args)
             except ZaloQuotaExceeded:
-                month = self._month()
-                if not await self.refused():
-                    log.warning("Zalo %s: monthly quota exceeded (429); scheduled sends stop", self.channel)
-                    await usage.refuse(self.db, self.channel, month, self.clock.now())
-                self._refused[month] = True
+                await self._learn_refusal()
                 raise
-            except ZaloUnavailable as exc:
-                if exc.may_have_arrived or attempt == self.attempts - 1:
-                    raise  # a timed-out send may have arrived: never repeated blind
-                log.info("Zalo unavailable (%s); retry %d", exc, attempt + 1)
-                await asyncio.sleep(self.backoff * 2**attempt)
-            else:
-                month = self._month()
-                await usage.add(self.db, self.channel, month)
-                if self._refused.get(month):
-                    log.info("Zalo %s: sends go through again; the quota refusal is cleared", self.channel)
-                    await usage.accept(self.db, self.channel, month)
-                    self._refused[month] = False
-                return
+
+        await with_retries(attempt, _send_verdict, attempts=self.attempts, backoff=self.backoff, before=paced)
+        month = self._month()
+        await usage.add(self.db, self.channel, month)
+        if self._refused.get(month):
+            log.info("Zalo %s: sends go through again; the quota refusal is cleared", self.channel)
+            await usage.accept(self.db, self.channel, month)
+            self._refused[month] = False
+
+    async def _learn_refusal(self) -> None:
+        month = self._month()
+        if not await self.refused():
+            log.warning("Zalo %s: monthly quota exceeded (429); scheduled sends stop", self.channel)
+            await usage.refuse(self.db, self.channel, month, self.clock.now())
+        self._refused[month] = True
 
     async def quota(self) -> Quota:
         """The month's quota as used so far; used up when Zalo said so (429), whatever our count says."""
@@ -263,6 +269,14 @@ class ZaloSender:
             limit = self.quota_plan.limit or max(used, 1)
             return self.quota_plan.model_copy(update={"limit": limit, "used": max(used, limit)})
         return self.quota_plan.model_copy(update={"used": used})
+
+
+def _send_verdict(exc: Exception) -> Again | None:
+    """5xx and connections never made are tried again; a send that may have arrived (408), a 429 (the month's
+    quota), a 403 and other refusals are not."""
+    if isinstance(exc, ZaloUnavailable) and not exc.may_have_arrived:
+        return Again()
+    return None
 
 
 class ZaloAdapter:
@@ -331,73 +345,113 @@ class ZaloNotifier:
 QUOTA_BACKOFF = (60.0, 3600.0)  # getUpdates answered 429: first wait, longest wait (seconds)
 
 
-async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int = 25) -> None:
-    """Long-poll Zalo: each update is in the inbox (deduplicated by message id) before the next call. 429, 5xx,
-    network errors and a busy database back off and retry; a refused token (401/403) or a database that refuses
-    writes raises `PollerFatal` (the process exits non-zero); `stop` ends it at once."""
-    await pump.run_with_processor(stop, _poll(client, pump, stop, timeout))
+class ZaloPolling:
+    """Zalo's side of `long_poll` — only for development: the docs say getUpdates is not for production, and an
+    update it hands out is gone (no offset, no acknowledgement: nothing to confirm); production runs on the
+    webhook. One update per call, None when idle (408). 429 waits from a minute up to an hour; a refused token
+    (401) is fatal; 403 (Zalo's "Internal server error"), 5xx and network errors back off."""
 
+    def __init__(self, client: ZaloClient, *, timeout: int = 25, name: str = CHANNEL) -> None:
+        self.client = client
+        self.timeout = timeout
+        self.name = name
+        self._quota_wait = QUOTA_BACKOFF[0]
 
-async def _poll(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int) -> None:
-    """Only for development: the docs say getUpdates is not for production, and an update it hands out is gone
-    (no offset, no acknowledgement) — production runs on the webhook."""
-    backoff = 1.0
-    quota_backoff = QUOTA_BACKOFF[0]
-    while not stop.is_set():
-        try:
-            raw = await unless_stopped(stop, client.get_updates(timeout))
-        except Stopped:
-            return  # Zalo hands an update not taken over again
-        except ZaloQuotaExceeded:
-            log.warning("Zalo getUpdates: quota exceeded (429); polling again in %.0f s", quota_backoff)
-            await sleep_or_stop(stop, quota_backoff)
-            quota_backoff = min(quota_backoff * 2, QUOTA_BACKOFF[1])
-            continue
-        except ZaloUnauthorized as exc:  # 403 is Zalo's "Internal server error": backed off below, not fatal
+    async def fetch(self) -> list[dict[str, Any]]:
+        update = unwrap(await self.client.get_updates(self.timeout))
+        return [update] if update is not None else []
+
+    def confirm(self, updates: list[dict[str, Any]]) -> None:
+        return None  # Zalo takes no confirmation
+
+    def verdict(self, exc: Exception) -> Again | None:
+        if isinstance(exc, ZaloQuotaExceeded):
+            wait, self._quota_wait = self._quota_wait, min(self._quota_wait * 2, QUOTA_BACKOFF[1])
+            return Again(wait)
+        if isinstance(exc, ZaloUnauthorized):  # 403 is Zalo's "Internal server error": backed off, not fatal
             log.error("Zalo getUpdates refused (%s): the token is not valid; stopping", exc)
             raise PollerFatal(f"Zalo từ chối token khi nhận tin ({exc.code}): kiểm tra ZALO_BOT_TOKEN.") from None
-        except ZaloError as exc:
-            level = logging.WARNING if isinstance(exc, ZaloUnavailable) else logging.ERROR
-            log.log(level, "Zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-            await sleep_or_stop(stop, backoff)
-            backoff = min(backoff * 2, 60.0)
-            continue
-        backoff, quota_backoff = 1.0, QUOTA_BACKOFF[0]
-        update = unwrap(raw)
-        if update is not None and not await pump.ingest_durably([update], stop):
-            log.warning("stopping before a Zalo update was stored: %s", update_key(update))
-            return
+        if isinstance(exc, ZaloError):
+            return Again()
+        return None
+
+    def recovered(self) -> None:
+        self._quota_wait = QUOTA_BACKOFF[0]
+
+
+async def poll_forever(client: ZaloClient, pump: InboxPump, stop: asyncio.Event, timeout: int = 25) -> None:
+    """Long-poll Zalo (`ZaloPolling`): each update is in the inbox (deduplicated by message id) before the next
+    call; `stop` ends it at once."""
+    await long_poll(ZaloPolling(client, timeout=timeout, name=pump.channel), pump, stop)
+
+
+def hook(path: str, secret: str) -> Hook:
+    """Zalo's webhook (the one receiver, `handlers.webhook.route`): body bare or as `{ok, result}`; Zalo is
+    answered `{"message": "Success"}`."""
+    return Hook(path, SECRET_HEADER, secret, unwrap, ok=lambda: web.json_response({"message": "Success"}))
 
 
 def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -> None:
-    """Zalo's webhook: the secret header checked in constant time, the update stored before 200."""
-
-    async def receive(request: web.Request) -> web.Response:
-        if not authorised(request, SECRET_HEADER, secret):
-            return web.Response(status=403, text="forbidden")
-        try:
-            update = unwrap(json.loads(await request.read()))
-        except ValueError:
-            update = None
-        if update is None:
-            return web.Response(status=400, text="not an update")
-        if not await pump.ingest_or_fail([update]):  # durable before Zalo is told "OK"; a repeat is ignored
-            return web.Response(status=503, text="not stored")
-        return web.json_response({"message": "Success"})
-
-    app.router.add_post(path, receive)
+    app.router.add_routes([route(hook(path, secret), pump)])
 
 
 @dataclass
 class ZaloChannel:
-    """The Zalo adapter's parts, wired: what `ptdv run`, the console and the tests start."""
+    """One Zalo bot as a `Channel`: its adapter's parts, wired — what `ptdv run`, the console and the tests start.
+    In webhook mode (ZALO_MODE) `hook` is set and the bot's webhook is registered when it runs; otherwise it
+    long-polls."""
 
+    name: str
     client: ZaloClient
     plain: PlainChannel
     sender: ZaloSender
     adapter: ZaloAdapter
     pump: InboxPump
     notifier: ZaloNotifier
+    hook: Hook | None = None
+    webhook_url: str | None = None
+
+    def routes(self) -> list[web.RouteDef]:
+        return [route(self.hook, self.pump)] if self.hook is not None else []
+
+    async def start(self) -> None:
+        me = await self.client.get_me()
+        await self.pump.drain()  # whatever a previous run stored but did not finish
+        if self.hook is None:
+            with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
+                await self.client.delete_webhook()
+        log.info("Zalo %s: %s, %s", self.name, bot_name(me), "webhook" if self.hook else "polling")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.hook is not None:
+            assert self.webhook_url is not None
+            await self.client.set_webhook(self.webhook_url, self.hook.secret)
+            await self.pump.process_until(stop)
+        else:
+            await poll_forever(self.client, self.pump, stop)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def channels(settings: Settings, core: Core, *, transport: httpx.AsyncBaseTransport | None = None) -> list[ZaloChannel]:
+    """Every Zalo bot (ZALO_BOT_TOKEN and ZALO_BOTS) in this one process, on this one database: each with its own
+    channel name, token, quota, inbox and webhook path (or poller, in development)."""
+    webhook = settings.zalo_mode == "webhook"
+    if webhook and any(spec.webhook_url is None for spec in settings.zalo_specs):
+        raise ConfigError("Chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET.")
+    return [
+        build(
+            settings,
+            core,
+            transport=transport,
+            token=spec.token,
+            channel=spec.channel,
+            quota=spec.quota,
+            webhook_url=spec.webhook_url if webhook else None,
+        )
+        for spec in settings.zalo_specs
+    ]
 
 
 def build(
@@ -410,9 +464,11 @@ def build(
     inbox_channel: str | None = None,
     backoff: float = 0.5,
     quota: Quota | None = None,
+    webhook_url: str | None = None,
 ) -> ZaloChannel:
     """One Zalo bot's adapter. `channel` names the bot ("zalo", "zalo-<key>" for more bots, see `bot.domain.bots`):
-    its identities, inbox, menus and monthly count; `token` and `quota` are that bot's."""
+    its identities, inbox, menus and monthly count; `token` and `quota` are that bot's; with `webhook_url` it
+    receives by webhook (ZALO_WEBHOOK_SECRET), else by long polling."""
     client = ZaloClient(token or settings.zalo_token or "", settings.zalo_api, transport=transport)
     plain = PlainChannel(
         core,
@@ -433,4 +489,19 @@ def build(
     )
     adapter = ZaloAdapter(plain, sender, core.clock)
     pump = InboxPump(core.db, inbox_channel or channel, core.clock, adapter.process, key=update_key)
-    return ZaloChannel(client, plain, sender, adapter, pump, ZaloNotifier(plain, sender))
+    receiver = None
+    if webhook_url is not None:
+        if settings.zalo_webhook_secret is None:
+            raise ConfigError("Chế độ webhook của Zalo cần ZALO_WEBHOOK_URL và ZALO_WEBHOOK_SECRET.")
+        receiver = hook(path_of(webhook_url), settings.zalo_webhook_secret.get_secret_value())
+    return ZaloChannel(
+        name=channel,
+        client=client,
+        plain=plain,
+        sender=sender,
+        adapter=adapter,
+        pump=pump,
+        notifier=ZaloNotifier(plain, sender),
+        hook=receiver,
+        webhook_url=webhook_url,
+    )

@@ -11,9 +11,10 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.services.core import Core
-from handlers.inbox_pump import UpdatePump
+from handlers.channel import long_poll
+from handlers.inbox_pump import InboxPump
 from handlers.local_api import Sent
-from handlers.telegram import build_application, running
+from handlers.telegram import TelegramPolling, TelegramUpdates, build_application, running, update_key
 from storage import inbox, users
 from storage.db import Database
 from tests.fakes.botapi_server import FakeBotApi
@@ -40,6 +41,7 @@ class TelegramHarness:
         self.timeout = timeout
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.errors: list[BaseException] = []  # what processing an update raised
 
     async def __aenter__(self) -> TelegramHarness:
         await self.server.start()
@@ -54,8 +56,17 @@ class TelegramHarness:
         self.app = build_application(self.settings, self.core, rate_limit=self.rate_limit, timeout=self.timeout)
         self._running = running(self.app)
         await self._running.__aenter__()
-        self.pump = UpdatePump(self.app, self.db, "telegram", self.clock)
-        self._task = asyncio.create_task(self.pump.poll_forever(self._stop, timeout=1))
+        updates = TelegramUpdates(self.app, self.core, "telegram")
+
+        async def process(key: str, payload: dict[str, Any]) -> None:
+            try:
+                await updates.process(key, payload)
+            except Exception as exc:  # the failure the pump is told of, kept for the test to look at
+                self.errors.append(exc)
+                raise
+
+        self.pump = InboxPump(self.db, "telegram", self.clock, process, key=update_key)
+        self._task = asyncio.create_task(long_poll(TelegramPolling(self.app.bot, timeout=1), self.pump, self._stop))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -64,10 +75,6 @@ class TelegramHarness:
             await asyncio.wait_for(self._task, timeout=10)
         await self._running.__aexit__(None, None, None)
         await self.server.stop()
-
-    @property
-    def errors(self) -> list[BaseException]:
-        return self.app.bot_data.get("errors", [])
 
     async def link(self, login: str, telegram_id: int) -> int:
         """Give a demo user a Telegram identity; return the user id."""

@@ -9,11 +9,10 @@ import logging
 import signal
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TextIO
 
 import httpx
-from aiohttp import web
 
 from bot.config import ConfigError, Settings, check_database_path
 from bot.domain.clock import Clock, SystemClock
@@ -21,20 +20,15 @@ from bot.runtime import demo
 from bot.runtime.redact import RedactFilter
 from bot.runtime.scheduler import Scheduler
 from bot.services.core import Core
-from bot.services.reminders import Notifier, ReminderService
+from bot.services.reminders import ReminderService
 from handlers import console, webhook, zalo
-from handlers.inbox_pump import ALLOWED_UPDATES, UpdatePump
-from handlers.local_api import LocalBotApi, LocalRequest
-from handlers.telegram import TelegramNotifier, build_application, running
-from handlers.zalo_api import ZaloClient, ZaloError, bot_name
-from handlers.zalo_local import LocalZaloApi
+from handlers.channel import Channel
+from handlers.telegram import TelegramChannel
 from storage import backup
 from storage.db import Database, UnusableDatabase
 from storage.migrations import migrate
 
 log = logging.getLogger(__name__)
-
-CONSOLE_TOKEN = "123456:console-local-transport-no-network"
 
 
 class RedactToken(RedactFilter):
@@ -149,51 +143,36 @@ async def run_console(
     clock = clock or SystemClock(settings.tz)
     db = await open_database(settings)
     try:
-        async with contextlib.AsyncExitStack() as stack:
-            core = Core(db, settings, clock)
-            session: console.ConsoleBase
-            if channel == "zalo":
-                session = await _zalo_console(settings, core, stack, out)
-            else:
-                api = LocalBotApi()
-                app = build_application(
-                    settings.model_copy(update={"telegram_api_base_url": None}),
-                    core,
-                    channel="console",
-                    token=CONSOLE_TOKEN,
-                    request=LocalRequest(api),
-                    updates_request=LocalRequest(api),
-                    rate_limit=False,
-                )
-                await stack.enter_async_context(running(app))
-                # The local transport's bot name is no real bot: invite links only with a configured name.
-                core.ctx.bot_username = settings.telegram_bot_username
-                core.reminders = ReminderService(core.ctx, {"console": TelegramNotifier(app.bot)})
-                session = console.ConsoleSession(
-                    app, api, db, clock, channel="console", out=out, files_dir=settings.console_files_dir
-                )
-            await session.start(login)
-            await console.run(session, inp, console.is_interactive(inp) if interactive is None else interactive)
+        core = Core(db, settings, clock)
+        chat = await console.build(
+            settings,
+            core,
+            rendering=channel,
+            login=login,
+            inp=inp,
+            out=out,
+            interactive=console.is_interactive(inp) if interactive is None else interactive,
+        )
+        try:
+            core.reminders = ReminderService(core.ctx, {chat.name: chat.notifier})
+            await chat.start()
+            await chat.run(asyncio.Event())
+        finally:
+            await chat.aclose()
     finally:
         await db.close()
 
 
-async def _zalo_console(
-    settings: Settings, core: Core, stack: contextlib.AsyncExitStack, out: TextIO
-) -> console.ZaloConsoleSession:
-    """The Zalo adapter over the in-process Zalo API, on the console's identities (no quota, no pacing)."""
-    api = LocalZaloApi()
-    channel = zalo.build(
-        settings.model_copy(update={"zalo_monthly_quota": 0, "zalo_max_per_second": 1000.0}),
-        core,
-        transport=api.transport(),
-        token=CONSOLE_TOKEN,
-        channel="console",
-        inbox_channel="console-zalo",
-    )
-    stack.push_async_callback(channel.client.aclose)
-    core.reminders = ReminderService(core.ctx, {"console": channel.notifier})
-    return console.ZaloConsoleSession(api, channel.pump, core.db, core.clock, out=out)
+def build_channels(
+    settings: Settings, core: Core, *, zalo_transport: httpx.AsyncBaseTransport | None = None
+) -> list[Channel]:
+    """Every configured chat channel: Telegram (TELEGRAM_BOT_TOKEN), then each Zalo bot (ZALO_BOT_TOKEN,
+    ZALO_BOTS); each receives by long polling or by webhook as its settings say."""
+    channels: list[Channel] = []
+    if settings.token:
+        channels.append(TelegramChannel(settings, core))
+    channels.extend(zalo.channels(settings, core, transport=zalo_transport))
+    return channels
 
 
 async def run_bot(
@@ -217,30 +196,31 @@ async def run_bot(
         async with contextlib.AsyncExitStack() as stack:
             core = Core(db, settings, clock)
             await core.ctx.unit_index()  # the tree and the name index, before the first question rather than in it
+            channels = build_channels(settings, core, zalo_transport=zalo_transport)
             server = webhook.web_app() if settings.needs_web_server else None
-            notifiers: dict[str, Notifier] = {}
-            loops: list[Awaitable[None]] = []
-            after_start: list[Callable[[], Awaitable[None]]] = []
-            if settings.token:
-                await _telegram(settings, core, stack, server, notifiers, loops, after_start, stop)
-            if settings.zalo_token:
-                await _zalo(settings, core, stack, server, notifiers, loops, after_start, stop, zalo_transport)
+            for channel in channels:
+                stack.push_async_callback(channel.aclose)
+            for channel in channels:
+                await channel.start()
+                if routes := channel.routes():
+                    assert server is not None, "a webhook is configured, so the settings need the web server"
+                    server.router.add_routes(routes)
             if server is not None:
                 webhook.add_file_links(server, db, clock)
                 runner = await webhook.serve(server, settings.webhook_listen, settings.webhook_port)
                 stack.push_async_callback(runner.cleanup)
                 log.info("web server on %s:%s", settings.webhook_listen, settings.webhook_port)
-            for step in after_start:
-                await step()
-            core.reminders = ReminderService(core.ctx, notifiers)
+            core.reminders = ReminderService(core.ctx, {channel.name: channel.notifier for channel in channels})
             scheduler = Scheduler(core.reminders)
             scheduler.add_daily_backup(
                 settings.database_path, settings.backup_dir, settings.backup_keep, settings.backup_time
             )
             await scheduler.start()
             stack.push_async_callback(scheduler.stop)
-            log.info("PTĐV Bot is running on %s; database %s", ", ".join(notifiers), settings.database_path)
-            await asyncio.gather(*(_stop_all_on_error(job, stop) for job in loops))
+            log.info(
+                "PTĐV Bot is running on %s; database %s", ", ".join(c.name for c in channels), settings.database_path
+            )
+            await asyncio.gather(*(_stop_all_on_error(channel.run(stop), stop) for channel in channels))
     finally:
         await db.close()
 
@@ -254,76 +234,3 @@ async def _stop_all_on_error(job: Awaitable[None], stop: asyncio.Event) -> None:
     except BaseException:
         stop.set()  # one channel failing stops the others, and the process exits with the error
         raise
-
-
-async def _telegram(
-    settings: Settings,
-    core: Core,
-    stack: contextlib.AsyncExitStack,
-    server: web.Application | None,
-    notifiers: dict[str, Notifier],
-    loops: list[Awaitable[None]],
-    after_start: list[Callable[[], Awaitable[None]]],
-    stop: asyncio.Event,
-) -> None:
-    app = build_application(settings, core)
-    await stack.enter_async_context(running(app))
-    notifiers["telegram"] = TelegramNotifier(app.bot)
-    pump = UpdatePump(app, core.db, "telegram", core.clock)
-    await pump.drain()  # whatever a previous run stored but did not finish
-    if settings.telegram_mode == "webhook":
-        assert settings.webhook_url and settings.webhook_secret and server is not None
-        secret = settings.webhook_secret.get_secret_value()
-        webhook.add_telegram(server, pump, secret, webhook.path_of(settings.webhook_url))
-
-        async def register() -> None:
-            await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-
-        after_start.append(register)
-        loops.append(pump.process_until(stop))
-    else:
-        await app.bot.delete_webhook()  # polling and a webhook cannot be used together
-        loops.append(pump.poll_forever(stop, conflict_give_up=settings.telegram_conflict_give_up_seconds))
-    log.info("Telegram: @%s, %s", app.bot.username, settings.telegram_mode)
-
-
-async def _zalo(
-    settings: Settings,
-    core: Core,
-    stack: contextlib.AsyncExitStack,
-    server: web.Application | None,
-    notifiers: dict[str, Notifier],
-    loops: list[Awaitable[None]],
-    after_start: list[Callable[[], Awaitable[None]]],
-    stop: asyncio.Event,
-    transport: httpx.AsyncBaseTransport | None,
-) -> None:
-    """Every Zalo bot (ZALO_BOT_TOKEN and ZALO_BOTS) in this one process, on this one database: each with its
-    own channel name, token, quota, inbox and webhook path (or poller, in development)."""
-    for spec in settings.zalo_specs:
-        channel = zalo.build(
-            settings, core, transport=transport, token=spec.token, channel=spec.channel, quota=spec.quota
-        )
-        stack.push_async_callback(channel.client.aclose)
-        client, pump = channel.client, channel.pump
-        me = await client.get_me()
-        await pump.drain()
-        notifiers[spec.channel] = channel.notifier
-        if settings.zalo_mode == "webhook":
-            assert spec.webhook_url and settings.zalo_webhook_secret and server is not None
-            secret = settings.zalo_webhook_secret.get_secret_value()
-            zalo.add_webhook(server, webhook.path_of(spec.webhook_url), pump, secret)
-            after_start.append(_register_zalo_webhook(client, spec.webhook_url, secret))
-            loops.append(pump.process_until(stop))
-        else:
-            with contextlib.suppress(ZaloError):  # polling and a webhook cannot be used together
-                await client.delete_webhook()
-            loops.append(zalo.poll_forever(client, pump, stop))
-        log.info("Zalo %s: %s, %s", spec.channel, bot_name(me), settings.zalo_mode)
-
-
-def _register_zalo_webhook(client: ZaloClient, url: str, secret: str) -> Callable[[], Awaitable[None]]:
-    async def register() -> None:
-        await client.set_webhook(url, secret)
-
-    return register

@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 	@$(MAKE) --no-print-directory test-clock
 
 # The suite again with the wall clock a year ahead and a year behind the tests' fixed dates (libfaketime,
@@ -54,7 +54,7 @@ test-clock: $(STAMP)
 	  off=$$(( (fake - real) / 86400 )); \
 	  if [ "$${off#-}" -lt 300 ]; then echo "make test: faketime $$shift did not move the clock ($$off days)" >&2; exit 1; fi; \
 	  echo "== the test suite again, the wall clock moved $$shift (faketime)"; \
-	  faketime -f "$$shift" $(PY) -m pytest -p no:cacheprovider $(CLOCK_IGNORE) || exit 1; \
+	  faketime -f "$$shift" $(PY) -m pytest -n auto -p no:cacheprovider $(CLOCK_IGNORE) || exit 1; \
 	done
 
 lint: $(STAMP)

@@ -134,9 +134,17 @@ EVIDENCE: list[str] = []
 
 
 @pytest.fixture
-def evidence():
-    """Reliability tests report their counts (kills, updates replayed, faults, messages) here; printed at the end."""
-    return EVIDENCE.append
+def evidence(request):
+    """Reliability tests report their counts (kills, updates replayed, faults, messages) here; printed at the end.
+
+    The lines travel on the test's report (`user_properties`), so they reach the summary also when the suite
+    runs in several worker processes (pytest-xdist)."""
+    return lambda line: request.node.user_properties.append(("evidence", line))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        EVIDENCE.extend(value for key, value in report.user_properties if key == "evidence")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.calendar import WEEKDAYS, Calendar
@@ -13,27 +14,31 @@ from bot.textfmt import day, day_month, moment, num, pct
 LIST_LIMIT = 12
 
 
-def reminder(
-    unit_name: str,
-    year: int,
-    admitted: int,
-    target: int | None,
-    pace: float,
-    period: Period,
-    deadline: date,
-    reported: bool,
-) -> str:
+@dataclass(frozen=True)
+class Standing:
+    """A unit's year so far, as a reminder states it."""
+
+    unit_name: str
+    year: int
+    admitted: int
+    target: int | None
+    pace: float  # the share expected by the end of the reporting period
+    reported: bool  # reported in the reporting period
+
+
+def reminder(s: Standing, period: Period, deadline: date) -> str:
     label = period.label.split("/")[0]
-    if target:
+    if s.target:
         standing = (
-            f"năm {year} mới kết nạp {num(admitted)}/{num(target)} ĐVM ({pct(admitted / target)}; "
-            f"tiến độ chung đến hết {label} là {pct(pace)})"
+            f"năm {s.year} mới kết nạp {num(s.admitted)}/{num(s.target)} ĐVM ({pct(s.admitted / s.target)}; "
+            f"tiến độ chung đến hết {label} là {pct(s.pace)})"
         )
     else:
-        standing = f"năm {year} đã kết nạp {num(admitted)} ĐVM"
-    missing = "" if reported else f" Đơn vị chưa báo cáo {label}."
+        standing = f"năm {s.year} đã kết nạp {num(s.admitted)} ĐVM"
+    missing = "" if s.reported else f" Đơn vị chưa báo cáo {label}."
     return (
-        f"{unit_name}: {standing}.{missing} Hạn báo cáo {label}: {day_month(deadline)}. Trả lời “kết nạp N” để báo cáo."
+        f"{s.unit_name}: {standing}.{missing} Hạn báo cáo {label}: {day_month(deadline)}. "
+        "Trả lời “kết nạp N” để báo cáo."
     )
 
 
@@ -48,38 +53,43 @@ def escalation(parent_name: str, period: Period, deadline: date, rows: Sequence[
     return "\n".join(lines)
 
 
-def digest(
-    unit_name: str,
-    week: str,
-    year: int,
-    admitted: int,
-    target: int | None,
-    pace: float,
-    status: str,
-    week_reports: int,
-    week_admitted: int,
-    behind: Sequence[str],
-    silent: Sequence[str],
-    period_label: str,
-    no_reporter: Sequence[str],
-    blocked: Sequence[str],
-) -> str:
-    lines = [f"BẢN TIN TUẦN {week[6:]}/{week[1:5]} — {unit_name}", ""]
-    if target:
+@dataclass(frozen=True)
+class Digest:
+    """The facts of one weekly digest for one subtree."""
+
+    unit_name: str
+    week: str  # the week's key, "W2026-07"
+    year: int
+    admitted: int
+    target: int | None
+    pace: float
+    status: str  # the status label
+    week_reports: int
+    week_admitted: int
+    behind: Sequence[str]
+    silent: Sequence[str]
+    period_label: str
+    no_reporter: Sequence[str]
+    blocked: Sequence[str]
+
+
+def digest(d: Digest) -> str:
+    lines = [f"BẢN TIN TUẦN {d.week[6:]}/{d.week[1:5]} — {d.unit_name}", ""]
+    if d.target:
         lines.append(
-            f"• Năm {year}: {num(admitted)}/{num(target)} ĐVM ({pct(admitted / target)}); "
-            f"tiến độ chung {pct(pace)} → {status}"
+            f"• Năm {d.year}: {num(d.admitted)}/{num(d.target)} ĐVM ({pct(d.admitted / d.target)}); "
+            f"tiến độ chung {pct(d.pace)} → {d.status}"
         )
     else:
-        lines.append(f"• Năm {year}: {num(admitted)} ĐVM")
+        lines.append(f"• Năm {d.year}: {num(d.admitted)} ĐVM")
     lines.append(
-        f"• Tuần qua: {num(week_reports)} báo cáo mới, {'+' if week_admitted > 0 else ''}{num(week_admitted)} ĐVM"
+        f"• Tuần qua: {num(d.week_reports)} báo cáo mới, {'+' if d.week_admitted > 0 else ''}{num(d.week_admitted)} ĐVM"
     )
     for title, names in (
-        (f"Chậm tiến độ ({num(len(behind))})", behind),
-        (f"Chưa báo cáo {period_label} ({num(len(silent))})", silent),
-        (f"Chưa có người báo cáo ({num(len(no_reporter))})", no_reporter),
-        (f"Không liên lạc được ({num(len(blocked))})", blocked),
+        (f"Chậm tiến độ ({num(len(d.behind))})", d.behind),
+        (f"Chưa báo cáo {d.period_label} ({num(len(d.silent))})", d.silent),
+        (f"Chưa có người báo cáo ({num(len(d.no_reporter))})", d.no_reporter),
+        (f"Không liên lạc được ({num(len(d.blocked))})", d.blocked),
     ):
         if names:
             shown = ", ".join(names[:LIST_LIMIT])

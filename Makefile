@@ -27,6 +27,7 @@ run: setup
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(PY) -m vulture
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-clock
 
@@ -60,6 +61,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m vulture
 
 bench: setup
 	$(PY) -m bench

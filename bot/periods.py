@@ -87,10 +87,6 @@ class Period(Frozen):
             raise ValueError("a term's next congress comes after its congress")
         return cls(kind=PeriodKind.TERM, year=start_year, end_year=end, congress=congress, next_congress=next_congress)
 
-    def with_congresses(self, congress: date | None, next_congress: date | None) -> Period:
-        """This term with a committee's own congress dates (None keeps the default)."""
-        return Period.term(self.year, self.end_year, congress=congress, next_congress=next_congress)
-
     @property
     def term_start(self) -> date:
         return self.congress or date(self.year, DEFAULT_CONGRESS_MONTH, 1)
@@ -179,20 +175,11 @@ class Period(Frozen):
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def contains_period(self, other: Period) -> bool:
-        return self.ym_from <= other.ym_from and other.ym_to <= self.ym_to
-
     # --- relatives ----------------------------------------------------------------------------
     def same_period_last_year(self) -> Period:
         if self.kind is PeriodKind.TERM:
             return Period.term(self.year - TERM_YEARS, self.year)
         return self.model_copy(update={"year": self.year - 1})
-
-    def year_to_end(self) -> tuple[int, int]:
-        """Month range from the start of this period's year to its last month (cumulative view)."""
-        if self.kind is PeriodKind.TERM:
-            return self.ym_from, self.ym_to
-        return self.year * 100 + 1, self.ym_to
 
     # --- words --------------------------------------------------------------------------------
     @property
@@ -215,15 +202,6 @@ class Period(Frozen):
 
 def ym(day: date) -> int:
     return day.year * 100 + day.month
-
-
-def ym_range(ym_from: int, ym_to: int) -> list[int]:
-    """All yyyymm values from `ym_from` to `ym_to` inclusive."""
-    out, y, m = [], divmod(ym_from, 100)[0], ym_from % 100
-    while y * 100 + m <= ym_to:
-        out.append(y * 100 + m)
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 QuarterPlan = tuple[float, float, float, float]  # the year's target share planned for each quarter
@@ -257,10 +235,6 @@ def term_expected_share(term: Period, day: date) -> float:
 def as_of(period: Period, today: date) -> date:
     """The date a period's figures are read at: its end, or today while it is still running."""
     return min(period.end, today)
-
-
-def is_future(period: Period, today: date) -> bool:
-    return period.start > today
 
 
 def months_left_in_year(day: date) -> int:

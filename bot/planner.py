@@ -43,7 +43,6 @@ class Send:
     period_key: str
     due_at: datetime
     units: tuple[int, ...] = ()  # escalate: the silent units
-    days_before: int | None = None
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -95,11 +94,7 @@ def plan(
         for state in needing:
             for person in reporters.get(state.unit_id, ()):
                 key = f"{code}:d{days}"
-                add(
-                    Send(
-                        "remind", f"user:{person.user_id}", person.user_id, state.unit_id, key, due_at, days_before=days
-                    )
-                )
+                add(Send("remind", f"user:{person.user_id}", person.user_id, state.unit_id, key, due_at))
     if today > deadline:
         due_at = calendar.at(calendar.escalation_day(period), calendar.reminder_time, tz)
         silent = [s.unit_id for s in states.values() if not s.reported]

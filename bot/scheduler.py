@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -107,8 +107,3 @@ class Scheduler:
         if outcome.sent or outcome.missed or outcome.failed or outcome.uncertain:
             log.info("reminder run at %s: %s", slot, summary)
         return outcome
-
-    def next_tick(self, now: datetime) -> datetime:
-        fire = self.trigger().get_next_fire_time(None, now + timedelta(seconds=1))
-        assert fire is not None
-        return fire

@@ -50,7 +50,7 @@ class Outcome:
     held: int = 0  # kept back to stay within a channel's monthly quota
     skipped_quiet: bool = False
     paused: bool = False
-    details: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # why a run did nothing ("already run")
 
     def count(self, result: Delivery | None) -> None:
         """Tally one delivery's result (None: claimed by an overlapping run, not counted)."""

@@ -13,6 +13,7 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -22,6 +23,8 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TERM_YEARS = 5
 TERM_ANCHOR = 2020  # terms are 2020-2025, 2025-2030, ...
 DEFAULT_CONGRESS_MONTH = 7  # without a committee's own dates, congresses are taken to open on 1 July
+MIN_YEAR, MAX_YEAR = 1930, 2200  # the years a period code may name: the Party's founding year .. far enough
+_CODE = re.compile(r"([YQMHTF])([0-9]{4})(?:-([0-9]{1,4}))?")
 
 
 class PeriodKind(StrEnum):
@@ -160,13 +163,15 @@ class Period(Frozen):
 
     @property
     def ym_from(self) -> int:
-        y, m = self.first_month
-        return y * 100 + m
+        return ym_of(*self.first_month)
 
     @property
     def ym_to(self) -> int:
-        y, m = self.last_month
-        return y * 100 + m
+        return ym_of(*self.last_month)
+
+    def ym_until(self, day: date) -> int:
+        """The last month of this period whose figures can exist on `day`: its last month, or `day`'s month."""
+        return min(self.ym_to, ym(day))
 
     @property
     def years(self) -> range:
@@ -180,6 +185,42 @@ class Period(Frozen):
         if self.kind is PeriodKind.TERM:
             return Period.term(self.year - TERM_YEARS, self.year)
         return self.model_copy(update={"year": self.year - 1})
+
+    # --- codes --------------------------------------------------------------------------------
+    @property
+    def code(self) -> str:
+        """Short text form, in button data and file names: Y2026, Q2026-3, M2026-9, H2026-1, F2026-9 (the first
+        nine months), T2020-2025. `Period.from_code` reads it back."""
+        match self.kind:
+            case PeriodKind.YEAR:
+                return f"Y{self.year}"
+            case PeriodKind.TERM:
+                return f"T{self.year}-{self.end_year}"
+            case PeriodKind.FIRST_MONTHS:
+                return f"F{self.year}-{self.index}"
+            case _:
+                return f"{self.kind.value[0].upper()}{self.year}-{self.index}"
+
+    @classmethod
+    def from_code(cls, code: str) -> Period | None:
+        """The period a `code` names; None for anything else (codes come back in untrusted button data)."""
+        match = _CODE.fullmatch(code)
+        if match is None:
+            return None
+        head, year, second = match[1], int(match[2]), match[3]
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return None
+        try:
+            if head == "Y":
+                return cls.of_year(year) if second is None else None
+            if second is None:
+                return None
+            if head == "T":
+                return cls.term(year, int(second)) if int(second) - year == TERM_YEARS else None
+            builders = {"Q": cls.quarter, "M": cls.month, "H": cls.half, "F": cls.first_months}
+            return builders[head](year, int(second))
+        except ValueError:
+            return None
 
     # --- words --------------------------------------------------------------------------------
     @property
@@ -200,8 +241,20 @@ class Period(Frozen):
                 return f"nhiệm kỳ {self.year}–{self.end_year}"
 
 
+def ym_of(year: int, month: int) -> int:
+    """A month as stored: the `yyyymm` integer."""
+    return year * 100 + month
+
+
+def ym_parts(value: int) -> tuple[int, int]:
+    """A stored `yyyymm` month as (year, month)."""
+    year, month = divmod(value, 100)
+    return year, month
+
+
 def ym(day: date) -> int:
-    return day.year * 100 + day.month
+    """The stored month (`yyyymm`) a day falls in."""
+    return ym_of(day.year, day.month)
 
 
 QuarterPlan = tuple[float, float, float, float]  # the year's target share planned for each quarter

@@ -58,10 +58,6 @@ class Plan:
     no_reporter: list[int] = field(default_factory=list)  # units that need a report but have nobody to ask
 
 
-def period_code(period: Period) -> str:
-    return f"{'Q' if period.kind.value == 'quarter' else 'M'}{period.year}-{period.index}"
-
-
 def plan(
     now: datetime,
     calendar: Calendar,
@@ -76,7 +72,7 @@ def plan(
     today = now.date()
     period = calendar.period_of(today)
     deadline = calendar.deadline(period)
-    code = period_code(period)
+    code = period.code
     result = Plan(period=period, deadline=deadline)
     grace = timedelta(hours=calendar.grace_hours)
 

@@ -9,6 +9,9 @@ from bot.periods import (
     expected_share,
     months_left_in_year,
     term_expected_share,
+    ym,
+    ym_of,
+    ym_parts,
 )
 
 
@@ -108,3 +111,32 @@ def test_same_period_last_year_and_month_ranges():
     assert Period.term(2025, 2030).same_period_last_year() == Period.term(2020, 2025)
     assert months_left_in_year(date(2026, 11, 23)) == 2
     assert months_left_in_year(date(2026, 12, 31)) == 0
+
+
+@pytest.mark.parametrize(
+    ("period", "code"),
+    [
+        (Period.of_year(2026), "Y2026"),
+        (Period.quarter(2026, 3), "Q2026-3"),
+        (Period.month(2026, 9), "M2026-9"),
+        (Period.half(2026, 1), "H2026-1"),
+        (Period.first_months(2026, 9), "F2026-9"),
+        (Period.term(2020, 2025), "T2020-2025"),
+    ],
+)
+def test_a_period_writes_and_reads_its_own_code(period: Period, code: str) -> None:
+    assert period.code == code
+    assert Period.from_code(code) == period
+
+
+@pytest.mark.parametrize("code", ["", "Y2026-1", "Q2026", "Q2026-5", "M2026-13", "T2020-2030", "Y1800", "X2026-1"])
+def test_a_code_that_names_no_period_reads_as_none(code: str) -> None:
+    assert Period.from_code(code) is None
+
+
+def test_stored_months() -> None:
+    assert ym_of(2026, 3) == 202603 == ym(date(2026, 3, 31))
+    assert ym_parts(202603) == (2026, 3)
+    q3 = Period.quarter(2026, 3)
+    assert q3.ym_until(date(2026, 8, 15)) == 202608  # still running: up to today's month
+    assert q3.ym_until(date(2027, 1, 2)) == 202609  # over: its last month

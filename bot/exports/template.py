@@ -11,7 +11,7 @@ from typing import Any
 from bot.exports.cells import append, first_sheet, put
 from bot.importer import SHEETS
 from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
-from bot.periods import PeriodKind
+from bot.periods import PeriodKind, ym_parts
 from bot.tree import UnitTree
 from storage import categories, submissions, targets, units, users
 from storage.db import Database
@@ -36,7 +36,7 @@ INSTRUCTIONS = [
 
 
 def period_label(kind: str, year: int, ym_from: int) -> str:
-    month = ym_from % 100
+    month = ym_parts(ym_from)[1]
     if kind == PeriodKind.MONTH:
         return f"T{month}/{year}"
     if kind == PeriodKind.QUARTER:

@@ -214,7 +214,7 @@ class ReminderService:
         """Who would be reminded now in `root_id`'s subtree (manual run), ignoring the due dates."""
         snap, the_plan = await self.plan(now)
         scope = set(snap.tree.subtree(root_id))
-        key = f"{the_plan.period.kind.value[0].upper()}{the_plan.period.year}-{the_plan.period.index}:m{now:%Y%m%d}"
+        key = f"{the_plan.period.code}:m{now:%Y%m%d}"
         sends = [
             Send("remind", f"user:{p.user_id}", p.user_id, unit_id, key, now)
             for unit_id, state in snap.states.items()

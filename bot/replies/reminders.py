@@ -199,3 +199,64 @@ def cap_warning(bot: str, users: int, cap: int, move: Sequence[tuple[str, str, i
         rows = "\n".join(f"• {name} (mã {code}): {num(count)} người" for name, code, count in move)
         text += f"\nNên chuyển các đơn vị sau sang một bot khác (thêm mã đơn vị vào ZALO_BOTS):\n{rows}"
     return text
+
+
+# --- /nhacnho and /lienketnhom (bot.services.reminder_controls) ----------------------------------------------------
+ROOT_ONLY = "Lịch báo cáo dùng chung cho toàn đảng bộ; chỉ cán bộ theo dõi cấp cao nhất được sửa."
+NOT_RUNNING = "Chức năng nhắc nhở chưa được bật trong lần chạy này."
+HELP = (
+    "Cách dùng: /nhacnho (xem lịch) · /nhacnho xem (xem trước ai sẽ được nhắc) · /nhacnho tamdung · "
+    "/nhacnho tieptuc · /nhacnho han 20 · /nhacnho truoc 5 1 · /nhacnho dungsai 10 · /nhacnho thang · "
+    "/nhacnho quy · /nhacnho gio 08:00 · /nhacnho nghi 02/09/2026 · /nhacnho bonghi 02/09/2026"
+)
+FIELD_PROBLEMS = {
+    "deadline_day": "hạn nộp là một ngày từ 1 đến 28 của tháng cuối kỳ. Ví dụ: /nhacnho han 20",
+    "remind_days_before": "số ngày nhắc trước hạn phải từ 0 đến 27. Ví dụ: /nhacnho truoc 5 1",
+    "tolerance_points": "mức cho phép (dung sai) phải từ 0 đến 100 điểm %. Ví dụ: /nhacnho dungsai 10",
+    "reminder_time": "giờ nhắc viết giờ:phút, giờ từ 0 đến 23, phút từ 0 đến 59. Ví dụ: /nhacnho gio 08:00",
+    "holidays": "ngày nghỉ phải là một ngày có thật, viết ngày/tháng/năm. Ví dụ: /nhacnho nghi 02/09/2026",
+}
+INVALID_VALUE = "giá trị không hợp lệ."
+CALENDAR_UPDATED = "Đã cập nhật lịch báo cáo.\n\n"
+RUN_DIGEST = "Bản tin tuần"
+WHY_NOT_REPORTED = "chưa báo cáo"
+WHY_BEHIND = "chậm tiến độ"
+QUIET_NOW = "Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau."
+LINK_IN_GROUP = "Gõ /lienketnhom trong nhóm chat của cấp ủy (sau khi thêm bot vào nhóm)."
+NO_GROUP_DIGEST = (
+    "Trên Zalo, nhóm chat của bot còn đang thử nghiệm và bot có thể không được thêm vào nhóm, nên bot không gửi "
+    "bản tin tuần vào nhóm. Bản tin tuần vẫn được gửi riêng cho từng cán bộ theo dõi của cấp ủy."
+)
+
+
+def calendar_not_changed(problem: str) -> str:
+    return f"Chưa sửa được lịch: {problem}\nChưa thay đổi gì.\n\n" + HELP
+
+
+def no_such_time(hour: str, minute: str) -> str:
+    return f"không có giờ {hour}:{minute} — {FIELD_PROBLEMS['reminder_time']}"
+
+
+def no_such_day(written: str) -> str:
+    return f"không có ngày {written} — {FIELD_PROBLEMS['holidays']}"
+
+
+def run_reminder(period: Period, days: int) -> str:
+    return f"Nhắc trước hạn {period.label} ({days} ngày)"
+
+
+def run_escalation(period: Period) -> str:
+    return f"Báo cấp trên đơn vị quá hạn {period.label}"
+
+
+def send_now_button(people: int) -> str:
+    return f"📨 Gửi ngay cho {people} người"
+
+
+def group_linked(unit_name: str) -> str:
+    return f"Đã liên kết nhóm này: bản tin tuần của {unit_name} sẽ được gửi vào đây."
+
+
+def unit_number(unit_id: int) -> str:
+    """A unit named only by its number (in button data that named a unit outside the asker's scope)."""
+    return f"đơn vị #{unit_id}"

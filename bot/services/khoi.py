@@ -10,17 +10,11 @@ from bot.categories import KhoiDef, fold_code
 from bot.language.normalize import fold
 from bot.messages import Reply
 from bot.models import User
+from bot.replies import khoi as texts
 from bot.services.context import Context
 from storage import audit
 from storage import categories as khoi_store
 
-USAGE = (
-    "Cách dùng:\n"
-    "/khoi — xem các khối của đơn vị\n"
-    "/khoi doiten <tên cũ> | <tên mới> — ví dụ: /khoi doiten Khối cơ quan | Khối cơ quan Đảng, chính quyền\n"
-    "/khoi them <tên khối> — ví dụ: /khoi them Khối y tế"
-)
-ONLY_OFFICIALS = "Chỉ cán bộ theo dõi mới xem và sửa danh sách khối."
 MAX_LABEL = 80
 
 
@@ -36,9 +30,9 @@ def _short(label: str) -> str:
 def _clean(label: str) -> str:
     label = " ".join(label.split())
     if not label:
-        raise KhoiError("Chưa có tên khối. " + USAGE)
+        raise KhoiError(texts.NO_NAME)
     if len(label) > MAX_LABEL:
-        raise KhoiError(f"Tên khối dài quá {MAX_LABEL} ký tự.")
+        raise KhoiError(texts.too_long(MAX_LABEL))
     return label
 
 
@@ -51,24 +45,16 @@ async def _list_of(ctx: Context, committee_id: int) -> tuple[list[KhoiDef], bool
     return items, governing == committee_id
 
 
-def list_text(unit_name: str, items: list[KhoiDef], own: bool) -> str:
-    lines = [f"Các khối của {unit_name}{'' if own else ' (theo danh sách của cấp trên)'}:"]
-    for i, k in enumerate(items, 1):
-        aliases = f" — còn gọi: {', '.join(k.aliases)}" if k.aliases else ""
-        lines.append(f"{i}. {k.label}{aliases}")
-    return "\n".join(lines)
-
-
 async def rename(ctx: Context, committee_id: int, old: str, new: str, actor: int | None) -> str:
     new = _clean(new)
     items, _ = await _list_of(ctx, committee_id)
     tree = await ctx.tree()
     target = (await ctx.categories()).find(tree, committee_id, old)
     if target is None:
-        raise KhoiError(f"Không có khối “{old.strip()}”. Gõ /khoi để xem tên các khối.")
+        raise KhoiError(texts.no_such_khoi(old.strip()))
     clash = (await ctx.categories()).find(tree, committee_id, new)
     if clash is not None and clash.code != target.code:
-        raise KhoiError(f"Tên “{new}” đã là của {clash.label}.")
+        raise KhoiError(texts.name_taken(new, clash.label))
     before = target.model_dump()
     renamed = target.model_copy(
         update={
@@ -79,7 +65,7 @@ async def rename(ctx: Context, committee_id: int, old: str, new: str, actor: int
         }
     )
     await _save(ctx, committee_id, items, renamed, actor, "khoi.rename", before)
-    return f"Đã đổi tên “{target.label}” thành “{new}”. Tên cũ vẫn dùng được khi hỏi và khi nhập dữ liệu."
+    return texts.renamed(target.label, new)
 
 
 async def add(ctx: Context, committee_id: int, label: str, actor: int | None) -> str:
@@ -90,7 +76,7 @@ async def add(ctx: Context, committee_id: int, label: str, actor: int | None) ->
     tree = await ctx.tree()
     existing = (await ctx.categories()).find(tree, committee_id, label)
     if existing is not None:
-        raise KhoiError(f"Đã có {existing.label}.")
+        raise KhoiError(texts.exists(existing.label))
     code, n, codes = fold_code(label), 1, {k.code for k in items}
     base = code
     while code in codes:
@@ -104,7 +90,7 @@ async def add(ctx: Context, committee_id: int, label: str, actor: int | None) ->
         sort_order=max((k.sort_order for k in items), default=0) + 1,
     )
     await _save(ctx, committee_id, items, khoi, actor, "khoi.add", None)
-    return f"Đã thêm {label}. Ghi khối này trong cột Khối của tệp nhập, hoặc hỏi “tiến độ {label.lower()}”."
+    return texts.added(label)
 
 
 async def _save(
@@ -141,23 +127,23 @@ async def command(ctx: Context, committee_id: int, args: str, actor: int | None)
         case "":
             tree = await ctx.tree()
             items, own = await _list_of(ctx, committee_id)
-            return list_text(tree[committee_id].name, items, own)
+            return texts.list_text(tree[committee_id].name, items, own)
         case "doiten" | "doi ten" | "sua":
             old, bar, new = rest.partition("|")
             if not bar or not old.strip() or not new.strip():
-                raise KhoiError(USAGE)
+                raise KhoiError(texts.USAGE)
             return await rename(ctx, committee_id, old, new, actor)
         case "them":
             return await add(ctx, committee_id, rest, actor)
-    raise KhoiError(USAGE)
+    raise KhoiError(texts.USAGE)
 
 
 async def by_chat(ctx: Context, user: User, args: str) -> list[Reply]:
     if not user.is_official:
-        return [Reply(text=ONLY_OFFICIALS)]
+        return [Reply(text=texts.ONLY_OFFICIALS)]
     tree = await ctx.tree()
     if user.unit_id not in tree:
-        return [Reply(text=ONLY_OFFICIALS)]
+        return [Reply(text=texts.ONLY_OFFICIALS)]
     try:
         return [Reply(text=await command(ctx, user.unit_id, args, user.id))]
     except KhoiError as exc:

@@ -255,8 +255,3 @@ def send_now_button(people: int) -> str:
 
 def group_linked(unit_name: str) -> str:
     return f"Đã liên kết nhóm này: bản tin tuần của {unit_name} sẽ được gửi vào đây."
-
-
-def unit_number(unit_id: int) -> str:
-    """A unit named only by its number (in button data that named a unit outside the asker's scope)."""
-    return f"đơn vị #{unit_id}"

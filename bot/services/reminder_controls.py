@@ -156,7 +156,7 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     if not user.is_official or service is None:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if root_id not in await ctx.scope(user):
-        return [Reply(text=replies.out_of_scope(texts.unit_number(root_id)))]
+        return [Reply(text=replies.out_of_scope(replies.unit_number(root_id)))]
     outcome = await service.send_now(root_id)
     if outcome.skipped_quiet:
         return [Reply(text=texts.QUIET_NOW)]

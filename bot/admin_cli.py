@@ -14,7 +14,7 @@ from bot.importer import FileRefused
 from bot.language.normalize import fold
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind
-from bot.models import ROLE_NAMES, Role, Unit, User
+from bot.models import Role, Unit, User
 from bot.planner import Send
 from bot.replies.common import CHANNEL_NAMES
 from bot.services import imports, khoi, people, reminder_controls, reorg
@@ -23,6 +23,7 @@ from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
 from bot.services.reminders import ReminderService
 from bot.textfmt import num, os_reason
+from bot.vocabulary import ROLE_NAMES
 from storage import file_links, units, users
 
 

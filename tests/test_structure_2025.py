@@ -12,13 +12,14 @@ from bot.categories import Categories, defaults_for
 from bot.importer import read_file
 from bot.language import intents
 from bot.messages import Inbound
-from bot.models import KIND_LABELS, UnitKind
+from bot.models import UnitKind
 from bot.periods import Period
 from bot.services import imports
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress
 from bot.tree import UnitTree
+from bot.vocabulary import KIND_LABELS
 from storage import audit, rollups, submissions, targets, units, users
 from storage import categories as khoi_store
 from storage import terms as term_store

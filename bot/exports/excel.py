@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.exports.cells import first_sheet, print_setup, put
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
+from bot.models import BREAKDOWN_FIELDS, Figures
 from bot.periods import PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
 from bot.replies.queries import khoi_words
 from bot.services.progress import ProgressView
 from bot.textfmt import first_upper, moment, pct
+from bot.vocabulary import BREAKDOWN_LABELS
 
 if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written
     from openpyxl.worksheet.worksheet import Worksheet

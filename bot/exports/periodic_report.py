@@ -17,8 +17,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.exports.cells import first_sheet, print_setup, put
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
+from bot.models import BREAKDOWN_FIELDS, Figures
 from bot.textfmt import num, pct
+from bot.vocabulary import BREAKDOWN_LABELS
 
 if TYPE_CHECKING:  # the document libraries are imported only when a file is written
     from docx.enum.text import WD_PARAGRAPH_ALIGNMENT

@@ -10,13 +10,13 @@ from typing import Any
 
 from bot.exports.cells import append, first_sheet, put
 from bot.importer import SHEETS
-from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
+from bot.models import BREAKDOWN_FIELDS, UnitKind
 from bot.periods import PeriodKind, ym_parts
 from bot.tree import UnitTree
+from bot.vocabulary import KIND_WORDS  # read back by the importer (KIND_READINGS)
 from storage import categories, submissions, targets, units, users
 from storage.db import Database
 
-KIND_WORDS = {kind: label.split(" (")[0] for kind, label in KIND_LABELS.items()}  # read back by the importer
 INSTRUCTIONS = [
     "HƯỚNG DẪN NHẬP DỮ LIỆU — PTĐV Bot",
     "",

@@ -21,8 +21,9 @@ from pydantic import Field
 
 from bot.language.normalize import fold, number_at
 from bot.language.periods import blank_spans, find_period
-from bot.models import BREAKDOWN_LABELS, Frozen
+from bot.models import Frozen
 from bot.periods import Period, PeriodKind
+from bot.vocabulary import BREAKDOWN_LABELS
 
 # Breakdown aliases, longest first so that "doan vien thanh nien" wins over "doan vien".
 BREAKDOWN_ALIASES: dict[str, tuple[str, ...]] = {

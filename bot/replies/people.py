@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.models import ROLE_LABELS, Role, User
+from bot.models import Role, User
 from bot.replies.common import CHANNEL_NAMES
 from bot.textfmt import day
+from bot.vocabulary import ROLE_LABELS
 
 PRIVATE_ONLY = (
     "Vì an toàn, mã mời và mã liên kết chỉ được cấp và dùng trong tin nhắn riêng với bot. "

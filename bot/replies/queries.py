@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
+from bot.models import BREAKDOWN_FIELDS, Figures
 from bot.periods import PeriodKind
 from bot.progress import UnitProgress, verdict
 from bot.services.progress import ProgressView
 from bot.textfmt import day, first_upper, num, pct
+from bot.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 
 PAGE_SIZE = 15
 T = TypeVar("T")

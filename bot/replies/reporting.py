@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.language.reports import ReportProblem
-from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
+from bot.models import BREAKDOWN_FIELDS
 from bot.periods import Period, PeriodKind
 from bot.progress import UnitProgress, verdict
 from bot.textfmt import day, moment, num, pct
+from bot.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 
 KIND_TITLES = {
     "admission": "Kết nạp",

@@ -12,6 +12,7 @@ from bot.messages import Reply
 from bot.models import User
 from bot.replies import khoi as texts
 from bot.services.context import Context
+from bot.vocabulary import khoi_label, khoi_short
 from storage import audit
 from storage import categories as khoi_store
 
@@ -20,11 +21,6 @@ MAX_LABEL = 80
 
 class KhoiError(Exception):
     """A polite Vietnamese answer: what was wrong and how to write it; nothing changed."""
-
-
-def _short(label: str) -> str:
-    words = label.strip()
-    return words[5:].strip() if fold(words).startswith("khoi ") else words
 
 
 def _clean(label: str) -> str:
@@ -59,7 +55,7 @@ async def rename(ctx: Context, committee_id: int, old: str, new: str, actor: int
     renamed = target.model_copy(
         update={
             "label": new,
-            "short_label": _short(new),
+            "short_label": khoi_short(new),
             # the old names keep working in questions and imports
             "aliases": tuple(dict.fromkeys([*target.aliases, target.label, target.short_label])),
         }
@@ -70,8 +66,7 @@ async def rename(ctx: Context, committee_id: int, old: str, new: str, actor: int
 
 async def add(ctx: Context, committee_id: int, label: str, actor: int | None) -> str:
     label = _clean(label)
-    if not fold(label).startswith("khoi "):
-        label = f"Khối {label}"
+    label = khoi_label(label)
     items, _ = await _list_of(ctx, committee_id)
     tree = await ctx.tree()
     existing = (await ctx.categories()).find(tree, committee_id, label)
@@ -86,7 +81,7 @@ async def add(ctx: Context, committee_id: int, label: str, actor: int | None) ->
         committee_id=committee_id,
         code=code,
         label=label,
-        short_label=_short(label),
+        short_label=khoi_short(label),
         sort_order=max((k.sort_order for k in items), default=0) + 1,
     )
     await _save(ctx, committee_id, items, khoi, actor, "khoi.add", None)

@@ -60,6 +60,7 @@ _.advance
 _.understand  # the language layer's one entry point, run by the language corpus and benchmark
 _.drain_background  # Core: wait for background work, so tests can assert "nothing else happened" without sleeping
 _.connection  # Database: the raw connection, for crash and durability tests
+_.commits  # Database: commits so far, for the tests that count them
 _.for_entity  # storage.audit: the audit trail of one entity (tests read it)
 _.for_year  # storage.targets: one year's targets (tests read them)
 _.is_done  # storage.inbox: whether an update was processed (channel tests)

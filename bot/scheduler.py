@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -76,6 +77,10 @@ class Scheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    def job(self, job_id: str) -> Job | None:
+        """The scheduled job with this id while the scheduler runs (None when stopped or not scheduled)."""
+        return None if self._scheduler is None else self._scheduler.get_job(job_id)
 
     def slot(self, now: datetime) -> datetime:
         """The scheduled time a run at `now` stands for (the tick it belongs to)."""

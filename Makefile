@@ -28,6 +28,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
+	$(PY) -m vulture
 	$(PY) -m pytest -n auto
 	@$(MAKE) --no-print-directory test-clock
 
@@ -62,6 +63,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
+	$(PY) -m vulture
 
 bench: setup
 	$(PY) -m bench

@@ -89,10 +89,6 @@ def telegram_hook(secret: str, path: str) -> Hook:
     return Hook(path, SECRET_HEADER, secret, telegram_update)
 
 
-def add_telegram(app: web.Application, pump: InboxPump, secret: str, path: str) -> None:
-    app.router.add_routes([route(telegram_hook(secret, path), pump)])
-
-
 def authorised(request: web.Request, header: str, secret: str) -> bool:
     """The secret header matches (compared in constant time); a mismatch is logged."""
     given = request.headers.get(header, "")

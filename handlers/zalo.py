@@ -391,10 +391,6 @@ def hook(path: str, secret: str) -> Hook:
     return Hook(path, SECRET_HEADER, secret, unwrap, ok=lambda: web.json_response({"message": "Success"}))
 
 
-def add_webhook(app: web.Application, path: str, pump: InboxPump, secret: str) -> None:
-    app.router.add_routes([route(hook(path, secret), pump)])
-
-
 @dataclass
 class ZaloChannel:
     """One Zalo bot as a `Channel`: its adapter's parts, wired — what `ptdv run`, the console and the tests start.

@@ -174,6 +174,11 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    @property
+    def commits(self) -> int:
+        """Transactions this connection committed so far (a change counter; tests count commits with it)."""
+        return self._commits
+
     async def version(self) -> tuple[int, int]:
         """Changes whenever anything was committed: by another connection (data_version) or by this one."""
         return int(await self.scalar("PRAGMA data_version")), self._commits

@@ -64,7 +64,7 @@ def holds(claimed_by: str | None, claimed_at: str | None, worker: str, now: date
 
 
 async def mark_done_many(db: Database, channel: str, done: list[tuple[str, str | None]], now: datetime) -> None:
-    """`mark_done` for several rows (update_id, error) in one transaction."""
+    """Mark several rows (update_id, error) processed, in one transaction."""
     async with db.transaction():
         for update_id, error in done:
             await db.execute(
@@ -113,14 +113,6 @@ async def claim(
             (worker, to_db(now), channel, str(update_id), worker, stale),
         )
     return changed == 1
-
-
-async def mark_done(db: Database, channel: str, update_id: str, now: datetime, error: str | None = None) -> None:
-    async with db.transaction():
-        await db.execute(
-            "UPDATE inbox SET processed_at = ?, attempts = attempts + 1, error = ? WHERE channel = ? AND update_id = ?",
-            (to_db(now), error, channel, str(update_id)),
-        )
 
 
 async def is_done(db: Database, channel: str, update_id: str) -> bool:

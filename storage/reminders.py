@@ -90,10 +90,6 @@ async def logged_keys(db: Database, period_prefix: str) -> set[tuple[str, int, s
     return {(r[0], r[1], r[2], r[3]) for r in rows}
 
 
-async def log_rows(db: Database) -> list[dict[str, Any]]:
-    return [dict(r) for r in await db.fetchall("SELECT * FROM reminder_log ORDER BY id")]
-
-
 async def start_run(db: Database, job: str, scheduled_for: datetime, now: datetime) -> bool:
     """Record that a scheduled run starts; False when that run already happened (another process, a restart)."""
     async with db.transaction():
@@ -110,11 +106,6 @@ async def finish_run(db: Database, job: str, scheduled_for: datetime, now: datet
             "UPDATE scheduler_runs SET finished_at = ?, outcome = ? WHERE job = ? AND scheduled_for = ?",
             (to_db(now), outcome, job, to_db(scheduled_for)),
         )
-
-
-async def last_run(db: Database, job: str) -> datetime | None:
-    value = await db.scalar("SELECT MAX(scheduled_for) FROM scheduler_runs WHERE job = ?", (job,))
-    return datetime.fromisoformat(value) if value else None
 
 
 async def link_chat(db: Database, channel: str, chat_id: str, unit_id: int, by: int, now: datetime) -> None:

@@ -48,16 +48,6 @@ async def sums(
     }
 
 
-async def units_with_events(db: Database, ym_from: int, ym_to: int) -> set[int]:
-    """Units (rolled: any unit below counts) with a live event for a period within the month range."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT unit_id FROM rollups INDEXED BY ix_rollups_period"
-        " WHERE ym_from >= ? AND ym_to <= ? AND events > 0",
-        (ym_from, ym_to),
-    )
-    return {r[0] for r in rows}
-
-
 async def silent_units(
     db: Database, unit_ids: Iterable[int], ym_from: int, ym_to: int, *, period_end: int | None = None
 ) -> set[int]:

@@ -114,16 +114,6 @@ async def admissions_by_unit(
     return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True))) for r in rows}
 
 
-async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
-    """Units with any live submission (of any kind) for a period within the month range."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT unit_id FROM submissions INDEXED BY ix_submissions_live"
-        " WHERE superseded_by IS NULL AND ym_from >= ? AND ym_to <= ?",
-        (ym_from, ym_to),
-    )
-    return {r[0] for r in rows}
-
-
 async def latest_snapshots(
     db: Database,
     kind: str,
@@ -203,11 +193,6 @@ async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, 
         (unit_id, kind, ym_to, ym_from),
     )
     return [dict(r) for r in rows]
-
-
-async def by_source_update(db: Database, source_update: str) -> dict[str, Any] | None:
-    row = await db.fetchone("SELECT * FROM submissions WHERE source_update = ?", (source_update,))
-    return dict(row) if row else None
 
 
 async def append_many(

@@ -98,11 +98,6 @@ async def for_year(db: Database, year: int) -> dict[int, Target]:
     return {r["unit_id"]: _target(r) for r in rows}
 
 
-async def for_term(db: Database, start_year: int) -> dict[int, Target]:
-    rows = await db.fetchall("SELECT * FROM targets WHERE scope = 'term' AND start_year = ?", (start_year,))
-    return {r["unit_id"]: _target(r) for r in rows}
-
-
 async def values_for_year(
     db: Database, year: int, root_id: int | None = None
 ) -> tuple[dict[int, int], dict[int, QuarterPlan]]:

@@ -98,13 +98,3 @@ def resolve(tree: UnitTree, terms: dict[int, list[Term]], unit_id: int, period: 
         if term.start_year == period.year:
             return term.period()
     return period
-
-
-async def term_id_for(db: Database, unit_id: int, start_year: int) -> int | None:
-    """The term a term target of `unit_id` starting in `start_year` belongs to (its nearest committee's)."""
-    value = await db.scalar(
-        "SELECT t.id FROM terms t JOIN unit_closure c ON c.ancestor_id = t.unit_id AND c.unit_id = ?"
-        " WHERE t.start_year = ? ORDER BY c.depth LIMIT 1",
-        (unit_id, start_year),
-    )
-    return int(value) if value is not None else None

@@ -74,14 +74,6 @@ async def link_identity(
     )
 
 
-async def identities_of(db: Database, user_id: int) -> list[tuple[str, str, str | None]]:
-    rows = await db.fetchall(
-        "SELECT channel, external_id, chat_id FROM identities WHERE user_id = ? ORDER BY linked_at",
-        (user_id,),
-    )
-    return [(r["channel"], r["external_id"], r["chat_id"]) for r in rows]
-
-
 async def in_units(db: Database, unit_ids: list[int], *, active_only: bool = True) -> list[User]:
     if not unit_ids:
         return []

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from bot.config import Settings
@@ -49,14 +50,24 @@ class Out:
 class ZaloHarness:
     """The Zalo adapter as `ptdv run` wires it, polling a fake Zalo Bot API on 127.0.0.1."""
 
-    def __init__(self, settings: Settings, db: Database, clock: Clock, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **overrides: Any,
+    ) -> None:
+        """`transport`: the HTTP transport the adapter's client uses (a test wraps the real one to lose answers)."""
         self.server = FakeZaloApi(ZALO_TOKEN.strip())
+        self.transport = transport
         self.db = db
         self.clock = clock
         self.base_settings = settings
         self.overrides = overrides
         self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.poller: asyncio.Task[None] | None = None
         self._ids = itertools.count(1)
 
     async def __aenter__(self) -> ZaloHarness:
@@ -70,14 +81,14 @@ class ZaloHarness:
             }
         )
         self.core = Core(self.db, self.settings, self.clock)
-        self.channel = zalo.build(self.settings, self.core, backoff=0.01)
-        self._task = asyncio.create_task(zalo.poll_forever(self.channel.client, self.channel.pump, self._stop, 1))
+        self.channel = zalo.build(self.settings, self.core, backoff=0.01, transport=self.transport)
+        self.poller = asyncio.create_task(zalo.poll_forever(self.channel.client, self.channel.pump, self._stop, 1))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self._stop.set()
-        if self._task:
-            await asyncio.wait_for(self._task, timeout=10)
+        if self.poller:
+            await asyncio.wait_for(self.poller, timeout=10)
         await self.channel.client.aclose()
         await self.server.stop()
 

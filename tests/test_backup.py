@@ -65,7 +65,7 @@ async def test_daily_backup_job(settings, demo_db, clock, tmp_path):
     scheduler.add_daily_backup(settings.database_path, tmp_path / "daily", 3, "02:30")
     await scheduler.start()
     try:
-        job = scheduler._scheduler.get_job(BACKUP_JOB)
+        job = scheduler.job(BACKUP_JOB)
         assert job is not None and str(job.trigger).startswith("cron[hour='2', minute='30'")
         path = await scheduler.backup_now()
     finally:

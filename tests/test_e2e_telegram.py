@@ -62,7 +62,7 @@ async def test_run_telegram_polls_answers_and_stops(settings, demo_db, clock):
 
     from pydantic import SecretStr
 
-    from bot.runtime.app import run_telegram
+    from bot.runtime.app import run_bot
     from tests.fakes.botapi_server import FakeBotApi
     from tests.harness import TOKEN
 
@@ -78,7 +78,7 @@ async def test_run_telegram_polls_answers_and_stops(settings, demo_db, clock):
                 demo_db, channel="telegram", external_id="5555", user_id=binh.id, chat_id="5555", now=clock.now()
             )
         stop = asyncio.Event()
-        task = asyncio.create_task(run_telegram(live, stop, clock))
+        task = asyncio.create_task(run_bot(live, stop, clock))
         server.push(message_update(5555, "/tiendo q3 2021"))
         for _ in range(200):
             if any("69/71" in m.text for m in server.sent):

@@ -27,8 +27,8 @@ async def test_zalo_refused_token_on_get_updates_ends_the_poller(settings, demo_
     async with ZaloHarness(settings, demo_db, clock) as zb:
         zb.server.fail("getUpdates", 401, count=1000)
         with pytest.raises(PollerFatal, match="ZALO_BOT_TOKEN"):
-            await asyncio.wait_for(zb._task, timeout=10)  # type: ignore[arg-type]
-        zb._task = None
+            await asyncio.wait_for(zb.poller, timeout=10)  # type: ignore[arg-type]
+        zb.poller = None
 
 
 async def test_zalo_server_errors_back_off_and_recover(settings, demo_db, clock):
@@ -36,7 +36,7 @@ async def test_zalo_server_errors_back_off_and_recover(settings, demo_db, clock)
         await zb.link("binh", "z1")
         zb.server.fail("getUpdates", 502, count=1)
         answer = await zb.send(zb.update("z1", "tiến độ"), timeout=15)
-        assert answer and not zb._task.done()
+        assert answer and not zb.poller.done()
 
 
 async def test_zalo_read_only_database_ends_the_poller(settings, demo_db, clock):
@@ -44,14 +44,18 @@ async def test_zalo_read_only_database_ends_the_poller(settings, demo_db, clock)
         await make_read_only(demo_db)
         zb.server.push(zb.update("z1", "tiến độ"))
         with pytest.raises(PollerFatal, match="Không ghi được"):
-            await asyncio.wait_for(zb._task, timeout=10)  # type: ignore[arg-type]
-        zb._task = None
+            await asyncio.wait_for(zb.poller, timeout=10)  # type: ignore[arg-type]
+        zb.poller = None
 
 
 async def test_zalo_stop_ends_a_long_poll_at_once(settings, demo_db, clock):
     zb = ZaloHarness(settings, demo_db, clock)
     await zb.__aenter__()
-    await asyncio.sleep(0.2)  # in a long poll now
+    for _ in range(200):  # until the poller waits in a long poll
+        if zb.server.long_polls:
+            break
+        await asyncio.sleep(0.01)
+    assert zb.server.long_polls
     start = asyncio.get_running_loop().time()
     await zb.__aexit__()
     assert asyncio.get_running_loop().time() - start < 2
@@ -65,7 +69,7 @@ async def test_webhook_with_a_read_only_database_answers_503_and_ends_the_proces
 
     pump = InboxPump(demo_db, "telegram", clock, process, key=lambda p: str(p["update_id"]))
     app = webhook.web_app()
-    webhook.add_telegram(app, pump, "secret", "/hook")
+    app.router.add_routes([webhook.route(webhook.telegram_hook("secret", "/hook"), pump)])
     port = free_port()
     runner = await webhook.serve(app, "127.0.0.1", port)
     stop = asyncio.Event()

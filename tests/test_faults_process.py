@@ -28,7 +28,7 @@ class Bot:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
         self.lines: list[str] = []
-        self._reader = asyncio.create_task(self._read())
+        self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -41,7 +41,7 @@ class Bot:
 
     async def exited(self, seconds: float) -> int:
         code = await asyncio.wait_for(self.proc.wait(), timeout=seconds)
-        await asyncio.wait_for(self._reader, timeout=5)
+        await asyncio.wait_for(self.reader, timeout=5)
         return code
 
     async def terminate(self) -> float:
@@ -90,7 +90,7 @@ async def bot_process(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-        bot._reader.cancel()
+        bot.reader.cancel()
 
 
 async def until(test: Callable[[], object], seconds: float = 20) -> None:

@@ -58,7 +58,7 @@ def _subparsers(parser: argparse.ArgumentParser):
 
 
 def test_every_option_with_a_value_has_a_vietnamese_metavar(capsys):
-    parser = cli._parser()
+    parser = cli.build_parser()
     for name, sub in _subparsers(parser):
         for action in sub._actions:
             if action.option_strings and action.nargs != 0 and action.choices is None:
@@ -106,7 +106,7 @@ async def test_doctor_translates_a_resolver_error_and_keeps_tokens_hidden(monkey
     monkeypatch.setattr("telegram.Bot", Down)
     settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, database_path=tmp_path / "x.sqlite3")
     register(settings.secrets)
-    check = await doctor._token(settings)
+    check = await doctor.token_check(settings)
     line = str(check)
     assert "không phân giải được tên máy chủ" in line and "Name or service" not in line and TOKEN not in line
 

@@ -77,11 +77,11 @@ async def test_inbox_bookkeeping_is_one_write_per_batch_not_three_per_update(db,
         seen.append(key)
 
     pump = InboxPump(db, "t", clock, process, key=lambda p: p["k"])
-    before = db._commits
+    before = db.commits
     await pump.ingest([{"k": str(i)} for i in range(5)])  # stored and claimed in one transaction
     assert await pump.drain() == 5
     assert seen == ["0", "1", "2", "3", "4"]
-    assert db._commits - before == 2  # the ingest, and one mark for the batch (was 1 + 5 claims + 5 marks)
+    assert db.commits - before == 2  # the ingest, and one mark for the batch (was 1 + 5 claims + 5 marks)
     assert await db.scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == 0
     assert await pump.drain() == 0  # nothing is handled twice
 

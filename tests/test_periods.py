@@ -9,7 +9,9 @@ from bot.domain.periods import (
     expected_share,
     months_left_in_year,
     term_expected_share,
-    ym_range,
+    ym,
+    ym_of,
+    ym_parts,
 )
 
 
@@ -18,7 +20,6 @@ def test_quarter_extent_and_label():
     assert (q3.start, q3.end) == (date(2021, 7, 1), date(2021, 9, 30))
     assert (q3.ym_from, q3.ym_to) == (202107, 202109)
     assert q3.label == "quý III/2021"
-    assert q3.year_to_end() == (202101, 202109)
 
 
 def test_month_half_year_term_extent():
@@ -35,7 +36,7 @@ def test_month_half_year_term_extent():
 
 
 def test_term_with_a_committees_congress_dates():
-    term = Period.term(2020, 2025).with_congresses(date(2020, 8, 20), date(2025, 8, 12))
+    term = Period.term(2020, 2025, congress=date(2020, 8, 20), next_congress=date(2025, 8, 12))
     assert (term.start, term.end) == (date(2020, 8, 20), date(2025, 8, 11))
     assert (term.ym_from, term.ym_to) == (202008, 202508)
     assert term.label == "nhiệm kỳ 2020–2025"
@@ -108,6 +109,34 @@ def test_term_pace_and_as_of():
 def test_same_period_last_year_and_month_ranges():
     assert Period.quarter(2026, 3).same_period_last_year() == Period.quarter(2025, 3)
     assert Period.term(2025, 2030).same_period_last_year() == Period.term(2020, 2025)
-    assert ym_range(202511, 202602) == [202511, 202512, 202601, 202602]
     assert months_left_in_year(date(2026, 11, 23)) == 2
     assert months_left_in_year(date(2026, 12, 31)) == 0
+
+
+@pytest.mark.parametrize(
+    ("period", "code"),
+    [
+        (Period.of_year(2026), "Y2026"),
+        (Period.quarter(2026, 3), "Q2026-3"),
+        (Period.month(2026, 9), "M2026-9"),
+        (Period.half(2026, 1), "H2026-1"),
+        (Period.first_months(2026, 9), "F2026-9"),
+        (Period.term(2020, 2025), "T2020-2025"),
+    ],
+)
+def test_a_period_writes_and_reads_its_own_code(period: Period, code: str) -> None:
+    assert period.code == code
+    assert Period.from_code(code) == period
+
+
+@pytest.mark.parametrize("code", ["", "Y2026-1", "Q2026", "Q2026-5", "M2026-13", "T2020-2030", "Y1800", "X2026-1"])
+def test_a_code_that_names_no_period_reads_as_none(code: str) -> None:
+    assert Period.from_code(code) is None
+
+
+def test_stored_months() -> None:
+    assert ym_of(2026, 3) == 202603 == ym(date(2026, 3, 31))
+    assert ym_parts(202603) == (2026, 3)
+    q3 = Period.quarter(2026, 3)
+    assert q3.ym_until(date(2026, 8, 15)) == 202608  # still running: up to today's month
+    assert q3.ym_until(date(2027, 1, 2)) == 202609  # over: its last month

@@ -4,7 +4,7 @@ import pytest
 
 from bot.domain.models import Figures, Unit, UnitKind
 from bot.domain.periods import expected_share
-from bot.domain.progress import Status, compute, project, rolled_targets, status_of
+from bot.domain.progress import Status, assess, project, rolled_targets, status_of
 from bot.domain.tree import UnitTree
 
 
@@ -27,9 +27,9 @@ TREE = UnitTree([unit(1, kind=UnitKind.DISTRICT), unit(2, 1), unit(3, 1), unit(4
 def test_cao_phong_69_of_71_by_end_of_q3_is_97_percent_ahead_of_pace():
     pace = expected_share(date(2021, 9, 30))
     assert pace == pytest.approx(0.75)
-    result = compute(
-        TREE, 1, targets={1: 71}, in_period={}, cumulative={3: Figures(admitted=69)}, reported={3}, pace=pace
-    )
+    # figures come already rolled up (storage.rollups): the district holds its chi bộ's 69
+    rolled = {1: (1, Figures(admitted=69)), 3: (1, Figures(admitted=69))}
+    result = assess(TREE, 1, [1, 3], targets={1: 71}, in_period={}, cumulative=rolled, pace=pace)
     district = result[1]
     assert district.cumulative.admitted == 69
     assert district.share == pytest.approx(69 / 71)
@@ -38,17 +38,28 @@ def test_cao_phong_69_of_71_by_end_of_q3_is_97_percent_ahead_of_pace():
     assert district.remaining == 2
 
 
-def test_roll_up_sums_subtree_and_breakdown():
-    own = {5: Figures(admitted=2, female=1), 6: Figures(admitted=3, female=2), 2: Figures(admitted=1)}
-    result = compute(
-        TREE, 1, targets={5: 2, 6: 4, 3: 3, 4: 1}, in_period=own, cumulative=own, reported={5, 6, 2}, pace=0.5
+def test_assess_takes_rolled_figures_and_rolls_targets():
+    cumulative = {1: (3, Figures(admitted=6, female=3)), 2: (3, Figures(admitted=6, female=3))}
+    cumulative |= {5: (1, Figures(admitted=2, female=1)), 6: (1, Figures(admitted=3, female=2))}
+    in_period = {2: (2, Figures(admitted=5))}
+    result = assess(
+        TREE, 1, TREE.subtree(1), targets={5: 2, 6: 4, 3: 3, 4: 1}, in_period=in_period, cumulative=cumulative, pace=0.5
     )
     assert result[2].cumulative.admitted == 6 and result[2].cumulative.female == 3
+    assert result[2].in_period.admitted == 5 and result[2].events_in_period == 2
     assert result[1].cumulative.admitted == 6
     assert result[2].target == 6 and not result[2].target_direct  # sum of its chi bộ
     assert result[1].target == 10
-    assert result[3].status is Status.NO_REPORT and result[4].status is Status.NO_REPORT
-    assert result[1].reported and result[2].reported
+    assert result[3].status is Status.NO_REPORT and result[4].status is Status.NO_REPORT  # no events: not reported
+    assert result[1].reported and result[2].reported and result[1].events_in_period == 0
+
+
+def test_assess_only_the_units_asked_for_with_targets_given_rolled():
+    rolled = rolled_targets(TREE, 1, {4: 4})
+    result = assess(
+        TREE, 1, [4], targets={}, in_period={}, cumulative={4: (1, Figures(admitted=1))}, pace=0.75, rolled=rolled
+    )
+    assert set(result) == {4} and result[4].target == 4 and result[4].target_direct
 
 
 def test_direct_target_wins_over_children_sum():
@@ -75,9 +86,7 @@ def test_status(cumulative, target, pace, reported, expected):
 
 
 def test_expected_and_short_of_pace():
-    result = compute(
-        TREE, 1, targets={4: 4}, in_period={}, cumulative={4: Figures(admitted=1)}, reported={4}, pace=0.75
-    )
+    result = assess(TREE, 1, [4], targets={4: 4}, in_period={}, cumulative={4: (1, Figures(admitted=1))}, pace=0.75)
     assert result[4].expected == 3
     assert result[4].short_of_pace == 2
     assert result[4].status is Status.BEHIND

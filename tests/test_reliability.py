@@ -173,8 +173,8 @@ async def test_two_bot_processes_and_simultaneous_confirmations(settings, demo_d
         for n, preview in enumerate(previews):  # everyone presses at the same moment
             data = next(d for d in preview.button_data if d.startswith("c|"))
             server.push(callback_update(int(preview.chat_id), data, preview.message_id, update_id=2_100_000 + n))
-        saved = await _wait(lambda: [m for m in server.sent if m.text.startswith("Đã lưu")], len(people))
-        await asyncio.sleep(1.0)  # anything extra would have arrived by now
+        await _wait(lambda: [m for m in server.sent if m.text.startswith("Đã lưu")], len(people))
+        await _drained(demo_db, 2 * len(people))  # every update processed: nothing more can be on its way
         saved = [m for m in server.sent if m.text.startswith("Đã lưu")]
         assert Counter(m.chat_id for m in saved) == Counter(str(p) for p in people)
         assert not [m for m in server.sent if "lỗi" in m.text]  # no "database is locked" reached anyone
@@ -191,6 +191,18 @@ async def test_two_bot_processes_and_simultaneous_confirmations(settings, demo_d
         f"concurrency: 2 bot processes on one database, {len(people)} simultaneous confirmations; "
         "counts exact, each update handled once, no lock error reached a user"
     )
+
+
+async def _drained(db, updates: int, seconds: float = 60) -> None:
+    """Wait until the inbox holds `updates` updates and every one is processed (its replies sent before)."""
+    sql = "SELECT COUNT(*), COUNT(processed_at) FROM inbox WHERE channel = 'telegram'"
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        stored, processed = (await db.fetchall(sql))[0]
+        if stored >= updates and processed == stored:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the inbox was not drained: {processed} of {stored} processed")
 
 
 async def _wait(collect, count: int, seconds: float = 60):

@@ -32,8 +32,8 @@ async def test_startup_catches_up_within_grace_and_logs_what_is_too_old(settings
             assert outcome.sent >= 1
             reminded = {m.chat_id for m in h.server.sent if "Hạn báo cáo" in m.text}
             assert reminded == {"71", "72"}
-            assert scheduler._scheduler is not None and scheduler._scheduler.get_job(TICK_JOB) is not None
-            job = scheduler._scheduler.get_job(TICK_JOB)
+            assert scheduler.job(TICK_JOB) is not None
+            job = scheduler.job(TICK_JOB)
             assert job.misfire_grace_time == 600 and job.coalesce
         finally:
             await scheduler.stop()
@@ -60,7 +60,7 @@ async def test_apscheduler_fires_the_job(settings, demo_db, clock):
         scheduler = Probe(service, every_minutes=1)
         await scheduler.start()
         try:
-            job = scheduler._scheduler.get_job(TICK_JOB)
+            job = scheduler.job(TICK_JOB)
             job.modify(next_run_time=datetime.now(VN))  # make APScheduler fire now rather than at the minute
             for _ in range(50):
                 if len(calls) >= 2:

@@ -117,17 +117,20 @@ async def test_concurrent_transactions_do_not_interleave(db, clock):
     import asyncio
 
     order: list[str] = []
+    inside = asyncio.Event()
 
     async def first() -> None:
         with pytest.raises(RuntimeError):
             async with db.transaction():
                 await units.add(db, code="A", name="A", short_name="A", kind="co_so", now=clock.now())
                 order.append("first in")
-                await asyncio.sleep(0.05)
+                inside.set()
+                for _ in range(5):  # give the second task every chance to barge in
+                    await asyncio.sleep(0)
                 raise RuntimeError("roll back")
 
     async def second() -> None:
-        await asyncio.sleep(0.01)
+        await inside.wait()  # the first transaction is open
         async with db.transaction():
             order.append("second in")
             await units.add(db, code="B", name="B", short_name="B", kind="co_so", now=clock.now())

@@ -10,9 +10,10 @@ from openpyxl import Workbook
 
 from bot.domain.categories import Categories, defaults_for
 from bot.domain.messages import Inbound
-from bot.domain.models import KIND_LABELS, UnitKind
+from bot.domain.models import UnitKind
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
+from bot.domain.vocabulary import KIND_LABELS
 from bot.importing.reader import read_file
 from bot.language import intents
 from bot.services import imports

@@ -141,11 +141,11 @@ class LateAnswers(httpx.AsyncBaseTransport):
 async def test_zalo_timed_out_reminder_arrives_once_and_is_logged_uncertain(settings, db, clock):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
     await demo.load(db, clock.now())
-    async with ZaloHarness(settings, db, clock) as zb:
+    late = LateAnswers(httpx.AsyncHTTPTransport(), set())
+    async with ZaloHarness(settings, db, clock, transport=late) as zb:
         chat = ZaloDriver(zb)
         son, thu = await chat.link("son"), await chat.link("thu")
-        http = zb.channel.client._http
-        http._transport = LateAnswers(http._transport, {chat.chat_of(son)})
+        late.chats.add(chat.chat_of(son))  # from now on, Zalo's answers to son's messages come too late
         service = ReminderService(zb.core.ctx, {"zalo": zb.channel.notifier})
         clock.set(datetime(2026, 12, 15, 13, 0, tzinfo=VN))
         first = await service.tick()

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import ConfigError, load_settings
-from bot.runtime.app import run_telegram
+from bot.runtime.app import run_bot
 from storage import users
 from tests.conftest import message_update
 from tests.fakes.botapi_server import FakeBotApi
@@ -40,7 +40,7 @@ async def test_wrong_secret_is_refused_right_one_processed_once(settings, demo_d
             demo_db, channel="telegram", external_id="4242", user_id=binh.id, chat_id="4242", now=clock.now()
         )
     stop = asyncio.Event()
-    task = asyncio.create_task(run_telegram(live, stop, clock))
+    task = asyncio.create_task(run_bot(live, stop, clock))
     url = f"http://127.0.0.1:{port}/telegram/hook"
     update = message_update(4242, "/tiendo q3 2021")
     try:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
-from bot.domain.models import ROLE_NAMES, Role, Unit, User
+from bot.domain.models import Role, Unit, User
 from bot.domain.normalize import fold
 from bot.domain.planner import Send
 from bot.domain.textfmt import num, os_reason
+from bot.domain.vocabulary import ROLE_NAMES
 from bot.importing.reader import FileRefused
 from bot.language.periods import find_period
 from bot.language.queries import QueryKind

@@ -27,7 +27,7 @@ class Check:
         return redact(f"{'✔' if self.ok else '✘'} {self.line}")
 
 
-async def _token(settings: Settings) -> Check:
+async def token_check(settings: Settings) -> Check:
     if not settings.token:
         return Check(True, "Token Telegram: chưa cấu hình")
     from telegram import Bot
@@ -195,7 +195,7 @@ async def run(clock: Clock | None = None) -> tuple[list[Check], bool]:
             f"Cấu hình: đọc được; múi giờ {settings.timezone}, giờ hiện tại {clock.now():%H:%M %d/%m/%Y}",
         )
     ]
-    checks.append(await _token(settings))
+    checks.append(await token_check(settings))
     checks += await _zalo(settings)
     checks += await _database(settings, clock)
     checks.append(_backups(settings))

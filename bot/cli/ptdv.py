@@ -132,7 +132,7 @@ class VietnameseParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: lỗi: {vietnamese_error(message)}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseParser(prog="ptdv", description="PTĐV Bot — theo dõi phát triển đảng viên mới")
     sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
     setup = sub.add_parser("setup", help="tạo/nâng cấp cơ sở dữ liệu (không nạp dữ liệu mẫu)")
@@ -266,7 +266,7 @@ def _file_code_as_argument(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(_file_code_as_argument(list(sys.argv[1:] if argv is None else argv)))
+    args = build_parser().parse_args(_file_code_as_argument(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "doctor":
         checks, ok = asyncio.run(doctor.run())  # a database it cannot open is one failed check
         print(redact("\n".join(str(c) for c in checks)))

@@ -63,7 +63,3 @@ class PlainMessage(Frozen):
     text: str
     chat_id: str | None = None  # None: the chat the inbound came from
     photo_url: str | None = None
-
-
-def choice_rows(*rows: list[Choice] | tuple[Choice, ...]) -> tuple[tuple[Choice, ...], ...]:
-    return tuple(tuple(r) for r in rows)

@@ -14,7 +14,7 @@ class Frozen(BaseModel):
 class UnitKind(StrEnum):
     """What a unit is, in the organisation since 1 July 2025 (Quy định 294-QĐ/TW), plus the district level of
     the data before it. The four values stored before the re-organisation ("tinh", "huyen", "co_so", "chi_bo")
-    keep their meaning and stay readable; labels are in KIND_LABELS."""
+    keep their meaning and stay readable; labels are in bot.domain.vocabulary.KIND_LABELS."""
 
     PROVINCE = "tinh"  # tỉnh ủy (Đảng bộ tỉnh)
     CITY = "thanh_pho"  # thành ủy (thành phố trực thuộc Trung ương)
@@ -31,23 +31,6 @@ class UnitKind(StrEnum):
     BRANCH = "chi_bo"  # chi bộ trực thuộc (đảng ủy cơ sở)
     DISTRICT = "huyen"  # huyện ủy — abolished on 1 July 2025, kept for the data before it
 
-
-KIND_LABELS: dict[UnitKind, str] = {
-    UnitKind.PROVINCE: "tỉnh ủy",
-    UnitKind.CITY: "thành ủy",
-    UnitKind.COMMUNE: "đảng ủy xã",
-    UnitKind.WARD: "đảng ủy phường",
-    UnitKind.SPECIAL_ZONE: "đảng ủy đặc khu",
-    UnitKind.PROVINCE_AGENCIES: "Đảng bộ các cơ quan Đảng tỉnh",
-    UnitKind.PROVINCE_GOVERNMENT: "Đảng bộ Ủy ban nhân dân tỉnh",
-    UnitKind.MILITARY: "Đảng bộ Quân sự tỉnh",
-    UnitKind.POLICE: "Đảng bộ Công an tỉnh",
-    UnitKind.GRASSROOTS: "đảng bộ cơ sở",
-    UnitKind.GRASSROOTS_BRANCH: "chi bộ cơ sở",
-    UnitKind.SUB_COMMITTEE: "đảng bộ bộ phận",
-    UnitKind.BRANCH: "chi bộ trực thuộc",
-    UnitKind.DISTRICT: "huyện ủy (trước 1/7/2025)",
-}
 
 # Committees directly under a province (the level the district committees held until 1 July 2025).
 UNDER_PROVINCE: frozenset[UnitKind] = frozenset(
@@ -90,10 +73,6 @@ class Category(StrEnum):
 class Role(StrEnum):
     OFFICIAL = "official"
     REPORTER = "reporter"
-
-
-ROLE_NAMES = {Role.OFFICIAL: "cán bộ theo dõi", Role.REPORTER: "người báo cáo"}  # short, for lists
-ROLE_LABELS = {Role.OFFICIAL: "cán bộ theo dõi (xem toàn đơn vị và cấp dưới)", Role.REPORTER: "người báo cáo"}
 
 
 class Unit(Frozen):
@@ -143,28 +122,9 @@ BREAKDOWN_FIELDS: tuple[str, ...] = (
     "university",
 )
 
-BREAKDOWN_LABELS: dict[str, str] = {
-    "female": "nữ",
-    "ethnic_minority": "dân tộc thiểu số",
-    "religious": "tôn giáo",
-    "youth_union": "đoàn viên thanh niên",
-    "student": "học sinh, sinh viên",
-    "private_sector": "doanh nghiệp ngoài nhà nước",
-    "university": "trình độ đại học trở lên",
-}
 
 PIPELINE_FIELDS: tuple[str, ...] = ("pool", "certified", "planned_class")
-PIPELINE_LABELS = {
-    "pool": "nguồn (quần chúng ưu tú)",
-    "certified": "đã học lớp nhận thức về Đảng",
-    "planned_class": "dự kiến cử đi học",
-}
 SCREENING_FIELDS: tuple[str, ...] = ("reviewed", "removed", "followed_up")
-SCREENING_LABELS = {
-    "reviewed": "đã rà soát",
-    "removed": "đưa ra khỏi Đảng",
-    "followed_up": "tiếp tục theo dõi, giúp đỡ",
-}
 
 
 class Figures(Frozen):

@@ -13,6 +13,7 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -22,6 +23,8 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TERM_YEARS = 5
 TERM_ANCHOR = 2020  # terms are 2020-2025, 2025-2030, ...
 DEFAULT_CONGRESS_MONTH = 7  # without a committee's own dates, congresses are taken to open on 1 July
+MIN_YEAR, MAX_YEAR = 1930, 2200  # the years a period code may name: the Party's founding year .. far enough
+_CODE = re.compile(r"([YQMHTF])([0-9]{4})(?:-([0-9]{1,4}))?")
 
 
 class PeriodKind(StrEnum):
@@ -86,10 +89,6 @@ class Period(Frozen):
         if congress is not None and next_congress is not None and next_congress <= congress:
             raise ValueError("a term's next congress comes after its congress")
         return cls(kind=PeriodKind.TERM, year=start_year, end_year=end, congress=congress, next_congress=next_congress)
-
-    def with_congresses(self, congress: date | None, next_congress: date | None) -> Period:
-        """This term with a committee's own congress dates (None keeps the default)."""
-        return Period.term(self.year, self.end_year, congress=congress, next_congress=next_congress)
 
     @property
     def term_start(self) -> date:
@@ -164,13 +163,15 @@ class Period(Frozen):
 
     @property
     def ym_from(self) -> int:
-        y, m = self.first_month
-        return y * 100 + m
+        return ym_of(*self.first_month)
 
     @property
     def ym_to(self) -> int:
-        y, m = self.last_month
-        return y * 100 + m
+        return ym_of(*self.last_month)
+
+    def ym_until(self, day: date) -> int:
+        """The last month of this period whose figures can exist on `day`: its last month, or `day`'s month."""
+        return min(self.ym_to, ym(day))
 
     @property
     def years(self) -> range:
@@ -179,20 +180,47 @@ class Period(Frozen):
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def contains_period(self, other: Period) -> bool:
-        return self.ym_from <= other.ym_from and other.ym_to <= self.ym_to
-
     # --- relatives ----------------------------------------------------------------------------
     def same_period_last_year(self) -> Period:
         if self.kind is PeriodKind.TERM:
             return Period.term(self.year - TERM_YEARS, self.year)
         return self.model_copy(update={"year": self.year - 1})
 
-    def year_to_end(self) -> tuple[int, int]:
-        """Month range from the start of this period's year to its last month (cumulative view)."""
-        if self.kind is PeriodKind.TERM:
-            return self.ym_from, self.ym_to
-        return self.year * 100 + 1, self.ym_to
+    # --- codes --------------------------------------------------------------------------------
+    @property
+    def code(self) -> str:
+        """Short text form, in button data and file names: Y2026, Q2026-3, M2026-9, H2026-1, F2026-9 (the first
+        nine months), T2020-2025. `Period.from_code` reads it back."""
+        match self.kind:
+            case PeriodKind.YEAR:
+                return f"Y{self.year}"
+            case PeriodKind.TERM:
+                return f"T{self.year}-{self.end_year}"
+            case PeriodKind.FIRST_MONTHS:
+                return f"F{self.year}-{self.index}"
+            case _:
+                return f"{self.kind.value[0].upper()}{self.year}-{self.index}"
+
+    @classmethod
+    def from_code(cls, code: str) -> Period | None:
+        """The period a `code` names; None for anything else (codes come back in untrusted button data)."""
+        match = _CODE.fullmatch(code)
+        if match is None:
+            return None
+        head, year, second = match[1], int(match[2]), match[3]
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return None
+        try:
+            if head == "Y":
+                return cls.of_year(year) if second is None else None
+            if second is None:
+                return None
+            if head == "T":
+                return cls.term(year, int(second)) if int(second) - year == TERM_YEARS else None
+            builders = {"Q": cls.quarter, "M": cls.month, "H": cls.half, "F": cls.first_months}
+            return builders[head](year, int(second))
+        except ValueError:
+            return None
 
     # --- words --------------------------------------------------------------------------------
     @property
@@ -213,17 +241,20 @@ class Period(Frozen):
                 return f"nhiệm kỳ {self.year}–{self.end_year}"
 
 
+def ym_of(year: int, month: int) -> int:
+    """A month as stored: the `yyyymm` integer."""
+    return year * 100 + month
+
+
+def ym_parts(value: int) -> tuple[int, int]:
+    """A stored `yyyymm` month as (year, month)."""
+    year, month = divmod(value, 100)
+    return year, month
+
+
 def ym(day: date) -> int:
-    return day.year * 100 + day.month
-
-
-def ym_range(ym_from: int, ym_to: int) -> list[int]:
-    """All yyyymm values from `ym_from` to `ym_to` inclusive."""
-    out, y, m = [], divmod(ym_from, 100)[0], ym_from % 100
-    while y * 100 + m <= ym_to:
-        out.append(y * 100 + m)
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    """The stored month (`yyyymm`) a day falls in."""
+    return ym_of(day.year, day.month)
 
 
 QuarterPlan = tuple[float, float, float, float]  # the year's target share planned for each quarter
@@ -257,10 +288,6 @@ def term_expected_share(term: Period, day: date) -> float:
 def as_of(period: Period, today: date) -> date:
     """The date a period's figures are read at: its end, or today while it is still running."""
     return min(period.end, today)
-
-
-def is_future(period: Period, today: date) -> bool:
-    return period.start > today
 
 
 def months_left_in_year(day: date) -> int:

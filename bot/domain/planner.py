@@ -43,7 +43,6 @@ class Send:
     period_key: str
     due_at: datetime
     units: tuple[int, ...] = ()  # escalate: the silent units
-    days_before: int | None = None
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -57,10 +56,6 @@ class Plan:
     due: list[Send] = field(default_factory=list)  # due now, within the grace window
     expired: list[Send] = field(default_factory=list)  # due earlier, past the grace window: log as missed
     no_reporter: list[int] = field(default_factory=list)  # units that need a report but have nobody to ask
-
-
-def period_code(period: Period) -> str:
-    return f"{'Q' if period.kind.value == 'quarter' else 'M'}{period.year}-{period.index}"
 
 
 def plan(
@@ -77,7 +72,7 @@ def plan(
     today = now.date()
     period = calendar.period_of(today)
     deadline = calendar.deadline(period)
-    code = period_code(period)
+    code = period.code
     result = Plan(period=period, deadline=deadline)
     grace = timedelta(hours=calendar.grace_hours)
 
@@ -95,11 +90,7 @@ def plan(
         for state in needing:
             for person in reporters.get(state.unit_id, ()):
                 key = f"{code}:d{days}"
-                add(
-                    Send(
-                        "remind", f"user:{person.user_id}", person.user_id, state.unit_id, key, due_at, days_before=days
-                    )
-                )
+                add(Send("remind", f"user:{person.user_id}", person.user_id, state.unit_id, key, due_at))
     if today > deadline:
         due_at = calendar.at(calendar.escalation_day(period), calendar.reminder_time, tz)
         silent = [s.unit_id for s in states.values() if not s.reported]

@@ -100,56 +100,6 @@ def rolled_targets(tree: UnitTree, root_id: int, direct: Mapping[int, int]) -> d
     return out
 
 
-def roll_up(tree: UnitTree, root_id: int, own: Mapping[int, Figures]) -> dict[int, Figures]:
-    """Each unit's figure is its own plus the sum of its children's."""
-    totals: dict[int, Figures] = {}
-    for unit_id in reversed(tree.subtree(root_id)):
-        total = own.get(unit_id, ZERO)
-        for child in tree.children(unit_id):
-            total = total + totals[child]
-        totals[unit_id] = total
-    return totals
-
-
-def compute(
-    tree: UnitTree,
-    root_id: int,
-    *,
-    targets: Mapping[int, int],
-    in_period: Mapping[int, Figures],
-    cumulative: Mapping[int, Figures],
-    reported: set[int],
-    pace: float,
-    tolerance: float = DEFAULT_TOLERANCE,
-) -> dict[int, UnitProgress]:
-    """Progress of every unit in `root_id`'s subtree.
-
-    `in_period`, `cumulative` and `reported` hold each unit's *own* events; this function adds the
-    children in. A parent counts as reported when any unit below it reported.
-    """
-    period_totals = roll_up(tree, root_id, in_period)
-    cumulative_totals = roll_up(tree, root_id, cumulative)
-    target_of = rolled_targets(tree, root_id, targets)
-    reported_any: dict[int, bool] = {}
-    for unit_id in reversed(tree.subtree(root_id)):
-        reported_any[unit_id] = unit_id in reported or any(reported_any[c] for c in tree.children(unit_id))
-    result = {}
-    for unit_id in tree.subtree(root_id):
-        target, direct = target_of[unit_id]
-        cum = cumulative_totals[unit_id]
-        result[unit_id] = UnitProgress(
-            unit_id=unit_id,
-            target=target,
-            target_direct=direct,
-            in_period=period_totals[unit_id],
-            cumulative=cum,
-            pace=pace,
-            status=status_of(cum.admitted, target, pace, reported_any[unit_id], tolerance),
-            reported=reported_any[unit_id],
-        )
-    return result
-
-
 def assess(
     tree: UnitTree,
     root_id: int,

@@ -36,10 +36,6 @@ def moment(d: datetime) -> str:
     return f"{d.hour:02d}:{d.minute:02d} {day(d)}"
 
 
-def plural_units(n: int) -> str:
-    return f"{num(n)} đơn vị"
-
-
 def split_message(text: str, limit: int, measure: Callable[[str], int] = len) -> list[str]:
     """Split on line boundaries into pieces of at most `limit` (as `measure` counts: characters by default, or
     e.g. UTF-16 code units); overlong lines are hard-cut, never inside a character."""

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS, KIND_LABELS, Role, UnitKind
+from bot.domain.models import BREAKDOWN_FIELDS, Role
 from bot.domain.normalize import fold
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.textfmt import num
+from bot.domain.vocabulary import KIND_READINGS
 from bot.language.periods import find_period
 
 MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
@@ -100,33 +101,7 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
     ),
 }
 SHEET_ALIASES = {"don vi": "units", "nguoi dung": "users", "chi tieu": "targets", "so lieu": "reports"}
-# The Cấp column: today's kinds (bot.domain.models.KIND_LABELS) and the words of the data before 2025.
-KINDS: dict[str, UnitKind] = {
-    **{fold(label): kind for kind, label in KIND_LABELS.items()},
-    **{fold(kind.value): kind for kind in UnitKind},
-    "tinh": UnitKind.PROVINCE,
-    "dang bo tinh": UnitKind.PROVINCE,
-    "thanh pho": UnitKind.CITY,
-    "dang bo thanh pho": UnitKind.CITY,
-    "xa": UnitKind.COMMUNE,
-    "dang bo xa": UnitKind.COMMUNE,
-    "phuong": UnitKind.WARD,
-    "dang bo phuong": UnitKind.WARD,
-    "dac khu": UnitKind.SPECIAL_ZONE,
-    "dang bo dac khu": UnitKind.SPECIAL_ZONE,
-    "co quan dang tinh": UnitKind.PROVINCE_AGENCIES,
-    "dang bo cac co quan dang": UnitKind.PROVINCE_AGENCIES,
-    "ubnd tinh": UnitKind.PROVINCE_GOVERNMENT,
-    "dang bo ubnd tinh": UnitKind.PROVINCE_GOVERNMENT,
-    "quan su tinh": UnitKind.MILITARY,
-    "cong an tinh": UnitKind.POLICE,
-    "huyen": UnitKind.DISTRICT,
-    "huyen uy": UnitKind.DISTRICT,
-    "dang bo huyen": UnitKind.DISTRICT,
-    "co so": UnitKind.GRASSROOTS,
-    "bo phan": UnitKind.SUB_COMMITTEE,
-    "chi bo": UnitKind.BRANCH,
-}
+KINDS = KIND_READINGS  # the Cấp column (bot.domain.vocabulary)
 ROLES = {
     "bao cao": Role.REPORTER,
     "nguoi bao cao": Role.REPORTER,

@@ -588,13 +588,3 @@ def _named_phrase(text: str) -> str | None:
         if words and not all(fold(w) in GENERIC for w in words):
             return f"{text[m.start() : m.start(1)].strip()} {' '.join(words)}"
     return None
-
-
-def entries_from_tree(
-    units: Iterable[tuple[int, str, str, int | None, str | None]], aliases: dict[int, list[str]]
-) -> list[UnitEntry]:
-    """(id, name, short name, parent id, category) rows and aliases → gazetteer entries."""
-    return [
-        UnitEntry(id=u, names=(name, short, *aliases.get(u, ())), parent_id=parent, category=cat)
-        for u, name, short, parent, cat in units
-    ]

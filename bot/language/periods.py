@@ -46,7 +46,6 @@ class PeriodMatch:
     period: Period | None = None
     problem: str | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
-    explicit_year: int | None = None
     kind: PeriodKind | None = None
 
     @property
@@ -95,7 +94,6 @@ def find_period(s: str, today: date) -> PeriodMatch:
         day_year = (
             int(date_m.group(3)) if date_m.group(3) else (today.year if day_month <= today.month else today.year - 1)
         )
-        out.explicit_year = day_year
         out.period = Period.month(day_year, day_month)
         return out
     term = TERM_RE.search(s)
@@ -114,7 +112,6 @@ def find_period(s: str, today: date) -> PeriodMatch:
         return out
 
     year = _find_year(s, today, out.spans)
-    out.explicit_year = year
     base_year = year if year is not None else today.year
 
     first = FIRST_MONTHS_RE.search(s)
@@ -184,7 +181,6 @@ def find_period(s: str, today: date) -> PeriodMatch:
         if not 1 <= number <= 12:
             out.problem = f"không có tháng {number} (tháng từ 1 đến 12)"
             return out
-        out.explicit_year = year
         out.period = Period.month(year, number)
         return out
 

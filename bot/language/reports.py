@@ -19,9 +19,10 @@ from datetime import date
 
 from pydantic import Field
 
-from bot.domain.models import BREAKDOWN_LABELS, Frozen
+from bot.domain.models import Frozen
 from bot.domain.normalize import fold, number_at
 from bot.domain.periods import Period, PeriodKind
+from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.language.periods import blank_spans, find_period
 
 # Breakdown aliases, longest first so that "doan vien thanh nien" wins over "doan vien".
@@ -103,7 +104,6 @@ class Draft(Frozen):
     figures: dict[str, int] = Field(default_factory=dict)
     unit_text: str | None = None
     correction: bool = False
-    replaced_value: int | None = None  # "chứ không phải 3"
     text: str = ""  # what the sender wrote: units are recognised in it against the gazetteer
     unread: tuple[str, ...] = ()  # figures or category words not attached to any field: shown, not stored
 
@@ -250,10 +250,8 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         s = FREE_CORRECTION.sub(" ", s)
         s = re.sub(r"^\s*(?:la|thanh)\s+(?=-?\d)", "ket nap ", s.strip())
         s = re.sub(r"\b(?:la|thanh)\s+(?=-?\d)", "ket nap ", s, count=1) if not ADMIT.search(s) else s
-    replaced = None
     not_but = NOT_BUT.search(s)
-    if not_but:
-        replaced = _number(not_but.group(1))
+    if not_but:  # "chứ không phải 3": the figure it replaces is not needed (the stored one is shown)
         s = s[: not_but.start()] + s[not_but.end() :]
     match = find_period(s, today)
     if match.problem:
@@ -335,7 +333,6 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         period=period,
         figures={"admitted": admitted, **breakdown},
         correction=correction,
-        replaced_value=replaced,
         unread=tuple(unread),
     )
     return draft
@@ -456,7 +453,6 @@ SHORT_FIELDS = {
     "dh": "university",
 }
 NOISE_NUMBERS = re.compile(r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)")
-COUNT_NEAR = re.compile(r"(?:^|\s)(-?\d+|mot|hai|ba|bon)\s+(?:[a-z/]+\s+){0,3}?")
 
 
 def _clauses(s: str) -> list[tuple[int, str]]:

@@ -18,18 +18,16 @@ import re
 from typing import Literal
 
 from bot.domain.models import Frozen
-from bot.domain.periods import TERM_YEARS, Period, PeriodKind
+from bot.domain.periods import Period
 from bot.language.queries import OutputForm, QueryKind
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 MAX_ID = 2**53  # ids are SQLite rowids; far more than any table here holds
 MAX_PAGE = 50  # a paged list of a district's units never needs more
-MIN_YEAR, MAX_YEAR = 1930, 2200  # the Party's founding year .. far enough
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{4,43}")  # pending tokens: secrets.token_urlsafe
 _ID = re.compile(r"[1-9][0-9]{0,15}")
 _SMALL = re.compile(r"[0-9]{1,2}")
 _CATEGORY = re.compile(r"[a-z0-9_]{1,20}")
-_PERIOD = re.compile(r"([YQMHTF])([0-9]{4})(?:-([0-9]{1,4}))?")
 
 KINDS = tuple(QueryKind)
 FORMS = tuple(OutputForm)
@@ -72,34 +70,8 @@ class TooLong(ValueError):
 
 
 def period_code(period: Period) -> str:
-    """Short text form: Y2026, Q2026-3, M2026-9, H2026-1, T2020-2025."""
-    if period.kind is PeriodKind.YEAR:
-        return f"Y{period.year}"
-    if period.kind is PeriodKind.TERM:
-        return f"T{period.year}-{period.end_year}"
-    if period.kind is PeriodKind.FIRST_MONTHS:
-        return f"F{period.year}-{period.index}"  # the first N months of the year
-    return f"{period.kind.value[0].upper()}{period.year}-{period.index}"
-
-
-def period_from_code(code: str) -> Period | None:
-    match = _PERIOD.fullmatch(code)
-    if match is None:
-        return None
-    head, year, second = match[1], int(match[2]), match[3]
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return None
-    try:
-        if head == "Y":
-            return Period.of_year(year) if second is None else None
-        if second is None:
-            return None
-        if head == "T":
-            return Period.term(year, int(second)) if int(second) - year == TERM_YEARS else None
-        builders = {"Q": Period.quarter, "M": Period.month, "H": Period.half, "F": Period.first_months}
-        return builders[head](year, int(second))
-    except ValueError:
-        return None
+    """`Period.code`, under the name the query services use."""
+    return period.code
 
 
 def pack(choice: Callback) -> str:
@@ -112,7 +84,7 @@ def pack(choice: Callback) -> str:
             data = f"f|{record}"
         case QueryChoice():
             kind, form = KINDS.index(choice.kind), FORMS.index(choice.form)
-            data = f"q|{kind}|{form}|{choice.unit_id}|{period_code(choice.period)}|{choice.page}"
+            data = f"q|{kind}|{form}|{choice.unit_id}|{choice.period.code}|{choice.page}"
             if choice.category is not None:
                 data += f"|{choice.category}"
         case SendNow(root_id=root):
@@ -159,7 +131,7 @@ def _query(kind: str, form: str, unit: str, code: str, page: str) -> QueryChoice
     if not (_SMALL.fullmatch(kind) and _SMALL.fullmatch(form) and _SMALL.fullmatch(page)):
         return None
     k, f, p = int(kind), int(form), int(page)
-    unit_id, period = _id(unit), period_from_code(code)
+    unit_id, period = _id(unit), Period.from_code(code)
     if k >= len(KINDS) or f >= len(FORMS) or not 1 <= p <= MAX_PAGE or unit_id is None or period is None:
         return None
     return QueryChoice(kind=KINDS[k], form=FORMS[f], unit_id=unit_id, period=period, page=p)

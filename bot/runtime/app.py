@@ -225,9 +225,6 @@ async def run_bot(
         await db.close()
 
 
-run_telegram = run_bot  # the name the Telegram-only versions used
-
-
 async def _stop_all_on_error(job: Awaitable[None], stop: asyncio.Event) -> None:
     try:
         await job

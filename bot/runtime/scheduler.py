@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
+from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -77,6 +78,10 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
 
+    def job(self, job_id: str) -> Job | None:
+        """The scheduled job with this id while the scheduler runs (None when stopped or not scheduled)."""
+        return None if self._scheduler is None else self._scheduler.get_job(job_id)
+
     def slot(self, now: datetime) -> datetime:
         """The scheduled time a run at `now` stands for (the tick it belongs to)."""
         minute = now.minute - now.minute % self.every_minutes
@@ -107,8 +112,3 @@ class Scheduler:
         if outcome.sent or outcome.missed or outcome.failed or outcome.uncertain:
             log.info("reminder run at %s: %s", slot, summary)
         return outcome
-
-    def next_tick(self, now: datetime) -> datetime:
-        fire = self.trigger().get_next_fire_time(None, now + timedelta(seconds=1))
-        assert fire is not None
-        return fire

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from bot.domain.bots import bot_for_unit, kind_of
 from bot.domain.messages import Inbound, Reply
-from bot.domain.models import ROLE_LABELS, Role, User
+from bot.domain.models import Role, User
 from bot.domain.normalize import fold
-from bot.domain.textfmt import day
 from bot.present import replies
-from bot.present.replies.common import CHANNEL_NAMES
+from bot.present.replies import people as texts
 from bot.services.context import Context
 from bot.services.scope import examples, named_or_own, own_words, resolve_in_scope
 from storage import audit, invites, users
@@ -21,18 +20,7 @@ LINK_MINUTES = 30  # a link code is typed on the other app right away
 ATTEMPTS_ALLOWED = 5  # failed code redemptions per sender...
 ATTEMPT_WINDOW = timedelta(minutes=15)  # ...within this window, by the injected clock
 LINK_TARGET = {"telegram": "zalo", "zalo": "telegram"}  # a link code made on one app is for the other
-PRIVATE_ONLY = (
-    "Vì an toàn, mã mời và mã liên kết chỉ được cấp và dùng trong tin nhắn riêng với bot. "
-    "Xin nhắn riêng cho bot (bấm vào tên bot, chọn “Nhắn tin”)."
-)
-TOO_MANY_ATTEMPTS = (
-    "Đồng chí đã nhập mã sai quá nhiều lần. Vì an toàn, xin đợi 15 phút rồi thử lại, "
-    "hoặc liên hệ Ban Tổ chức để được cấp mã mới."
-)
-
-
-def _role_label(role: str) -> str:
-    return ROLE_LABELS[Role(role)]
+PRIVATE_ONLY = texts.PRIVATE_ONLY  # also what the core answers to a code typed in a group
 
 
 async def create_invite(
@@ -80,20 +68,8 @@ async def create_invite(
 
 def invite_text(ctx: Context, invite: invites.Invite, unit_name: str, person: User | None = None) -> str:
     link = ctx.invite_link(invite.code) if invite.channel in (None, "telegram") else None
-    where = CHANNEL_NAMES.get(invite.channel, invite.channel) if invite.channel else "Telegram hoặc Zalo"
-    text = f"Mã mời: {invite.code}\nDành cho: {_role_label(invite.role)} — {unit_name}\n"
-    if person is not None:
-        login = f", tên đăng nhập {person.login}" if person.login else ""
-        text += (
-            f"Người được mời: #{person.id} {person.name}{login} — người dùng đã có: đăng ký xong, tài khoản chat "
-            "gắn với người này (giữ đơn vị, vai trò, lịch sử), không tạo người dùng mới.\n"
-        )
-    text += (
-        f"Dùng trên: {where}\n"
-        f"Hết hạn: {day(invite.expires_at.astimezone(ctx.clock.tz))} (dùng được một lần)\n"
-        f"Người được mời nhắn riêng cho bot: /dangky {invite.code}"
-    )
-    return text + (f"\nHoặc bấm: {link}" if link else "")
+    expires = invite.expires_at.astimezone(ctx.clock.tz).date()
+    return texts.invite(invite.code, invite.role, unit_name, invite.channel, expires, link, person)
 
 
 def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, str | None]:
@@ -115,13 +91,13 @@ async def person_named(ctx: Context, actor: User | None, text: str | None) -> Us
     if number.isascii() and number.isdigit():
         person = await users.get(ctx.db, int(number))
         if person is None:
-            return Reply(text=f"Không tìm thấy người dùng #{number}. Xem danh sách: /nguoidung")
+            return Reply(text=texts.no_user_number(number))
     else:
         person = await users.by_login(ctx.db, who)
         if person is None:
             return None
     if actor is not None and person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+        return Reply(text=replies.out_of_scope(texts.user_number(person.id)))
     return person
 
 
@@ -140,22 +116,13 @@ async def unregistered_hint(ctx: Context, unit_id: int, invite_for: str, *, aske
     if not names:
         return ""
     example = invite_for.format(who=f"#{min(waiting)}")
-    return (
-        f"\n\nĐơn vị đã có người dùng chưa đăng ký tài khoản chat: {', '.join(names[:5])}. "
-        f"Nếu mời chính người đó, xin tạo mã cho người đó ({example}) để không tạo người dùng thứ hai."
-    )
+    return texts.unregistered(names, example)
 
 
 async def _invite_usage(ctx: Context, user: User) -> str:
     """A bare /moi: how to write it, with the official's own units; no code is made."""
     ex = await examples(ctx, user)
-    return (
-        "Chưa tạo mã mời nào: xin ghi rõ mời cho đơn vị nào hoặc cho người nào. Ví dụ:\n"
-        f"• /moi {ex.below} — mã cho người báo cáo của {ex.below}\n"
-        f"• /moi theo dõi {ex.own} — mã cho cán bộ theo dõi {ex.own} và các đơn vị cấp dưới\n"
-        "• /moi #<mã người dùng> — mã cho một người đã có trong danh sách (xem /nguoidung)\n"
-        "Thêm “zalo” hoặc “telegram” ở cuối để mã chỉ dùng được trên ứng dụng đó."
-    )
+    return texts.invite_usage(ex.own, ex.below)
 
 
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
@@ -194,8 +161,7 @@ async def bot_lines(ctx: Context, unit_id: int) -> str:
         share = bot_for_unit(shares, tree, unit_id, kind)
         if share is None or (sum(s.kind == kind for s in shares) < 2 and not share.link):
             continue
-        where = share.link or f"bot {share.name or share.channel}"
-        lines.append(f"\nTrên {CHANNEL_NAMES.get(kind, kind)}: mở {where} rồi gõ mã (đơn vị này dùng bot đó).")
+        lines.append(texts.bot_line(kind, share.link or texts.bot_named(share.name or share.channel)))
     return "".join(lines)
 
 
@@ -208,16 +174,10 @@ async def _wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> Reply | No
     tree = await ctx.tree()
     right = bot_for_unit(shares, tree, unit_id, mine.kind)
     if right is not None and right.channel != mine.channel:
-        where = right.link or f"bot {right.name or right.channel}"
-        return Reply(
-            text=f"{tree[unit_id].name} dùng một bot {CHANNEL_NAMES.get(mine.kind, mine.kind)} khác: "
-            f"xin mở {where} và gõ lại mã này. Mã chưa bị dùng."
-        )
+        where = right.link or texts.bot_named(right.name or right.channel)
+        return Reply(text=texts.wrong_bot(tree[unit_id].name, mine.kind, where))
     if mine.user_cap is not None and len(await users.people_on_channel(ctx.db, mine.channel)) >= mine.user_cap:
-        return Reply(
-            text=f"Bot này đã đủ {mine.user_cap} người dùng (giới hạn của gói). Mã chưa bị dùng; xin báo Ban Tổ chức "
-            "để chuyển đơn vị sang một bot khác."
-        )
+        return Reply(text=texts.bot_full(mine.user_cap))
     return None
 
 
@@ -249,14 +209,7 @@ async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
             actor=user.id,
             after={"channel": channel, "for": target},
         )
-    others = CHANNEL_NAMES[target] if target else "Telegram hoặc Zalo"
-    return [
-        Reply(
-            text=f"Mã liên kết: {invite.code}\nMở bot trên {others}, nhắn riêng cho bot: /lienket {invite.code}\n"
-            f"Hai tài khoản chat sẽ là một người dùng ({user.name}): cùng đơn vị, cùng quyền, cùng lịch sử. "
-            f"Mã chỉ dùng được trên {others}, một lần, hết hạn sau {LINK_MINUTES} phút. Không đưa mã cho ai."
-        )
-    ]
+    return [Reply(text=texts.link_code(invite.code, target, user.name, LINK_MINUTES))]
 
 
 async def register(ctx: Context, inbound: Inbound, code: str, current: User | None) -> list[Reply]:
@@ -266,21 +219,20 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         return [Reply(text=await _exposed(ctx, code))]
     since = ctx.now() - ATTEMPT_WINDOW
     if await invites.failed_attempts(ctx.db, inbound.channel, inbound.sender_id, since) >= ATTEMPTS_ALLOWED:
-        return [Reply(text=TOO_MANY_ATTEMPTS)]
+        return [Reply(text=texts.TOO_MANY_ATTEMPTS)]
     invite = await invites.get(ctx.db, code)
     problem = None
     if invite is None:
-        problem = f"Mã mời “{code[:12]}” không đúng. Xin kiểm tra lại hoặc xin mã mới từ Ban Tổ chức."
+        problem = texts.wrong_code(code)
     elif invite.used_by is not None:
         if current is not None and current.id == invite.used_by:
             tree = await ctx.tree()
             return [Reply(text=replies.greeting(current, tree[current.unit_id].name))]
-        problem = "Mã mời này đã được sử dụng. Mỗi mã chỉ dùng được một lần; xin Ban Tổ chức mã mới."
+        problem = texts.CODE_USED
     elif invite.expires_at <= ctx.now():
-        problem = "Mã mời đã hết hạn. Xin đề nghị Ban Tổ chức cấp mã mới."
+        problem = texts.CODE_EXPIRED
     elif invite.channel is not None and kind_of(invite.channel) != kind_of(inbound.channel):
-        where = CHANNEL_NAMES.get(invite.channel, invite.channel)
-        problem = f"Mã này chỉ dùng được trên {where}. Xin mở bot trên {where} và nhắn riêng cho bot."
+        problem = texts.code_for_other_app(invite.channel)
     if problem is not None or invite is None:
         async with ctx.db.transaction():
             await invites.record_failure(ctx.db, inbound.channel, inbound.sender_id, ctx.now(), since)
@@ -307,7 +259,7 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
             before = None
             user_id = await users.add(
                 ctx.db,
-                name=invite.name or inbound.sender_name or "Người dùng",
+                name=invite.name or inbound.sender_name or texts.DEFAULT_NAME,
                 role=invite.role,
                 unit_id=invite.unit_id,
                 now=ctx.now(),
@@ -328,17 +280,14 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
         )
     user = await users.get(ctx.db, user_id)
     assert user is not None
-    return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
+    return [Reply(text=texts.registered(replies.greeting(user, unit_name)))]
 
 
 def _registered_to_another(current: User | None, person: User, code: str) -> Reply | None:
     """A code that joins a chat account to `person`, used from an account already registered to someone else."""
     if current is None or current.id == person.id:
         return None
-    return Reply(
-        text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
-        f"{code} chỉ dùng cho tài khoản chat chưa đăng ký."
-    )
+    return Reply(text=texts.registered_to_another(current.name, code))
 
 
 async def _register_existing(
@@ -347,8 +296,8 @@ async def _register_existing(
     """An official's invite for a person who already exists: this chat identity becomes that person."""
     person = await users.get(ctx.db, invite.link_user_id or 0)
     if person is None:
-        return [Reply(text="Người dùng của mã mời này không còn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
-    if (taken := _registered_to_another(current, person, "Mã mời dành cho người dùng đã có")) is not None:
+        return [Reply(text=texts.PERSON_GONE)]
+    if (taken := _registered_to_another(current, person, texts.FOR_EXISTING_PERSON)) is not None:
         return [taken]
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
@@ -370,15 +319,15 @@ async def _register_existing(
         )
     person = await users.get(ctx.db, person.id)
     assert person is not None
-    return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(person, unit_name)}")]
+    return [Reply(text=texts.registered(replies.greeting(person, unit_name)))]
 
 
 async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current: User | None) -> list[Reply]:
     """Attach this chat identity to the user who asked for the link code."""
     owner = await users.get(ctx.db, invite.link_user_id or 0)
     if owner is None or not owner.active:
-        return [Reply(text="Tài khoản tạo mã liên kết này đã bị khóa. Xin liên hệ Ban Tổ chức.")]
-    if (taken := _registered_to_another(current, owner, "Mã liên kết")) is not None:
+        return [Reply(text=texts.LINK_OWNER_LOCKED)]
+    if (taken := _registered_to_another(current, owner, texts.LINK_CODE)) is not None:
         return [taken]
     async with ctx.db.transaction():
         if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
@@ -393,15 +342,10 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
             actor=owner.id,
             after={"channel": inbound.channel, "invite": invite.code},
         )
-    channels = sorted({CHANNEL_NAMES.get(c, c) for c, _ in await users.chats_of(ctx.db, owner.id)})
+    channels = [c for c, _ in await users.chats_of(ctx.db, owner.id)]
     tree = await ctx.tree()
     unit_name = tree[owner.unit_id].name if owner.unit_id in tree else "?"
-    return [
-        Reply(
-            text=f"Đã liên kết: {owner.name} dùng bot trên {', '.join(channels)}.\n"
-            f"Nhắc nhở gửi qua kênh đăng ký đầu tiên.\n\n{replies.greeting(owner, unit_name)}"
-        )
-    ]
+    return [Reply(text=texts.linked(owner.name, channels, replies.greeting(owner, unit_name)))]
 
 
 async def _attach(ctx: Context, inbound: Inbound, user_id: int) -> None:
@@ -422,9 +366,9 @@ async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
     who = who.strip().lstrip("#")
     person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
-        return Reply(text=f"Không tìm thấy người dùng “{own_words(who)}”. Xem danh sách: /nguoidung")
+        return Reply(text=texts.no_user_named(own_words(who)))
     if person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+        return Reply(text=replies.out_of_scope(texts.user_number(person.id)))
     return person
 
 
@@ -437,18 +381,13 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
         return [root]
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
-        return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
+        return [Reply(text=texts.nobody_in(tree[root].name))]
     unreachable = {uid: since for uid, _, _, since in await reminder_log.unreachable_users(ctx.db)}
-    lines = [f"Người dùng — {tree[root].name} ({len(people)}):"]
-    for p in people[:60]:
-        state = "" if p.active else " [đã khóa]"
-        if p.id in unreachable:
-            state += f" [không liên lạc được từ {day(unreachable[p.id].astimezone(ctx.clock.tz))} — /thulai {p.id}]"
-        role = "theo dõi" if p.is_official else "báo cáo"
-        lines.append(f"#{p.id} {p.name} — {role} — {tree[p.unit_id].name}{state}")
-    if len(people) > 60:
-        lines.append(f"… và {len(people) - 60} người khác.")
-    return [Reply(text="\n".join(lines))]
+    rows = [
+        (p, tree[p.unit_id].name, unreachable[p.id].astimezone(ctx.clock.tz) if p.id in unreachable else None)
+        for p in people[: texts.LIST_LIMIT]
+    ]
+    return [Reply(text=texts.people_list(tree[root].name, rows, len(people)))]
 
 
 async def _update_person(
@@ -481,12 +420,10 @@ async def _update_person(
 
 
 async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
-    person = await _update_person(
-        ctx, actor, who, "user.deactivate", {"active": False}, not_self="Không thể tự khóa tài khoản của mình."
-    )
+    person = await _update_person(ctx, actor, who, "user.deactivate", {"active": False}, not_self=texts.NOT_SELF_LOCK)
     if isinstance(person, Reply):
         return [person]
-    return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
+    return [Reply(text=texts.locked(person))]
 
 
 async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
@@ -497,7 +434,7 @@ async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
     if isinstance(person, Reply):
         return [person]
     if not await reminder_log.clear_unreachable(ctx.db, person.id):
-        return [Reply(text=f"#{person.id} {person.name} không bị đánh dấu “không liên lạc được”.")]
+        return [Reply(text=texts.not_unreachable(person))]
     async with ctx.db.transaction():
         await audit.record(
             ctx.db,
@@ -509,7 +446,7 @@ async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
             before={"unreachable": True},
             after={"unreachable": False},
         )
-    return [Reply(text=f"Đã xóa đánh dấu “không liên lạc được” của #{person.id} {person.name}; bot sẽ gửi tin lại.")]
+    return [Reply(text=texts.reachable_again(person))]
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:
@@ -521,14 +458,14 @@ async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[
     person = await _update_person(ctx, actor, who, "user.reassign", {"unit_id": inside[0]})
     if isinstance(person, Reply):
         return [person]
-    return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {(await ctx.tree())[inside[0]].name}.")]
+    return [Reply(text=texts.moved(person, (await ctx.tree())[inside[0]].name))]
 
 
 async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[Reply]:
     person = await _update_person(ctx, actor, who, "user.role", {"role": role.value})
     if isinstance(person, Reply):
         return [person]
-    return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]
+    return [Reply(text=texts.role_changed(person, role.value))]
 
 
 async def _exposed(ctx: Context, code: str) -> str:
@@ -547,7 +484,7 @@ async def _exposed(ctx: Context, code: str) -> str:
             actor=None,
             after={"group": True},
         )
-    return f"{PRIVATE_ONLY}\nMã vừa gõ đã hiện trong nhóm nên đã bị hủy; xin cấp mã mới và dùng trong tin nhắn riêng."
+    return texts.exposed()
 
 
 async def _issuer_refuses(ctx: Context, invite: invites.Invite) -> str | None:
@@ -557,8 +494,5 @@ async def _issuer_refuses(ctx: Context, invite: invites.Invite) -> str | None:
         return None  # made on the server's command line, or a link code
     issuer = await users.get(ctx.db, invite.created_by)
     if issuer is None or not issuer.active or not issuer.is_official or invite.unit_id not in await ctx.scope(issuer):
-        return (
-            "Mã mời này không còn hiệu lực (người cấp mã đã đổi vai trò hoặc đơn vị). "
-            "Xin đề nghị Ban Tổ chức cấp mã mới."
-        )
+        return texts.ISSUER_CHANGED
     return None

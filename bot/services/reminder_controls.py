@@ -18,8 +18,6 @@ from bot.services.context import Context
 from bot.services.reminders import ReminderService
 from storage import reminders as store
 
-ROOT_ONLY = "Lịch báo cáo dùng chung cho toàn đảng bộ; chỉ cán bộ theo dõi cấp cao nhất được sửa."
-
 
 def next_runs(calendar: Calendar, now: datetime) -> list[tuple[str, datetime]]:
     """The next reminder days, escalation and digest, from the calendar."""
@@ -31,16 +29,16 @@ def next_runs(calendar: Calendar, now: datetime) -> list[tuple[str, datetime]]:
         for days, day in calendar.reminder_days(period):
             at = calendar.at(day, calendar.reminder_time, tz)
             if at > now and all(a != at for _, a in out):
-                out.append((f"Nhắc trước hạn {period.label} ({days} ngày)", at))
+                out.append((texts.run_reminder(period, days), at))
         at = calendar.at(calendar.escalation_day(period), calendar.reminder_time, tz)
         if at > now and all(a != at for _, a in out):
-            out.append((f"Báo cấp trên đơn vị quá hạn {period.label}", at))
+            out.append((texts.run_escalation(period), at))
         if len(out) >= 3:
             break
     digest = calendar.at(calendar.digest_day(today), calendar.digest_time, tz)
     if digest <= now:
         digest = calendar.at(calendar.digest_day(today + timedelta(days=7)), calendar.digest_time, tz)
-    out.append(("Bản tin tuần", digest))
+    out.append((texts.RUN_DIGEST, digest))
     return sorted(out, key=lambda x: x[1])[:4]
 
 
@@ -48,7 +46,7 @@ async def control(ctx: Context, service: ReminderService | None, user: User, arg
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if service is None:
-        return [Reply(text="Chức năng nhắc nhở chưa được bật trong lần chạy này.")]
+        return [Reply(text=texts.NOT_RUNNING)]
     words = fold(args)
     calendar = await service.calendar()
     now = ctx.now()
@@ -59,28 +57,24 @@ async def control(ctx: Context, service: ReminderService | None, user: User, arg
         return [await preview(ctx, service, user, now)]
     tree = await ctx.tree()
     if user.unit_id not in tree.roots:
-        return [Reply(text=ROOT_ONLY)]
+        return [Reply(text=texts.ROOT_ONLY)]
     try:
         updated = _edit(calendar, words)
     except CalendarProblem as problem:
-        return [Reply(text=f"Chưa sửa được lịch: {problem.text}\nChưa thay đổi gì.\n\n" + HELP)]
+        return [Reply(text=texts.calendar_not_changed(problem.text))]
     except ValidationError as exc:  # never the validator's English: the field's own explanation
         field = str(exc.errors()[0]["loc"][0]) if exc.errors() and exc.errors()[0]["loc"] else ""
-        text = FIELD_PROBLEMS.get(field, "giá trị không hợp lệ.")
-        return [Reply(text=f"Chưa sửa được lịch: {text}\nChưa thay đổi gì.\n\n" + HELP)]
+        return [Reply(text=texts.calendar_not_changed(texts.FIELD_PROBLEMS.get(field, texts.INVALID_VALUE)))]
     if updated is None:
-        return [Reply(text=HELP)]
+        return [Reply(text=texts.HELP)]
     await service.save_calendar(updated, user.id)
     period = updated.period_of(now.date())
-    head = "Đã cập nhật lịch báo cáo.\n\n"
-    return [Reply(text=head + texts.calendar_text(updated, period, updated.deadline(period), next_runs(updated, now)))]
-
-
-HELP = (
-    "Cách dùng: /nhacnho (xem lịch) · /nhacnho xem (xem trước ai sẽ được nhắc) · /nhacnho tamdung · "
-    "/nhacnho tieptuc · /nhacnho han 20 · /nhacnho truoc 5 1 · /nhacnho dungsai 10 · /nhacnho thang · "
-    "/nhacnho quy · /nhacnho gio 08:00 · /nhacnho nghi 02/09/2026 · /nhacnho bonghi 02/09/2026"
-)
+    return [
+        Reply(
+            text=texts.CALENDAR_UPDATED
+            + texts.calendar_text(updated, period, updated.deadline(period), next_runs(updated, now))
+        )
+    ]
 
 
 class CalendarProblem(Exception):
@@ -89,15 +83,6 @@ class CalendarProblem(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
-
-
-FIELD_PROBLEMS = {
-    "deadline_day": "hạn nộp là một ngày từ 1 đến 28 của tháng cuối kỳ. Ví dụ: /nhacnho han 20",
-    "remind_days_before": "số ngày nhắc trước hạn phải từ 0 đến 27. Ví dụ: /nhacnho truoc 5 1",
-    "tolerance_points": "mức cho phép (dung sai) phải từ 0 đến 100 điểm %. Ví dụ: /nhacnho dungsai 10",
-    "reminder_time": "giờ nhắc viết giờ:phút, giờ từ 0 đến 23, phút từ 0 đến 59. Ví dụ: /nhacnho gio 08:00",
-    "holidays": "ngày nghỉ phải là một ngày có thật, viết ngày/tháng/năm. Ví dụ: /nhacnho nghi 02/09/2026",
-}
 
 
 def _edit(calendar: Calendar, words: str) -> Calendar | None:
@@ -119,13 +104,13 @@ def _edit(calendar: Calendar, words: str) -> Calendar | None:
         update = {"tolerance_points": numbers[0]}
     elif words.startswith("gio") and (m := re.search(r"(\d{1,2})[:h ](\d{2})", words)):
         if int(m[1]) > 23 or int(m[2]) > 59:
-            raise CalendarProblem(f"không có giờ {m[1]}:{m[2]} — {FIELD_PROBLEMS['reminder_time']}")
+            raise CalendarProblem(texts.no_such_time(m[1], m[2]))
         update = {"reminder_time": time(int(m[1]), int(m[2]))}
     elif words.startswith(("nghi", "bonghi", "bo nghi")) and (m := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", words)):
         try:
             day = date(int(m[3]), int(m[2]), int(m[1]))
         except ValueError:
-            raise CalendarProblem(f"không có ngày {m[0]} — {FIELD_PROBLEMS['holidays']}") from None
+            raise CalendarProblem(texts.no_such_day(m[0])) from None
         holidays = set(calendar.holidays)
         if words.startswith("nghi"):
             holidays.add(day)
@@ -147,7 +132,7 @@ async def preview(ctx: Context, service: ReminderService, user: User, now: datet
         if send.user_id is not None and not await service.reachable(send.user_id):
             unreachable.append(f"{person} ({tree[send.unit_id].name})")  # counted apart: no message can reach them
             continue
-        why = "chưa báo cáo" if not state.reported else "chậm tiến độ"
+        why = texts.WHY_NOT_REPORTED if not state.reported else texts.WHY_BEHIND
         rows.append((person, tree[send.unit_id].name, why))
     scope = set(tree.subtree(user.unit_id))
     no_reporter = [tree[u].name for u in the_plan.no_reporter if u in scope]
@@ -159,7 +144,7 @@ async def preview(ctx: Context, service: ReminderService, user: User, now: datet
         choices=(
             (
                 Choice(
-                    label=f"📨 Gửi ngay cho {len(rows)} người",
+                    label=texts.send_now_button(len(rows)),
                     data=callbacks.pack(callbacks.SendNow(root_id=user.unit_id)),
                 ),
             ),
@@ -171,10 +156,10 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     if not user.is_official or service is None:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if root_id not in await ctx.scope(user):
-        return [Reply(text=replies.out_of_scope(f"đơn vị #{root_id}"))]
+        return [Reply(text=replies.out_of_scope(replies.unit_number(root_id)))]
     outcome = await service.send_now(root_id)
     if outcome.skipped_quiet:
-        return [Reply(text="Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau.")]
+        return [Reply(text=texts.QUIET_NOW)]
     return [
         Reply(
             text=texts.sent_summary(
@@ -189,12 +174,6 @@ async def send_now(ctx: Context, service: ReminderService | None, user: User, ro
     ]
 
 
-NO_GROUP_DIGEST = (
-    "Trên Zalo, nhóm chat của bot còn đang thử nghiệm và bot có thể không được thêm vào nhóm, nên bot không gửi "
-    "bản tin tuần vào nhóm. Bản tin tuần vẫn được gửi riêng cho từng cán bộ theo dõi của cấp ủy."
-)
-
-
 def group_digests(channel: str) -> bool:
     """Can this channel carry the weekly digest into a group chat? Not Zalo (groups in beta, bots may not be
     addable at all): there the digest goes to each official privately, as it always does."""
@@ -205,9 +184,9 @@ async def link_group(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     if not user.is_official:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if not group_digests(inbound.channel):
-        return [Reply(text=NO_GROUP_DIGEST)]
+        return [Reply(text=texts.NO_GROUP_DIGEST)]
     if not inbound.is_group:
-        return [Reply(text="Gõ /lienketnhom trong nhóm chat của cấp ủy (sau khi thêm bot vào nhóm).")]
+        return [Reply(text=texts.LINK_IN_GROUP)]
     await store.link_chat(ctx.db, inbound.channel, inbound.chat_id, user.unit_id, user.id, ctx.now())
     name = (await ctx.tree())[user.unit_id].name
-    return [Reply(text=f"Đã liên kết nhóm này: bản tin tuần của {name} sẽ được gửi vào đây.")]
+    return [Reply(text=texts.group_linked(name))]

@@ -20,6 +20,7 @@ from bot.domain.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
 from bot.domain.normalize import fold
 from bot.domain.tree import UnitTree
 from bot.present import replies
+from bot.present.replies import reorg as texts
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
@@ -47,13 +48,7 @@ SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 CHILD_KIND = DEFAULT_CHILD_KIND  # under a tỉnh ủy: a đảng ủy xã; under it: đảng bộ cơ sở; then chi bộ
-HELP = (
-    "Cách dùng (cán bộ theo dõi):\n"
-    "• /tochuc them <tên> thuộc <đơn vị cấp trên>\n• /tochuc doiten <đơn vị> thành <tên mới>\n"
-    "• /tochuc chuyen <đơn vị> về <đơn vị cấp trên mới>\n"
-    "• /tochuc hopnhat <đơn vị 1>, <đơn vị 2> thành <tên mới hoặc đơn vị có sẵn>\n"
-    "• /tochuc tach <đơn vị> thành <tên 1>, <tên 2>\n• /tochuc ngung <đơn vị>"
-)
+HELP = texts.HELP  # what /tochuc answers to anything it cannot read
 
 
 class Change(Frozen):
@@ -83,8 +78,8 @@ async def _one(ctx: Context, user: User | None, text: str) -> int:
     if isinstance(found, Reply):
         raise ReorgError(found.text)
     if len(found) != 1:
-        names = "; ".join(tree[u].name for u in found[:5]) or "không có"
-        raise ReorgError(f"“{text.strip()}” chưa rõ là đơn vị nào (khớp: {names}). Xin ghi tên đầy đủ hoặc mã.")
+        names = "; ".join(tree[u].name for u in found[:5]) or texts.NONE_MATCHED
+        raise ReorgError(texts.unclear_unit(text.strip(), names))
     if user is not None and found[0] not in await ctx.scope(user):
         raise ReorgError(replies.out_of_scope(tree[found[0]].name))
     return found[0]
@@ -113,20 +108,20 @@ async def read_change(ctx: Context, user: User | None, text: str) -> Change:
     if kind == "move":
         unit, parent = await _one(ctx, user, left), await _one(ctx, user, right)
         if tree.is_within(parent, unit):
-            raise ReorgError("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
+            raise ReorgError(texts.NOT_INTO_ITSELF)
         return Change(kind=kind, units=(unit,), target=parent)
     if kind == "split":
         names = tuple(n.strip() for n in right.split(",") if n.strip())
         if len(names) < 2:
-            raise ReorgError("Tách thành ít nhất hai đơn vị, cách nhau bằng dấu phẩy.")
+            raise ReorgError(texts.SPLIT_INTO_TWO)
         return Change(kind=kind, units=(await _one(ctx, user, left),), names=names)
     sources = tuple([await _one(ctx, user, s) for s in left.split(",") if s.strip()])
     if len(sources) < 1 or len(set(sources)) != len(sources):
-        raise ReorgError("Cần ít nhất một đơn vị để hợp nhất, không lặp lại.")
+        raise ReorgError(texts.MERGE_NEEDS_UNITS)
     existing = await _existing(ctx, right)
     if existing is not None:
         if existing in sources or any(tree.is_within(existing, s) for s in sources):
-            raise ReorgError("Đơn vị nhận không được là một trong các đơn vị bị hợp nhất hay cấp dưới của chúng.")
+            raise ReorgError(texts.MERGE_INTO_OWN)
         return Change(kind=kind, units=sources, target=existing)
     return Change(kind=kind, units=sources, names=(right,))
 
@@ -146,24 +141,18 @@ def describe(tree: UnitTree, change: Change) -> str:
     match change.kind:
         case "add":
             assert change.target is not None  # an addition always names its parent (see `read_change`)
-            return f"Thêm đơn vị “{change.names[0]}” trực thuộc {tree[change.target].name}."
+            return texts.add(change.names[0], tree[change.target].name)
         case "rename":
-            return f"Đổi tên {names[0]} thành “{change.names[0]}” (tên cũ vẫn tra cứu được)."
+            return texts.rename(names[0], change.names[0])
         case "move":
             assert change.target is not None  # a move always names the new parent (see `read_change`)
-            return f"Chuyển {names[0]} về trực thuộc {tree[change.target].name}."
+            return texts.move(names[0], tree[change.target].name)
         case "merge":
-            into = tree[change.target].name if change.target else f"đơn vị mới “{change.names[0]}”"
-            return (
-                f"Hợp nhất {', '.join(names)} vào {into}. Toàn bộ lịch sử báo cáo của các đơn vị cũ được tính "
-                "cho đơn vị nhận; số liệu các cấp trên không đổi."
-            )
+            into = tree[change.target].name if change.target else None
+            return texts.merge(names, into, change.names[0] if change.names else "")
         case "split":
-            return (
-                f"Tách {names[0]} thành: {', '.join(change.names)}. Lịch sử báo cáo giữ ở đơn vị cũ "
-                "(ngừng hoạt động); các đơn vị mới bắt đầu từ nay."
-            )
-    return f"Ngừng hoạt động {names[0]} (lịch sử báo cáo được giữ nguyên)."
+            return texts.split(names[0], change.names)
+    return texts.deactivate(names[0])
 
 
 async def propose(ctx: Context, user: User, inbound: Inbound, args: str) -> list[Reply]:
@@ -190,15 +179,12 @@ async def allowed(ctx: Context, user: User, change: Change) -> str | None:
     named = [*change.units, *([change.target] if change.target is not None else [])]
     for unit in named:
         if unit not in tree or unit not in scope:
-            return replies.out_of_scope(tree[unit].name if unit in tree else f"đơn vị #{unit}")
+            return replies.out_of_scope(tree[unit].name if unit in tree else replies.unit_number(unit))
     if change.kind in ("split", "merge", "deactivate"):
         for unit in change.units:
             parent = tree[unit].parent_id
             if parent is None or parent not in scope:
-                return (
-                    f"Tách, hợp nhất hay ngừng hoạt động {tree[unit].name} là việc của cán bộ theo dõi cấp trên "
-                    "của đơn vị này. Xin đề nghị cấp trên thực hiện."
-                )
+                return texts.for_the_parent(tree[unit].name)
     return None
 
 
@@ -256,19 +242,7 @@ async def apply_change(ctx: Context, change: Change, actor: int | None) -> str:
         )
     ctx.invalidate()
     tree = await ctx.tree()
-    made = f" Đơn vị mới: {', '.join(f'{tree[u].name} (mã {tree[u].code})' for u in created)}." if created else ""
-    return f"Đã thực hiện: {describe_done(change)}.{made}"
-
-
-def describe_done(change: Change) -> str:
-    return {
-        "add": "thêm đơn vị",
-        "rename": "đổi tên",
-        "move": "chuyển đơn vị",
-        "merge": "hợp nhất",
-        "split": "tách đơn vị",
-        "deactivate": "ngừng hoạt động đơn vị",
-    }[change.kind]
+    return texts.done(change.kind, [(tree[u].name, tree[u].code) for u in created])
 
 
 async def _add(ctx: Context, name: str, parent_id: int | None, category: str | None = None) -> int:

@@ -264,8 +264,8 @@ def _sum_row(name: str, members: list[UnitProgress], kind: str) -> AnnexRow:
 
 async def _snapshots(ctx: Context, view: ProgressView) -> tuple[dict[str, int], dict[str, int]]:
     """Pipeline and screening totals over the subtree: the latest snapshot of each unit within the span."""
-    ym_from = view.period.ym_from if view.period.kind is PeriodKind.TERM else view.period.year * 100 + 1
-    ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
+    ym_from = view.period.ym_from if view.period.kind is PeriodKind.TERM else Period.of_year(view.period.year).ym_from
+    ym_to = view.period.ym_until(view.as_of)
     scope = set(view.tree.subtree(view.root_id))
     out: list[dict[str, int]] = []
     for kind, fields in (("pipeline", PIPELINE_FIELDS), ("screening", SCREENING_FIELDS)):

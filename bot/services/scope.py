@@ -58,5 +58,5 @@ async def named_or_own(ctx: Context, user: User, text: str | None) -> int | Repl
     if len(found) > 1:
         tree = await ctx.tree()
         names = "; ".join(tree[u].name for u in found[:5])
-        return Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")
+        return Reply(text=replies.many_units_match(names))
     return found[0]

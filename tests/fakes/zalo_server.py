@@ -32,6 +32,7 @@ class FakeZaloApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.idle_answers = 0  # 408s served
+        self.long_polls = 0  # getUpdates calls waiting for an update right now
 
     @property
     def base_url(self) -> str:
@@ -60,7 +61,7 @@ class FakeZaloApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -78,8 +79,12 @@ class FakeZaloApi:
         if method == "getUpdates" and not api.updates and not api.faults and api.webhook is None:
             self._new.clear()
             wait = min(float(params.get("timeout") or 0), MAX_WAIT)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new.wait(), timeout=wait)
+            self.long_polls += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new.wait(), timeout=wait)
+            finally:
+                self.long_polls -= 1
         status, body = api.call(method, params)
         if body.get("error_code") == 408:
             self.idle_answers += 1

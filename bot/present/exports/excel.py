@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.domain.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
+from bot.domain.models import BREAKDOWN_FIELDS, Figures
 from bot.domain.periods import PeriodKind
 from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgress
 from bot.domain.textfmt import first_upper, moment, pct
+from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.present.exports.cells import first_sheet, print_setup, put
 from bot.present.replies.queries import khoi_words
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.domain.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, Figures
+from bot.domain.models import BREAKDOWN_FIELDS, Figures
 from bot.domain.textfmt import num, pct
+from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.present.exports.cells import first_sheet, print_setup, put
 
 if TYPE_CHECKING:  # the document libraries are imported only when a file is written

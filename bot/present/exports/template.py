@@ -8,15 +8,15 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
-from bot.domain.periods import PeriodKind
+from bot.domain.models import BREAKDOWN_FIELDS, UnitKind
+from bot.domain.periods import PeriodKind, ym_parts
 from bot.domain.tree import UnitTree
+from bot.domain.vocabulary import KIND_WORDS  # read back by the importer (KIND_READINGS)
 from bot.importing.reader import SHEETS
 from bot.present.exports.cells import append, first_sheet, put
 from storage import categories, submissions, targets, units, users
 from storage.db import Database
 
-KIND_WORDS = {kind: label.split(" (")[0] for kind, label in KIND_LABELS.items()}  # read back by the importer
 INSTRUCTIONS = [
     "HƯỚNG DẪN NHẬP DỮ LIỆU — PTĐV Bot",
     "",
@@ -36,7 +36,7 @@ INSTRUCTIONS = [
 
 
 def period_label(kind: str, year: int, ym_from: int) -> str:
-    month = ym_from % 100
+    month = ym_parts(ym_from)[1]
     if kind == PeriodKind.MONTH:
         return f"T{month}/{year}"
     if kind == PeriodKind.QUARTER:

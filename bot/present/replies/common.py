@@ -164,6 +164,15 @@ def which_unit(text: str) -> str:
     return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn chọn đơn vị nào?"
 
 
+def unit_number(unit_id: int) -> str:
+    """A unit named only by its number (button data or a stored change naming a unit outside the asker's scope)."""
+    return f"đơn vị #{unit_id}"
+
+
+def many_units_match(names: str) -> str:
+    return f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn."
+
+
 def report_for_which_unit(parent: str) -> str:
     return f"{parent} báo cáo qua các đơn vị trực thuộc. Đồng chí báo cáo cho đơn vị nào?"
 

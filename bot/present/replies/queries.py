@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from bot.domain.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS, Figures
+from bot.domain.models import BREAKDOWN_FIELDS, Figures
 from bot.domain.periods import PeriodKind
 from bot.domain.progress import ProgressView, UnitProgress, verdict
 from bot.domain.textfmt import day, first_upper, num, pct
+from bot.domain.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 
 PAGE_SIZE = 15
 T = TypeVar("T")

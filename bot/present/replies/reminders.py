@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.calendar import WEEKDAYS, Calendar
@@ -13,27 +14,31 @@ from bot.present.replies.common import CHANNEL_NAMES
 LIST_LIMIT = 12
 
 
-def reminder(
-    unit_name: str,
-    year: int,
-    admitted: int,
-    target: int | None,
-    pace: float,
-    period: Period,
-    deadline: date,
-    reported: bool,
-) -> str:
+@dataclass(frozen=True)
+class Standing:
+    """A unit's year so far, as a reminder states it."""
+
+    unit_name: str
+    year: int
+    admitted: int
+    target: int | None
+    pace: float  # the share expected by the end of the reporting period
+    reported: bool  # reported in the reporting period
+
+
+def reminder(s: Standing, period: Period, deadline: date) -> str:
     label = period.label.split("/")[0]
-    if target:
+    if s.target:
         standing = (
-            f"năm {year} mới kết nạp {num(admitted)}/{num(target)} ĐVM ({pct(admitted / target)}; "
-            f"tiến độ chung đến hết {label} là {pct(pace)})"
+            f"năm {s.year} mới kết nạp {num(s.admitted)}/{num(s.target)} ĐVM ({pct(s.admitted / s.target)}; "
+            f"tiến độ chung đến hết {label} là {pct(s.pace)})"
         )
     else:
-        standing = f"năm {year} đã kết nạp {num(admitted)} ĐVM"
-    missing = "" if reported else f" Đơn vị chưa báo cáo {label}."
+        standing = f"năm {s.year} đã kết nạp {num(s.admitted)} ĐVM"
+    missing = "" if s.reported else f" Đơn vị chưa báo cáo {label}."
     return (
-        f"{unit_name}: {standing}.{missing} Hạn báo cáo {label}: {day_month(deadline)}. Trả lời “kết nạp N” để báo cáo."
+        f"{s.unit_name}: {standing}.{missing} Hạn báo cáo {label}: {day_month(deadline)}. "
+        "Trả lời “kết nạp N” để báo cáo."
     )
 
 
@@ -48,38 +53,43 @@ def escalation(parent_name: str, period: Period, deadline: date, rows: Sequence[
     return "\n".join(lines)
 
 
-def digest(
-    unit_name: str,
-    week: str,
-    year: int,
-    admitted: int,
-    target: int | None,
-    pace: float,
-    status: str,
-    week_reports: int,
-    week_admitted: int,
-    behind: Sequence[str],
-    silent: Sequence[str],
-    period_label: str,
-    no_reporter: Sequence[str],
-    blocked: Sequence[str],
-) -> str:
-    lines = [f"BẢN TIN TUẦN {week[6:]}/{week[1:5]} — {unit_name}", ""]
-    if target:
+@dataclass(frozen=True)
+class Digest:
+    """The facts of one weekly digest for one subtree."""
+
+    unit_name: str
+    week: str  # the week's key, "W2026-07"
+    year: int
+    admitted: int
+    target: int | None
+    pace: float
+    status: str  # the status label
+    week_reports: int
+    week_admitted: int
+    behind: Sequence[str]
+    silent: Sequence[str]
+    period_label: str
+    no_reporter: Sequence[str]
+    blocked: Sequence[str]
+
+
+def digest(d: Digest) -> str:
+    lines = [f"BẢN TIN TUẦN {d.week[6:]}/{d.week[1:5]} — {d.unit_name}", ""]
+    if d.target:
         lines.append(
-            f"• Năm {year}: {num(admitted)}/{num(target)} ĐVM ({pct(admitted / target)}); "
-            f"tiến độ chung {pct(pace)} → {status}"
+            f"• Năm {d.year}: {num(d.admitted)}/{num(d.target)} ĐVM ({pct(d.admitted / d.target)}); "
+            f"tiến độ chung {pct(d.pace)} → {d.status}"
         )
     else:
-        lines.append(f"• Năm {year}: {num(admitted)} ĐVM")
+        lines.append(f"• Năm {d.year}: {num(d.admitted)} ĐVM")
     lines.append(
-        f"• Tuần qua: {num(week_reports)} báo cáo mới, {'+' if week_admitted > 0 else ''}{num(week_admitted)} ĐVM"
+        f"• Tuần qua: {num(d.week_reports)} báo cáo mới, {'+' if d.week_admitted > 0 else ''}{num(d.week_admitted)} ĐVM"
     )
     for title, names in (
-        (f"Chậm tiến độ ({num(len(behind))})", behind),
-        (f"Chưa báo cáo {period_label} ({num(len(silent))})", silent),
-        (f"Chưa có người báo cáo ({num(len(no_reporter))})", no_reporter),
-        (f"Không liên lạc được ({num(len(blocked))})", blocked),
+        (f"Chậm tiến độ ({num(len(d.behind))})", d.behind),
+        (f"Chưa báo cáo {d.period_label} ({num(len(d.silent))})", d.silent),
+        (f"Chưa có người báo cáo ({num(len(d.no_reporter))})", d.no_reporter),
+        (f"Không liên lạc được ({num(len(d.blocked))})", d.blocked),
     ):
         if names:
             shown = ", ".join(names[:LIST_LIMIT])
@@ -189,3 +199,59 @@ def cap_warning(bot: str, users: int, cap: int, move: Sequence[tuple[str, str, i
         rows = "\n".join(f"• {name} (mã {code}): {num(count)} người" for name, code, count in move)
         text += f"\nNên chuyển các đơn vị sau sang một bot khác (thêm mã đơn vị vào ZALO_BOTS):\n{rows}"
     return text
+
+
+# --- /nhacnho and /lienketnhom (bot.services.reminder_controls) ----------------------------------------------------
+ROOT_ONLY = "Lịch báo cáo dùng chung cho toàn đảng bộ; chỉ cán bộ theo dõi cấp cao nhất được sửa."
+NOT_RUNNING = "Chức năng nhắc nhở chưa được bật trong lần chạy này."
+HELP = (
+    "Cách dùng: /nhacnho (xem lịch) · /nhacnho xem (xem trước ai sẽ được nhắc) · /nhacnho tamdung · "
+    "/nhacnho tieptuc · /nhacnho han 20 · /nhacnho truoc 5 1 · /nhacnho dungsai 10 · /nhacnho thang · "
+    "/nhacnho quy · /nhacnho gio 08:00 · /nhacnho nghi 02/09/2026 · /nhacnho bonghi 02/09/2026"
+)
+FIELD_PROBLEMS = {
+    "deadline_day": "hạn nộp là một ngày từ 1 đến 28 của tháng cuối kỳ. Ví dụ: /nhacnho han 20",
+    "remind_days_before": "số ngày nhắc trước hạn phải từ 0 đến 27. Ví dụ: /nhacnho truoc 5 1",
+    "tolerance_points": "mức cho phép (dung sai) phải từ 0 đến 100 điểm %. Ví dụ: /nhacnho dungsai 10",
+    "reminder_time": "giờ nhắc viết giờ:phút, giờ từ 0 đến 23, phút từ 0 đến 59. Ví dụ: /nhacnho gio 08:00",
+    "holidays": "ngày nghỉ phải là một ngày có thật, viết ngày/tháng/năm. Ví dụ: /nhacnho nghi 02/09/2026",
+}
+INVALID_VALUE = "giá trị không hợp lệ."
+CALENDAR_UPDATED = "Đã cập nhật lịch báo cáo.\n\n"
+RUN_DIGEST = "Bản tin tuần"
+WHY_NOT_REPORTED = "chưa báo cáo"
+WHY_BEHIND = "chậm tiến độ"
+QUIET_NOW = "Đang trong giờ hoặc ngày không gửi tin (đêm, cuối tuần, ngày lễ). Xin gửi lại sau."
+LINK_IN_GROUP = "Gõ /lienketnhom trong nhóm chat của cấp ủy (sau khi thêm bot vào nhóm)."
+NO_GROUP_DIGEST = (
+    "Trên Zalo, nhóm chat của bot còn đang thử nghiệm và bot có thể không được thêm vào nhóm, nên bot không gửi "
+    "bản tin tuần vào nhóm. Bản tin tuần vẫn được gửi riêng cho từng cán bộ theo dõi của cấp ủy."
+)
+
+
+def calendar_not_changed(problem: str) -> str:
+    return f"Chưa sửa được lịch: {problem}\nChưa thay đổi gì.\n\n" + HELP
+
+
+def no_such_time(hour: str, minute: str) -> str:
+    return f"không có giờ {hour}:{minute} — {FIELD_PROBLEMS['reminder_time']}"
+
+
+def no_such_day(written: str) -> str:
+    return f"không có ngày {written} — {FIELD_PROBLEMS['holidays']}"
+
+
+def run_reminder(period: Period, days: int) -> str:
+    return f"Nhắc trước hạn {period.label} ({days} ngày)"
+
+
+def run_escalation(period: Period) -> str:
+    return f"Báo cấp trên đơn vị quá hạn {period.label}"
+
+
+def send_now_button(people: int) -> str:
+    return f"📨 Gửi ngay cho {people} người"
+
+
+def group_linked(unit_name: str) -> str:
+    return f"Đã liên kết nhóm này: bản tin tuần của {unit_name} sẽ được gửi vào đây."

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
+from bot.domain.models import BREAKDOWN_FIELDS
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.progress import UnitProgress, verdict
 from bot.domain.textfmt import day, moment, num, pct
+from bot.domain.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 from bot.language.reports import ReportProblem
 
 KIND_TITLES = {

@@ -22,6 +22,9 @@ from tests.conftest import TODAY, callback_update, message_update
 from tests.fakes.botapi_server import FakeBotApi
 from tests.harness import TOKEN
 
+# Process-level: real `ptdv run` processes killed, faulted or run two at a time (README, Development).
+pytestmark = pytest.mark.process
+
 REPORTERS = ("minh", "thu", "lan", "khanh", "hoa", "son", "tuan")
 
 

@@ -13,11 +13,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from storage.db import Database
 from tests.conftest import message_update
 from tests.fakes.botapi_server import FakeBotApi, Fault
 from tests.harness import TOKEN
 from tests.test_crash import prepare
+
+# Process-level: real `ptdv run` processes killed, faulted or run two at a time (README, Development).
+pytestmark = pytest.mark.process
 
 STOP_WITHIN = 5.0  # seconds from SIGTERM to exit
 

@@ -9,10 +9,15 @@ import signal
 import sys
 from collections import Counter
 
+import pytest
+
 from storage import users
 from tests.conftest import TODAY, callback_update, message_update
 from tests.fakes.botapi_server import FakeBotApi, Fault
 from tests.harness import TOKEN, TelegramHarness, button
+
+# Process-level: real `ptdv run` processes killed, faulted or run two at a time (README, Development).
+pytestmark = pytest.mark.process
 
 REPORTERS = ("minh", "thu", "lan", "khanh", "hoa", "son", "tuan")
 

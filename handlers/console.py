@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.payloads import Action
 from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
 from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update
@@ -71,7 +72,7 @@ class ConsoleBase:
         user = await users.by_login(self.db, login)
         if user is not None:
             async with self.db.transaction():  # a new session: no edit mode left over from an earlier one
-                await pending.close_open(self.db, user.id, "await_fix", self.clock.now())
+                await pending.close_open(self.db, user.id, Action.AWAIT_FIX, self.clock.now())
             self.me = Identity(user.id, user.name, login)
             self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
         else:

@@ -160,6 +160,10 @@ def _may_be_a_name(text: str) -> bool:
     return sum(ch.isalpha() for ch in text) >= 3
 
 
+def several_units_match(names: list[str]) -> str:
+    return f"Có nhiều đơn vị khớp: {'; '.join(names)}. Xin ghi tên đầy đủ hơn."
+
+
 def which_unit(text: str) -> str:
     return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn chọn đơn vị nào?"
 

@@ -9,6 +9,7 @@ from bot.language.reports import ReportProblem
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 from bot.periods import Period, PeriodKind
 from bot.progress import UnitProgress, verdict
+from bot.replies.confirmations import CONFIRM_HINT
 from bot.textfmt import day, moment, num, pct
 
 KIND_TITLES = {
@@ -41,9 +42,6 @@ def figures_text(kind: str, figures: dict[str, Any]) -> str:
 
 def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: str) -> str:
     return f"{figures_text(kind, figures)} — {period_words(period)} — {unit_name}"
-
-
-CONFIRM_HINT = "Chọn “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
 
 
 def preview(line: str, expires: datetime, note: str | None = None) -> str:
@@ -166,28 +164,49 @@ def rejected(message: str, example: str) -> str:
     return f"Báo cáo chưa được lưu. {message}\nVí dụ cách viết: “{example}”."
 
 
-NOTHING_PENDING = "Không có gì đang chờ xác nhận: đồng chí chưa có bản xem trước nào đang mở."
-CANCELLED = "Đã hủy, không lưu gì."
-
-# What a preview's action saves, to name it in "already saved" (a rename is not a "báo cáo").
-_KINDS = {
-    "submit": "Báo cáo",
-    "adjust": "Báo cáo",
-    "correct": "Bản sửa báo cáo",
-    "target": "Chỉ tiêu",
-    "reorg": "Thay đổi tổ chức",
-    "import": "Nội dung nhập tệp",
-}
+def unit_not_found_near(not_found: str, nearest: list[str]) -> str:
+    """A unit name that matches nothing, with the nearest names in the sender's scope."""
+    return not_found + (f" Tên gần nhất: {', '.join(nearest)}." if nearest else "")
 
 
-def already_saved(action: str) -> str:
-    """A second "có" or tap on a preview that was already confirmed, naming what it saved."""
-    return f"{_KINDS.get(action, 'Nội dung')} này đã được lưu trước đó (không lưu lại lần nữa)."
+def reports_through_units_below(unit_name: str, children: list[str]) -> str:
+    """A report for a unit whose figures are the sum of its units' reports (the first few named)."""
+    return (
+        f"{unit_name} có các đơn vị trực thuộc ({', '.join(children)}…); số liệu được cộng từ báo cáo "
+        "của từng đơn vị. Xin ghi rõ đơn vị báo cáo."
+    )
 
 
-ALREADY_CANCELLED = "Bản xem trước này đã được hủy hoặc thay thế; không lưu gì."
-EXPIRED = "Bản xem trước đã hết hạn, chưa lưu gì. Xin gửi lại báo cáo."
-RETYPE = "Xin gửi lại nội dung đúng, ví dụ: “kết nạp 2 đảng viên, trong đó 1 nữ”. Bản cũ đã bỏ, chưa lưu gì."
+def nothing_to_correct(period: Period, unit_name: str) -> str:
+    return (
+        f"Chưa có báo cáo {period_words(period)} của {unit_name} để sửa. "
+        "Nếu đây là báo cáo mới, xin gõ không có chữ “sửa”."
+    )
+
+
+def with_unread(preview_text: str, parts: list[str]) -> str:
+    """A preview followed by the parts of the message that were not understood (shown, never stored)."""
+    return "\n".join(
+        [
+            preview_text,
+            *(f"Chưa hiểu phần: “{part}” — chưa được ghi" for part in parts),
+            "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
+        ]
+    )
+
+
+BUTTON_FIX_RECORD = "✏️ Sửa báo cáo này"
+
+
+def replaced_already(submission_id: int, by: int) -> str:
+    return f"Báo cáo #{submission_id} đã được thay bằng #{by}. Xem /lichsu."
+
+
+def fix_example(period: Period, admitted: int) -> str:
+    """What to type to correct a stored record of `period` (its admissions as the starting figure)."""
+    return f"{period_words(period).split(',')[0]} kết nạp {max(0, admitted)}"
+
+
 SUPERSEDED_MEANWHILE = "Báo cáo cũ vừa được người khác sửa; chưa lưu gì. Xin xem /lichsu rồi gửi lại."
 EDIT_AFTER_SAVE = (
     "Tin nhắn đã sửa, nhưng báo cáo đã được lưu trước đó. Để sửa số liệu, xin gõ: “sửa: <kỳ> kết nạp <số đúng>”."

@@ -1,36 +1,8 @@
-"""Changes other than reports that also go through a preview and "Xác nhận" (targets, re-organisation, imports).
+"""Kept for code written against its old name: a refusal is `services.refusal.Refusal`, and the actions a
+confirmation applies are listed in one table in `services.confirmations` (no registration at import time)."""
 
-A service registers how to apply its action; `reporting.confirm` applies it inside the same exactly-once
-transaction that marks the pending preview used, so a double tap changes nothing twice. The `User` an action
-receives is re-read inside that transaction: each action re-checks the actor's current role and scope and raises
-`Refused` when they no longer allow it.
-"""
+from bot.services.refusal import Refusal
 
-from __future__ import annotations
+Refused = Refusal
 
-from collections.abc import Awaitable, Callable
-
-from bot.models import User
-from bot.services.context import Context
-from storage.pending import Pending
-
-
-class Refused(Exception):
-    """The actor may no longer do what the preview showed (role, unit or scope changed); the text says why.
-    Raised inside the confirmation's transaction: nothing is written and the preview is cancelled."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
-Apply = Callable[[Context, User, Pending], Awaitable[str]]
-ACTIONS: dict[str, Apply] = {}
-
-
-def confirmable(name: str) -> Callable[[Apply], Apply]:
-    def register(apply: Apply) -> Apply:
-        ACTIONS[name] = apply
-        return apply
-
-    return register
+__all__ = ["Refused"]

@@ -11,6 +11,7 @@ from bot.messages import Inbound, Reply
 from bot.models import ROLE_LABELS, Role, User
 from bot.replies.common import CHANNEL_NAMES
 from bot.services.context import Context
+from bot.services.refusal import Refusal
 from bot.services.scope import examples, named_or_own, own_words, resolve_in_scope
 from bot.textfmt import day
 from storage import audit, invites, users
@@ -105,9 +106,9 @@ def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, st
     return unit_text, kind if kind in LINK_TARGET else None  # from the console: any app
 
 
-async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | Reply | None:
+async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | None:
     """The existing person an invite names — `#12`, `12` or a login — within the actor's scope; None when the
-    text names no person (it is then a unit)."""
+    text names no person (it is then a unit); `Refusal` for a number that is nobody, or someone outside."""
     who = (text or "").strip()
     if not who or " " in who:
         return None
@@ -115,13 +116,13 @@ async def person_named(ctx: Context, actor: User | None, text: str | None) -> Us
     if number.isascii() and number.isdigit():
         person = await users.get(ctx.db, int(number))
         if person is None:
-            return Reply(text=f"Không tìm thấy người dùng #{number}. Xem danh sách: /nguoidung")
+            raise Refusal(f"Không tìm thấy người dùng #{number}. Xem danh sách: /nguoidung")
     else:
         person = await users.by_login(ctx.db, who)
         if person is None:
             return None
     if actor is not None and person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+        raise Refusal(replies.out_of_scope(f"người dùng #{person.id}"))
     return person
 
 
@@ -159,16 +160,13 @@ async def _invite_usage(ctx: Context, user: User) -> str:
 
 
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience)."""
     if inbound.is_group:
         return [Reply(text=PRIVATE_ONLY)]
     unit_text, channel = _invite_channel(unit_text, inbound.channel)
     if not unit_text:  # never a live code for a unit nobody named (the official's whole subtree)
         return [Reply(text=await _invite_usage(ctx, user))]
     person = await person_named(ctx, user, unit_text)
-    if isinstance(person, Reply):
-        return [person]
     tree = await ctx.tree()
     if person is not None:
         invite = await create_invite(
@@ -177,8 +175,6 @@ async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: 
         text = invite_text(ctx, invite, tree[person.unit_id].name, person)
         return [Reply(text=text + await bot_lines(ctx, person.unit_id))]
     unit_id = await named_or_own(ctx, user, unit_text)
-    if isinstance(unit_id, Reply):
-        return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
     hint = await unregistered_hint(ctx, unit_id, "/moi {who}", asker=user.id)
     text = invite_text(ctx, invite, tree[unit_id].name)
@@ -418,23 +414,20 @@ async def _attach(ctx: Context, inbound: Inbound, user_id: int) -> None:
     )
 
 
-async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
+async def _find_person(ctx: Context, actor: User, who: str) -> User:
     who = who.strip().lstrip("#")
     person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
-        return Reply(text=f"Không tìm thấy người dùng “{own_words(who)}”. Xem danh sách: /nguoidung")
+        raise Refusal(f"Không tìm thấy người dùng “{own_words(who)}”. Xem danh sách: /nguoidung")
     if person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(f"người dùng #{person.id}"))
+        raise Refusal(replies.out_of_scope(f"người dùng #{person.id}"))
     return person
 
 
 async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[Reply]:
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience)."""
     tree = await ctx.tree()
     root = await named_or_own(ctx, actor, unit_text)
-    if isinstance(root, Reply):
-        return [root]
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
         return [Reply(text=f"{tree[root].name} chưa có người dùng nào.")]
@@ -453,16 +446,12 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
 
 async def _update_person(
     ctx: Context, actor: User, who: str, action: str, change: dict[str, object], *, not_self: str | None = None
-) -> User | Reply:
-    """Officials only, a person within their scope, one field changed with its audit row. With `not_self`, an
-    official may not do this to themselves (the text says why)."""
-    if not actor.is_official:
-        return Reply(text=replies.OFFICIALS_ONLY)
+) -> User:
+    """A person within the official's scope (officials only: the routes' audience), one field changed with its
+    audit row. With `not_self`, an official may not do this to themselves (the text says why)."""
     person = await _find_person(ctx, actor, who)
-    if isinstance(person, Reply):
-        return person
     if not_self is not None and person.id == actor.id:
-        return Reply(text=not_self)
+        raise Refusal(not_self)
     ((column, value),) = change.items()
     before = {"active": person.active, "unit_id": person.unit_id, "role": person.role.value}[column]
     async with ctx.db.transaction():
@@ -484,18 +473,12 @@ async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
     person = await _update_person(
         ctx, actor, who, "user.deactivate", {"active": False}, not_self="Không thể tự khóa tài khoản của mình."
     )
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=f"Đã khóa tài khoản #{person.id} {person.name}. Lịch sử báo cáo của đơn vị được giữ nguyên.")]
 
 
 async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
     """An official lets scheduled sends reach a person marked unreachable again (audited)."""
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
     person = await _find_person(ctx, actor, who)
-    if isinstance(person, Reply):
-        return [person]
     if not await reminder_log.clear_unreachable(ctx.db, person.id):
         return [Reply(text=f"#{person.id} {person.name} không bị đánh dấu “không liên lạc được”.")]
     async with ctx.db.transaction():
@@ -513,21 +496,13 @@ async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
     inside = await resolve_in_scope(ctx, actor, unit_text)
-    if isinstance(inside, Reply):
-        return [inside]
     person = await _update_person(ctx, actor, who, "user.reassign", {"unit_id": inside[0]})
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=f"Đã chuyển #{person.id} {person.name} sang {(await ctx.tree())[inside[0]].name}.")]
 
 
 async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[Reply]:
     person = await _update_person(ctx, actor, who, "user.role", {"role": role.value})
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=f"Đã đổi vai trò của #{person.id} {person.name} thành {_role_label(role.value)}.")]
 
 

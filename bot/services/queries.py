@@ -67,8 +67,6 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
             unit_id = pick.unit_id
     elif query.unit_text:
         found = await resolve_in_scope(ctx, user, query.unit_text)
-        if isinstance(found, Reply):
-            return [found]
         if len(found) > 1:
             rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found[:8])
             return [Reply(text=replies.which_unit(query.unit_text), choices=rows)]

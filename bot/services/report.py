@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot import replies
 from bot.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
 from bot.language.report_spans import ReportRequest
 from bot.messages import Attachment, Reply
@@ -88,12 +87,9 @@ def file_stem(tree: UnitTree, unit_id: int, span: ReportSpan) -> str:
 
 
 async def answer(ctx: Context, user: User, request: ReportRequest, unit_text: str | None = None) -> list[Reply]:
-    """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope)."""
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope).
+    Officials only: the route's audience."""
     unit_id = await named_or_own(ctx, user, unit_text)
-    if isinstance(unit_id, Reply):
-        return [unit_id]
     span = span_of(request, ctx.today())
     tree = await ctx.tree()
     report, docx, xlsx = await files(ctx, unit_id, span)

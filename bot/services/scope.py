@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from bot import replies
-from bot.messages import Reply
 from bot.models import User
 from bot.services.context import Context
+from bot.services.refusal import Refusal
 from bot.textfmt import as_written
 
 # The text of the message being answered (per task), so that replies quote the person's own words, not the
@@ -34,29 +34,27 @@ async def examples(ctx: Context, user: User | None) -> replies.Examples:
     return replies.Examples(own=tree[user.unit_id].name, below=tree[below].name)
 
 
-async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | Reply:
-    """Units in the user's scope that `text` names (several when ambiguous); a Reply when there are none, or
+async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int]:
+    """Units in the user's scope that `text` names (several when ambiguous); `Refusal` when there are none, or
     when every match is outside the scope."""
     tree = await ctx.tree()
     everywhere = (await ctx.unit_index()).resolve(text)
     if not everywhere:
-        return Reply(text=replies.unit_not_found(own_words(text), await examples(ctx, user)))
+        raise Refusal(replies.unit_not_found(own_words(text), await examples(ctx, user)))
     scope = await ctx.scope(user)
     inside = [u for u in everywhere if u in scope]
     if not inside:
-        return Reply(text=replies.out_of_scope(tree[everywhere[0]].name))
+        raise Refusal(replies.out_of_scope(tree[everywhere[0]].name))
     return inside
 
 
-async def named_or_own(ctx: Context, user: User, text: str | None) -> int | Reply:
-    """The one unit `text` names within the user's scope, or the user's own unit when nothing is named."""
+async def named_or_own(ctx: Context, user: User, text: str | None) -> int:
+    """The one unit `text` names within the user's scope, or the user's own unit when nothing is named;
+    `Refusal` when it names none there, or several."""
     if not text:
         return user.unit_id
     found = await resolve_in_scope(ctx, user, text)
-    if isinstance(found, Reply):
-        return found
     if len(found) > 1:
         tree = await ctx.tree()
-        names = "; ".join(tree[u].name for u in found[:5])
-        return Reply(text=f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn.")
+        raise Refusal(replies.several_units_match([tree[u].name for u in found[:5]]))
     return found[0]

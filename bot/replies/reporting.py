@@ -164,6 +164,25 @@ def rejected(message: str, example: str) -> str:
     return f"Báo cáo chưa được lưu. {message}\nVí dụ cách viết: “{example}”."
 
 
+EXAMPLE_SHORT = "kết nạp 2"  # what follows a unit's name in the example of a report for a unit below
+
+
+def period_not_begun(period: Period) -> str:
+    return f"Kỳ {period.label} chưa đến, chưa thể báo cáo."
+
+
+def year_closed(year: int) -> str:
+    return f"Năm {year} đã khóa sổ, không nhận báo cáo hay sửa số liệu."
+
+
+def too_big(biggest: int, ceiling: int) -> str:
+    """A figure above the per-report ceiling."""
+    return (
+        f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
+        "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức."
+    )
+
+
 def unit_not_found_near(not_found: str, nearest: list[str]) -> str:
     """A unit name that matches nothing, with the nearest names in the sender's scope."""
     return not_found + (f" Tên gần nhất: {', '.join(nearest)}." if nearest else "")

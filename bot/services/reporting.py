@@ -41,7 +41,6 @@ from bot.services.progress import load_progress
 from bot.services.proposals import Applied, choices_for, open_pending
 from bot.services.refusal import Refusal
 from bot.services.scope import examples, named_or_own, own_words
-from bot.textfmt import num
 from storage import audit, pending, submissions
 from storage.pending import Pending
 
@@ -114,19 +113,16 @@ def report_problem(ctx: Context, kind: str, figures: dict[str, int], period: Per
     """What is wrong with a report of `figures` for `period` (None if nothing): a period not yet begun, a closed
     year, a figure above the per-report ceiling. The one check for chat and for imports (`services.imports`)."""
     if period.start > ctx.today():
-        return f"Kỳ {period.label} chưa đến, chưa thể báo cáo."
+        return texts.period_not_begun(period)
     closed = ctx.settings.closed_before_year
     if closed is not None and period.year < closed:
-        return f"Năm {period.year} đã khóa sổ, không nhận báo cáo hay sửa số liệu."
+        return texts.year_closed(period.year)
     ceiling = ctx.settings.max_admissions_per_report
     if kind in ("pipeline", "screening"):
         ceiling *= PIPELINE_CEILING_FACTOR
     biggest = max(figures.values(), default=0)
     if biggest > ceiling:
-        return (
-            f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
-            "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức."
-        )
+        return texts.too_big(biggest, ceiling)
     return None
 
 
@@ -149,7 +145,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         else:
             fixing = None
     if unit_id is None:
-        example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, "kết nạp 2")
+        example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, texts.EXAMPLE_SHORT)
         target = await _target_unit(ctx, user, draft.unit_text, example, draft.text)
         if isinstance(target, tuple):
             return await _ask_unit(ctx, user, inbound, draft, *target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.models import BREAKDOWN_FIELDS, Figures
+from bot.records import UnitSums
 from storage.db import Database
 
 _FIGURES = ("admitted", *BREAKDOWN_FIELDS)
@@ -25,8 +26,8 @@ def _range(ym_from: int, ym_to: int, period_end: int | None) -> list[int]:
 
 async def sums(
     db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None, *, period_end: int | None = None
-) -> dict[int, tuple[int, Figures]]:
-    """(live events, figures) per unit, for reported periods lying within [ym_from, period_end] and begun by
+) -> dict[int, UnitSums]:
+    """Live events and their figures per unit, for reported periods lying within [ym_from, period_end] and begun by
     ym_to (see `_WITHIN`), rolled up."""
     ids = None if unit_ids is None else list(unit_ids)
     if ids is not None and len(ids) <= MAX_IN_LIST:
@@ -42,7 +43,7 @@ async def sums(
         )
     wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
     return {
-        r[0]: (r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
+        r[0]: UnitSums(r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
         for r in rows
         if (wanted is None or r[0] in wanted) and r[1]
     }

@@ -205,3 +205,20 @@ async def test_the_officials_guard_is_the_routes_and_runs_before_the_use_case(de
 async def test_a_refusal_from_a_use_case_is_the_reply(bot):
     answer = await bot.send(message_update(BINH, "/lichsu Chi bộ Không Có Thật"))
     assert "Không Có Thật" in answer[0].text, answer[0].text
+
+
+async def test_storage_returns_submissions_and_named_sums_not_rows_or_bare_tuples(bot):
+    from bot.records import Submission, UnitSums
+    from storage import rollups, submissions
+
+    await bot.send(message_update(THU, "quý 3 kết nạp 3, trong đó 2 nữ"))
+    await bot.send(message_update(THU, "có"))
+    new_id = await bot.db.scalar("SELECT MAX(id) FROM submissions")
+    record = await submissions.get(bot.db, new_id)
+    assert isinstance(record, Submission)
+    assert record.period.label.startswith("quý III") and record.admitted == 3 and record.figures["female"] == 2
+    # The audit trail keeps the flat record it kept before (every column by name).
+    raw = dict(await bot.db.fetchone("SELECT * FROM submissions WHERE id = ?", (new_id,)))
+    assert record.as_row() == raw
+    sums = await rollups.sums(bot.db, record.ym_from, record.ym_to, [record.unit_id])
+    assert isinstance(sums[record.unit_id], UnitSums) and sums[record.unit_id].figures.admitted >= 3

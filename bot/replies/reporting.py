@@ -9,6 +9,7 @@ from bot.language.reports import ReportProblem
 from bot.models import BREAKDOWN_FIELDS, BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 from bot.periods import Period, PeriodKind
 from bot.progress import UnitProgress, verdict
+from bot.records import Submission
 from bot.replies.confirmations import CONFIRM_HINT
 from bot.textfmt import day, moment, num, pct
 
@@ -242,30 +243,17 @@ def fix_prompt(line: str, example: str) -> str:
     return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
 
 
-def _stored_period(record: dict[str, Any]) -> Period:
-    year, month = record["year"], record["ym_from"] % 100
-    match record["period_kind"]:
-        case "month":
-            return Period.month(year, month)
-        case "quarter":
-            return Period.quarter(year, (month - 1) // 3 + 1)
-        case "half":
-            return Period.half(year, 1 if month <= 6 else 2)
-    return Period.of_year(year)
-
-
-def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
+def history(unit_name: str, rows: list[Submission], tz: Any) -> str:
     if not rows:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        period = _stored_period(r)
-        figures = {k: r.get(k) for k in r if r.get(k) is not None}
-        when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
-        state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""
-        sender = r.get("actor_name") or "hệ thống"
+        figures = {k: v for k, v in r.figures.items() if v is not None}
+        when = datetime.fromisoformat(r.created_at).astimezone(tz)
+        state = f" [đã thay bằng #{r.superseded_by}]" if r.superseded_by else ""
+        sender = r.actor_name or "hệ thống"
         lines.append(
-            f"#{r['id']} {day(when)}: {figures_text(r['kind'], figures)} — {period_words(period)}"
-            f" — {r['unit_name']} — {sender}{state}"
+            f"#{r.id} {day(when)}: {figures_text(r.kind, figures)} — {period_words(r.period)}"
+            f" — {r.unit_name} — {sender}{state}"
         )
     return "\n".join(lines)

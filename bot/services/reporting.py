@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from bot import callbacks, replies
 from bot.language import intents
@@ -34,6 +33,7 @@ from bot.payloads import (
     SubmitPayload,
 )
 from bot.periods import Period, PeriodKind
+from bot.records import Submission
 from bot.replies import confirmations as confirm_texts
 from bot.replies import reporting as texts
 from bot.services.context import Context
@@ -135,13 +135,13 @@ def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
 # --- drafting ----------------------------------------------------------------------------------
 async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_id: int | None = None) -> list[Reply]:
     """Validate a draft and answer with a preview to confirm (or with what is wrong)."""
-    fixing: dict[str, Any] | None = None  # the stored record the "Sửa" button asked to replace
+    fixing: Submission | None = None  # the stored record the "Sửa" button asked to replace
     fix = await _open_fix(ctx, user, inbound)
     if fix is not None and draft.kind != "cumulative":
         fixing = await submissions.get(ctx.db, fix.submission_id)
-        if fixing is not None and fixing["superseded_by"] is None:
-            draft = draft.model_copy(update={"correction": True, "period": draft.period or _record_period(fixing)})
-            unit_id = unit_id or fixing["unit_id"]
+        if fixing is not None and fixing.superseded_by is None:
+            draft = draft.model_copy(update={"correction": True, "period": draft.period or fixing.period})
+            unit_id = unit_id or fixing.unit_id
         else:
             fixing = None
     if unit_id is None:
@@ -187,10 +187,10 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             olds = await submissions.live_within(ctx.db, unit_id, draft.kind, period.ym_from, period.ym_to)
         if not olds:
             return [Reply(text=texts.rejected(texts.nothing_to_correct(period, unit_name), EXAMPLE_CORRECTION))]
-        correct = CorrectPayload(**fields, supersede_ids=[o["id"] for o in olds])
+        correct = CorrectPayload(**fields, supersede_ids=[o.id for o in olds])
         p = await open_pending(ctx, user, inbound, correct)
-        old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
-        changes = texts.figure_changes(draft.kind, olds, draft.figures)
+        old_lines = [f"#{o.id} {texts.record_line(o.kind, o.figures, o.period, unit_name)}" for o in olds]
+        changes = texts.figure_changes(draft.kind, [o.figures for o in olds], draft.figures)
         return [
             Reply(
                 text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
@@ -214,15 +214,15 @@ async def _overlap_note(ctx: Context, unit_id: int, unit_name: str, draft: Draft
     olds = [
         o
         for o in await submissions.live_overlapping(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
-        if (o["ym_from"], o["ym_to"]) != (period.ym_from, period.ym_to)
+        if (o.ym_from, o.ym_to) != (period.ym_from, period.ym_to)
     ]
     if not olds:
         return None
-    outer = max([period, *map(_record_period, olds)], key=lambda q: (q.ym_to - q.ym_from, q.ym_from))
+    outer = max([period, *(o.period for o in olds)], key=lambda q: (q.ym_to - q.ym_from, q.ym_from))
     sums = await submissions.admissions_by_unit(ctx.db, outer.ym_from, outer.ym_to, [unit_id])
     stored = sums[unit_id].admitted if unit_id in sums else 0
     new = draft.figures.get("admitted", 0)
-    lines = [f"– #{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+    lines = [f"– #{o.id} {texts.record_line(o.kind, o.figures, o.period, unit_name)}" for o in olds]
     return texts.overlap_note(period, outer, lines, stored, new)
 
 
@@ -250,18 +250,6 @@ async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, un
     async with ctx.db.transaction():
         await pending.resolve(ctx.db, p.id, Status.REPLACED, ctx.now())
     return await submit(ctx, user, inbound, p.payload.draft, unit_id=unit_id)
-
-
-def _record_period(record: dict[str, Any]) -> Period:
-    start_month = record["ym_from"] % 100
-    match record["period_kind"]:
-        case "month":
-            return Period.month(record["year"], start_month)
-        case "quarter":
-            return Period.quarter(record["year"], (start_month - 1) // 3 + 1)
-        case "half":
-            return Period.half(record["year"], 1 if start_month <= 6 else 2)
-    return Period.of_year(record["year"])
 
 
 async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
@@ -315,7 +303,8 @@ async def _store(ctx: Context, user: User, data: Report) -> int | None:
     if isinstance(data, CorrectPayload):
         before = []
         for old_id in data.supersede_ids:
-            before.append(await submissions.get(ctx.db, old_id))
+            old = await submissions.get(ctx.db, old_id)
+            before.append(old.as_row() if old is not None else None)
             if not await submissions.supersede(ctx.db, old_id, new_id):
                 raise Superseded(old_id)
     action = {
@@ -331,7 +320,7 @@ async def _store(ctx: Context, user: User, data: Report) -> int | None:
         now=ctx.now(),
         actor=user.id,
         before=before,
-        after=await submissions.get(ctx.db, new_id),
+        after=stored.as_row() if (stored := await submissions.get(ctx.db, new_id)) is not None else None,
     )
     return new_id
 
@@ -341,7 +330,7 @@ async def _saved_reply(ctx: Context, data: Report, submission_id: int) -> Reply:
     tree = await ctx.tree()
     record = await submissions.get(ctx.db, submission_id)
     assert record is not None
-    line = texts.record_line(record["kind"], record, period, tree[data.unit_id].name)
+    line = texts.record_line(record.kind, record.figures, period, tree[data.unit_id].name)
     view = await load_progress(ctx.db, tree, data.unit_id, Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year, view.target_period_over)
     fix = callbacks.pack(callbacks.FixRecord(submission_id=submission_id))
@@ -376,18 +365,18 @@ async def end_fix(ctx: Context, user: User) -> None:
 
 async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: int) -> list[Reply]:
     record = await submissions.get(ctx.db, submission_id)
-    if record is None or record["unit_id"] not in await ctx.scope(user):
+    if record is None or record.unit_id not in await ctx.scope(user):
         return [Reply(text=confirm_texts.NOTHING_PENDING)]
-    if record["superseded_by"]:
-        return [Reply(text=texts.replaced_already(submission_id, record["superseded_by"]))]
+    if record.superseded_by:
+        return [Reply(text=texts.replaced_already(submission_id, record.superseded_by))]
     tree = await ctx.tree()
-    period = _record_period(record)
+    period = record.period
     expires = ctx.now() + timedelta(minutes=FIX_MINUTES)
     async with ctx.db.transaction():  # one edit mode at a time
         await pending.close_open(ctx.db, user.id, Action.AWAIT_FIX, ctx.now())
     await open_pending(ctx, user, inbound, AwaitFixPayload(submission_id=submission_id), expires)
-    line = texts.record_line(record["kind"], record, period, tree[record["unit_id"]].name)
-    example = texts.fix_example(period, record["admitted"])
+    line = texts.record_line(record.kind, record.figures, period, tree[record.unit_id].name)
+    example = texts.fix_example(period, record.admitted)
     return [Reply(text=texts.fix_prompt(line, example))]
 
 

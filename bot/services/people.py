@@ -195,26 +195,25 @@ async def bot_lines(ctx: Context, unit_id: int) -> str:
     return "".join(lines)
 
 
-async def _wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> Reply | None:
-    """A new registration through a bot that does not serve the unit, or one already at its user cap."""
+async def _refuse_wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> None:
+    """`Refusal` for a new registration through a bot that does not serve the unit, or one already at its cap."""
     shares = [s for s in ctx.settings.bot_shares if s.kind == kind_of(inbound.channel)]
     mine = next((s for s in shares if s.channel == inbound.channel), None)
     if mine is None:
-        return None
+        return
     tree = await ctx.tree()
     right = bot_for_unit(shares, tree, unit_id, mine.kind)
     if right is not None and right.channel != mine.channel:
         where = right.link or f"bot {right.name or right.channel}"
-        return Reply(
-            text=f"{tree[unit_id].name} dùng một bot {CHANNEL_NAMES.get(mine.kind, mine.kind)} khác: "
+        raise Refusal(
+            f"{tree[unit_id].name} dùng một bot {CHANNEL_NAMES.get(mine.kind, mine.kind)} khác: "
             f"xin mở {where} và gõ lại mã này. Mã chưa bị dùng."
         )
     if mine.user_cap is not None and len(await users.people_on_channel(ctx.db, mine.channel)) >= mine.user_cap:
-        return Reply(
-            text=f"Bot này đã đủ {mine.user_cap} người dùng (giới hạn của gói). Mã chưa bị dùng; xin báo Ban Tổ chức "
+        raise Refusal(
+            f"Bot này đã đủ {mine.user_cap} người dùng (giới hạn của gói). Mã chưa bị dùng; xin báo Ban Tổ chức "
             "để chuyển đơn vị sang một bot khác."
         )
-    return None
 
 
 async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
@@ -285,8 +284,8 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
     if invite.is_link_code:
         return await _link(ctx, inbound, invite, current)
-    if current is None and (wrong := await _wrong_bot(ctx, inbound, invite.unit_id)) is not None:
-        return [wrong]
+    if current is None:
+        await _refuse_wrong_bot(ctx, inbound, invite.unit_id)
     if invite.link_user_id is not None:
         return await _register_existing(ctx, inbound, invite, current, unit_name)
     async with ctx.db.transaction():
@@ -327,14 +326,14 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     return [Reply(text=f"Đăng ký thành công!\n\n{replies.greeting(user, unit_name)}")]
 
 
-def _registered_to_another(current: User | None, person: User, code: str) -> Reply | None:
-    """A code that joins a chat account to `person`, used from an account already registered to someone else."""
-    if current is None or current.id == person.id:
-        return None
-    return Reply(
-        text=f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
-        f"{code} chỉ dùng cho tài khoản chat chưa đăng ký."
-    )
+def _refuse_registered_to_another(current: User | None, person: User, code: str) -> None:
+    """`Refusal` for a code that joins a chat account to `person`, used from an account already registered to
+    someone else."""
+    if current is not None and current.id != person.id:
+        raise Refusal(
+            f"Tài khoản chat này đã đăng ký cho người dùng khác ({current.name}). "
+            f"{code} chỉ dùng cho tài khoản chat chưa đăng ký."
+        )
 
 
 async def _register_existing(
@@ -344,8 +343,7 @@ async def _register_existing(
     person = await users.get(ctx.db, invite.link_user_id or 0)
     if person is None:
         return [Reply(text="Người dùng của mã mời này không còn. Xin đề nghị Ban Tổ chức cấp mã mới.")]
-    if (taken := _registered_to_another(current, person, "Mã mời dành cho người dùng đã có")) is not None:
-        return [taken]
+    _refuse_registered_to_another(current, person, "Mã mời dành cho người dùng đã có")
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
             return [Reply(text=refused)]
@@ -374,8 +372,7 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
     owner = await users.get(ctx.db, invite.link_user_id or 0)
     if owner is None or not owner.active:
         return [Reply(text="Tài khoản tạo mã liên kết này đã bị khóa. Xin liên hệ Ban Tổ chức.")]
-    if (taken := _registered_to_another(current, owner, "Mã liên kết")) is not None:
-        return [taken]
+    _refuse_registered_to_another(current, owner, "Mã liên kết")
     async with ctx.db.transaction():
         if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
             raise RuntimeError("link code used concurrently")

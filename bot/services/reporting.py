@@ -126,10 +126,12 @@ def report_problem(ctx: Context, kind: str, figures: dict[str, int], period: Per
     return None
 
 
-def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
+def _validate(ctx: Context, draft: Draft, period: Period) -> None:
+    """`Refusal` saying what is wrong with the draft and how to write it."""
     example = {"pipeline": EXAMPLE_PIPELINE, "screening": EXAMPLE_PIPELINE}.get(draft.kind, EXAMPLE_ADMISSION)
     problem = report_problem(ctx, draft.kind, dict(draft.figures), period)
-    return None if problem is None else Reply(text=texts.rejected(problem, example))
+    if problem is not None:
+        raise Refusal(texts.rejected(problem, example))
 
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -151,9 +153,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             return await _ask_unit(ctx, user, inbound, draft, *target)
         unit_id = target
     period = draft.period or Period.containing(ctx.today(), PeriodKind.MONTH)
-    problem = _validate(ctx, draft, period)
-    if problem is not None:
-        return [problem]
+    _validate(ctx, draft, period)
     tree = await ctx.tree()
     unit_name = tree[unit_id].name
     report = SubmitPayload(

@@ -16,6 +16,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from bot.language.reports import Draft
 from bot.models import Frozen
 from bot.periods import Period
+from bot.records import SubmissionKind
 
 
 class Action(StrEnum):
@@ -52,7 +53,7 @@ class ReportPayload(_Payload):
     """A report as it will be appended: the fields of `submissions.append`."""
 
     unit_id: int
-    kind: str  # admission | pipeline | screening | adjustment
+    kind: SubmissionKind
     period: Period
     figures: dict[str, int]
     raw_text: str = ""
@@ -87,7 +88,7 @@ class AwaitFixPayload(_Payload):
 class TargetPayload(_Payload):
     action: Literal[Action.TARGET] = Action.TARGET
     unit_id: int
-    scope: str  # year | term
+    scope: Literal["year", "term"]
     start_year: int
     end_year: int
     value: int
@@ -99,7 +100,7 @@ class ReorgPayload(_Payload):
     """The fields of `services.reorg.Change`."""
 
     action: Literal[Action.REORG] = Action.REORG
-    kind: str  # add | rename | move | merge | split | deactivate
+    kind: Literal["add", "rename", "move", "merge", "split", "deactivate"]
     units: tuple[int, ...] = ()
     target: int | None = None
     names: tuple[str, ...] = ()

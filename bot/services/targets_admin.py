@@ -9,18 +9,14 @@ from bot.messages import Inbound, Reply
 from bot.models import User
 from bot.payloads import TargetPayload
 from bot.progress import rolled_targets
+from bot.replies import targets as texts
 from bot.services.context import Context
 from bot.services.proposals import preview
 from bot.services.refusal import Refusal
 from bot.services.scope import examples, named_or_own
-from bot.textfmt import num, pct
 from bot.tree import UnitTree
 from storage import audit, targets
 from storage.pending import Pending
-
-
-def _label(scope: str, start: int, end: int) -> str:
-    return f"năm {start}" if scope == "year" else f"nhiệm kỳ {start}–{end}"
 
 
 async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft) -> list[Reply]:
@@ -30,19 +26,16 @@ async def propose(ctx: Context, user: User, inbound: Inbound, draft: TargetDraft
         unit_id = await named_or_own(ctx, user, draft.unit_text)
     except Refusal as refusal:
         example = EXAMPLE.replace(UNIT_MARK, (await examples(ctx, user)).below)
-        raise Refusal(f"{refusal.text}\nVí dụ: “{example}”.") from None
-    label = _label(draft.scope, draft.start_year, draft.end_year)
+        raise Refusal(texts.with_example(refusal.text, example)) from None
+    label = texts.label(draft.scope, draft.start_year, draft.end_year)
     direct, _ = (
         await targets.values_for_year(ctx.db, draft.start_year)
         if draft.scope == "year"
         else (await targets.values_for_term(ctx.db, draft.start_year), {})
     )
-    lines = [
-        f"Giao chỉ tiêu {label} — {tree[unit_id].name}: {num(draft.value)} ĐVM"
-        + (f" (hiện tại: {num(direct[unit_id])})" if unit_id in direct else " (chưa có)")
-    ]
+    lines = [texts.preview(label, tree[unit_id].name, draft.value, direct.get(unit_id))]
     if draft.quarter_plan:
-        lines.append("Kế hoạch theo quý: " + " / ".join(pct(p) for p in draft.quarter_plan))
+        lines.append(texts.quarter_plan(draft.quarter_plan))
     lines += _sum_warnings(tree, unit_id, draft.value, direct, await ctx.scope(user))
     payload = TargetPayload(**draft.model_dump(), unit_id=unit_id)
     return await preview(ctx, user, inbound, payload, "\n".join(lines))
@@ -58,15 +51,12 @@ def _sum_warnings(tree: UnitTree, unit_id: int, value: int, direct: dict[int, in
     children = tree.active_children(unit_id)
     given = [t for c in children if (t := rolled[c][0]) is not None]
     if children and given and sum(given) != value:
-        warnings.append(f"Lưu ý: chỉ tiêu các đơn vị trực thuộc cộng lại là {num(sum(given))}, khác {num(value)}.")
+        warnings.append(texts.children_differ(sum(given), value))
     parent = tree[unit_id].parent_id
     if parent is not None and parent in scope and parent in direct:
         siblings = sum(rolled[c][0] or 0 for c in tree.active_children(parent))
         if siblings != direct[parent]:
-            warnings.append(
-                f"Lưu ý: sau khi giao, các đơn vị cùng cấp cộng lại {num(siblings)}, "
-                f"khác chỉ tiêu của {tree[parent].name} ({num(direct[parent])})."
-            )
+            warnings.append(texts.siblings_differ(siblings, tree[parent].name, direct[parent]))
     return warnings
 
 
@@ -103,4 +93,4 @@ async def apply(ctx: Context, user: User, p: Pending) -> str:
         after={"value": data.value, "quarter_plan": plan},
     )
     name = (await ctx.tree())[unit_id].name
-    return f"Đã giao chỉ tiêu {_label(data.scope, data.start_year, data.end_year)} cho {name}: {num(data.value)} ĐVM."
+    return texts.done(texts.label(data.scope, data.start_year, data.end_year), name, data.value)

@@ -63,6 +63,13 @@ class Submission(Frozen):
         return getattr(self, key)
 
 
+class UnitCounts(NamedTuple):
+    """Rolled-up live events of one unit over a month range and the admissions they add up to (planning)."""
+
+    events: int
+    admitted: int
+
+
 class UnitSums(NamedTuple):
     """Rolled-up live events of one unit over a month range: how many, and what they add up to."""
 

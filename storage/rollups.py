@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.models import BREAKDOWN_FIELDS, Figures
-from bot.records import UnitSums
+from bot.records import UnitCounts, UnitSums
 from storage.db import Database
 
 _FIGURES = ("admitted", *BREAKDOWN_FIELDS)
@@ -78,15 +78,15 @@ async def silent_units(
 
 async def counts(
     db: Database, ym_from: int, ym_to: int, *, period_end: int | None = None
-) -> dict[int, tuple[int, int]]:
-    """(live events, admitted) per unit with events counted as `sums` counts them, rolled up: the cheap form
-    for planning."""
+) -> dict[int, UnitCounts]:
+    """Live events and admissions per unit, counted as `sums` counts them, rolled up: the cheap form for
+    planning."""
     rows = await db.fetchall(
         "SELECT unit_id, SUM(events), SUM(admitted) FROM rollups INDEXED BY ix_rollups_period"
         f" WHERE {_WITHIN} GROUP BY unit_id",
         _range(ym_from, ym_to, period_end),
     )
-    return {r[0]: (r[1], r[2]) for r in rows if r[1]}
+    return {r[0]: UnitCounts(r[1], r[2]) for r in rows if r[1]}
 
 
 async def rebuild(db: Database) -> None:

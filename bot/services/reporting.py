@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from bot import callbacks, replies
 from bot.language import intents
@@ -156,16 +157,15 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
     _validate(ctx, draft, period)
     tree = await ctx.tree()
     unit_name = tree[unit_id].name
-    report = SubmitPayload(
-        unit_id=unit_id,
-        kind=draft.kind,
-        period=period,
-        figures=draft.figures,
-        raw_text=inbound.text,
-        channel=inbound.channel,
-        source_update=inbound.update_key,
-    )
-    fields = report.model_dump(exclude={"action"})
+    fields: dict[str, Any] = {  # what every report payload holds (a cumulative one becomes an adjustment)
+        "unit_id": unit_id,
+        "kind": draft.kind,
+        "period": period,
+        "figures": draft.figures,
+        "raw_text": inbound.text,
+        "channel": inbound.channel,
+        "source_update": inbound.update_key,
+    }
     if draft.kind == "cumulative":
         stored = await _stored_year_total(ctx, unit_id, period.year)
         if stored == draft.figures["admitted"]:
@@ -198,7 +198,7 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             )
         ]
     note = await _overlap_note(ctx, unit_id, unit_name, draft, period)
-    p = await open_pending(ctx, user, inbound, report)
+    p = await open_pending(ctx, user, inbound, SubmitPayload(**fields))
     text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz), note)
     if draft.unread:
         text = texts.with_unread(text, [own_words(part) for part in draft.unread])

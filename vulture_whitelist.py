@@ -72,6 +72,8 @@ _.unsupported_update
 _.group_update
 _.USER_CAP  # the fake Zalo server: the free plan's documented limits, for tests to set
 _.MONTHLY_QUOTA
+_.kinds_without_apply  # services.confirmations: that every confirmable action has its apply function (tests)
+_.actor_user_id  # domain.records.Submission: a stored column kept in the record, written back by as_row()
 
 # --- channel code owned elsewhere (issue 18, "one channel shape"), left for that change ------------------------------
 _.wake  # handlers/inbox_pump.py: InboxPump.wake

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.domain.payloads import Action
 from bot.services.core import Core
 from bot.services.reminders import Notifier
 from handlers import telegram, zalo
@@ -77,7 +78,7 @@ class ConsoleBase:
         user = await users.by_login(self.db, login)
         if user is not None:
             async with self.db.transaction():  # a new session: no edit mode left over from an earlier one
-                await pending.close_open(self.db, user.id, "await_fix", self.clock.now())
+                await pending.close_open(self.db, user.id, Action.AWAIT_FIX, self.clock.now())
             self.me = Identity(user.id, user.name, login)
             self._say(f"— Đang dùng tài khoản: {user.name} ({login}) —")
         else:

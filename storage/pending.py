@@ -6,8 +6,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from bot.domain.payloads import Action, Payload, Status, Unreadable, dump, parse
 from storage.codes import typeable_token
 from storage.db import Database
 from storage.timefmt import from_db, to_db
@@ -18,9 +18,9 @@ class Pending:
     id: int
     token: str
     user_id: int
-    action: str
-    payload: dict[str, Any]
-    status: str
+    action: str  # an `Action` (kept as read: a row of an action this version does not know stays loadable)
+    payload: Payload | Unreadable
+    status: Status
     expires_at: datetime
     source_message: str | None
     result_id: int | None
@@ -34,8 +34,8 @@ def _pending(row: sqlite3.Row) -> Pending:
         token=row["token"],
         user_id=row["user_id"],
         action=row["action"],
-        payload=json.loads(row["payload"]),
-        status=row["status"],
+        payload=parse(row["action"], json.loads(row["payload"])),
+        status=Status(row["status"]),
         expires_at=from_db(row["expires_at"]),
         source_message=row["source_message"],
         result_id=row["result_id"],
@@ -50,8 +50,7 @@ async def create(
     user_id: int,
     channel: str,
     chat_id: str,
-    action: str,
-    payload: dict[str, Any],
+    payload: Payload,
     now: datetime,
     expires_at: datetime,
     source_update: str | None,
@@ -75,8 +74,8 @@ async def create(
             user_id,
             channel,
             chat_id,
-            action,
-            json.dumps(payload, ensure_ascii=False),
+            payload.action.value,
+            json.dumps(dump(payload), ensure_ascii=False),
             source_update,
             source_message,
             to_db(now),
@@ -111,7 +110,7 @@ async def open_for_message(db: Database, user_id: int, message_id: str) -> Pendi
 async def resolve(
     db: Database,
     pending_id: int,
-    status: str,
+    status: Status,
     now: datetime,
     result_id: int | None = None,
     resolved_by: str | None = None,
@@ -120,7 +119,7 @@ async def resolve(
     changed = await db.rowcount(
         "UPDATE pending SET status = ?, resolved_at = ?, result_id = ?, resolved_by = ?"
         " WHERE id = ? AND status = 'open'",
-        (status, to_db(now), result_id, resolved_by, pending_id),
+        (status.value, to_db(now), result_id, resolved_by, pending_id),
     )
     return changed == 1
 
@@ -137,18 +136,21 @@ async def open_users(db: Database) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def has_open(db: Database, user_id: int, action: str) -> bool:
+async def has_open(db: Database, user_id: int, action: Action) -> bool:
     return (
         await db.scalar(
-            "SELECT 1 FROM pending WHERE user_id = ? AND action = ? AND status = 'open' LIMIT 1", (user_id, action)
+            "SELECT 1 FROM pending WHERE user_id = ? AND action = ? AND status = 'open' LIMIT 1",
+            (user_id, action.value),
         )
         is not None
     )
 
 
-async def close_open(db: Database, user_id: int, action: str, now: datetime, status: str = "replaced") -> int:
+async def close_open(
+    db: Database, user_id: int, action: Action, now: datetime, status: Status = Status.REPLACED
+) -> int:
     """End every open pending of one kind for a user (e.g. edit mode when anything else is said)."""
     return await db.rowcount(
         "UPDATE pending SET status = ?, resolved_at = ? WHERE user_id = ? AND action = ? AND status = 'open'",
-        (status, to_db(now), user_id, action),
+        (status.value, to_db(now), user_id, action.value),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.domain.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.records import UnitCounts, UnitSums
 from storage.db import Database
 
 _FIGURES = ("admitted", *BREAKDOWN_FIELDS)
@@ -25,8 +26,8 @@ def _range(ym_from: int, ym_to: int, period_end: int | None) -> list[int]:
 
 async def sums(
     db: Database, ym_from: int, ym_to: int, unit_ids: Iterable[int] | None = None, *, period_end: int | None = None
-) -> dict[int, tuple[int, Figures]]:
-    """(live events, figures) per unit, for reported periods lying within [ym_from, period_end] and begun by
+) -> dict[int, UnitSums]:
+    """Live events and their figures per unit, for reported periods lying within [ym_from, period_end] and begun by
     ym_to (see `_WITHIN`), rolled up."""
     ids = None if unit_ids is None else list(unit_ids)
     if ids is not None and len(ids) <= MAX_IN_LIST:
@@ -42,7 +43,7 @@ async def sums(
         )
     wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
     return {
-        r[0]: (r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
+        r[0]: UnitSums(r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
         for r in rows
         if (wanted is None or r[0] in wanted) and r[1]
     }
@@ -65,17 +66,15 @@ async def silent_units(
     return silent
 
 
-async def counts(
-    db: Database, ym_from: int, ym_to: int, *, period_end: int | None = None
-) -> dict[int, tuple[int, int]]:
-    """(live events, admitted) per unit with events counted as `sums` counts them, rolled up: the cheap form
-    for planning."""
+async def counts(db: Database, ym_from: int, ym_to: int, *, period_end: int | None = None) -> dict[int, UnitCounts]:
+    """Live events and admissions per unit, counted as `sums` counts them, rolled up: the cheap form for
+    planning."""
     rows = await db.fetchall(
         "SELECT unit_id, SUM(events), SUM(admitted) FROM rollups INDEXED BY ix_rollups_period"
         f" WHERE {_WITHIN} GROUP BY unit_id",
         _range(ym_from, ym_to, period_end),
     )
-    return {r[0]: (r[1], r[2]) for r in rows if r[1]}
+    return {r[0]: UnitCounts(r[1], r[2]) for r in rows if r[1]}
 
 
 async def rebuild(db: Database) -> None:

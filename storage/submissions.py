@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
 from bot.domain.periods import Period
+from bot.domain.records import Submission
 from storage.db import Database
 from storage.timefmt import to_db
 
 FIGURE_COLUMNS = ("admitted", *BREAKDOWN_FIELDS)
 SNAPSHOT_COLUMNS = {"pipeline": PIPELINE_FIELDS, "screening": SCREENING_FIELDS}
 ALL_FIGURE_COLUMNS = (*FIGURE_COLUMNS, *PIPELINE_FIELDS, *SCREENING_FIELDS)
+
+
+def _submission(row: sqlite3.Row) -> Submission:
+    """A stored event as its model: the figure columns gathered by name, the others as fields."""
+    data = dict(row)
+    figures = {c: data.pop(c) for c in ALL_FIGURE_COLUMNS if c in data}
+    return Submission.model_validate(data | {"figures": figures})
 
 
 async def append(
@@ -149,12 +158,12 @@ async def latest_snapshots(
     return found
 
 
-async def get(db: Database, submission_id: int) -> dict[str, Any] | None:
+async def get(db: Database, submission_id: int) -> Submission | None:
     row = await db.fetchone("SELECT * FROM submissions WHERE id = ?", (submission_id,))
-    return dict(row) if row else None
+    return _submission(row) if row else None
 
 
-async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[dict[str, Any]]:
+async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[Submission]:
     """Recent submissions (live and superseded) of the units, newest sent first, with the sender's name."""
     if not unit_ids:
         return []
@@ -165,14 +174,14 @@ async def history(db: Database, unit_ids: list[int], limit: int = 10) -> list[di
         f" WHERE s.unit_id IN ({marks}) ORDER BY s.created_at DESC, s.id DESC LIMIT ?",
         [*unit_ids, limit],
     )
-    return [dict(r) for r in rows]
+    return [_submission(r) for r in rows]
 
 
 async def count(db: Database) -> int:
     return int(await db.scalar("SELECT COUNT(*) FROM submissions"))
 
 
-async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[dict[str, Any]]:
+async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[Submission]:
     """Live events of one unit and kind whose period lies within the month range (what a correction replaces)."""
     kinds = ("admission", "adjustment") if kind == "admission" else (kind,)
     rows = await db.fetchall(
@@ -181,10 +190,10 @@ async def live_within(db: Database, unit_id: int, kind: str, ym_from: int, ym_to
         " AND s.ym_from >= ? AND s.ym_to <= ? ORDER BY s.id",
         (unit_id, *kinds, ym_from, ym_to),
     )
-    return [dict(r) for r in rows]
+    return [_submission(r) for r in rows]
 
 
-async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[dict[str, Any]]:
+async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, ym_to: int) -> list[Submission]:
     """Live events of one unit and kind whose period shares a month with the range (a month inside a quarter
     report, the quarter around a month report, …), oldest first."""
     rows = await db.fetchall(
@@ -192,7 +201,7 @@ async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, 
         " AND ym_from <= ? AND ym_to >= ? ORDER BY ym_from, id",
         (unit_id, kind, ym_to, ym_from),
     )
-    return [dict(r) for r in rows]
+    return [_submission(r) for r in rows]
 
 
 async def append_many(
@@ -245,9 +254,9 @@ async def created_since(db: Database, since: datetime) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def live_admission_rows(db: Database) -> list[dict[str, Any]]:
+async def live_admission_rows(db: Database) -> list[Submission]:
     rows = await db.fetchall(
         "SELECT * FROM submissions WHERE superseded_by IS NULL AND kind IN ('admission', 'adjustment')"
         " ORDER BY unit_id, ym_from, id"
     )
-    return [dict(r) for r in rows]
+    return [_submission(r) for r in rows]

@@ -93,7 +93,7 @@ def test_number_like_is_only_for_numbers_that_cannot_be_choices():
 
 
 async def test_a_typed_confirmation_refers_only_to_the_latest_open_preview(bot):
-    from bot.services import reporting
+    from bot.services import confirmations
     from storage import users
 
     binh = await users.by_identity(bot.db, "telegram", str(BINH))
@@ -103,7 +103,7 @@ async def test_a_typed_confirmation_refers_only_to_the_latest_open_preview(bot):
     saved = await bot.send(message_update(BINH, "có", update_id=88001))
     assert "Đã" in saved[0].text, saved[0].text
     # The same "có" delivered twice names what it saved: a change of organisation, not a "báo cáo".
-    again = await reporting.confirm(bot.core.ctx, binh, None, "telegram:88001")
+    again = await confirmations.confirm(bot.core.ctx, binh, None, "telegram:88001")
     assert again[0].text.startswith("Thay đổi tổ chức này đã được lưu trước đó"), again[0].text
     # Long after (the rename's preview would have expired), a later preview is refused; a typed "1"/"có" — even
     # one whose update key was seen before — is not taken for the old rename: nothing waits for confirmation.
@@ -111,7 +111,7 @@ async def test_a_typed_confirmation_refers_only_to_the_latest_open_preview(bot):
     await bot.send(message_update(BINH, "/tochuc doiten Chi bộ xóm Nội Mới thành Chi bộ xóm Nội Cũ"))
     cancelled = await bot.send(message_update(BINH, "không"))
     assert "hủy" in cancelled[0].text.lower(), cancelled[0].text
-    stale = await reporting.confirm(bot.core.ctx, binh, None, "telegram:88001")
+    stale = await confirmations.confirm(bot.core.ctx, binh, None, "telegram:88001")
     assert "Không có gì đang chờ xác nhận" in stale[0].text, stale[0].text
     for typed in ("có", "1"):
         answer = (await bot.send(message_update(BINH, typed)))[0].text

@@ -9,6 +9,7 @@ import pytest
 
 from bot.present import replies
 from bot.services.context import Context
+from bot.services.refusal import Refusal
 from bot.services.scope import resolve_in_scope
 from storage import units, users
 from tests.conftest import message_update
@@ -103,12 +104,13 @@ async def test_a_fragment_is_not_quoted_back_as_a_unit(demo_db, settings, clock)
     ctx = Context(demo_db, settings, clock)
     binh = await users.by_login(demo_db, "binh")
     assert binh is not None
-    refusal = await resolve_in_scope(ctx, binh, "đ/c")
-    assert not isinstance(refusal, list)
-    assert "“đ/c”" not in refusal.text and "chưa nhận ra tên đơn vị" in refusal.text
-    named = await resolve_in_scope(ctx, binh, "xã Không Có")
-    assert "Không tìm thấy đơn vị “xã Không Có”" in named.text
-    assert "[đơn vị" not in named.text
+    with pytest.raises(Refusal) as refusal:
+        await resolve_in_scope(ctx, binh, "đ/c")
+    assert "“đ/c”" not in refusal.value.text and "chưa nhận ra tên đơn vị" in refusal.value.text
+    with pytest.raises(Refusal) as named:
+        await resolve_in_scope(ctx, binh, "xã Không Có")
+    assert "Không tìm thấy đơn vị “xã Không Có”" in named.value.text
+    assert "[đơn vị" not in named.value.text
 
 
 def test_default_examples_name_no_unit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.records import Submission
 from storage import submissions, units
 from tests.conftest import callback_update, counts, edited_update, message_update, sticker_update
 from tests.harness import TelegramHarness, button
@@ -26,7 +27,7 @@ async def unit_id(db, code: str) -> int:
     return (await units.by_code(db, code)).id
 
 
-async def live(db, code: str, ym_from: int, ym_to: int, kind: str = "admission") -> list[dict]:
+async def live(db, code: str, ym_from: int, ym_to: int, kind: str = "admission") -> list[Submission]:
     return await submissions.live_within(db, await unit_id(db, code), kind, ym_from, ym_to)
 
 

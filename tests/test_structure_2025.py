@@ -192,7 +192,7 @@ async def test_term_2020_2025_counts_2025_up_to_the_committees_congress(demo_db,
     assert (view.period.start, view.period.end) == (date(2020, 8, 20), date(2025, 8, 11))
     july = 1007
     sums = await rollups.sums(demo_db, view.period.ym_from, view.period.ym_to, [root])
-    assert view.root.cumulative.admitted == sums[root][1].admitted
+    assert view.root.cumulative.admitted == sums[root].figures.admitted
     assert view.root.cumulative.admitted >= july and view.root.cumulative.admitted < july + 1009
     assert view.pace == 1.0  # the term is over (today 2026)
     # "nhiệm kỳ này" is the committee's current term, with the pace over its real length

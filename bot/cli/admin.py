@@ -23,6 +23,7 @@ from bot.services import imports, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
+from bot.services.refusal import Refusal
 from bot.services.reminders import ReminderService
 from storage import file_links, units, users
 
@@ -79,8 +80,11 @@ async def invite(
             raise CliError("--days phải từ 1 trở lên.")
         person = None
         if user_text:
-            found = await people.person_named(ctx, None, user_text)
-            if not isinstance(found, User):
+            try:
+                found = await people.person_named(ctx, None, user_text)
+            except Refusal:
+                found = None
+            if found is None:
                 raise CliError(
                     f"Không tìm thấy người dùng “{user_text}” (dùng tên đăng nhập hoặc #mã; xem `ptdv users`)."
                 )

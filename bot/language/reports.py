@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import Field
-
+from bot.domain.drafts import Draft
 from bot.domain.models import Frozen
 from bot.domain.normalize import fold, number_at
 from bot.domain.periods import Period, PeriodKind
@@ -96,16 +95,6 @@ FILLERS = re.compile(
     r"xin cam on|cam on|d/c|va|ngay|hom nay|vua|vua qua|dang vien moi|dang vien|dvm|dv|quan chung|nguoi)\b"
 )
 NUMBER_TOKEN = r"(-?\d+|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi(?: \w+)?|\w+ muoi(?: \w+)?)"
-
-
-class Draft(Frozen):
-    kind: str  # admission | pipeline | screening | cumulative
-    period: Period | None = None  # None: the current month
-    figures: dict[str, int] = Field(default_factory=dict)
-    unit_text: str | None = None
-    correction: bool = False
-    text: str = ""  # what the sender wrote: units are recognised in it against the gazetteer
-    unread: tuple[str, ...] = ()  # figures or category words not attached to any field: shown, not stored
 
 
 class ReportProblem(Frozen):

@@ -13,13 +13,15 @@ from typing import Any
 from bot.config import Settings
 from bot.domain.messages import Inbound, Reply
 from bot.domain.models import UnitKind, User
+from bot.domain.payloads import ImportPayload
 from bot.domain.textfmt import num
 from bot.importing.reader import FileRefused, ImportFile, Limits, Problem, check_size, period_of
 from bot.importing.worker import read_in_worker
-from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
+from bot.services.proposals import preview
+from bot.services.refusal import Refusal as Refused
 from bot.services.reorg import CHILD_KIND, short_name
-from bot.services.reporting import preview_change, report_problem
+from bot.services.reporting import report_problem
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
 
@@ -383,12 +385,11 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
         f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
         f"{num(len(data.reports))} dòng số liệu"
     )
-    payload = {"name": name, "content": base64.b64encode(content).decode()}
-    return await preview_change(
+    payload = ImportPayload(name=name, content=base64.b64encode(content).decode())
+    return await preview(
         ctx,
         user,
         inbound,
-        "import",
         payload,
         f"Nhập tệp “{name}”: {counts}. Không có lỗi.",
         hint=FILE_HINT,
@@ -396,7 +397,6 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
     )
 
 
-@confirmable("import")
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:  # the actor now, not at preview
         raise Refused(IMPORT_ROOT_ONLY)

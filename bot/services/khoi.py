@@ -134,8 +134,7 @@ async def command(ctx: Context, committee_id: int, args: str, actor: int | None)
 
 
 async def by_chat(ctx: Context, user: User, args: str) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=texts.ONLY_OFFICIALS)]
+    """Officials only (the route's audience, refused with `ONLY_OFFICIALS`)."""
     tree = await ctx.tree()
     if user.unit_id not in tree:
         return [Reply(text=texts.ONLY_OFFICIALS)]

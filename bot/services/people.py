@@ -11,6 +11,7 @@ from bot.domain.normalize import fold
 from bot.present import replies
 from bot.present.replies import people as texts
 from bot.services.context import Context
+from bot.services.refusal import Refusal
 from bot.services.scope import examples, named_or_own, own_words, resolve_in_scope
 from storage import audit, invites, users
 from storage import reminders as reminder_log
@@ -81,9 +82,9 @@ def _invite_channel(unit_text: str | None, channel: str) -> tuple[str | None, st
     return unit_text, kind if kind in LINK_TARGET else None  # from the console: any app
 
 
-async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | Reply | None:
+async def person_named(ctx: Context, actor: User | None, text: str | None) -> User | None:
     """The existing person an invite names — `#12`, `12` or a login — within the actor's scope; None when the
-    text names no person (it is then a unit)."""
+    text names no person (it is then a unit); `Refusal` for a number that is nobody, or someone outside."""
     who = (text or "").strip()
     if not who or " " in who:
         return None
@@ -91,13 +92,13 @@ async def person_named(ctx: Context, actor: User | None, text: str | None) -> Us
     if number.isascii() and number.isdigit():
         person = await users.get(ctx.db, int(number))
         if person is None:
-            return Reply(text=texts.no_user_number(number))
+            raise Refusal(texts.no_user_number(number))
     else:
         person = await users.by_login(ctx.db, who)
         if person is None:
             return None
     if actor is not None and person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(texts.user_number(person.id)))
+        raise Refusal(replies.out_of_scope(texts.user_number(person.id)))
     return person
 
 
@@ -126,16 +127,13 @@ async def _invite_usage(ctx: Context, user: User) -> str:
 
 
 async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: str | None, role: Role) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience)."""
     if inbound.is_group:
         return [Reply(text=PRIVATE_ONLY)]
     unit_text, channel = _invite_channel(unit_text, inbound.channel)
     if not unit_text:  # never a live code for a unit nobody named (the official's whole subtree)
         return [Reply(text=await _invite_usage(ctx, user))]
     person = await person_named(ctx, user, unit_text)
-    if isinstance(person, Reply):
-        return [person]
     tree = await ctx.tree()
     if person is not None:
         invite = await create_invite(
@@ -144,8 +142,6 @@ async def invite_by_chat(ctx: Context, user: User, inbound: Inbound, unit_text: 
         text = invite_text(ctx, invite, tree[person.unit_id].name, person)
         return [Reply(text=text + await bot_lines(ctx, person.unit_id))]
     unit_id = await named_or_own(ctx, user, unit_text)
-    if isinstance(unit_id, Reply):
-        return [unit_id]
     invite = await create_invite(ctx, unit_id=unit_id, role=role, created_by=user.id, channel=channel)
     hint = await unregistered_hint(ctx, unit_id, "/moi {who}", asker=user.id)
     text = invite_text(ctx, invite, tree[unit_id].name)
@@ -165,20 +161,19 @@ async def bot_lines(ctx: Context, unit_id: int) -> str:
     return "".join(lines)
 
 
-async def _wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> Reply | None:
-    """A new registration through a bot that does not serve the unit, or one already at its user cap."""
+async def _refuse_wrong_bot(ctx: Context, inbound: Inbound, unit_id: int) -> None:
+    """`Refusal` for a new registration through a bot that does not serve the unit, or one already at its cap."""
     shares = [s for s in ctx.settings.bot_shares if s.kind == kind_of(inbound.channel)]
     mine = next((s for s in shares if s.channel == inbound.channel), None)
     if mine is None:
-        return None
+        return
     tree = await ctx.tree()
     right = bot_for_unit(shares, tree, unit_id, mine.kind)
     if right is not None and right.channel != mine.channel:
         where = right.link or texts.bot_named(right.name or right.channel)
-        return Reply(text=texts.wrong_bot(tree[unit_id].name, mine.kind, where))
+        raise Refusal(texts.wrong_bot(tree[unit_id].name, mine.kind, where))
     if mine.user_cap is not None and len(await users.people_on_channel(ctx.db, mine.channel)) >= mine.user_cap:
-        return Reply(text=texts.bot_full(mine.user_cap))
-    return None
+        raise Refusal(texts.bot_full(mine.user_cap))
 
 
 async def link_code(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
@@ -241,8 +236,8 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     unit_name = tree[invite.unit_id].name if invite.unit_id in tree else "?"
     if invite.is_link_code:
         return await _link(ctx, inbound, invite, current)
-    if current is None and (wrong := await _wrong_bot(ctx, inbound, invite.unit_id)) is not None:
-        return [wrong]
+    if current is None:
+        await _refuse_wrong_bot(ctx, inbound, invite.unit_id)
     if invite.link_user_id is not None:
         return await _register_existing(ctx, inbound, invite, current, unit_name)
     async with ctx.db.transaction():
@@ -283,11 +278,11 @@ async def register(ctx: Context, inbound: Inbound, code: str, current: User | No
     return [Reply(text=texts.registered(replies.greeting(user, unit_name)))]
 
 
-def _registered_to_another(current: User | None, person: User, code: str) -> Reply | None:
-    """A code that joins a chat account to `person`, used from an account already registered to someone else."""
-    if current is None or current.id == person.id:
-        return None
-    return Reply(text=texts.registered_to_another(current.name, code))
+def _refuse_registered_to_another(current: User | None, person: User, code: str) -> None:
+    """`Refusal` for a code that joins a chat account to `person`, used from an account already registered to
+    someone else."""
+    if current is not None and current.id != person.id:
+        raise Refusal(texts.registered_to_another(current.name, code))
 
 
 async def _register_existing(
@@ -297,8 +292,7 @@ async def _register_existing(
     person = await users.get(ctx.db, invite.link_user_id or 0)
     if person is None:
         return [Reply(text=texts.PERSON_GONE)]
-    if (taken := _registered_to_another(current, person, texts.FOR_EXISTING_PERSON)) is not None:
-        return [taken]
+    _refuse_registered_to_another(current, person, texts.FOR_EXISTING_PERSON)
     async with ctx.db.transaction():
         if (refused := await _issuer_refuses(ctx, invite)) is not None:  # re-checked inside the write lock
             return [Reply(text=refused)]
@@ -327,8 +321,7 @@ async def _link(ctx: Context, inbound: Inbound, invite: invites.Invite, current:
     owner = await users.get(ctx.db, invite.link_user_id or 0)
     if owner is None or not owner.active:
         return [Reply(text=texts.LINK_OWNER_LOCKED)]
-    if (taken := _registered_to_another(current, owner, texts.LINK_CODE)) is not None:
-        return [taken]
+    _refuse_registered_to_another(current, owner, texts.LINK_CODE)
     async with ctx.db.transaction():
         if not await invites.use(ctx.db, invite.code, owner.id, ctx.now()):
             raise RuntimeError("link code used concurrently")
@@ -362,23 +355,20 @@ async def _attach(ctx: Context, inbound: Inbound, user_id: int) -> None:
     )
 
 
-async def _find_person(ctx: Context, actor: User, who: str) -> User | Reply:
+async def _find_person(ctx: Context, actor: User, who: str) -> User:
     who = who.strip().lstrip("#")
     person = await users.get(ctx.db, int(who)) if who.isascii() and who.isdigit() else await users.by_login(ctx.db, who)
     if person is None:
-        return Reply(text=texts.no_user_named(own_words(who)))
+        raise Refusal(texts.no_user_named(own_words(who)))
     if person.unit_id not in await ctx.scope(actor):
-        return Reply(text=replies.out_of_scope(texts.user_number(person.id)))
+        raise Refusal(replies.out_of_scope(texts.user_number(person.id)))
     return person
 
 
 async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[Reply]:
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience)."""
     tree = await ctx.tree()
     root = await named_or_own(ctx, actor, unit_text)
-    if isinstance(root, Reply):
-        return [root]
     people = await users.in_units(ctx.db, list(tree.subtree(root)), active_only=False)
     if not people:
         return [Reply(text=texts.nobody_in(tree[root].name))]
@@ -392,16 +382,12 @@ async def list_people(ctx: Context, actor: User, unit_text: str | None) -> list[
 
 async def _update_person(
     ctx: Context, actor: User, who: str, action: str, change: dict[str, object], *, not_self: str | None = None
-) -> User | Reply:
-    """Officials only, a person within their scope, one field changed with its audit row. With `not_self`, an
-    official may not do this to themselves (the text says why)."""
-    if not actor.is_official:
-        return Reply(text=replies.OFFICIALS_ONLY)
+) -> User:
+    """A person within the official's scope (officials only: the routes' audience), one field changed with its
+    audit row. With `not_self`, an official may not do this to themselves (the text says why)."""
     person = await _find_person(ctx, actor, who)
-    if isinstance(person, Reply):
-        return person
     if not_self is not None and person.id == actor.id:
-        return Reply(text=not_self)
+        raise Refusal(not_self)
     ((column, value),) = change.items()
     before = {"active": person.active, "unit_id": person.unit_id, "role": person.role.value}[column]
     async with ctx.db.transaction():
@@ -421,18 +407,12 @@ async def _update_person(
 
 async def deactivate(ctx: Context, actor: User, who: str) -> list[Reply]:
     person = await _update_person(ctx, actor, who, "user.deactivate", {"active": False}, not_self=texts.NOT_SELF_LOCK)
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=texts.locked(person))]
 
 
 async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
     """An official lets scheduled sends reach a person marked unreachable again (audited)."""
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
     person = await _find_person(ctx, actor, who)
-    if isinstance(person, Reply):
-        return [person]
     if not await reminder_log.clear_unreachable(ctx.db, person.id):
         return [Reply(text=texts.not_unreachable(person))]
     async with ctx.db.transaction():
@@ -450,21 +430,13 @@ async def clear_unreachable(ctx: Context, actor: User, who: str) -> list[Reply]:
 
 
 async def reassign(ctx: Context, actor: User, who: str, unit_text: str) -> list[Reply]:
-    if not actor.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
     inside = await resolve_in_scope(ctx, actor, unit_text)
-    if isinstance(inside, Reply):
-        return [inside]
     person = await _update_person(ctx, actor, who, "user.reassign", {"unit_id": inside[0]})
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=texts.moved(person, (await ctx.tree())[inside[0]].name))]
 
 
 async def change_role(ctx: Context, actor: User, who: str, role: Role) -> list[Reply]:
     person = await _update_person(ctx, actor, who, "user.role", {"role": role.value})
-    if isinstance(person, Reply):
-        return [person]
     return [Reply(text=texts.role_changed(person, role.value))]
 
 

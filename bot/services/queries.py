@@ -67,8 +67,6 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
             unit_id = pick.unit_id
     elif query.unit_text:
         found = await resolve_in_scope(ctx, user, query.unit_text)
-        if isinstance(found, Reply):
-            return [found]
         if len(found) > 1:
             rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found[:8])
             return [Reply(text=replies.which_unit(query.unit_text), choices=rows)]
@@ -341,7 +339,7 @@ async def _term_year_sums(
         if lo > hi:
             break
         sums = await rollups.sums(ctx.db, lo, hi, unit_ids, period_end=min(year * 100 + 12, period.ym_to))
-        out.append((year, lo % 100, hi % 100, sum(sums[u][1].admitted for u in unit_ids if u in sums)))
+        out.append((year, lo % 100, hi % 100, sum(sums[u].figures.admitted for u in unit_ids if u in sums)))
     return out
 
 
@@ -377,9 +375,9 @@ async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | 
         for row in out.values():
             row[i] = 0
         sums = await rollups.sums(ctx.db, ym_from, min(ym_to, limit), list(view.units), period_end=ym_to)
-        for u, (_, figures) in sums.items():
+        for u, rolled in sums.items():
             if u in out:
-                out[u][i] = figures.admitted
+                out[u][i] = rolled.figures.admitted
     if view.category is not None:  # the root stands for its members only: their sum, not the root's rollup
         members = [c for c in view.tree.children(view.root_id) if c in out]
         out[view.root_id] = [

@@ -43,8 +43,7 @@ def next_runs(calendar: Calendar, now: datetime) -> list[tuple[str, datetime]]:
 
 
 async def control(ctx: Context, service: ReminderService | None, user: User, args: str) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience; the command line passes its administrator)."""
     if service is None:
         return [Reply(text=texts.NOT_RUNNING)]
     words = fold(args)
@@ -153,7 +152,8 @@ async def preview(ctx: Context, service: ReminderService, user: User, now: datet
 
 
 async def send_now(ctx: Context, service: ReminderService | None, user: User, root_id: int) -> list[Reply]:
-    if not user.is_official or service is None:
+    """Officials only (the route's audience)."""
+    if service is None:
         return [Reply(text=replies.OFFICIALS_ONLY)]
     if root_id not in await ctx.scope(user):
         return [Reply(text=replies.out_of_scope(replies.unit_number(root_id)))]
@@ -181,8 +181,7 @@ def group_digests(channel: str) -> bool:
 
 
 async def link_group(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials only (the route's audience, in a private chat or a group)."""
     if not group_digests(inbound.channel):
         return [Reply(text=texts.NO_GROUP_DIGEST)]
     if not inbound.is_group:

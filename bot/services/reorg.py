@@ -18,12 +18,13 @@ import re
 from bot.domain.messages import Inbound, Reply
 from bot.domain.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
 from bot.domain.normalize import fold
+from bot.domain.payloads import ReorgPayload
 from bot.domain.tree import UnitTree
 from bot.present import replies
 from bot.present.replies import reorg as texts
-from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
-from bot.services.reporting import preview_change
+from bot.services.proposals import preview
+from bot.services.refusal import Refusal
 from bot.services.scope import resolve_in_scope
 from storage import audit, rollups, units, users
 from storage.pending import Pending
@@ -70,13 +71,14 @@ async def _one(ctx: Context, user: User | None, text: str) -> int:
     tree = await ctx.tree()
     code = await units.by_code(ctx.db, text.strip().upper())
     if code is not None:
-        found: list[int] | Reply = [code.id]
+        found: list[int] = [code.id]
     elif user is None:
         found = (await ctx.unit_index()).resolve(text)
     else:
-        found = await resolve_in_scope(ctx, user, text)
-    if isinstance(found, Reply):
-        raise ReorgError(found.text)
+        try:
+            found = await resolve_in_scope(ctx, user, text)
+        except Refusal as refusal:
+            raise ReorgError(refusal.text) from None
     if len(found) != 1:
         names = "; ".join(tree[u].name for u in found[:5]) or texts.NONE_MATCHED
         raise ReorgError(texts.unclear_unit(text.strip(), names))
@@ -156,8 +158,7 @@ def describe(tree: UnitTree, change: Change) -> str:
 
 
 async def propose(ctx: Context, user: User, inbound: Inbound, args: str) -> list[Reply]:
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Officials (the route's audience): a preview of a change to the units."""
     try:
         change = await read_change(ctx, user, args)
     except ReorgError as exc:
@@ -165,7 +166,7 @@ async def propose(ctx: Context, user: User, inbound: Inbound, args: str) -> list
     if (refusal := await allowed(ctx, user, change)) is not None:
         return [Reply(text=refusal)]
     text = describe(await ctx.tree(), change)
-    return await preview_change(ctx, user, inbound, "reorg", change.model_dump(mode="json"), text)
+    return await preview(ctx, user, inbound, ReorgPayload(**change.model_dump()), text)
 
 
 async def allowed(ctx: Context, user: User, change: Change) -> str | None:
@@ -188,11 +189,12 @@ async def allowed(ctx: Context, user: User, change: Change) -> str | None:
     return None
 
 
-@confirmable("reorg")
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
-    change = Change.model_validate(p.payload)
+    """A confirmed change (the confirmation engine's apply); `user` is the actor now: role and scope re-checked."""
+    assert isinstance(p.payload, ReorgPayload)
+    change = Change.model_validate(p.payload.model_dump(exclude={"action"}))
     if (refusal := await allowed(ctx, user, change)) is not None:  # the actor's role and scope now
-        raise Refused(refusal)
+        raise Refusal(refusal)
     return await apply_change(ctx, change, user.id)
 
 

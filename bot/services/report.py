@@ -18,7 +18,6 @@ from bot.domain.periods import Period, PeriodKind
 from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgress
 from bot.domain.tree import UnitTree
 from bot.language.report_spans import ReportRequest
-from bot.present import replies
 from bot.present.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
 from bot.services.context import Context
 from bot.services.progress import load_progress
@@ -88,12 +87,9 @@ def file_stem(tree: UnitTree, unit_id: int, span: ReportSpan) -> str:
 
 
 async def answer(ctx: Context, user: User, request: ReportRequest, unit_text: str | None = None) -> list[Reply]:
-    """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope)."""
-    if not user.is_official:
-        return [Reply(text=replies.OFFICIALS_ONLY)]
+    """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope).
+    Officials only: the route's audience."""
     unit_id = await named_or_own(ctx, user, unit_text)
-    if isinstance(unit_id, Reply):
-        return [unit_id]
     span = span_of(request, ctx.today())
     tree = await ctx.tree()
     report, docx, xlsx = await files(ctx, unit_id, span)

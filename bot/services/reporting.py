@@ -1,20 +1,30 @@
-"""Reporting: draft → validated preview (pending) → confirmation → an immutable event.
+"""Reporting: a draft → a validated preview (pending) → on confirmation, an immutable event.
 
-Nothing is stored until the sender confirms. A confirmation marks the pending row used and appends the
-event in one transaction, so a double tap, a redelivered update or a second bot process on the same
-database finds it used and stores nothing twice. "Đã lưu" is only said after the commit.
+Drafting and storing reports only. Nothing is stored until the sender confirms; answering a preview (confirm,
+cancel, expiry, exactly once) is the engine's (`services.confirmations`), which calls `store_confirmed` inside
+its transaction. "Đã lưu" is only said after the commit.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from bot.domain.messages import Choice, Inbound, Reply
 from bot.domain.models import User
+from bot.domain.payloads import (
+    Action,
+    AdjustPayload,
+    AwaitFixPayload,
+    ChooseUnitPayload,
+    CorrectPayload,
+    Report,
+    Status,
+    SubmitPayload,
+)
 from bot.domain.periods import Period, PeriodKind
-from bot.domain.textfmt import num
+from bot.domain.records import Submission
 from bot.language import intents
 from bot.language.reports import (
     EXAMPLE_ADMISSION,
@@ -25,12 +35,14 @@ from bot.language.reports import (
 )
 from bot.language.understand import pick_for
 from bot.present import callbacks, replies
+from bot.present.replies import confirmations as confirm_texts
 from bot.present.replies import reporting as texts
-from bot.services.confirmable import ACTIONS, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
+from bot.services.proposals import Applied, choices_for, open_pending
+from bot.services.refusal import Refusal
 from bot.services.scope import examples, named_or_own, own_words
-from storage import audit, pending, submissions, users
+from storage import audit, pending, submissions
 from storage.pending import Pending
 
 log = logging.getLogger(__name__)
@@ -38,26 +50,12 @@ log = logging.getLogger(__name__)
 PIPELINE_CEILING_FACTOR = 20  # a unit's pool may be much larger than one report's admissions (Context.asker too)
 
 
-class Superseded(Exception):
+class Superseded(Refusal):
     """The record a correction replaces was replaced by someone else in the meantime."""
 
-
-def _period_dict(period: Period) -> dict[str, Any]:
-    return period.model_dump(mode="json")
-
-
-def _period_of(data: dict[str, Any]) -> Period:
-    return Period.model_validate(data)
-
-
-def choices_for(token: str, editable: bool = True) -> tuple[tuple[Choice, ...], ...]:
-    """Confirm / retype / cancel; without "Sửa" when the content cannot be retyped in chat (a file)."""
-
-    def button(label: str, action: Literal["c", "e", "x"]) -> Choice:
-        return Choice(label=label, data=callbacks.pack(callbacks.Preview(action=action, token=token)))
-
-    edit = (button("✏️ Sửa", "e"),) if editable else ()
-    return ((button("✅ Xác nhận", "c"), *edit, button("✖️ Hủy", "x")),)
+    def __init__(self, old_id: int) -> None:
+        super().__init__(texts.SUPERSEDED_MEANWHILE, conflict=True)
+        self.old_id = old_id
 
 
 # --- unit and validation -----------------------------------------------------------------------
@@ -66,23 +64,21 @@ MAX_UNIT_CHOICES = 8  # buttons offered when the unit is ambiguous or reports th
 
 async def _target_unit(
     ctx: Context, user: User, unit_text: str | None, example: str, text: str = ""
-) -> int | Reply | tuple[str, list[int]]:
+) -> int | tuple[str, list[int]]:
     """The unit a report is for: named in `text` (recognised against the units in the sender's scope) or the
     sender's own; a question and the units to choose from when the name is ambiguous or the unit reports
-    through the units below it."""
+    through the units below it. `Refusal` when the name is outside the scope or matches nothing."""
     tree = await ctx.tree()
     if text:
         pick = pick_for(await ctx.gazetteer(), text, await ctx.asker(user))
         if pick.how == "out_of_scope" and pick.unit_id is not None:
-            return Reply(text=replies.out_of_scope(tree[pick.unit_id].name))
+            raise Refusal(replies.out_of_scope(tree[pick.unit_id].name))
         if pick.how == "ask":
             return replies.which_unit(own_words(pick.phrase)), list(pick.choices)
         if pick.how == "not_found":
             scope = await ctx.scope(user)
-            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
-            return Reply(
-                text=replies.unit_not_found(own_words(pick.phrase)) + (f" Tên gần nhất: {nearest}." if nearest else ""),
-            )
+            nearest = [tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope)]
+            raise Refusal(texts.unit_not_found_near(replies.unit_not_found(own_words(pick.phrase)), nearest))
         unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
     elif unit_text:
         found = (await ctx.unit_index()).resolve(unit_text)
@@ -90,10 +86,10 @@ async def _target_unit(
         if not found:
             if not user.is_official:
                 return user.unit_id  # leftover words in a reporter's message; they report for their unit
-            return Reply(text=replies.unit_not_found(own_words(unit_text), await examples(ctx, user)))
+            raise Refusal(replies.unit_not_found(own_words(unit_text), await examples(ctx, user)))
         inside = [u for u in found if u in scope]
         if not inside:
-            return Reply(text=replies.out_of_scope(tree[found[0]].name))
+            raise Refusal(replies.out_of_scope(tree[found[0]].name))
         if len(inside) > 1:
             return replies.which_unit(unit_text), inside
         unit_id = inside[0]
@@ -104,11 +100,10 @@ async def _target_unit(
         below = tree.reporting_units(unit_id)
         if 0 < len(below) <= MAX_UNIT_CHOICES:
             return replies.report_for_which_unit(tree[unit_id].name), below
-        children = ", ".join(tree[c].name for c in tree.active_children(unit_id)[:3])
-        return Reply(
-            text=texts.rejected(
-                f"{tree[unit_id].name} có các đơn vị trực thuộc ({children}…); số liệu được cộng từ báo cáo "
-                "của từng đơn vị. Xin ghi rõ đơn vị báo cáo.",
+        children = [tree[c].name for c in tree.active_children(unit_id)[:3]]
+        raise Refusal(
+            texts.rejected(
+                texts.reports_through_units_below(tree[unit_id].name, children),
                 f"{tree[tree.active_children(unit_id)[0]].name} {example}",
             )
         )
@@ -119,59 +114,53 @@ def report_problem(ctx: Context, kind: str, figures: dict[str, int], period: Per
     """What is wrong with a report of `figures` for `period` (None if nothing): a period not yet begun, a closed
     year, a figure above the per-report ceiling. The one check for chat and for imports (`services.imports`)."""
     if period.start > ctx.today():
-        return f"Kỳ {period.label} chưa đến, chưa thể báo cáo."
+        return texts.period_not_begun(period)
     closed = ctx.settings.closed_before_year
     if closed is not None and period.year < closed:
-        return f"Năm {period.year} đã khóa sổ, không nhận báo cáo hay sửa số liệu."
+        return texts.year_closed(period.year)
     ceiling = ctx.settings.max_admissions_per_report
     if kind in ("pipeline", "screening"):
         ceiling *= PIPELINE_CEILING_FACTOR
     biggest = max(figures.values(), default=0)
     if biggest > ceiling:
-        return (
-            f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
-            "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức."
-        )
+        return texts.too_big(biggest, ceiling)
     return None
 
 
-def _validate(ctx: Context, draft: Draft, period: Period) -> Reply | None:
+def _validate(ctx: Context, draft: Draft, period: Period) -> None:
+    """`Refusal` saying what is wrong with the draft and how to write it."""
     example = {"pipeline": EXAMPLE_PIPELINE, "screening": EXAMPLE_PIPELINE}.get(draft.kind, EXAMPLE_ADMISSION)
     problem = report_problem(ctx, draft.kind, dict(draft.figures), period)
-    return None if problem is None else Reply(text=texts.rejected(problem, example))
+    if problem is not None:
+        raise Refusal(texts.rejected(problem, example))
 
 
 # --- drafting ----------------------------------------------------------------------------------
 async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_id: int | None = None) -> list[Reply]:
     """Validate a draft and answer with a preview to confirm (or with what is wrong)."""
-    fixing: dict[str, Any] | None = None  # the stored record the "Sửa" button asked to replace
+    fixing: Submission | None = None  # the stored record the "Sửa" button asked to replace
     fix = await _open_fix(ctx, user, inbound)
     if fix is not None and draft.kind != "cumulative":
-        fixing = await submissions.get(ctx.db, fix.payload["submission_id"])
-        if fixing is not None and fixing["superseded_by"] is None:
-            draft = draft.model_copy(update={"correction": True, "period": draft.period or _record_period(fixing)})
-            unit_id = unit_id or fixing["unit_id"]
+        fixing = await submissions.get(ctx.db, fix.submission_id)
+        if fixing is not None and fixing.superseded_by is None:
+            draft = draft.model_copy(update={"correction": True, "period": draft.period or fixing.period})
+            unit_id = unit_id or fixing.unit_id
         else:
             fixing = None
     if unit_id is None:
-        example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, "kết nạp 2")
+        example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, texts.EXAMPLE_SHORT)
         target = await _target_unit(ctx, user, draft.unit_text, example, draft.text)
-        if isinstance(target, Reply):
-            return [target]
         if isinstance(target, tuple):
             return await _ask_unit(ctx, user, inbound, draft, *target)
         unit_id = target
     period = draft.period or Period.containing(ctx.today(), PeriodKind.MONTH)
-    problem = _validate(ctx, draft, period)
-    if problem is not None:
-        return [problem]
+    _validate(ctx, draft, period)
     tree = await ctx.tree()
     unit_name = tree[unit_id].name
-    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
-    payload: dict[str, Any] = {
+    fields: dict[str, Any] = {  # what every report payload holds (a cumulative one becomes an adjustment)
         "unit_id": unit_id,
         "kind": draft.kind,
-        "period": _period_dict(period),
+        "period": period,
         "figures": draft.figures,
         "raw_text": inbound.text,
         "channel": inbound.channel,
@@ -184,8 +173,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         month = Period.containing(ctx.today(), PeriodKind.MONTH)
         if month.year != period.year:
             month = Period.month(period.year, 12)
-        payload |= {"kind": "adjustment", "period": _period_dict(month), "stated": draft.figures["admitted"]}
-        p = await _open(ctx, user, inbound, "adjust", payload, expires)
+        adjust = AdjustPayload(**fields | {"kind": "adjustment", "period": month, "stated": draft.figures["admitted"]})
+        p = await open_pending(ctx, user, inbound, adjust)
         text = texts.cumulative_preview(
             unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at.astimezone(ctx.clock.tz)
         )
@@ -197,19 +186,11 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
         else:
             olds = await submissions.live_within(ctx.db, unit_id, draft.kind, period.ym_from, period.ym_to)
         if not olds:
-            return [
-                Reply(
-                    text=texts.rejected(
-                        f"Chưa có báo cáo {texts.period_words(period)} của {unit_name} để sửa. "
-                        "Nếu đây là báo cáo mới, xin gõ không có chữ “sửa”.",
-                        EXAMPLE_CORRECTION,
-                    )
-                )
-            ]
-        payload["supersede_ids"] = [o["id"] for o in olds]
-        p = await _open(ctx, user, inbound, "correct", payload, expires)
-        old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
-        changes = texts.figure_changes(draft.kind, olds, draft.figures)
+            return [Reply(text=texts.rejected(texts.nothing_to_correct(period, unit_name), EXAMPLE_CORRECTION))]
+        correct = CorrectPayload(**fields, supersede_ids=[o.id for o in olds])
+        p = await open_pending(ctx, user, inbound, correct)
+        old_lines = [f"#{o.id} {texts.record_line(o.kind, o.figures, o.period, unit_name)}" for o in olds]
+        changes = texts.figure_changes(draft.kind, [o.figures for o in olds], draft.figures)
         return [
             Reply(
                 text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
@@ -217,16 +198,10 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             )
         ]
     note = await _overlap_note(ctx, unit_id, unit_name, draft, period)
-    p = await _open(ctx, user, inbound, "submit", payload, expires)
+    p = await open_pending(ctx, user, inbound, SubmitPayload(**fields))
     text = texts.preview(line, p.expires_at.astimezone(ctx.clock.tz), note)
     if draft.unread:
-        text = "\n".join(
-            [
-                text,
-                *(f"Chưa hiểu phần: “{own_words(part)}” — chưa được ghi" for part in draft.unread),
-                "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
-            ]
-        )
+        text = texts.with_unread(text, [own_words(part) for part in draft.unread])
     return [Reply(text=text, choices=choices_for(p.token))]
 
 
@@ -239,59 +214,23 @@ async def _overlap_note(ctx: Context, unit_id: int, unit_name: str, draft: Draft
     olds = [
         o
         for o in await submissions.live_overlapping(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
-        if (o["ym_from"], o["ym_to"]) != (period.ym_from, period.ym_to)
+        if (o.ym_from, o.ym_to) != (period.ym_from, period.ym_to)
     ]
     if not olds:
         return None
-    outer = max([period, *map(_record_period, olds)], key=lambda q: (q.ym_to - q.ym_from, q.ym_from))
+    outer = max([period, *(o.period for o in olds)], key=lambda q: (q.ym_to - q.ym_from, q.ym_from))
     sums = await submissions.admissions_by_unit(ctx.db, outer.ym_from, outer.ym_to, [unit_id])
     stored = sums[unit_id].admitted if unit_id in sums else 0
     new = draft.figures.get("admitted", 0)
-    lines = [f"– #{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
+    lines = [f"– #{o.id} {texts.record_line(o.kind, o.figures, o.period, unit_name)}" for o in olds]
     return texts.overlap_note(period, outer, lines, stored, new)
-
-
-async def preview_change(
-    ctx: Context,
-    user: User,
-    inbound: Inbound,
-    action: str,
-    payload: dict[str, Any],
-    text: str,
-    *,
-    hint: str = texts.CONFIRM_HINT,
-    editable: bool = True,
-) -> list[Reply]:
-    """Open a pending preview for a confirmable action (see `confirmable`) and show it with the buttons."""
-    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
-    p = await _open(ctx, user, inbound, action, payload, expires)
-    return [Reply(text=f"{text}\n\n{hint}", choices=choices_for(p.token, editable))]
-
-
-async def _open(
-    ctx: Context, user: User, inbound: Inbound, action: str, payload: dict[str, Any], expires: Any
-) -> Pending:
-    async with ctx.db.transaction():
-        return await pending.create(
-            ctx.db,
-            user_id=user.id,
-            channel=inbound.channel,
-            chat_id=inbound.chat_id,
-            action=action,
-            payload=payload,
-            now=ctx.now(),
-            expires_at=expires,
-            source_update=inbound.update_key,
-            source_message=inbound.message_id,
-        )
 
 
 async def _ask_unit(
     ctx: Context, user: User, inbound: Inbound, draft: Draft, question: str, units: list[int]
 ) -> list[Reply]:
     tree = await ctx.tree()
-    expires = ctx.now() + timedelta(minutes=ctx.settings.pending_ttl_minutes)
-    p = await _open(ctx, user, inbound, "choose_unit", {"draft": draft.model_dump(mode="json")}, expires)
+    p = await open_pending(ctx, user, inbound, ChooseUnitPayload(draft=draft))
     rows = tuple(
         (Choice(label=tree[u].name, data=callbacks.pack(callbacks.ChooseUnit(token=p.token, unit_id=u))),)
         for u in units[:MAX_UNIT_CHOICES]
@@ -301,29 +240,16 @@ async def _ask_unit(
 
 async def choose_unit(ctx: Context, user: User, inbound: Inbound, token: str, unit_id: int) -> list[Reply]:
     p = await pending.by_token(ctx.db, token)
-    if p is None or p.user_id != user.id or p.action != "choose_unit" or p.status != "open":
-        return [Reply(text=texts.ALREADY_CANCELLED)]
+    if p is None or p.user_id != user.id or not isinstance(p.payload, ChooseUnitPayload) or p.status is not Status.OPEN:
+        return [Reply(text=confirm_texts.ALREADY_CANCELLED)]
     tree = await ctx.tree()
     if unit_id not in await ctx.scope(user):
         return [Reply(text=replies.out_of_scope(tree[unit_id].name if unit_id in tree else f"#{unit_id}"))]
     if tree.active_children(unit_id):  # callback data is untrusted: only a unit that reports for itself
-        return [Reply(text=texts.ALREADY_CANCELLED)]
+        return [Reply(text=confirm_texts.ALREADY_CANCELLED)]
     async with ctx.db.transaction():
-        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
-    draft = Draft.model_validate(p.payload["draft"])
-    return await submit(ctx, user, inbound, draft, unit_id=unit_id)
-
-
-def _record_period(record: dict[str, Any]) -> Period:
-    start_month = record["ym_from"] % 100
-    match record["period_kind"]:
-        case "month":
-            return Period.month(record["year"], start_month)
-        case "quarter":
-            return Period.quarter(record["year"], (start_month - 1) // 3 + 1)
-        case "half":
-            return Period.half(record["year"], 1 if start_month <= 6 else 2)
-    return Period.of_year(record["year"])
+        await pending.resolve(ctx.db, p.id, Status.REPLACED, ctx.now())
+    return await submit(ctx, user, inbound, p.payload.draft, unit_id=unit_id)
 
 
 async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
@@ -331,183 +257,126 @@ async def _stored_year_total(ctx: Context, unit_id: int, year: int) -> int:
     return sums[unit_id].admitted if unit_id in sums else 0
 
 
-async def _answered_already(ctx: Context, user: User, update_key: str | None) -> Pending | None:
-    """The preview this very update already confirmed or cancelled (a typed "có" delivered again): it must never
-    act twice. Only the person's own preview, and only while it could still have been answered — an update key
-    seen long ago (a counter that started again) must not bring back an older, finished preview."""
-    if update_key is None:
-        return None
-    done = await pending.resolved_by(ctx.db, update_key)
-    if done is None or done.user_id != user.id or done.expires_at <= ctx.now():
-        return None
-    return done
-
-
-# --- confirmation ----------------------------------------------------------------------------
-async def confirm(ctx: Context, user: User, token: str | None, update_key: str | None = None) -> list[Reply]:
-    """Store what the preview showed, exactly once. A typed "có" (no token) is tied to the update it came in."""
-    if token is None and (done := await _answered_already(ctx, user, update_key)):
-        return [Reply(text=texts.already_saved(done.action) if done.status == "confirmed" else texts.ALREADY_CANCELLED)]
-    p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
-    if p is None or p.user_id != user.id or p.action in ("choose_unit", "await_fix"):
-        return [Reply(text=texts.NOTHING_PENDING)]
-    try:
-        async with ctx.db.transaction():
-            current = await pending.by_token(ctx.db, p.token)  # re-read inside the write lock
-            assert current is not None
-            if current.status == "confirmed":
-                number = f" Mã báo cáo #{current.result_id}." if current.result_id else ""
-                return [Reply(text=f"{texts.already_saved(current.action)}{number}")]
-            if current.status != "open":
-                return [Reply(text=texts.EXPIRED if current.status == "expired" else texts.ALREADY_CANCELLED)]
-            if current.expires_at <= ctx.now():
-                await pending.resolve(ctx.db, current.id, "expired", ctx.now())
-                return [Reply(text=texts.EXPIRED)]
-            actor = await users.get(ctx.db, user.id)  # the actor now, not when the preview was opened
-            if actor is None or not actor.active:
-                raise Refused(replies.NOT_REGISTERED)
-            user = actor
-            if current.action in ACTIONS:  # targets, re-organisation, imports
-                answer = await ACTIONS[current.action](ctx, user, current)
-                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
-                return [Reply(text=answer)]
-            stored = await _store(ctx, user, current)
-            if stored is None:  # a cumulative statement that others' reports made true meanwhile
-                await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), resolved_by=update_key)
-                data = current.payload
-                name = (await ctx.tree())[data["unit_id"]].name
-                return [Reply(text=texts.cumulative_matches(name, data["period"]["year"], data["stated"]))]
-            await pending.resolve(ctx.db, current.id, "confirmed", ctx.now(), result_id=stored, resolved_by=update_key)
-    except Superseded:
-        async with ctx.db.transaction():
-            await pending.resolve(ctx.db, p.id, "cancelled", ctx.now())
-        return [Reply(text=texts.SUPERSEDED_MEANWHILE)]
-    except Refused as refused:
-        async with ctx.db.transaction():
-            await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
-        return [Reply(text=f"{refused.text}\nChưa lưu gì.")]
-    return [await _saved_reply(ctx, p, stored)]
-
-
-async def _store(ctx: Context, user: User, p: Pending) -> int | None:
-    """Append the event(s) of a confirmed preview; inside the caller's transaction."""
+# --- storing a confirmed report (the engine's apply for submit, correct and adjust) ------------------------
+async def store_confirmed(ctx: Context, user: User, p: Pending) -> Applied:
+    """Append what the preview showed, inside the engine's transaction; `user` is the actor now."""
     data = p.payload
-    if data["unit_id"] not in await ctx.scope(user):  # moved or demoted since the preview
-        raise Refused(replies.out_of_scope((await ctx.tree())[data["unit_id"]].name))
-    period = _period_of(data["period"])
-    figures = dict(data["figures"])
-    if p.action == "adjust":
-        stored_total = await _stored_year_total(ctx, data["unit_id"], period.year)
-        diff = data["stated"] - stored_total  # recomputed: the stated total is the truth
+    assert isinstance(data, SubmitPayload | CorrectPayload | AdjustPayload)
+    stored = await _store(ctx, user, data)
+    if stored is None:  # a cumulative statement that others' reports made true meanwhile
+        assert isinstance(data, AdjustPayload)
+        name = (await ctx.tree())[data.unit_id].name
+        return Applied(reply=Reply(text=texts.cumulative_matches(name, data.period.year, data.stated)))
+
+    async def saved() -> Reply:
+        return await _saved_reply(ctx, data, stored)
+
+    return Applied(result_id=stored, compose=saved)
+
+
+async def _store(ctx: Context, user: User, data: Report) -> int | None:
+    """Append the event(s) of a confirmed preview; inside the caller's transaction."""
+    if data.unit_id not in await ctx.scope(user):  # moved or demoted since the preview
+        raise Refusal(replies.out_of_scope((await ctx.tree())[data.unit_id].name))
+    period = data.period
+    figures = dict(data.figures)
+    if isinstance(data, AdjustPayload):
+        stored_total = await _stored_year_total(ctx, data.unit_id, period.year)
+        diff = data.stated - stored_total  # recomputed: the stated total is the truth
         if diff == 0:
             return None
         figures = {"admitted": diff}
     new_id = await submissions.append(
         ctx.db,
-        unit_id=data["unit_id"],
-        kind=data["kind"],
+        unit_id=data.unit_id,
+        kind=data.kind,
         period=period,
         figures=figures,
         now=ctx.now(),
         actor=user.id,
-        channel=data["channel"],
-        source_update=data["source_update"],
-        raw_text=data["raw_text"],
-        supersedes=(data.get("supersede_ids") or [None])[0],
+        channel=data.channel,
+        source_update=data.source_update,
+        raw_text=data.raw_text,
+        supersedes=data.supersede_ids[0] if isinstance(data, CorrectPayload) and data.supersede_ids else None,
     )
     before = None
-    if p.action == "correct":
+    if isinstance(data, CorrectPayload):
         before = []
-        for old_id in data["supersede_ids"]:
-            before.append(await submissions.get(ctx.db, old_id))
+        for old_id in data.supersede_ids:
+            old = await submissions.get(ctx.db, old_id)
+            before.append(old.as_row() if old is not None else None)
             if not await submissions.supersede(ctx.db, old_id, new_id):
                 raise Superseded(old_id)
-    action = {"submit": "submission.create", "correct": "submission.correct", "adjust": "submission.adjust"}
+    action = {
+        Action.SUBMIT: "submission.create",
+        Action.CORRECT: "submission.correct",
+        Action.ADJUST: "submission.adjust",
+    }
     await audit.record(
         ctx.db,
-        action=action[p.action],
+        action=action[data.action],
         entity="submission",
         entity_id=new_id,
         now=ctx.now(),
         actor=user.id,
         before=before,
-        after=await submissions.get(ctx.db, new_id),
+        after=stored.as_row() if (stored := await submissions.get(ctx.db, new_id)) is not None else None,
     )
     return new_id
 
 
-async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
-    data = p.payload
-    period = _period_of(data["period"])
+async def _saved_reply(ctx: Context, data: Report, submission_id: int) -> Reply:
+    period = data.period
     tree = await ctx.tree()
     record = await submissions.get(ctx.db, submission_id)
     assert record is not None
-    line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
-    view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
+    line = texts.record_line(record.kind, record.figures, period, tree[data.unit_id].name)
+    view = await load_progress(ctx.db, tree, data.unit_id, Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year, view.target_period_over)
-    return Reply(
-        text=text,
-        choices=(
-            (Choice(label="✏️ Sửa báo cáo này", data=callbacks.pack(callbacks.FixRecord(submission_id=submission_id))),),
-        ),
-    )
-
-
-async def cancel(
-    ctx: Context, user: User, token: str | None, *, retype: bool = False, update_key: str | None = None
-) -> list[Reply]:
-    if token is None and (done := await _answered_already(ctx, user, update_key)):
-        return [Reply(text=texts.CANCELLED if done.status == "cancelled" else texts.already_saved(done.action))]
-    p = await (pending.by_token(ctx.db, token) if token else pending.latest_open(ctx.db, user.id))
-    if p is None or p.user_id != user.id:
-        return [Reply(text=texts.NOTHING_PENDING)]
-    async with ctx.db.transaction():
-        cancelled = await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
-    if not cancelled:
-        return [Reply(text=texts.already_saved(p.action) if p.status == "confirmed" else texts.ALREADY_CANCELLED)]
-    return [Reply(text=texts.RETYPE if retype else texts.CANCELLED)]
+    fix = callbacks.pack(callbacks.FixRecord(submission_id=submission_id))
+    return Reply(text=text, choices=((Choice(label=texts.BUTTON_FIX_RECORD, data=fix),),))
 
 
 # --- corrections started from a stored record ----------------------------------------------------
 FIX_MINUTES = 15  # edit mode ("✏️ Sửa báo cáo này") lasts this long, and only for the very next message
 
 
-async def _open_fix(ctx: Context, user: User, inbound: Inbound) -> Pending | None:
+async def _open_fix(ctx: Context, user: User, inbound: Inbound) -> AwaitFixPayload | None:
     """The edit mode this message answers: opened by the last message in this same chat, not expired. Edit
     mode is used up either way."""
     p = await pending.latest_open(ctx.db, user.id)
-    if not await pending.has_open(ctx.db, user.id, "await_fix"):
+    if not await pending.has_open(ctx.db, user.id, Action.AWAIT_FIX):
         return None
     async with ctx.db.transaction():
-        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
-    if p is None or p.action != "await_fix" or p.expires_at <= ctx.now():
+        await pending.close_open(ctx.db, user.id, Action.AWAIT_FIX, ctx.now())
+    if p is None or not isinstance(p.payload, AwaitFixPayload) or p.expires_at <= ctx.now():
         return None
     if (p.channel, p.chat_id) != (inbound.channel, inbound.chat_id):
         return None
-    return p
+    return p.payload
 
 
 async def end_fix(ctx: Context, user: User) -> None:
     """Any message other than the correction itself ends edit mode (a query, a command, another button)."""
-    if await pending.has_open(ctx.db, user.id, "await_fix"):
+    if await pending.has_open(ctx.db, user.id, Action.AWAIT_FIX):
         async with ctx.db.transaction():
-            await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
+            await pending.close_open(ctx.db, user.id, Action.AWAIT_FIX, ctx.now())
 
 
 async def start_fix(ctx: Context, user: User, inbound: Inbound, submission_id: int) -> list[Reply]:
     record = await submissions.get(ctx.db, submission_id)
-    if record is None or record["unit_id"] not in await ctx.scope(user):
-        return [Reply(text=texts.NOTHING_PENDING)]
-    if record["superseded_by"]:
-        return [Reply(text=f"Báo cáo #{submission_id} đã được thay bằng #{record['superseded_by']}. Xem /lichsu.")]
+    if record is None or record.unit_id not in await ctx.scope(user):
+        return [Reply(text=confirm_texts.NOTHING_PENDING)]
+    if record.superseded_by:
+        return [Reply(text=texts.replaced_already(submission_id, record.superseded_by))]
     tree = await ctx.tree()
-    period = _record_period(record)
+    period = record.period
     expires = ctx.now() + timedelta(minutes=FIX_MINUTES)
     async with ctx.db.transaction():  # one edit mode at a time
-        await pending.close_open(ctx.db, user.id, "await_fix", ctx.now())
-    await _open(ctx, user, inbound, "await_fix", {"submission_id": submission_id}, expires)
-    line = texts.record_line(record["kind"], record, period, tree[record["unit_id"]].name)
-    example = f"{texts.period_words(period).split(',')[0]} kết nạp {max(0, record['admitted'])}"
+        await pending.close_open(ctx.db, user.id, Action.AWAIT_FIX, ctx.now())
+    await open_pending(ctx, user, inbound, AwaitFixPayload(submission_id=submission_id), expires)
+    line = texts.record_line(record.kind, record.figures, period, tree[record.unit_id].name)
+    example = texts.fix_example(period, record.admitted)
     return [Reply(text=texts.fix_prompt(line, example))]
 
 
@@ -519,9 +388,9 @@ async def edited(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     p = await pending.open_for_message(ctx.db, user.id, inbound.message_id)
     if p is None:
         return []
-    if p.status == "confirmed":
+    if p.status is Status.CONFIRMED:
         return [Reply(text=texts.EDIT_AFTER_SAVE)]
-    if p.status != "open":
+    if p.status is not Status.OPEN:
         return []
     intent = intents.parse(inbound.text, ctx.today())
     if isinstance(intent, intents.BadReport):
@@ -529,15 +398,16 @@ async def edited(ctx: Context, user: User, inbound: Inbound) -> list[Reply]:
     if not isinstance(intent, intents.Submit):
         return []
     async with ctx.db.transaction():
-        await pending.resolve(ctx.db, p.id, "replaced", ctx.now())
-    answer = await submit(ctx, user, inbound, intent.draft)
+        await pending.resolve(ctx.db, p.id, Status.REPLACED, ctx.now())
+    try:
+        answer = await submit(ctx, user, inbound, intent.draft)
+    except Refusal as refusal:
+        answer = [Reply(text=refusal.text)]
     return [Reply(text=texts.PREVIEW_UPDATED), *answer]
 
 
 async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply]:
     tree = await ctx.tree()
     unit_id = await named_or_own(ctx, user, unit_text)
-    if isinstance(unit_id, Reply):
-        return [unit_id]
     rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
     return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]

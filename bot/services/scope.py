@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from bot.domain.messages import Reply
 from bot.domain.models import User
 from bot.domain.textfmt import as_written
 from bot.present import replies
 from bot.services.context import Context
+from bot.services.refusal import Refusal
 
 # The text of the message being answered (per task), so that replies quote the person's own words, not the
 # folded form the parser works on.
@@ -34,29 +34,27 @@ async def examples(ctx: Context, user: User | None) -> replies.Examples:
     return replies.Examples(own=tree[user.unit_id].name, below=tree[below].name)
 
 
-async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int] | Reply:
-    """Units in the user's scope that `text` names (several when ambiguous); a Reply when there are none, or
+async def resolve_in_scope(ctx: Context, user: User, text: str) -> list[int]:
+    """Units in the user's scope that `text` names (several when ambiguous); `Refusal` when there are none, or
     when every match is outside the scope."""
     tree = await ctx.tree()
     everywhere = (await ctx.unit_index()).resolve(text)
     if not everywhere:
-        return Reply(text=replies.unit_not_found(own_words(text), await examples(ctx, user)))
+        raise Refusal(replies.unit_not_found(own_words(text), await examples(ctx, user)))
     scope = await ctx.scope(user)
     inside = [u for u in everywhere if u in scope]
     if not inside:
-        return Reply(text=replies.out_of_scope(tree[everywhere[0]].name))
+        raise Refusal(replies.out_of_scope(tree[everywhere[0]].name))
     return inside
 
 
-async def named_or_own(ctx: Context, user: User, text: str | None) -> int | Reply:
-    """The one unit `text` names within the user's scope, or the user's own unit when nothing is named."""
+async def named_or_own(ctx: Context, user: User, text: str | None) -> int:
+    """The one unit `text` names within the user's scope, or the user's own unit when nothing is named;
+    `Refusal` when it names none there, or several."""
     if not text:
         return user.unit_id
     found = await resolve_in_scope(ctx, user, text)
-    if isinstance(found, Reply):
-        return found
     if len(found) > 1:
         tree = await ctx.tree()
-        names = "; ".join(tree[u].name for u in found[:5])
-        return Reply(text=replies.many_units_match(names))
+        raise Refusal(replies.several_units_match([tree[u].name for u in found[:5]]))
     return found[0]

@@ -92,12 +92,12 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
         )
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (1 + len(BREAKDOWN_FIELDS)))
     fields = ("admitted", *BREAKDOWN_FIELDS)
-    for r in await submissions.live_admission_rows(db):
-        if r["unit_id"] not in code:
+    for event in await submissions.live_admission_rows(db):
+        if event.unit_id not in code:
             continue
-        key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))
+        key = (code[event.unit_id], period_label(event.period_kind, event.year, event.ym_from))
         for i, f in enumerate(fields):
-            sums[key][i] += r[f]
+            sums[key][i] += event.figures[f] or 0
     for (unit, period), values in sums.items():
         out["reports"].append([unit, period, *values])
     return out

@@ -160,6 +160,10 @@ def _may_be_a_name(text: str) -> bool:
     return sum(ch.isalpha() for ch in text) >= 3
 
 
+def several_units_match(names: list[str]) -> str:
+    return f"Có nhiều đơn vị khớp: {'; '.join(names)}. Xin ghi tên đầy đủ hơn."
+
+
 def which_unit(text: str) -> str:
     return f"Có nhiều đơn vị khớp với “{text}”. Đồng chí muốn chọn đơn vị nào?"
 
@@ -167,10 +171,6 @@ def which_unit(text: str) -> str:
 def unit_number(unit_id: int) -> str:
     """A unit named only by its number (button data or a stored change naming a unit outside the asker's scope)."""
     return f"đơn vị #{unit_id}"
-
-
-def many_units_match(names: str) -> str:
-    return f"Có nhiều đơn vị khớp: {names}. Xin ghi tên đầy đủ hơn."
 
 
 def report_for_which_unit(parent: str) -> str:

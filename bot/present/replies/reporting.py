@@ -8,9 +8,11 @@ from typing import Any
 from bot.domain.models import BREAKDOWN_FIELDS
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.progress import UnitProgress, verdict
+from bot.domain.records import Submission
 from bot.domain.textfmt import day, moment, num, pct
 from bot.domain.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
 from bot.language.reports import ReportProblem
+from bot.present.replies.confirmations import CONFIRM_HINT
 
 KIND_TITLES = {
     "admission": "Kết nạp",
@@ -42,9 +44,6 @@ def figures_text(kind: str, figures: dict[str, Any]) -> str:
 
 def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: str) -> str:
     return f"{figures_text(kind, figures)} — {period_words(period)} — {unit_name}"
-
-
-CONFIRM_HINT = "Chọn “Xác nhận” để lưu, “Sửa” để gửi lại nội dung khác, “Hủy” để bỏ. (Hoặc trả lời: có / hủy)"
 
 
 def preview(line: str, expires: datetime, note: str | None = None) -> str:
@@ -167,28 +166,68 @@ def rejected(message: str, example: str) -> str:
     return f"Báo cáo chưa được lưu. {message}\nVí dụ cách viết: “{example}”."
 
 
-NOTHING_PENDING = "Không có gì đang chờ xác nhận: đồng chí chưa có bản xem trước nào đang mở."
-CANCELLED = "Đã hủy, không lưu gì."
-
-# What a preview's action saves, to name it in "already saved" (a rename is not a "báo cáo").
-_KINDS = {
-    "submit": "Báo cáo",
-    "adjust": "Báo cáo",
-    "correct": "Bản sửa báo cáo",
-    "target": "Chỉ tiêu",
-    "reorg": "Thay đổi tổ chức",
-    "import": "Nội dung nhập tệp",
-}
+EXAMPLE_SHORT = "kết nạp 2"  # what follows a unit's name in the example of a report for a unit below
 
 
-def already_saved(action: str) -> str:
-    """A second "có" or tap on a preview that was already confirmed, naming what it saved."""
-    return f"{_KINDS.get(action, 'Nội dung')} này đã được lưu trước đó (không lưu lại lần nữa)."
+def period_not_begun(period: Period) -> str:
+    return f"Kỳ {period.label} chưa đến, chưa thể báo cáo."
 
 
-ALREADY_CANCELLED = "Bản xem trước này đã được hủy hoặc thay thế; không lưu gì."
-EXPIRED = "Bản xem trước đã hết hạn, chưa lưu gì. Xin gửi lại báo cáo."
-RETYPE = "Xin gửi lại nội dung đúng, ví dụ: “kết nạp 2 đảng viên, trong đó 1 nữ”. Bản cũ đã bỏ, chưa lưu gì."
+def year_closed(year: int) -> str:
+    return f"Năm {year} đã khóa sổ, không nhận báo cáo hay sửa số liệu."
+
+
+def too_big(biggest: int, ceiling: int) -> str:
+    """A figure above the per-report ceiling."""
+    return (
+        f"Số {num(biggest)} có vẻ quá lớn cho một đơn vị (tối đa {num(ceiling)} trong một lần báo cáo). "
+        "Xin kiểm tra lại; nếu số liệu đúng, xin liên hệ Ban Tổ chức."
+    )
+
+
+def unit_not_found_near(not_found: str, nearest: list[str]) -> str:
+    """A unit name that matches nothing, with the nearest names in the sender's scope."""
+    return not_found + (f" Tên gần nhất: {', '.join(nearest)}." if nearest else "")
+
+
+def reports_through_units_below(unit_name: str, children: list[str]) -> str:
+    """A report for a unit whose figures are the sum of its units' reports (the first few named)."""
+    return (
+        f"{unit_name} có các đơn vị trực thuộc ({', '.join(children)}…); số liệu được cộng từ báo cáo "
+        "của từng đơn vị. Xin ghi rõ đơn vị báo cáo."
+    )
+
+
+def nothing_to_correct(period: Period, unit_name: str) -> str:
+    return (
+        f"Chưa có báo cáo {period_words(period)} của {unit_name} để sửa. "
+        "Nếu đây là báo cáo mới, xin gõ không có chữ “sửa”."
+    )
+
+
+def with_unread(preview_text: str, parts: list[str]) -> str:
+    """A preview followed by the parts of the message that were not understood (shown, never stored)."""
+    return "\n".join(
+        [
+            preview_text,
+            *(f"Chưa hiểu phần: “{part}” — chưa được ghi" for part in parts),
+            "Phần chưa hiểu sẽ không được lưu; nếu cần, xin bấm Sửa và ghi lại rõ hơn.",
+        ]
+    )
+
+
+BUTTON_FIX_RECORD = "✏️ Sửa báo cáo này"
+
+
+def replaced_already(submission_id: int, by: int) -> str:
+    return f"Báo cáo #{submission_id} đã được thay bằng #{by}. Xem /lichsu."
+
+
+def fix_example(period: Period, admitted: int) -> str:
+    """What to type to correct a stored record of `period` (its admissions as the starting figure)."""
+    return f"{period_words(period).split(',')[0]} kết nạp {max(0, admitted)}"
+
+
 SUPERSEDED_MEANWHILE = "Báo cáo cũ vừa được người khác sửa; chưa lưu gì. Xin xem /lichsu rồi gửi lại."
 EDIT_AFTER_SAVE = (
     "Tin nhắn đã sửa, nhưng báo cáo đã được lưu trước đó. Để sửa số liệu, xin gõ: “sửa: <kỳ> kết nạp <số đúng>”."
@@ -205,30 +244,17 @@ def fix_prompt(line: str, example: str) -> str:
     return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
 
 
-def _stored_period(record: dict[str, Any]) -> Period:
-    year, month = record["year"], record["ym_from"] % 100
-    match record["period_kind"]:
-        case "month":
-            return Period.month(year, month)
-        case "quarter":
-            return Period.quarter(year, (month - 1) // 3 + 1)
-        case "half":
-            return Period.half(year, 1 if month <= 6 else 2)
-    return Period.of_year(year)
-
-
-def history(unit_name: str, rows: list[dict[str, Any]], tz: Any) -> str:
+def history(unit_name: str, rows: list[Submission], tz: Any) -> str:
     if not rows:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        period = _stored_period(r)
-        figures = {k: r.get(k) for k in r if r.get(k) is not None}
-        when = datetime.fromisoformat(r["created_at"]).astimezone(tz)
-        state = f" [đã thay bằng #{r['superseded_by']}]" if r["superseded_by"] else ""
-        sender = r.get("actor_name") or "hệ thống"
+        figures = {k: v for k, v in r.figures.items() if v is not None}
+        when = datetime.fromisoformat(r.created_at).astimezone(tz)
+        state = f" [đã thay bằng #{r.superseded_by}]" if r.superseded_by else ""
+        sender = r.actor_name or "hệ thống"
         lines.append(
-            f"#{r['id']} {day(when)}: {figures_text(r['kind'], figures)} — {period_words(period)}"
-            f" — {r['unit_name']} — {sender}{state}"
+            f"#{r.id} {day(when)}: {figures_text(r.kind, figures)} — {period_words(r.period)}"
+            f" — {r.unit_name} — {sender}{state}"
         )
     return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""What storage hands back for stored events and sums: models, not rows or bare tuples."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+from bot.domain.models import Figures, Frozen
+from bot.domain.periods import Period
+
+SubmissionKind = Literal["admission", "adjustment", "pipeline", "screening"]
+
+
+class Submission(Frozen):
+    """One stored event: a report, a correction, a cumulative adjustment or an imported figure. Immutable; a
+    correction is a new event that `supersedes` this one (which then has `superseded_by`)."""
+
+    id: int
+    unit_id: int
+    kind: SubmissionKind
+    period_kind: Literal["month", "quarter", "half", "year"]
+    year: int
+    ym_from: int
+    ym_to: int
+    figures: dict[str, int | None]  # every figure column by name; None where a snapshot did not state it
+    supersedes: int | None = None
+    superseded_by: int | None = None
+    actor_user_id: int | None = None
+    channel: str
+    source_update: str | None = None
+    raw_text: str = ""
+    created_at: str
+    actor_name: str | None = None  # with the sender's name (history, corrections)
+    unit_name: str | None = None  # with the unit's name (history)
+
+    @property
+    def period(self) -> Period:
+        """The period reported (a term's years were stored as single years)."""
+        start_month = self.ym_from % 100
+        match self.period_kind:
+            case "month":
+                return Period.month(self.year, start_month)
+            case "quarter":
+                return Period.quarter(self.year, (start_month - 1) // 3 + 1)
+            case "half":
+                return Period.half(self.year, 1 if start_month <= 6 else 2)
+        return Period.of_year(self.year)
+
+    @property
+    def admitted(self) -> int:
+        return self.figures.get("admitted") or 0
+
+    def as_row(self) -> dict[str, Any]:
+        """The event as one flat record (columns and figures by name): the audit trail's before and after."""
+        base = self.model_dump(exclude={"figures", "actor_name", "unit_name"})
+        extra = {k: v for k in ("actor_name", "unit_name") if (v := getattr(self, k)) is not None}
+        return base | self.figures | extra
+
+    def __getitem__(self, key: str) -> Any:
+        """A column or figure by name, as the dictionaries before this model were read (`r["ym_from"]`); kept
+        for code changed in parallel (imports)."""
+        if key in self.figures:
+            return self.figures[key]
+        return getattr(self, key)
+
+
+class UnitCounts(NamedTuple):
+    """Rolled-up live events of one unit over a month range and the admissions they add up to (planning)."""
+
+    events: int
+    admitted: int
+
+
+class UnitSums(NamedTuple):
+    """Rolled-up live events of one unit over a month range: how many, and what they add up to."""
+
+    events: int
+    figures: Figures

@@ -19,6 +19,19 @@ WITHOUT_SENTENCES = [
     "bot/services/reporting.py",
     "bot/services/scope.py",
     "bot/services/targets_admin.py",
+    "bot/services/people.py",
+    "bot/services/khoi.py",
+    "bot/services/context.py",
+    "bot/services/progress.py",
+    "bot/services/plain_channel.py",
+    "bot/services/reminder_controls.py",
+    "bot/services/reminders/__init__.py",
+    "bot/services/reminders/calendar_state.py",
+    "bot/services/reminders/delivery.py",
+    "bot/services/reminders/rendering.py",
+    "bot/services/reminders/routing.py",
+    "bot/services/reminders/service.py",
+    "bot/services/reminders/state.py",
 ]
 VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
 

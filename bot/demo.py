@@ -110,6 +110,7 @@ class NewUnit:
     merged: tuple[str, ...] = ()  # old communes merged into it (their history counts for it)
     moved: tuple[str, ...] = ()  # units re-attached to it
     congress: date | None = None  # its first congress, opening the 2025–2030 term
+    villages: str | None = None  # the chi bộ that reports for the merged communes' villages from July 2025
 
 
 NEW_UNITS: tuple[NewUnit, ...] = (
@@ -134,8 +135,10 @@ NEW_UNITS: tuple[NewUnit, ...] = (
             "NHNN",
             "NHCS",
             "CAM",
+            "THPTTY",
         ),
         congress=date(2025, 8, 20),
+        villages="Chi bộ các thôn, xóm xã Cao Phong",
     ),
     NewUnit(
         "XTN",
@@ -145,6 +148,7 @@ NEW_UNITS: tuple[NewUnit, ...] = (
         merged=("BP", "BT", "TN"),
         moved=("BP-BS", "BP-NOI", "BP-TH"),
         congress=date(2025, 8, 15),
+        villages="Chi bộ các thôn, xóm xã Thung Nai",
     ),
     NewUnit(
         "XMT",
@@ -152,7 +156,6 @@ NEW_UNITS: tuple[NewUnit, ...] = (
         UnitKind.COMMUNE,
         C,
         merged=("XP", "TP", "DP", "NP"),
-        moved=("THPTTY",),
         congress=date(2025, 8, 22),
     ),
     NewUnit("CAT", "Đảng bộ Công an tỉnh", UnitKind.POLICE, A, moved=("CAH",)),
@@ -174,7 +177,7 @@ def successor_code(code: str) -> str:
     """The demo key of the unit that reports for `code` after the re-organisation."""
     for new in NEW_UNITS:
         if code in new.merged:
-            return new.key
+            return f"{new.key}-V" if new.villages else new.key
     return code
 
 
@@ -249,13 +252,16 @@ async def is_empty(db: Database) -> bool:
     return await units.count(db) == 0
 
 
-async def load(db: Database, now: datetime, seed: int = SEED) -> dict[str, int]:
+async def load(db: Database, now: datetime, seed: int = SEED, *, reorganise: bool = True) -> dict[str, int]:
     """Create the demo in one transaction: the history, then (once the clock is past 1 July 2025) the
-    re-organisation and what came after it. Returns unit ids by demo code (new units by their NEW_UNITS key)."""
-    reorganised = now.date() >= REORG_DAY
+    re-organisation and what came after it. Returns unit ids by demo code (new units by their NEW_UNITS key).
+
+    `reorganise=False` keeps the district as the articles describe it, reporting on to today (the language
+    corpus's "demo" tree, written for it)."""
+    reorganised = reorganise and now.date() >= REORG_DAY
     records = _records(random.Random(seed), now)
     async with db.transaction():
-        ids = await _load_units(db, now)
+        ids = await _load_units(db, now, province=reorganise)
         user_ids = await _load_users(db, ids, now, reorganised)
         await _load_targets(db, ids, now, reorganised)
         await _insert(db, ids, user_ids, [r for r in records if not reorganised or r.period.start < REORG_DAY])
@@ -269,9 +275,10 @@ async def load(db: Database, now: datetime, seed: int = SEED) -> dict[str, int]:
     return ids
 
 
-async def _load_units(db: Database, now: datetime) -> dict[str, int]:
+async def _load_units(db: Database, now: datetime, *, province: bool = True) -> dict[str, int]:
+    """The units before the re-organisation: the district under Tỉnh ủy Hòa Bình (or on its own)."""
     ids: dict[str, int] = {}
-    for order, unit in enumerate((OLD_PROVINCE, ROOT, *UNITS)):
+    for order, unit in enumerate((OLD_PROVINCE, ROOT, *UNITS) if province else (ROOT, *UNITS)):
         ids[unit.code] = await units.add(
             db,
             code=unit.code,
@@ -279,7 +286,7 @@ async def _load_units(db: Database, now: datetime) -> dict[str, int]:
             short_name=unit.short,
             kind=unit.kind.value,
             category=unit.category.value if unit.category else None,
-            parent_id=ids[OLD_PROVINCE.code] if unit is ROOT else (ids[unit.parent] if unit.parent else None),
+            parent_id=ids.get(OLD_PROVINCE.code) if unit is ROOT else (ids[unit.parent] if unit.parent else None),
             sort_order=order,
             now=now,
         )
@@ -339,30 +346,25 @@ async def _load_targets(db: Database, ids: dict[str, int], now: datetime, reorga
         )
 
 
-def new_unit_target(new: NewUnit) -> int | None:
-    """A new commune's yearly target: what its predecessors and the units re-attached to it had."""
+def merged_target(new: NewUnit) -> int:
+    """The yearly target of the merged communes' villages (those without chi bộ of their own in the demo)."""
     by_code = {u.code: u for u in UNITS}
-
-    def rolled(code: str) -> int:
-        own = by_code[code].target
-        return own if own is not None else sum(rolled(u.code) for u in UNITS if u.parent == code)
-
-    if new.kind is not UnitKind.COMMUNE:
-        return None  # the provincial police and military: the sum of what they hold
-    merged = sum(rolled(c) for c in new.merged if not any(u.parent == c for u in UNITS if u.code in new.moved))
-    return merged + sum(rolled(c) for c in new.moved)
+    return sum(by_code[c].target or 0 for c in new.merged)
 
 
 async def _load_new_targets(db: Database, ids: dict[str, int], now: datetime) -> None:
-    """From 2026 the new communes carry targets of their own; the province's equal what its units add up to."""
+    """From 2026 the merged communes' villages carry their targets on (through the villages' chi bộ, or the new
+    commune itself when it has nothing below); the province's equals what its units add up to."""
     for year in range(REORG_DAY.year, now.year + 2):
-        await _set_year_target(db, ids["PT"], year, DISTRICT_TARGET, now)
+        await _set_year_target(db, ids[PROVINCE.code], year, DISTRICT_TARGET, now)
         for new in NEW_UNITS:
-            value = new_unit_target(new)
-            if value is not None and year > REORG_DAY.year:
-                await _set_year_target(db, ids[new.key], year, value, now)
+            if new.merged and year > REORG_DAY.year:
+                key = f"{new.key}-V" if new.villages else new.key
+                await _set_year_target(db, ids[key], year, merged_target(new), now)
     start, end, value = NEW_TERM_TARGET
-    await targets.set_target(db, unit_id=ids["PT"], scope="term", start_year=start, end_year=end, value=value, now=now)
+    await targets.set_target(
+        db, unit_id=ids[PROVINCE.code], scope="term", start_year=start, end_year=end, value=value, now=now
+    )
 
 
 async def _reorganise(db: Database, ids: dict[str, int], actor: int, now: datetime) -> dict[str, int]:
@@ -394,12 +396,17 @@ async def _reorganise(db: Database, ids: dict[str, int], actor: int, now: dateti
     for new in NEW_UNITS:
         await change("add", (), out[PROVINCE.code], new.name)
         tree = await ctx.tree()
-        out[new.key] = next(u.id for u in tree.units.values() if u.name == new.name and u.active)
+        out[new.key] = max(u.id for u in tree.units.values() if u.name == new.name)  # the one just added
         await units.set_kind_category(db, out[new.key], new.kind.value, new.category.value)
         for code in new.moved:
             await change("move", (ids[code],), out[new.key])
         if new.merged:
             await change("merge", tuple(ids[c] for c in new.merged), out[new.key])
+        if new.villages:
+            await change("add", (), out[new.key], new.villages)
+            tree = await ctx.tree()
+            out[f"{new.key}-V"] = max(u.id for u in tree.units.values() if u.name == new.villages)
+            await units.set_kind_category(db, out[f"{new.key}-V"], UnitKind.GRASSROOTS_BRANCH.value, C.value)
     await units.bump_version(db, moment)
     await change("merge", (ids[ROOT.code],), out[PROVINCE.code])  # the district committee ends
     await change("merge", (ids[OLD_PROVINCE.code],), out[PROVINCE.code])  # Hòa Bình joins Phú Thọ

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from telegram.ext import Application
 
+from bot import demo
 from bot.clock import Clock
 from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
@@ -55,7 +56,7 @@ class ConsoleBase:
     async def start(self, login: str | None) -> None:
         self._next_update = await inbox.max_update_id(self.db, self.channel) + 1
         self._next_message = self._next_update
-        await self.switch(login or "binh")
+        await self.switch(login or demo.CONSOLE_LOGIN)
 
     async def send_line(self, line: str) -> None:
         """Handle one typed line: `/as` here, everything else as the channel would carry it."""

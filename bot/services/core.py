@@ -21,6 +21,7 @@ from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
 from bot.services import (
+    congress,
     imports,
     khoi,
     people,
@@ -183,6 +184,8 @@ class Core:
                 return await khoi.by_chat(ctx, user, intent.args)
             case intents.Reorganise():
                 return await reorg.propose(ctx, user, inbound, intent.args)
+            case intents.RecordCongress():
+                return await congress.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():
                 return await reminder_controls.control(ctx, self.reminders, user, intent.args)
             case intents.LinkGroup():

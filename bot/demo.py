@@ -240,6 +240,8 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("hoa", "Đinh Thị Hoa", "Bí thư Chi bộ Công ty TNHH Cam Cao Phong", Role.REPORTER, "CAM"),
 )
 
+DISTRICT_USERS = tuple(u for u in USERS if u.login != CONSOLE_LOGIN)  # those of `load(..., reorganise=False)`
+
 # How each unit performs against its target; the rest are drawn around 1.0.
 LEADERS = {"CAH", "CQCQ", "THPTCP", "TTYT"}
 LAGGARDS = {"TP", "TN", "NHCS", "BP-BS"}
@@ -262,7 +264,7 @@ async def load(db: Database, now: datetime, seed: int = SEED, *, reorganise: boo
     records = _records(random.Random(seed), now)
     async with db.transaction():
         ids = await _load_units(db, now, province=reorganise)
-        user_ids = await _load_users(db, ids, now, reorganised)
+        user_ids = await _load_users(db, ids, now, reorganised, reorganise=reorganise)
         await _load_targets(db, ids, now, reorganised)
         await _insert(db, ids, user_ids, [r for r in records if not reorganised or r.period.start < REORG_DAY])
         if reorganised:
@@ -296,11 +298,15 @@ async def _load_units(db: Database, now: datetime, *, province: bool = True) -> 
     return ids
 
 
-async def _load_users(db: Database, ids: dict[str, int], now: datetime, reorganised: bool) -> dict[str, int]:
+async def _load_users(
+    db: Database, ids: dict[str, int], now: datetime, reorganised: bool, *, reorganise: bool = True
+) -> dict[str, int]:
     """Everyone at the unit they worked for before 1 July 2025; the re-organisation carries them on
     (`users.move_all` when their unit is merged). Titles are today's once the re-organisation has happened."""
     out: dict[str, int] = {}
     for person in USERS:
+        if person.login == CONSOLE_LOGIN and not reorganise:
+            continue  # quang joined with the new xã; the district on its own has the ten people it always had
         before = person.before or person.unit
         user_id = await users.add(
             db,
@@ -337,12 +343,15 @@ async def _load_targets(db: Database, ids: dict[str, int], now: datetime, reorga
     """The units' yearly targets (the district's 71 is their sum); merged communes' end with 2025."""
     merged = _merged_codes() if reorganised else set()
     for year in range(2020, now.year + 2):
+        if not reorganised:  # the district's own target; once it has ended, its units' targets add up to it
+            await _set_year_target(db, ids[ROOT.code], year, DISTRICT_TARGET, now)
         for unit in UNITS:
             if unit.target is not None and not (unit.code in merged and year > REORG_DAY.year):
                 await _set_year_target(db, ids[unit.code], year, unit.target, now)
-    for (start, end), value in TERM_TARGETS.items():
+    terms = TERM_TARGETS if reorganised else {**TERM_TARGETS, NEW_TERM_TARGET[:2]: NEW_TERM_TARGET[2]}
+    for (start, end), value in terms.items():
         await targets.set_target(
-            db, unit_id=ids["CP"], scope="term", start_year=start, end_year=end, value=value, now=now
+            db, unit_id=ids[ROOT.code], scope="term", start_year=start, end_year=end, value=value, now=now
         )
 
 

@@ -25,13 +25,13 @@ from storage import units as units_store
 from tests.conftest import TODAY
 
 MB = 1_048_576
-HOSTILE = {
-    "BP": '=HYPERLINK("http://x.invalid","Bấm")',  # a unit name that is a formula
-    "BT": "  =1+1",  # … after leading spaces
-    "THP": "+SUM(1;2)",
-    "HP": "@SUM(1)",
-    "TN": "-2+3",
-    "XP": "\t=1+1",
+HOSTILE = {  # units active both in the demo and in the district before 2025
+    "CQCQ": '=HYPERLINK("http://x.invalid","Bấm")',  # a unit name that is a formula
+    "CAH": "  =1+1",  # … after leading spaces
+    "QSH": "+SUM(1;2)",
+    "HU": "@SUM(1)",
+    "TTYT": "-2+3",
+    "DL": "\t=1+1",
 }
 
 
@@ -97,10 +97,10 @@ def test_cli_export_and_template_write_text_cells(tmp_path, monkeypatch):
             await db.close()
 
     asyncio.run(poison())
-    assert main(["export", "2026", "--out", str(tmp_path / "x.xlsx")]) == 0
-    assert HOSTILE["BP"] in assert_no_live_formula((tmp_path / "x.xlsx").read_bytes())
+    assert main(["export", "2026", "--unit", "Đảng bộ xã Cao Phong", "--out", str(tmp_path / "x.xlsx")]) == 0
+    assert HOSTILE["CQCQ"] in assert_no_live_formula((tmp_path / "x.xlsx").read_bytes())
     assert main(["template", "--fill", "--out", str(tmp_path / "m.xlsx")]) == 0
-    assert HOSTILE["BT"] in assert_no_live_formula((tmp_path / "m.xlsx").read_bytes())
+    assert HOSTILE["CAH"] in assert_no_live_formula((tmp_path / "m.xlsx").read_bytes())
 
 
 @pytest.mark.parametrize("cell", ["=1+1", " =1+1", "\t=1+1"])

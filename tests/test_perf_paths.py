@@ -62,7 +62,9 @@ async def test_snapshots_are_read_for_the_askers_subtree_only(district_db):
 
     everyone = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612)
     commune = (await units.by_code(district_db, "BP")).id
-    below = {r[0] for r in await district_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))}
+    below = {
+        r[0] for r in await district_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))
+    }
     scoped = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612, root_id=commune)
     assert scoped and set(scoped) < set(everyone)
     assert scoped == {u: v for u, v in everyone.items() if u in below}

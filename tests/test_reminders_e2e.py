@@ -26,7 +26,7 @@ TIMES = ((6, 45), (7, 45), (8, 15), (13, 0), (22, 0))
 
 async def link_everyone(harness: TelegramHarness) -> dict[str, int]:
     ids = {}
-    for person in demo.USERS:
+    for person in demo.DISTRICT_USERS:
         user = await users.by_login(harness.db, person.login)
         ids[person.login] = await harness.link(person.login, TG + user.id)
     return ids
@@ -53,7 +53,7 @@ async def walk(harness, service, clock, start: date, end: date, sent: list, acti
 
 async def test_a_quarter_of_reminders(settings, db, clock):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
-    await demo.load(db, clock.now(), reorganise=False)  # reports up to September: nobody has reported for quarter IV yet
+    await demo.load(db, clock.now(), reorganise=False)  # reports up to September: none for quarter IV yet
     sent: list = []
 
     async def khanh_reports(h):  # reports enough on 15/12 to be done: no more reminders for him

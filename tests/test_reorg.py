@@ -99,6 +99,6 @@ def test_cli_unit(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     assert main(["setup", "--demo"]) == 0
-    assert main(["unit", "hopnhat", "THP,", "HP", "thành", "Đảng", "bộ", "xã", "Thu", "Hợp", "Phong", "--yes"]) == 0
-    assert "Đảng bộ xã Thu Hợp Phong" in capsys.readouterr().out
-    assert main(["unit", "chuyen", "BP", "về", "BP-NOI", "--yes"]) == 2
+    assert main(["unit", "hopnhat", "BP-BS,", "BP-NOI", "thành", "Chi", "bộ", "xóm", "Bắc", "Sơn", "Nội", "--yes"]) == 0
+    assert "Chi bộ xóm Bắc Sơn Nội" in capsys.readouterr().out
+    assert main(["unit", "chuyen", "XATHUNGNAI1", "về", "BP-TH", "--yes"]) == 2  # into its own chi bộ

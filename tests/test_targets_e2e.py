@@ -80,6 +80,8 @@ async def test_set_targets_by_chat(settings, district_db, clock):
         question = await bot.send(message_update(501, "chỉ tiêu năm nay là bao nhiêu?"))
         assert "TIẾN ĐỘ" in question[0].text
         assert not bot.errors
-    rows = await district_db.fetchall("SELECT action, actor_user_id, before, after FROM audit WHERE action = 'target.set'")
+    rows = await district_db.fetchall(
+        "SELECT action, actor_user_id, before, after FROM audit WHERE action = 'target.set'"
+    )
     assert len(rows) == 3 and all(r["actor_user_id"] and r["after"] for r in rows)
     assert '"value": 2' in rows[0]["before"]

@@ -48,7 +48,7 @@ async def test_timed_out_reminders_and_digests_arrive_once_and_are_logged_uncert
     await demo.load(db, clock.now(), reorganise=False)  # nobody has reported for quarter IV
     async with TelegramHarness(settings, db, clock, timeout=TIMEOUT) as h:
         chats = {}
-        for person in demo.USERS:
+        for person in demo.DISTRICT_USERS:
             user = await users.by_login(db, person.login)
             chats[person.login] = await h.link(person.login, TG + user.id) + TG
         service = ReminderService(h.core.ctx, {"telegram": TelegramNotifier(h.app.bot, backoff=0.01)})

@@ -289,7 +289,7 @@ async def test_quota_near_warns_officials_and_keeps_reminders_that_matter(settin
     await demo.load(db, clock.now(), reorganise=False)  # nobody has reported quarter IV
     async with ZaloHarness(settings, db, clock, zalo_monthly_quota=200) as zb:
         chat = ZaloDriver(zb)
-        ids = {p.login: await chat.link(p.login) for p in demo.USERS}
+        ids = {p.login: await chat.link(p.login) for p in demo.DISTRICT_USERS}
         by_chat = {chat.chat_of(uid): login for login, uid in ids.items()}
         service = ReminderService(zb.core.ctx, {"zalo": zb.channel.notifier})
 
@@ -340,7 +340,7 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")  # the code under test, also in the subprocess
     subprocess.run([sys.executable, "-m", "bot", "setup"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    script = "tiến độ cao phong\n2\n/as thu\nkết nạp 2 đảng viên\n1\n"
+    script = "/as binh\ntiến độ cao phong\n2\n/as thu\nkết nạp 2 đảng viên\n1\n"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--channel", "zalo"],
         env=env,
@@ -353,8 +353,8 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "PTĐV Bot (Zalo) ›" in out
-    assert "Trả lời bằng số (1–2):\n1. Đảng bộ huyện Cao Phong\n2. Đảng bộ thị trấn Cao Phong" in out
-    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in out
+    assert "Trả lời bằng số (1–2):\n1. Đảng bộ tỉnh Phú Thọ\n2. Đảng bộ xã Cao Phong" in out
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in out
     assert "1. ✅ Xác nhận" in out and "Đã lưu" in out
 
 

@@ -72,6 +72,7 @@ _.unsupported_update
 _.group_update
 _.USER_CAP  # the fake Zalo server: the free plan's documented limits, for tests to set
 _.MONTHLY_QUOTA
+_.DISTRICT_USERS  # runtime.demo: the people of the district demo (tests link them on the channels)
 _.kinds_without_apply  # services.confirmations: that every confirmable action has its apply function (tests)
 _.actor_user_id  # domain.records.Submission: a stored column kept in the record, written back by as_row()
 

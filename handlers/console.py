@@ -59,10 +59,10 @@ class ConsoleBase:
         self._next_update = 0
         self._next_message = 0
 
-    async def start(self, login: str | None) -> None:
+    async def start(self, login: str) -> None:
         self._next_update = await inbox.max_update_id(self.db, self.channel) + 1
         self._next_message = self._next_update
-        await self.switch(login or "binh")
+        await self.switch(login)
 
     async def send_line(self, line: str) -> None:
         """Handle one typed line: `/as` here, everything else as the channel would carry it."""
@@ -300,7 +300,7 @@ class ConsoleChannel:
         session: ConsoleBase,
         notifier: Notifier,
         *,
-        login: str | None,
+        login: str,
         inp: TextIO,
         interactive: bool,
         stack: contextlib.AsyncExitStack,
@@ -330,7 +330,7 @@ async def build(
     core: Core,
     *,
     rendering: str = "telegram",
-    login: str | None,
+    login: str,
     inp: TextIO,
     out: TextIO,
     interactive: bool,

@@ -50,6 +50,15 @@ async def demo_db(db: Database, clock: ManualClock) -> Database:
     return db
 
 
+@pytest.fixture
+async def district_db(db: Database, clock: ManualClock) -> Database:
+    """The demo district as the 2021–2024 articles describe it (no 2025 re-organisation), reporting on to today:
+    for tests of features that need its shape — active communes with chi bộ of their own, every khối under one
+    committee — rather than of the demo itself (those use `demo_db`, the post-2025 structure)."""
+    await demo.load(db, clock.now(), reorganise=False)
+    return db
+
+
 _ids = itertools.count(1000)
 
 

@@ -54,9 +54,9 @@ class Asker:
 
 
 @pytest.fixture
-async def ask(settings, demo_db, clock):
-    core = Core(demo_db, settings, clock)
-    binh = await users.by_login(demo_db, "binh")
+async def ask(settings, district_db, clock):
+    core = Core(district_db, settings, clock)
+    binh = await users.by_login(district_db, "binh")
     return Asker(core, binh.id)
 
 
@@ -83,14 +83,14 @@ async def test_every_question_about_a_category_answers(ask, text):
     assert COMMUNES in answer, answer
 
 
-async def test_a_category_counts_its_own_units(ask, demo_db):
+async def test_a_category_counts_its_own_units(ask, district_db):
     year = "\n".join(r.text for r in await ask("tiến độ khối xã"))
-    assert f"Đã kết nạp: {await admitted(demo_db, 'xa_thi_tran', 202601, 202611)}/" in year
+    assert f"Đã kết nạp: {await admitted(district_db, 'xa_thi_tran', 202601, 202611)}/" in year
     quarter = "\n".join(r.text for r in await ask("tien do khoi xa q3 2021"))
-    assert f"kết nạp {await admitted(demo_db, 'xa_thi_tran', 202107, 202109)} ĐVM" in quarter
-    assert f"{await admitted(demo_db, 'xa_thi_tran', 202101, 202109)}/" in quarter
+    assert f"kết nạp {await admitted(district_db, 'xa_thi_tran', 202107, 202109)} ĐVM" in quarter
+    assert f"{await admitted(district_db, 'xa_thi_tran', 202101, 202109)}/" in quarter
     compare = "\n".join(r.text for r in await ask("/sosanh khối xã"))
-    assert f"Kết nạp: {await admitted(demo_db, 'xa_thi_tran', 202601, 202611)} ĐVM" in compare
+    assert f"Kết nạp: {await admitted(district_db, 'xa_thi_tran', 202601, 202611)} ĐVM" in compare
 
 
 async def test_a_category_has_its_own_status(ask):
@@ -100,7 +100,7 @@ async def test_a_category_has_its_own_status(ask):
     assert "→ chậm tiến độ" in enterprise and "→ đúng tiến độ" not in enterprise
 
 
-async def test_a_category_chart_draws_the_category(ask, monkeypatch, demo_db):
+async def test_a_category_chart_draws_the_category(ask, monkeypatch, district_db):
     drawn = []
 
     def capture(view):
@@ -113,7 +113,7 @@ async def test_a_category_chart_draws_the_category(ask, monkeypatch, demo_db):
     (view,) = drawn
     children = view.children()
     assert children and all(view.tree[p.unit_id].category == Category.ENTERPRISE for p in children)
-    assert view.root.cumulative.admitted == await admitted(demo_db, "doanh_nghiep", 202101, 202112)
+    assert view.root.cumulative.admitted == await admitted(district_db, "doanh_nghiep", 202101, 202112)
 
 
 async def test_next_page_keeps_the_category(ask):
@@ -125,7 +125,7 @@ async def test_next_page_keeps_the_category(ask):
     assert isinstance(callbacks.unpack(old), callbacks.QueryChoice)
 
 
-async def test_categories_after_a_merge(ask, demo_db):
+async def test_categories_after_a_merge(ask, district_db):
     ctx = ask.core.ctx
     await apply_change(
         ctx, await read_change(ctx, None, "hopnhat xã Thu Phong, xã Hợp Phong thành Đảng bộ xã Thu Hợp Phong"), None
@@ -134,17 +134,17 @@ async def test_categories_after_a_merge(ask, demo_db):
         answer = "\n".join(r.text for r in await ask(text))
         assert ERROR not in answer and COMMUNES in answer, (text, answer)
     year = "\n".join(r.text for r in await ask("tiến độ khối xã năm 2025"))
-    assert f"Đã kết nạp: {await admitted(demo_db, 'xa_thi_tran', 202501, 202512)}/" in year
+    assert f"Đã kết nạp: {await admitted(district_db, 'xa_thi_tran', 202501, 202512)}/" in year
 
 
-async def test_a_category_with_no_units_in_scope_is_explained(settings, demo_db, clock):
-    core = Core(demo_db, settings, clock)
-    hung = await users.by_login(demo_db, "hung")  # official of xã Bắc Phong: no enterprises below
+async def test_a_category_with_no_units_in_scope_is_explained(settings, district_db, clock):
+    core = Core(district_db, settings, clock)
+    hung = await users.by_login(district_db, "hung")  # official of xã Bắc Phong: no enterprises below
     answer = "\n".join(r.text for r in await Asker(core, hung.id)("tiến độ khối doanh nghiệp"))
     assert ERROR not in answer and "không có đơn vị trực thuộc nào thuộc khối doanh nghiệp" in answer
 
 
-async def test_a_category_workbook_totals_the_category(ask, demo_db):
+async def test_a_category_workbook_totals_the_category(ask, district_db):
     import io
 
     from openpyxl import load_workbook
@@ -153,6 +153,6 @@ async def test_a_category_workbook_totals_the_category(ask, demo_db):
     assert replies[0].attachment is not None and "khối xã, phường" in replies[0].text
     ws = load_workbook(io.BytesIO(replies[0].attachment.content)).active
     total = next(r for r in ws.iter_rows(values_only=True) if r[1] == "TỔNG CỘNG")
-    quarters = [await admitted(demo_db, "xa_thi_tran", 202100 + 3 * q + 1, 202100 + 3 * q + 3) for q in range(4)]
+    quarters = [await admitted(district_db, "xa_thi_tran", 202100 + 3 * q + 1, 202100 + 3 * q + 3) for q in range(4)]
     assert list(total[3:7]) == quarters
-    assert total[7] == sum(quarters) == await admitted(demo_db, "xa_thi_tran", 202101, 202112)
+    assert total[7] == sum(quarters) == await admitted(district_db, "xa_thi_tran", 202101, 202112)

@@ -113,7 +113,7 @@ async def test_the_composition_root_builds_every_channel_alike_from_the_settings
         for channel in polling:
             await channel.aclose()
         chat = await console.build(
-            settings, core, login=None, inp=io.StringIO(""), out=io.StringIO(), interactive=False
+            settings, core, login="binh", inp=io.StringIO(""), out=io.StringIO(), interactive=False
         )
         shaped: list[Channel] = [*channels, chat]  # the console is a Channel too
         assert chat.name == "console" and not chat.routes()

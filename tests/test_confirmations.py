@@ -117,8 +117,12 @@ async def test_pending_rows_stored_as_dictionaries_still_load_as_their_models(de
     p = await pending.by_token(demo_db, f"OLD{action[:3].upper()}")
     assert isinstance(p.payload, model), p.payload
     assert p.payload.action == Action(action) and p.status is Status.OPEN
-    # …and what is stored now is the very same JSON: rows stay readable by the code before and after.
-    assert dump(p.payload) == data
+    # …and what is stored now is the same JSON, less the one field no code reads any more (a draft's
+    # `replaced_value`, parsed and never used, removed as dead code): rows stay readable before and after.
+    expected = json.loads(json.dumps(data))
+    if "draft" in expected:
+        expected["draft"].pop("replaced_value", None)
+    assert dump(p.payload) == expected
 
 
 async def test_a_payload_this_version_cannot_read_loads_as_unreadable(demo_db, clock):

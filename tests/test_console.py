@@ -10,9 +10,9 @@ import sys
 
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
-from bot.runtime import app
+from bot.runtime import app, demo
 from bot.services.progress import load_progress
-from storage import units
+from storage import units, users
 
 
 async def _console(settings, clock, lines: str, login: str | None = None) -> str:
@@ -23,25 +23,27 @@ async def _console(settings, clock, lines: str, login: str | None = None) -> str
 
 async def test_progress_in_console_matches_the_database(settings, demo_db, clock):
     tree = UnitTree(await units.all_units(demo_db))
-    root = tree.roots[0]
-    view = await load_progress(demo_db, tree, root, Period.of_year(2026), clock.now().date())
-    expected = f"{view.root.cumulative.admitted}/71 ĐVM"
+    own = (await users.by_login(demo_db, demo.CONSOLE_LOGIN)).unit_id  # the console's default official: a xã
+    view = await load_progress(demo_db, tree, own, Period.of_year(2026), clock.now().date())
+    expected = f"{view.root.cumulative.admitted}/{view.root.target} ĐVM"
     # The same figure straight from SQL, independent of the progress code:
     direct = await demo_db.scalar(
         "SELECT SUM(admitted) FROM submissions WHERE superseded_by IS NULL AND kind = 'admission'"
-        " AND ym_from >= 202601 AND ym_to <= 202611"
+        " AND ym_from >= 202601 AND ym_to <= 202611 AND unit_id IN"
+        " (SELECT unit_id FROM unit_closure WHERE ancestor_id = ?)",
+        (own,),
     )
     assert view.root.cumulative.admitted == direct
     output = await _console(settings, clock, "tiến độ\n/tiendo\n")
     assert output.count(expected) == 2
-    assert "Đảng bộ huyện Cao Phong" in output
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in output
 
 
 async def test_buttons_are_numbered_and_pressed_by_number(settings, demo_db, clock):
-    output = await _console(settings, clock, "tiến độ cao phong\n2\n")
-    assert "[1] Đảng bộ huyện Cao Phong" in output
-    assert "[2] Đảng bộ thị trấn Cao Phong" in output
-    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in output
+    output = await _console(settings, clock, "/as binh\ntiến độ cao phong\n2\n")
+    assert "[1] Đảng bộ tỉnh Phú Thọ" in output  # the district's history leads to the province
+    assert "[2] Đảng bộ xã Cao Phong" in output
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in output
 
 
 async def test_switching_identity_and_scope(settings, demo_db, clock):
@@ -77,7 +79,7 @@ def test_make_run_path_without_token_opens_the_console(tmp_path):
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ huyện Cao Phong" in run.stdout
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in run.stdout  # the default official's xã
     assert "Traceback" not in run.stderr
     # …on its own demo database file.
     with sqlite3.connect(tmp_path / "data" / "demo.sqlite3") as conn:

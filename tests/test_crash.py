@@ -32,7 +32,7 @@ async def prepare(path: Path) -> dict[str, int]:
     db = await Database.open(path)
     try:
         await migrate(db)
-        await demo.load(db, TODAY)
+        await demo.load(db, TODAY, reorganise=False)  # the district: the disk fills while ingesting, not at startup
         ids = {}
         async with db.transaction():
             for login in REPORTERS:

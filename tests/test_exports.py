@@ -25,13 +25,13 @@ from storage import units as units_store
 from tests.conftest import TODAY
 
 MB = 1_048_576
-HOSTILE = {
-    "BP": '=HYPERLINK("http://x.invalid","Bấm")',  # a unit name that is a formula
-    "BT": "  =1+1",  # … after leading spaces
-    "THP": "+SUM(1;2)",
-    "HP": "@SUM(1)",
-    "TN": "-2+3",
-    "XP": "\t=1+1",
+HOSTILE = {  # units active both in the demo and in the district before 2025
+    "CQCQ": '=HYPERLINK("http://x.invalid","Bấm")',  # a unit name that is a formula
+    "CAH": "  =1+1",  # … after leading spaces
+    "QSH": "+SUM(1;2)",
+    "HU": "@SUM(1)",
+    "TTYT": "-2+3",
+    "DL": "\t=1+1",
 }
 
 
@@ -66,15 +66,15 @@ async def hostile_names(db) -> None:
     await db.execute("UPDATE users SET name = ? WHERE login = 'minh'", ("=cmd|' /C calc'!A0",))
 
 
-async def test_unit_and_person_names_are_never_formulas_in_any_workbook(demo_db, settings, clock):
-    await hostile_names(demo_db)
-    ctx = Context(demo_db, settings, clock)
+async def test_unit_and_person_names_are_never_formulas_in_any_workbook(district_db, settings, clock):
+    await hostile_names(district_db)
+    ctx = Context(district_db, settings, clock)
     tree = await ctx.tree()
     for period in (Period.of_year(2026), Period.quarter(2021, 3), Period.term(2020, 2025)):
-        view = await load_progress(demo_db, tree, tree.roots[0], period, clock.now().date(), depth=None)
+        view = await load_progress(district_db, tree, tree.roots[0], period, clock.now().date(), depth=None)
         texts = assert_no_live_formula(await excel_bytes(ctx, view))  # /xuat and `ptdv export`
         assert set(HOSTILE.values()) <= set(texts)  # kept as written, not mangled
-    texts = assert_no_live_formula(template_workbook(await rows_from(demo_db)))  # `ptdv template --fill`
+    texts = assert_no_live_formula(template_workbook(await rows_from(district_db)))  # `ptdv template --fill`
     assert set(HOSTILE.values()) | {"=cmd|' /C calc'!A0"} <= set(texts)
 
 
@@ -97,10 +97,10 @@ def test_cli_export_and_template_write_text_cells(tmp_path, monkeypatch):
             await db.close()
 
     asyncio.run(poison())
-    assert main(["export", "2026", "--out", str(tmp_path / "x.xlsx")]) == 0
-    assert HOSTILE["BP"] in assert_no_live_formula((tmp_path / "x.xlsx").read_bytes())
+    assert main(["export", "2026", "--unit", "Đảng bộ xã Cao Phong", "--out", str(tmp_path / "x.xlsx")]) == 0
+    assert HOSTILE["CQCQ"] in assert_no_live_formula((tmp_path / "x.xlsx").read_bytes())
     assert main(["template", "--fill", "--out", str(tmp_path / "m.xlsx")]) == 0
-    assert HOSTILE["BT"] in assert_no_live_formula((tmp_path / "m.xlsx").read_bytes())
+    assert HOSTILE["CAH"] in assert_no_live_formula((tmp_path / "m.xlsx").read_bytes())
 
 
 @pytest.mark.parametrize("cell", ["=1+1", " =1+1", "\t=1+1"])
@@ -111,17 +111,17 @@ def test_import_refuses_a_formula_also_after_leading_spaces(cell):
     assert any("công thức" in str(p) for p in data.problems), data.problems
 
 
-async def test_imported_plus_and_at_names_are_exported_as_text(demo_db, settings, clock):
-    core = Core(demo_db, settings, clock)
+async def test_imported_plus_and_at_names_are_exported_as_text(district_db, settings, clock):
+    core = Core(district_db, settings, clock)
     data = read_file("dv.csv", "Mã,Tên,Mã cấp trên\nX1,+SUM(1),CP\nX2,@SUM(2),CP\n".encode(), MB)
     assert data.units and not data.problems
     assert await imports.check(core.ctx, data) == []
     await imports.apply(core.ctx, data, None, "dv.csv")
-    texts = assert_no_live_formula(template_workbook(await rows_from(demo_db)))
+    texts = assert_no_live_formula(template_workbook(await rows_from(district_db)))
     assert {"+SUM(1)", "@SUM(2)"} <= set(texts)
-    ctx = Context(demo_db, Settings(_env_file=None, database_path=demo_db.path), ManualClock(TODAY))
+    ctx = Context(district_db, Settings(_env_file=None, database_path=district_db.path), ManualClock(TODAY))
     tree = await ctx.tree()
-    view = await load_progress(demo_db, tree, tree.roots[0], Period.of_year(2026), TODAY.date(), depth=None)
+    view = await load_progress(district_db, tree, tree.roots[0], Period.of_year(2026), TODAY.date(), depth=None)
     assert "+SUM(1)" in assert_no_live_formula(await excel_bytes(ctx, view))
 
 
@@ -142,8 +142,8 @@ def table(ws):
     return header_row, header, rows
 
 
-async def test_excel_prints_on_a4_landscape_one_page_wide_with_the_header_on_every_page(demo_db):
-    ws = await workbook(demo_db, Period.of_year(2026))
+async def test_excel_prints_on_a4_landscape_one_page_wide_with_the_header_on_every_page(district_db):
+    ws = await workbook(district_db, Period.of_year(2026))
     header_row, _, _ = table(ws)
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
@@ -158,8 +158,8 @@ async def test_excel_prints_on_a4_landscape_one_page_wide_with_the_header_on_eve
     assert "&P" in ws.oddFooter.right.text
 
 
-async def test_excel_has_a_subtotal_per_khoi_that_adds_up(demo_db):
-    ws = await workbook(demo_db, Period.quarter(2021, 3))
+async def test_excel_has_a_subtotal_per_khoi_that_adds_up(district_db):
+    ws = await workbook(district_db, Period.quarter(2021, 3))
     _, _, rows = table(ws)
     subtotals = [r for r in rows if str(r["Đơn vị"]).startswith("Cộng khối ")]
     assert sorted(r["Đơn vị"] for r in subtotals) == sorted(  # the committee's khối (data), as they are named
@@ -185,10 +185,10 @@ async def test_excel_has_a_subtotal_per_khoi_that_adds_up(demo_db):
             members = []
 
 
-async def test_term_export_has_the_term_target_and_a_column_per_year(demo_db):
-    ws = await workbook(demo_db, Period.term(2020, 2025))
-    tree = UnitTree(await units_store.all_units(demo_db))
-    term = await load_progress(demo_db, tree, tree.roots[0], Period.term(2020, 2025), TODAY.date())
+async def test_term_export_has_the_term_target_and_a_column_per_year(district_db):
+    ws = await workbook(district_db, Period.term(2020, 2025))
+    tree = UnitTree(await units_store.all_units(district_db))
+    term = await load_progress(district_db, tree, tree.roots[0], Period.term(2020, 2025), TODAY.date())
     _, header, rows = table(ws)
     years = [h for h in header if str(h).startswith("Năm ")]
     assert "Chỉ tiêu nhiệm kỳ" in header and "Chỉ tiêu năm" not in header and "Quý I" not in header
@@ -202,13 +202,13 @@ async def test_term_export_has_the_term_target_and_a_column_per_year(demo_db):
     assert all(r["Tình trạng"] == "chưa giao chỉ tiêu nhiệm kỳ" for r in units if r["Chỉ tiêu nhiệm kỳ"] is None)
 
 
-async def test_merged_units_are_listed_as_merged(demo_db, clock):
+async def test_merged_units_are_listed_as_merged(district_db, clock):
     from bot.services.reorg import apply_change, read_change
 
-    core = Core(demo_db, Settings(_env_file=None, database_path=demo_db.path), clock)
+    core = Core(district_db, Settings(_env_file=None, database_path=district_db.path), clock)
     change = await read_change(core.ctx, None, "hopnhat xã Thu Phong, xã Hợp Phong thành Đảng bộ xã Thu Hợp Phong")
     await apply_change(core.ctx, change, None)
-    ws = await workbook(demo_db, Period.of_year(2026), clock)
+    ws = await workbook(district_db, Period.of_year(2026), clock)
     _, _, rows = table(ws)
     names = [str(r["Đơn vị"]).strip() for r in rows]
     assert "Đảng bộ xã Thu Phong (đã sáp nhập vào Đảng bộ xã Thu Hợp Phong)" in names
@@ -231,14 +231,14 @@ def texts_of(fig) -> str:
     return "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_text()))
 
 
-async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the_bars(demo_db):
+async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the_bars(district_db):
     from matplotlib import pyplot as plt
     from matplotlib.patches import Rectangle
 
     from bot.domain.progress import Status
     from bot.present.exports.charts import COLORS, progress_figure
 
-    _, view = await chart_view(demo_db, Period.of_year(2026))
+    _, view = await chart_view(district_db, Period.of_year(2026))
     zero = [p for p in view.children() if p.target and p.cumulative.admitted == 0]
     assert any(p.status is Status.NO_REPORT for p in zero) and len(zero) >= 3  # the demo's worst units
     fig = progress_figure(view)
@@ -265,12 +265,12 @@ async def test_chart_shows_units_at_zero_whole_names_and_the_legend_clear_of_the
         plt.close(fig)
 
 
-async def test_small_chart_keeps_the_legend_off_the_bars(demo_db):
+async def test_small_chart_keeps_the_legend_off_the_bars(district_db):
     from matplotlib import pyplot as plt
 
     from bot.present.exports.charts import progress_figure
 
-    _, view = await chart_view(demo_db, Period.of_year(2026), "BP")
+    _, view = await chart_view(district_db, Period.of_year(2026), "BP")
     fig = progress_figure(view)
     try:
         fig.canvas.draw()
@@ -280,13 +280,13 @@ async def test_small_chart_keeps_the_legend_off_the_bars(demo_db):
         plt.close(fig)
 
 
-async def test_term_chart_shows_the_term_year_by_year(demo_db):
+async def test_term_chart_shows_the_term_year_by_year(district_db):
     from matplotlib import pyplot as plt
 
     from bot.present.exports.charts import term_figure
     from bot.services.queries import _years_of_term
 
-    ctx, view = await chart_view(demo_db, Period.term(2020, 2025))
+    ctx, view = await chart_view(district_db, Period.term(2020, 2025))
     by_year = await _years_of_term(ctx, view)
     assert [y for y, _ in by_year] == list(Period.term(2020, 2025).years)
     assert sum(n for _, n in by_year) == view.root.cumulative.admitted
@@ -299,7 +299,7 @@ async def test_term_chart_shows_the_term_year_by_year(demo_db):
         plt.close(fig)
 
 
-async def test_term_chart_is_what_the_bot_sends_for_a_term(settings, demo_db, clock, monkeypatch):
+async def test_term_chart_is_what_the_bot_sends_for_a_term(settings, district_db, clock, monkeypatch):
     from bot.services import queries
     from tests.conftest import message_update
     from tests.harness import TelegramHarness
@@ -312,7 +312,7 @@ async def test_term_chart_is_what_the_bot_sends_for_a_term(settings, demo_db, cl
         return real(view, by_year)
 
     monkeypatch.setattr(queries, "term_chart", spy)
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", 9101)
         replies = await bot.send(message_update(9101, "biểu đồ tiến độ nhiệm kỳ 2020-2025"))
     assert replies[0].method == "sendPhoto"

@@ -30,8 +30,8 @@ def _number(pattern: str, text: str) -> int:
     return int(found.group(1))
 
 
-async def test_a_quarter_means_the_quarter_alone_everywhere(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_a_quarter_means_the_quarter_alone_everywhere(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     progress = await _text(ask, "tiến độ kết nạp quý III năm 2021")
     quarter = _number(r"Quý III/2021: kết nạp (\d+) ĐVM", progress)
     for message in ("cơ cấu quý III/2021", "/cocau q3 2021"):
@@ -43,7 +43,7 @@ async def test_a_quarter_means_the_quarter_alone_everywhere(settings, demo_db, c
         )
     compare = await _text(ask, "/sosanh q3 2021")
     assert _number(r"Kết nạp: (\d+) ĐVM", compare) == quarter
-    direct = await demo_db.scalar(
+    direct = await district_db.scalar(
         "SELECT SUM(admitted) FROM submissions WHERE superseded_by IS NULL AND kind IN ('admission', 'adjustment')"
         " AND ym_from >= 202107 AND ym_to <= 202109"
     )
@@ -52,8 +52,8 @@ async def test_a_quarter_means_the_quarter_alone_everywhere(settings, demo_db, c
     assert "Lũy kế từ đầu năm 2021 đến hết quý III/2021 so với chỉ tiêu năm" in ranking
 
 
-async def test_not_reported_has_one_definition(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_not_reported_has_one_definition(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     for period in ("quý III", "q3 2021", "tháng 10"):
         progress = await _text(ask, f"tiến độ {period}")
         listed = await _text(ask, f"/chuabaocao {period}")
@@ -108,8 +108,8 @@ def test_after_the_year_achieved_or_not():
     assert "tiến độ" not in missed.split("\n", 1)[1].replace("TIẾN ĐỘ", "")
 
 
-async def test_a_finished_year_in_every_answer(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_a_finished_year_in_every_answer(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     for message in ("tiến độ năm 2021", "/chamtiendo 2021", "/xephang 2021", "tiến độ 6 tháng cuối năm 2025"):
         answer = await _text(ask, message)
         assert "vượt tiến độ" not in answer and "để đạt tiến độ" not in answer, (message, answer)
@@ -118,8 +118,8 @@ async def test_a_finished_year_in_every_answer(settings, demo_db, clock):
     assert "— đạt chỉ tiêu" in await _text(ask, "/xephang 2021")
 
 
-async def test_cumulative_wording_for_a_half(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_cumulative_wording_for_a_half(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     second = await _text(ask, "tiến độ 6 tháng cuối năm 2025")
     assert "Lũy kế từ đầu năm đến hết năm 2025:" in second and "đến hết 6 tháng cuối" not in second
     first = await _text(ask, "tiến độ 6 tháng đầu năm 2025")
@@ -128,17 +128,17 @@ async def test_cumulative_wording_for_a_half(settings, demo_db, clock):
     assert "Lũy kế từ đầu năm đến hết tháng 9:" in month
 
 
-async def test_no_status_reads_chua_bao_cao_beside_the_pace(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_no_status_reads_chua_bao_cao_beside_the_pace(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     answer = await _text(ask, "tiến độ Chi bộ Điện lực Cao Phong")
     assert "→ chưa báo cáo" not in answer
     assert "chưa có báo cáo nào trong năm 2026" in answer
 
 
-async def test_behind_follows_the_tolerance_officials_set(settings, demo_db, clock):
+async def test_behind_follows_the_tolerance_officials_set(settings, district_db, clock):
     from bot.services.reminders import ReminderService
 
-    ask = await _asker(settings, demo_db, clock)
+    ask = await _asker(settings, district_db, clock)
     service = ReminderService(ask.core.ctx, {})
     calendar = await service.calendar()
     await service.save_calendar(calendar.model_copy(update={"tolerance_points": 30}), None)
@@ -147,8 +147,8 @@ async def test_behind_follows_the_tolerance_officials_set(settings, demo_db, clo
     assert "→ đúng tiến độ (còn thiếu 3 ĐVM so với tiến độ chung, trong mức cho phép 30 điểm %)" in answer
 
 
-async def test_a_report_for_a_finished_year_says_achieved_or_not(settings, demo_db, clock):
-    ask = await _asker(settings, demo_db, clock)
+async def test_a_report_for_a_finished_year_says_achieved_or_not(settings, district_db, clock):
+    ask = await _asker(settings, district_db, clock)
     await ask("xã Tây Phong kết nạp 1 đảng viên tháng 12 năm 2025")
     saved = await _text(ask, "có")
     assert "Năm 2025: đã kết nạp 2/2 ĐVM, đạt 100% chỉ tiêu — năm 2025 đã kết thúc: đạt chỉ tiêu năm." in saved

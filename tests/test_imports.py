@@ -48,8 +48,8 @@ async def empty_db(path) -> Database:
     return db
 
 
-async def test_filled_template_reproduces_the_demo(demo_db, tmp_path):
-    content = template_workbook(await rows_from(demo_db))
+async def test_filled_template_reproduces_the_demo(district_db, tmp_path):
+    content = template_workbook(await rows_from(district_db))
     fresh = await empty_db(tmp_path / "fresh.sqlite3")
     try:
         core = Core(fresh, Settings(_env_file=None, database_path=fresh.path), ManualClock(TODAY))
@@ -57,7 +57,7 @@ async def test_filled_template_reproduces_the_demo(demo_db, tmp_path):
         assert await imports.check(core.ctx, data) == []
         summary = await imports.apply(core.ctx, data, None, "mau.xlsx")
         assert summary.added["units"] == 31 and summary.added["users"] == 10
-        assert await figures(fresh) == await figures(demo_db)
+        assert await figures(fresh) == await figures(district_db)
         assert (await figures(fresh))["q3-2021:CP"] == 69
         again = await imports.apply(core.ctx, read_file("mau.xlsx", content, 10 * MB), None, "mau.xlsx")
         assert not any(again.added.values()) and not any(again.changed.values())
@@ -82,9 +82,9 @@ def corrupt(content: bytes) -> bytes:
     return out.getvalue()
 
 
-async def test_a_corrupted_copy_reports_every_bad_row_and_changes_nothing(demo_db, settings, clock):
-    content = corrupt(template_workbook(await rows_from(demo_db)))
-    core = Core(demo_db, settings, clock)
+async def test_a_corrupted_copy_reports_every_bad_row_and_changes_nothing(district_db, settings, clock):
+    content = corrupt(template_workbook(await rows_from(district_db)))
+    core = Core(district_db, settings, clock)
     before = row_counts(settings.database_path)
     data = read_file("hong.xlsx", content, 10 * MB)
     problems = [str(p) for p in await imports.check(core.ctx, data)]
@@ -121,24 +121,24 @@ def test_bad_files_are_refused_whole(tmp_path):
     assert any("thiếu cột" in str(p) for p in wrong.problems)
 
 
-async def test_csv_import_of_targets(demo_db, settings, clock):
-    core = Core(demo_db, settings, clock)
+async def test_csv_import_of_targets(district_db, settings, clock):
+    core = Core(district_db, settings, clock)
     data = read_file(
         "ct.csv", "Mã đơn vị,Loại,Năm,Chỉ tiêu,Kế hoạch quý\nCAH,năm,2030,7,20/30/30/20\n".encode(), 10 * MB
     )
     assert await imports.check(core.ctx, data) == []
     summary = await imports.apply(core.ctx, data, None, "ct.csv")
     assert summary.added["targets"] == 1
-    row = await demo_db.fetchone(
+    row = await district_db.fetchone(
         "SELECT value, quarter_plan FROM targets t JOIN units u ON u.id = t.unit_id"
         " WHERE u.code = 'CAH' AND t.start_year = 2030"
     )
     assert row["value"] == 7 and row["quarter_plan"] == "[0.2, 0.3, 0.3, 0.2]"
 
 
-async def test_import_by_chat(settings, demo_db, clock):
+async def test_import_by_chat(settings, district_db, clock):
     csv = "Mã đơn vị,Loại,Năm,Chỉ tiêu\nCAH,năm,2028,8\nTP,năm,2028,3\n".encode()
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", 401)
         await bot.link("minh", 402)
         template = await bot.send(message_update(401, "/maunhap"))

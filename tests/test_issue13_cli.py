@@ -47,7 +47,7 @@ def test_setup_without_a_token_does_not_load_the_demo_either(env, capsys):
     assert "ptdv setup --demo" in capsys.readouterr().out
 
 
-async def test_console_invite_without_a_bot_name_gives_no_telegram_link(settings, demo_db, clock):
+async def test_console_invite_without_a_bot_name_gives_no_telegram_link(settings, district_db, clock):
     import io
 
     from bot.runtime import app
@@ -135,7 +135,7 @@ def test_remind_preview_shows_who_gets_what_with_the_exact_text(env, monkeypatch
     async def load_demo() -> None:  # the demo's history as of the tests' fixed day, whatever the wall clock says
         db = await Database.open(env / "ptdv.sqlite3")
         await migrate(db)
-        await demo.load(db, TODAY)
+        await demo.load(db, TODAY, reorganise=False)
         await db.close()
 
     asyncio.run(load_demo())

@@ -28,11 +28,11 @@ ENGLISH = re.compile(
         ("truoc 40", "/nhacnho truoc 5 1"),
     ],
 )
-async def test_calendar_edits_are_refused_in_vietnamese_with_an_example(settings, demo_db, clock, args, expected):
-    core = Core(demo_db, settings, clock)
+async def test_calendar_edits_are_refused_in_vietnamese_with_an_example(settings, district_db, clock, args, expected):
+    core = Core(district_db, settings, clock)
     service = ReminderService(core.ctx, {})
     before = await service.calendar()
-    binh = await users.by_login(demo_db, "binh")
+    binh = await users.by_login(district_db, "binh")
     assert binh is not None
     [reply] = await reminder_controls.control(core.ctx, service, binh, args)
     first = reply.text.split("\n\nCách dùng")[0]
@@ -143,28 +143,28 @@ async def _say(core: Core, login: str, text: str) -> str:
     return "\n".join(r.text for r in await _replies(core, login, text))
 
 
-async def test_history_is_newest_sent_first(settings, demo_db, clock):
+async def test_history_is_newest_sent_first(settings, district_db, clock):
     from datetime import datetime
 
-    core = Core(demo_db, settings, clock)
+    core = Core(district_db, settings, clock)
     for login in ("binh", "minh", "thu"):
         text = await _say(core, login, "/lichsu")
         days = [datetime.strptime(d, "%d/%m/%Y") for d in re.findall(r"^#\d+ (\d\d/\d\d/\d{4}):", text, re.M)]
         assert len(days) >= 10 and days == sorted(days, reverse=True), text
 
 
-async def test_an_import_breakdown_above_the_total_is_reported_under_its_own_column(settings, demo_db, clock):
+async def test_an_import_breakdown_above_the_total_is_reported_under_its_own_column(settings, district_db, clock):
     from bot.importing.reader import read_file
     from bot.services import imports
 
-    core = Core(demo_db, settings, clock)
+    core = Core(district_db, settings, clock)
     csv = "Mã đơn vị;Kỳ;Kết nạp;Nữ;Đoàn viên\nCAH;T10/2026;1;3;1\n".encode()
     found = [str(p) for p in await imports.check(core.ctx, read_file("sl.csv", csv, 1 << 20))]
     assert len(found) == 1 and "cột “Nữ”" in found[0] and "3 lớn hơn tổng số kết nạp (1)" in found[0], found
 
 
-async def test_every_page_of_a_paged_list_says_which_page_of_how_many(settings, demo_db, clock):
-    core = Core(demo_db, settings, clock)
+async def test_every_page_of_a_paged_list_says_which_page_of_how_many(settings, district_db, clock):
+    core = Core(district_db, settings, clock)
     for command in ("/chuabaocao quý 4", "/xephang"):
         [reply] = await _replies(core, "binh", command)
         pages = int(re.search(r"\(trang 1/(\d+)\)", reply.text).group(1))

@@ -16,8 +16,8 @@ LAN, BINH, THU = 7101, 7103, 7104
 
 
 @pytest.fixture
-async def bot(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as harness:
+async def bot(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as harness:
         await harness.link("lan", LAN)
         await harness.link("binh", BINH)
         await harness.link("thu", THU)
@@ -199,7 +199,7 @@ async def test_edit_mode_does_not_follow_the_person_to_another_channel(bot):
     assert "Xin xác nhận báo cáo:" in answer[0].text and "Thay bằng" not in answer[0].text
 
 
-async def test_a_new_console_session_ends_edit_mode(settings, demo_db, clock):
+async def test_a_new_console_session_ends_edit_mode(settings, district_db, clock):
     import io
 
     from bot.runtime import app
@@ -215,11 +215,11 @@ async def test_a_new_console_session_ends_edit_mode(settings, demo_db, clock):
     assert "Xin xác nhận báo cáo:" in out.getvalue() and "Thay bằng" not in out.getvalue()
 
 
-async def test_zalo_an_invalid_choice_number_keeps_the_menu(settings, demo_db, clock):
+async def test_zalo_an_invalid_choice_number_keeps_the_menu(settings, district_db, clock):
     from tests.channels import ZaloHarness
 
     thu_z = "1100000000000000007"
-    async with ZaloHarness(settings, demo_db, clock) as zb:
+    async with ZaloHarness(settings, district_db, clock) as zb:
         await zb.link("thu", thu_z)
         preview = await zb.send(zb.update(thu_z, "kết nạp 2 đảng viên"))
         assert "Trả lời bằng số (1–3):" in preview[0].text

@@ -18,8 +18,8 @@ def code_in(text: str) -> str:
     return match.group(1)
 
 
-async def test_invite_register_and_single_use(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_invite_register_and_single_use(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", BINH)
         invite = await bot.send(message_update(BINH, "/moi Chi bộ xóm Nội"))
         code = code_in(invite[0].text)
@@ -32,15 +32,15 @@ async def test_invite_register_and_single_use(settings, demo_db, clock):
         assert "Chi bộ xóm Nội" in again[0].text
         preview = await bot.send(message_update(NEW, "kết nạp 1"))
         assert "Chi bộ xóm Nội" in preview[0].text
-        user = await users.by_identity(demo_db, "telegram", str(NEW))
+        user = await users.by_identity(district_db, "telegram", str(NEW))
         assert user is not None and user.name == "Bùi Văn Mới" and user.role.value == "reporter"
         assert not bot.errors
-    actions = [r[0] for r in await demo_db.fetchall("SELECT action FROM audit ORDER BY id")]
+    actions = [r[0] for r in await district_db.fetchall("SELECT action FROM audit ORDER BY id")]
     assert actions[:2] == ["invite.create", "user.register"]
 
 
-async def test_expired_and_unknown_codes(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_expired_and_unknown_codes(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", BINH)
         code = code_in((await bot.send(message_update(BINH, "/moi Công an huyện theo dõi")))[0].text)
         clock.advance(days=8)
@@ -49,11 +49,11 @@ async def test_expired_and_unknown_codes(settings, demo_db, clock):
         clock.advance(days=-8)
     assert "hết hạn" in expired[0].text
     assert "không đúng" in unknown[0].text
-    assert await users.by_identity(demo_db, "telegram", str(NEW)) is None
+    assert await users.by_identity(district_db, "telegram", str(NEW)) is None
 
 
-async def test_official_lists_deactivates_and_reassigns(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_official_lists_deactivates_and_reassigns(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", BINH)
         minh = await bot.link("minh", 8002)
         listing = await bot.send(message_update(BINH, "/nguoidung"))
@@ -68,30 +68,30 @@ async def test_official_lists_deactivates_and_reassigns(settings, demo_db, clock
         assert "Đã khóa" in locked[0].text
         after = await bot.send(message_update(8002, "tiến độ"))
         assert "chưa đăng ký" in after[0].text
-    actions = [r[0] for r in await demo_db.fetchall("SELECT action FROM audit ORDER BY id")]
+    actions = [r[0] for r in await district_db.fetchall("SELECT action FROM audit ORDER BY id")]
     assert actions == ["user.reassign", "user.role", "user.deactivate"]
 
 
-async def test_reporters_cannot_administer(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_reporters_cannot_administer(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("minh", 8002)
         for command in ("/moi Công an huyện", "/nguoidung", "/khoa binh"):
             answer = await bot.send(message_update(8002, command))
             assert "dành cho cán bộ theo dõi" in answer[0].text
 
 
-async def test_handover_keeps_history(settings, demo_db, clock):
+async def test_handover_keeps_history(settings, district_db, clock):
     """A reporter leaves: the official locks them and invites a successor; the unit's events stay."""
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", BINH)
-        before = await demo_db.scalar(
+        before = await district_db.scalar(
             "SELECT COUNT(*) FROM submissions s JOIN units u ON u.id = s.unit_id WHERE u.code = 'CAH'"
         )
         await bot.send(message_update(BINH, "/khoa minh"))
         code = code_in((await bot.send(message_update(BINH, "/moi Công an huyện")))[0].text)
         await bot.send(message_update(NEW, f"/dangky {code}"))
         history = await bot.send(message_update(NEW, "/lichsu"))
-    after = await demo_db.scalar(
+    after = await district_db.scalar(
         "SELECT COUNT(*) FROM submissions s JOIN units u ON u.id = s.unit_id WHERE u.code = 'CAH'"
     )
     assert before == after

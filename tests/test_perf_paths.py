@@ -34,15 +34,15 @@ async def test_replies_bypass_the_fan_out_limiter_and_reminders_go_through_it():
     await limiter.shutdown()
 
 
-async def test_targets_cache_survives_inbox_commits_and_sees_another_process_writes(demo_db, settings, clock):
+async def test_targets_cache_survives_inbox_commits_and_sees_another_process_writes(district_db, settings, clock):
     from storage import inbox, targets, units
     from storage.db import Database
 
-    root = (await units.by_code(demo_db, "CP")).id
-    first = await targets.values_for_year(demo_db, 2026, root)
-    async with demo_db.transaction():  # what the inbox does around every update
-        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
-    assert await targets.values_for_year(demo_db, 2026, root) is first  # a hit, not a reload
+    root = (await units.by_code(district_db, "CP")).id
+    first = await targets.values_for_year(district_db, 2026, root)
+    async with district_db.transaction():  # what the inbox does around every update
+        await inbox.store(district_db, "t", [("1", {"x": 1})], clock.now())
+    assert await targets.values_for_year(district_db, 2026, root) is first  # a hit, not a reload
 
     other = await Database.open(settings.database_path)  # another process's connection
     try:
@@ -53,17 +53,19 @@ async def test_targets_cache_survives_inbox_commits_and_sees_another_process_wri
             )
     finally:
         await other.close()
-    fresh = await targets.values_for_year(demo_db, 2026, root)
+    fresh = await targets.values_for_year(district_db, 2026, root)
     assert fresh is not first and fresh[0][leaf] == 97
 
 
-async def test_snapshots_are_read_for_the_askers_subtree_only(demo_db):
+async def test_snapshots_are_read_for_the_askers_subtree_only(district_db):
     from storage import submissions, units
 
-    everyone = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
-    commune = (await units.by_code(demo_db, "BP")).id
-    below = {r[0] for r in await demo_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))}
-    scoped = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612, root_id=commune)
+    everyone = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612)
+    commune = (await units.by_code(district_db, "BP")).id
+    below = {
+        r[0] for r in await district_db.fetchall("SELECT unit_id FROM unit_closure WHERE ancestor_id = ?", (commune,))
+    }
+    scoped = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612, root_id=commune)
     assert scoped and set(scoped) < set(everyone)
     assert scoped == {u: v for u, v in everyone.items() if u in below}
 
@@ -122,13 +124,13 @@ async def test_statements_run_on_the_loop_thread_and_a_busy_database_does_not_bl
         await db.close()
 
 
-async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connection(demo_db, settings, clock):
+async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connection(district_db, settings, clock):
     from bot.domain.periods import Period
     from storage import submissions, units
     from storage.db import Database
 
-    first = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
-    assert await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612) is first  # cached
+    first = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612)
+    assert await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612) is first  # cached
     other = await Database.open(settings.database_path)
     try:
         unit = (await units.by_code(other, "CAM")).id
@@ -145,5 +147,5 @@ async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connecti
             )
     finally:
         await other.close()
-    fresh = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
+    fresh = await submissions.latest_snapshots(district_db, "pipeline", 202601, 202612)
     assert fresh[unit]["pool"] == 41

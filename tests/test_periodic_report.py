@@ -25,8 +25,8 @@ from storage import users
 
 
 @pytest.fixture
-async def ctx(demo_db, settings, clock):
-    return Context(demo_db, settings, clock)
+async def ctx(district_db, settings, clock):
+    return Context(district_db, settings, clock)
 
 
 async def test_nine_months_2021_matches_the_seed_and_the_chat(ctx: Context) -> None:
@@ -184,10 +184,10 @@ async def _ask(core: Core, login: str, text: str) -> list[Reply]:
     return await core.handle(inbound)
 
 
-async def test_officials_get_the_report_by_chat_and_reporters_do_not(demo_db, settings, clock) -> None:
+async def test_officials_get_the_report_by_chat_and_reporters_do_not(district_db, settings, clock) -> None:
     from docx import Document
 
-    core = Core(demo_db, settings, clock)
+    core = Core(district_db, settings, clock)
     answer = await _ask(core, "binh", "làm báo cáo 9 tháng năm 2021")
     assert [r.attachment.filename.rsplit(".", 1)[1] for r in answer if r.attachment] == ["docx", "xlsx"]
     assert "69/71" in answer[0].text

@@ -25,8 +25,8 @@ def numbers(cells: Iterable[object]) -> list[int]:
 
 
 @pytest.fixture
-async def bot(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as harness:
+async def bot(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as harness:
         await harness.link("binh", BINH)
         await harness.link("minh", MINH)
         await harness.link("hung", HUNG)

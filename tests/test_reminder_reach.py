@@ -10,8 +10,8 @@ from tests.harness import TelegramHarness, button
 from tests.test_scheduler_controls import attach
 
 
-async def test_preview_counts_only_reachable_people_and_names_the_rest(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as h:
+async def test_preview_counts_only_reachable_people_and_names_the_rest(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as h:
         await h.link("binh", 81)
         await h.link("lan", 83)
         attach(h)

@@ -26,7 +26,7 @@ TIMES = ((6, 45), (7, 45), (8, 15), (13, 0), (22, 0))
 
 async def link_everyone(harness: TelegramHarness) -> dict[str, int]:
     ids = {}
-    for person in demo.USERS:
+    for person in demo.DISTRICT_USERS:
         user = await users.by_login(harness.db, person.login)
         ids[person.login] = await harness.link(person.login, TG + user.id)
     return ids
@@ -53,7 +53,7 @@ async def walk(harness, service, clock, start: date, end: date, sent: list, acti
 
 async def test_a_quarter_of_reminders(settings, db, clock):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
-    await demo.load(db, clock.now())  # reports up to September: nobody has reported for quarter IV yet
+    await demo.load(db, clock.now(), reorganise=False)  # reports up to September: none for quarter IV yet
     sent: list = []
 
     async def khanh_reports(h):  # reports enough on 15/12 to be done: no more reminders for him
@@ -125,18 +125,18 @@ async def test_a_quarter_of_reminders(settings, db, clock):
     assert log == []
 
 
-async def test_fan_out_survives_429_500_timeouts_and_403(settings, demo_db, clock):
-    cah = (await units.by_code(demo_db, "DL")).id  # a unit silent this year
-    async with demo_db.transaction():
+async def test_fan_out_survives_429_500_timeouts_and_403(settings, district_db, clock):
+    cah = (await units.by_code(district_db, "DL")).id  # a unit silent this year
+    async with district_db.transaction():
         extra = [
-            await users.add(demo_db, name=f"Bí thư {i}", role="reporter", unit_id=cah, now=clock.now())
+            await users.add(district_db, name=f"Bí thư {i}", role="reporter", unit_id=cah, now=clock.now())
             for i in range(40)
         ]
-    async with TelegramHarness(settings, demo_db, clock, rate_limit=True, timeout=0.3) as harness:
+    async with TelegramHarness(settings, district_db, clock, rate_limit=True, timeout=0.3) as harness:
         for user_id in extra:
-            async with demo_db.transaction():
+            async with district_db.transaction():
                 await users.link_identity(
-                    demo_db,
+                    district_db,
                     channel="telegram",
                     external_id=str(TG + user_id),
                     user_id=user_id,
@@ -165,7 +165,7 @@ async def test_fan_out_survives_429_500_timeouts_and_403(settings, demo_db, cloc
         assert first.blocked == 3 and first.uncertain == 2 and second.uncertain == 0
         assert first.sent + second.sent + first.uncertain == len(reachable)
         for user_id in extra[:3]:  # Telegram's 403 "bot was blocked": unreachable, never inactive (issue 14 #9)
-            row = await demo_db.fetchone("SELECT active, unreachable_at FROM users WHERE id = ?", (user_id,))
+            row = await district_db.fetchone("SELECT active, unreachable_at FROM users WHERE id = ?", (user_id,))
             assert row["active"] == 1 and row["unreachable_at"]
         clock.set(datetime(2026, 12, 21, 7, 45, tzinfo=VN))  # Monday: the digest reports them
         await service.tick()

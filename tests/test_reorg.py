@@ -20,8 +20,8 @@ async def totals(core: Core, code: str, year: int) -> int:
     return view.root.cumulative.admitted
 
 
-async def test_merge_two_communes(settings, demo_db, clock):
-    core = Core(demo_db, settings, clock)
+async def test_merge_two_communes(settings, district_db, clock):
+    core = Core(district_db, settings, clock)
     before = {code: {y: await totals(core, code, y) for y in (2021, 2025, 2026)} for code in ("CP", "THP", "HP")}
     change = await read_change(core.ctx, None, "hopnhat xã Thu Phong, xã Hợp Phong thành Đảng bộ xã Thu Hợp Phong")
     answer = await apply_change(core.ctx, change, None)
@@ -32,10 +32,10 @@ async def test_merge_two_communes(settings, demo_db, clock):
         assert await totals(core, merged.code, year) == before["THP"][year] + before["HP"][year]
     tree = await core.ctx.tree()
     assert merged.id in tree.active_children(tree.roots[0])
-    assert not tree[(await units.by_code(demo_db, "THP")).id].active
+    assert not tree[(await units.by_code(district_db, "THP")).id].active
     assert (await core.ctx.unit_index()).resolve("xã Hợp Phong") == [merged.id]  # old names still resolve
     # Reports after the merge go to the new commune and count for the district once.
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", 301)
         preview = await bot.send(message_update(301, "xã Thu Phong kết nạp 2"))
         assert "Đảng bộ xã Thu Hợp Phong" in preview[0].text
@@ -44,18 +44,18 @@ async def test_merge_two_communes(settings, demo_db, clock):
         assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Thu Hợp Phong" in progress[0].text
     assert await totals(core, "CP", 2026) == before["CP"][2026] + 2
     assert await totals(core, merged.code, 2026) == before["THP"][2026] + before["HP"][2026] + 2
-    row = await demo_db.fetchone("SELECT action, before, after FROM audit WHERE action = 'unit.merge'")
+    row = await district_db.fetchone("SELECT action, before, after FROM audit WHERE action = 'unit.merge'")
     assert row and "Thu Hợp Phong" in row["after"]
 
 
-async def test_rename_move_split_deactivate(settings, demo_db, clock):
-    core = Core(demo_db, settings, clock)
+async def test_rename_move_split_deactivate(settings, district_db, clock):
+    core = Core(district_db, settings, clock)
     bp_before = await totals(core, "BP", 2026)
     hu = await totals(core, "HU", 2026)
     await apply_change(
         core.ctx, await read_change(core.ctx, None, "doiten xã Tây Phong thành Đảng bộ xã Tây Sơn"), None
     )
-    tp = (await units.by_code(demo_db, "TP")).id
+    tp = (await units.by_code(district_db, "TP")).id
     assert (await core.ctx.unit_index()).resolve("tay phong") == [tp]  # the old name is an alias
     await apply_change(core.ctx, await read_change(core.ctx, None, "chuyen HU về xã Bắc Phong"), None)
     assert await totals(core, "BP", 2026) == bp_before + hu
@@ -68,19 +68,19 @@ async def test_rename_move_split_deactivate(settings, demo_db, clock):
     names = {tree[c].name for c in tree.active_children(tree.roots[0])}
     assert {"Đảng bộ xã Xuân A", "Đảng bộ xã Xuân B"} <= names and "Đảng bộ xã Xuân Phong" not in names
     await apply_change(core.ctx, await read_change(core.ctx, None, "ngung DL"), None)
-    assert not (await core.ctx.tree())[(await units.by_code(demo_db, "DL")).id].active
+    assert not (await core.ctx.tree())[(await units.by_code(district_db, "DL")).id].active
     assert await totals(core, "CP", 2021) > 0
 
 
-async def test_chat_reorg_needs_an_official_and_confirmation(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_chat_reorg_needs_an_official_and_confirmation(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", 311)
         await bot.link("minh", 312)
         refused = await bot.send(message_update(312, "/tochuc ngung Công an huyện"))
         assert "dành cho cán bộ theo dõi" in refused[0].text
         preview = await bot.send(message_update(311, "/tochuc them Chi bộ xóm Mới thuộc xã Bắc Phong"))
         assert "Thêm đơn vị “Chi bộ xóm Mới” trực thuộc Đảng bộ xã Bắc Phong" in preview[0].text
-        assert await units.by_code(demo_db, "XOMMOI1") is None  # nothing before confirmation
+        assert await units.by_code(district_db, "XOMMOI1") is None  # nothing before confirmation
         message, data = button(preview, "Xác nhận")
         from tests.conftest import callback_update
 
@@ -88,7 +88,7 @@ async def test_chat_reorg_needs_an_official_and_confirmation(settings, demo_db, 
         assert "Chi bộ xóm Mới" in done[0].text
         help_text = await bot.send(message_update(311, "/tochuc"))
         assert "/tochuc hopnhat" in help_text[0].text
-    new = await units.by_code(demo_db, "XOMMOI1")
+    new = await units.by_code(district_db, "XOMMOI1")
     assert new is not None and new.kind.value == "chi_bo"
 
 
@@ -99,6 +99,6 @@ def test_cli_unit(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
     assert main(["setup", "--demo"]) == 0
-    assert main(["unit", "hopnhat", "THP,", "HP", "thành", "Đảng", "bộ", "xã", "Thu", "Hợp", "Phong", "--yes"]) == 0
-    assert "Đảng bộ xã Thu Hợp Phong" in capsys.readouterr().out
-    assert main(["unit", "chuyen", "BP", "về", "BP-NOI", "--yes"]) == 2
+    assert main(["unit", "hopnhat", "BP-BS,", "BP-NOI", "thành", "Chi", "bộ", "xóm", "Bắc", "Sơn", "Nội", "--yes"]) == 0
+    assert "Chi bộ xóm Bắc Sơn Nội" in capsys.readouterr().out
+    assert main(["unit", "chuyen", "XATHUNGNAI1", "về", "BP-TH", "--yes"]) == 2  # into its own chi bộ

@@ -14,8 +14,8 @@ THU, MINH, BINH, STRANGER = 7001, 7002, 7003, 7999
 
 
 @pytest.fixture
-async def bot(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as harness:
+async def bot(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as harness:
         await harness.link("thu", THU)
         await harness.link("minh", MINH)
         await harness.link("binh", BINH)
@@ -256,14 +256,14 @@ async def test_every_change_is_audited(bot):
     assert row["actor_user_id"] is not None and row["before"] and row["after"] and row["at"]
 
 
-async def test_closed_year_is_refused(settings, demo_db, clock):
+async def test_closed_year_is_refused(settings, district_db, clock):
     closed = settings.model_copy(update={"closed_before_year": 2026})
-    async with TelegramHarness(closed, demo_db, clock) as bot:
+    async with TelegramHarness(closed, district_db, clock) as bot:
         await bot.link("thu", THU)
-        before = await counts(demo_db)
+        before = await counts(district_db)
         answer = await bot.send(message_update(THU, "sửa: quý III năm 2025 kết nạp 4"))
         assert "khóa sổ" in answer[0].text
-        assert await counts(demo_db) == before
+        assert await counts(district_db) == before
 
 
 async def test_official_unknown_and_ambiguous_units(bot):

@@ -19,8 +19,8 @@ def attach(h: TelegramHarness) -> ReminderService:
     return service
 
 
-async def test_startup_catches_up_within_grace_and_logs_what_is_too_old(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as h:
+async def test_startup_catches_up_within_grace_and_logs_what_is_too_old(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as h:
         lan = await h.link("lan", 71)  # Tây Phong and Cơ quan Huyện ủy have not reported for quarter IV
         await h.link("khanh", 72)
         service = attach(h)
@@ -42,13 +42,13 @@ async def test_startup_catches_up_within_grace_and_logs_what_is_too_old(settings
         clock.set(datetime(2026, 12, 21, 9, 0, tzinfo=VN))
         outcome = await service.tick()
         assert outcome.missed >= 1
-        rows = await demo_db.fetchall("SELECT status FROM reminder_log WHERE period_key = 'Q2026-4:d1'")
+        rows = await district_db.fetchall("SELECT status FROM reminder_log WHERE period_key = 'Q2026-4:d1'")
         assert rows and {r[0] for r in rows} == {"missed"}
         assert lan
 
 
-async def test_apscheduler_fires_the_job(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as h:
+async def test_apscheduler_fires_the_job(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as h:
         service = attach(h)
         calls: list[datetime] = []
 
@@ -69,12 +69,12 @@ async def test_apscheduler_fires_the_job(settings, demo_db, clock):
         finally:
             await scheduler.stop()
         assert len(calls) >= 2  # the start-up run and one fired by APScheduler
-        runs = await demo_db.fetchall("SELECT job, outcome FROM scheduler_runs")
+        runs = await district_db.fetchall("SELECT job, outcome FROM scheduler_runs")
         assert runs and runs[0][0] == TICK_JOB and "sent=" in runs[0][1]
 
 
-async def test_nhacnho_controls(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as h:
+async def test_nhacnho_controls(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as h:
         await h.link("binh", 81)
         await h.link("minh", 82)
         await h.link("lan", 83)
@@ -102,12 +102,12 @@ async def test_nhacnho_controls(settings, demo_db, clock):
         assert [m.text for m in again] == ["Đã gửi 0 tin nhắc."]
         refused = await h.send(message_update(82, "/nhacnho"))
         assert "dành cho cán bộ theo dõi" in refused[0].text
-        audit = await demo_db.fetchall("SELECT action FROM audit WHERE action = 'calendar.update'")
+        audit = await district_db.fetchall("SELECT action FROM audit WHERE action = 'calendar.update'")
         assert len(audit) == 3
 
 
-async def test_link_group_chat_for_digest(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as h:
+async def test_link_group_chat_for_digest(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as h:
         await h.link("binh", 91)
         service = attach(h)
         group = message_update(91, "/lienketnhom")

@@ -49,8 +49,8 @@ def test_bad_targets(text):
     assert isinstance(read_target(text, TODAY), TargetProblem)
 
 
-async def test_set_targets_by_chat(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as bot:
+async def test_set_targets_by_chat(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as bot:
         await bot.link("binh", 501)
         await bot.link("minh", 502)
         await bot.link("hung", 503)
@@ -61,14 +61,14 @@ async def test_set_targets_by_chat(settings, demo_db, clock):
         again = await bot.send(callback_update(501, data, message.message_id))
         assert "Đã giao chỉ tiêu năm 2027 cho Chi bộ xóm Nội: 3 ĐVM" in done[0].text
         assert "đã được lưu trước đó" in again[0].text
-        noi = (await units.by_code(demo_db, "BP-NOI")).id
-        assert (await targets.for_year(demo_db, 2027))[noi].value == 3
+        noi = (await units.by_code(district_db, "BP-NOI")).id
+        assert (await targets.for_year(district_db, 2027))[noi].value == 3
         plan = await bot.send(message_update(501, "/chitieu 2026 xã Tây Phong 4 theo quý 10 20 30 40"))
         assert "cộng lại 73, khác chỉ tiêu của Đảng bộ huyện Cao Phong (71)" in plan[0].text  # warned, not blocked
         await bot.send(callback_update(501, button(plan, "Xác nhận")[1]))
-        tp = (await units.by_code(demo_db, "TP")).id
-        assert (await targets.for_year(demo_db, 2026))[tp].quarter_plan == (0.1, 0.2, 0.3, 0.4)
-        assert (await targets.for_year(demo_db, 2026))[tp].value == 4
+        tp = (await units.by_code(district_db, "TP")).id
+        assert (await targets.for_year(district_db, 2026))[tp].quarter_plan == (0.1, 0.2, 0.3, 0.4)
+        assert (await targets.for_year(district_db, 2026))[tp].value == 4
         term = await bot.send(message_update(501, "chỉ tiêu nhiệm kỳ 2025-2030 của đảng bộ là 380"))
         await bot.send(message_update(501, "có"))
         progress = await bot.send(message_update(501, "tiến độ nhiệm kỳ"))
@@ -80,6 +80,8 @@ async def test_set_targets_by_chat(settings, demo_db, clock):
         question = await bot.send(message_update(501, "chỉ tiêu năm nay là bao nhiêu?"))
         assert "TIẾN ĐỘ" in question[0].text
         assert not bot.errors
-    rows = await demo_db.fetchall("SELECT action, actor_user_id, before, after FROM audit WHERE action = 'target.set'")
+    rows = await district_db.fetchall(
+        "SELECT action, actor_user_id, before, after FROM audit WHERE action = 'target.set'"
+    )
     assert len(rows) == 3 and all(r["actor_user_id"] and r["after"] for r in rows)
     assert '"value": 2' in rows[0]["before"]

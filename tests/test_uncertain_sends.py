@@ -45,10 +45,10 @@ async def log_status(db, chat: int, kind: str) -> list[str]:
 
 async def test_timed_out_reminders_and_digests_arrive_once_and_are_logged_uncertain(settings, db, clock):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
-    await demo.load(db, clock.now())  # nobody has reported for quarter IV
+    await demo.load(db, clock.now(), reorganise=False)  # nobody has reported for quarter IV
     async with TelegramHarness(settings, db, clock, timeout=TIMEOUT) as h:
         chats = {}
-        for person in demo.USERS:
+        for person in demo.DISTRICT_USERS:
             user = await users.by_login(db, person.login)
             chats[person.login] = await h.link(person.login, TG + user.id) + TG
         service = ReminderService(h.core.ctx, {"telegram": TelegramNotifier(h.app.bot, backoff=0.01)})
@@ -81,12 +81,12 @@ async def test_timed_out_reminders_and_digests_arrive_once_and_are_logged_uncert
         assert not h.errors
 
 
-async def test_the_fan_out_summary_counts_uncertain_sends_apart(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock, timeout=TIMEOUT) as h:
-        binh = TG + (await users.by_login(demo_db, "binh")).id
+async def test_the_fan_out_summary_counts_uncertain_sends_apart(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock, timeout=TIMEOUT) as h:
+        binh = TG + (await users.by_login(district_db, "binh")).id
         await h.link("binh", binh)
         for login in ("son", "tuan", "minh", "thu", "lan", "hoa"):
-            user = await users.by_login(demo_db, login)
+            user = await users.by_login(district_db, login)
             await h.link(login, TG + user.id)
         h.core.reminders = ReminderService(h.core.ctx, {"telegram": TelegramNotifier(h.app.bot, backoff=0.01)})
         clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=VN))
@@ -105,10 +105,10 @@ async def test_the_fan_out_summary_counts_uncertain_sends_apart(settings, demo_d
         assert not h.errors
 
 
-async def test_a_timed_out_answer_is_not_sent_again(settings, demo_db, clock):
+async def test_a_timed_out_answer_is_not_sent_again(settings, district_db, clock):
     """The preview went out but its answer came late: the reporter sees it once, and no apology after it."""
-    async with TelegramHarness(settings, demo_db, clock, timeout=TIMEOUT) as h:
-        lan = TG + (await users.by_login(demo_db, "lan")).id
+    async with TelegramHarness(settings, district_db, clock, timeout=TIMEOUT) as h:
+        lan = TG + (await users.by_login(district_db, "lan")).id
         await h.link("lan", lan)
         h.server.faults.append(late(lan))
         answer = await h.send(message_update(lan, "kết nạp 1 đảng viên"))
@@ -140,7 +140,7 @@ class LateAnswers(httpx.AsyncBaseTransport):
 
 async def test_zalo_timed_out_reminder_arrives_once_and_is_logged_uncertain(settings, db, clock):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
-    await demo.load(db, clock.now())
+    await demo.load(db, clock.now(), reorganise=False)
     late = LateAnswers(httpx.AsyncHTTPTransport(), set())
     async with ZaloHarness(settings, db, clock, transport=late) as zb:
         chat = ZaloDriver(zb)

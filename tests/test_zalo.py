@@ -31,8 +31,8 @@ SECRET = "zalo-webhook-secret-for-tests"
 
 
 @pytest.fixture
-async def zbot(settings, demo_db, clock):
-    async with ZaloHarness(settings, demo_db, clock) as harness:
+async def zbot(settings, district_db, clock):
+    async with ZaloHarness(settings, district_db, clock) as harness:
         await harness.link("thu", THU_Z)
         await harness.link("binh", BINH_Z)
         yield harness
@@ -100,8 +100,8 @@ async def test_server_errors_are_retried_and_a_quota_refusal_is_not(zbot):
     assert await usage.sent(zbot.db, "zalo", "2026-11") == 2  # only delivered messages count
 
 
-async def test_files_are_expiring_unguessable_links(settings, demo_db, clock):
-    async with ZaloHarness(settings, demo_db, clock, public_base_url="https://ptdv.example.vn") as zb:
+async def test_files_are_expiring_unguessable_links(settings, district_db, clock):
+    async with ZaloHarness(settings, district_db, clock, public_base_url="https://ptdv.example.vn") as zb:
         await zb.link("binh", BINH_Z)
         sent = await zb.send(zb.update(BINH_Z, "/xuat 2021"))
         url = next(w for w in sent[0].text.split() if w.startswith("https://ptdv.example.vn/f/"))
@@ -110,7 +110,7 @@ async def test_files_are_expiring_unguessable_links(settings, demo_db, clock):
         chart = await zb.send(zb.update(BINH_Z, "biểu đồ tiến độ quý III"))
         assert chart[0].method == "sendPhoto" and chart[0].photo.startswith("https://ptdv.example.vn/f/")
         server = webhook.web_app()
-        webhook.add_file_links(server, demo_db, clock)
+        webhook.add_file_links(server, district_db, clock)
         port = free_port()
         runner = await webhook.serve(server, "127.0.0.1", port)
         local = url.replace("https://ptdv.example.vn", f"http://127.0.0.1:{port}")
@@ -144,7 +144,7 @@ async def test_without_a_public_address_the_reply_says_where_the_file_is(zbot, s
     assert "Đã ghi" in message and first_sheet(load_workbook(out))["A2"].value
 
 
-async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db, clock):
+async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, district_db, clock):
     fake = FakeZaloApi(ZALO_TOKEN)
     await fake.start()
     port = free_port()
@@ -159,15 +159,15 @@ async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db,
             "webhook_port": port,
         }
     )
-    binh = await users.by_login(demo_db, "binh")
-    async with demo_db.transaction():
+    binh = await users.by_login(district_db, "binh")
+    async with district_db.transaction():
         await users.link_identity(
-            demo_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
+            district_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
         )
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(live, stop, clock))
     url = f"http://127.0.0.1:{port}/zalo/hook"
-    update = {"ok": True, "result": ZaloHarness(settings, demo_db, clock).update(BINH_Z, "/tiendo q3 2021")}
+    update = {"ok": True, "result": ZaloHarness(settings, district_db, clock).update(BINH_Z, "/tiendo q3 2021")}
     try:
         for _ in range(200):
             if fake.api.webhook is not None:
@@ -177,14 +177,14 @@ async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db,
         assert await fake.post_webhook(url, update, "wrong-secret-of-the-same-size") == 403
         assert await fake.post_webhook(url, update, None) == 403
         # a refused request is answered before anything is stored: the inbox can be read at once
-        assert await demo_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 0  # nothing processed
+        assert await district_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 0  # nothing processed
         assert not [m for m in fake.sent if "69/71" in m.text]
         assert await fake.post_webhook(url, update, SECRET) == 200
         assert await fake.post_webhook(url, update, SECRET) == 200  # Zalo sends it again
         assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # and bare (openclaw's reading)
         for _ in range(200):  # drained: the answer went out and the one stored update is processed
             processed = "SELECT COUNT(processed_at) FROM inbox WHERE channel = 'zalo'"
-            if any("69/71" in m.text for m in fake.sent) and await demo_db.scalar(processed) == 1:
+            if any("69/71" in m.text for m in fake.sent) and await district_db.scalar(processed) == 1:
                 break
             await asyncio.sleep(0.05)
     finally:
@@ -194,7 +194,7 @@ async def test_webhook_rejects_a_wrong_secret_and_stores_once(settings, demo_db,
     answers = [m for m in fake.sent if m.chat_id == BINH_Z and "69/71" in m.text]
     assert len(answers) == 1
     assert "getUpdates" not in fake.api.calls  # a webhook and polling are never used together
-    assert await demo_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
+    assert await district_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
 
 
 def test_zalo_webhook_mode_needs_url_and_secret(monkeypatch, tmp_path):
@@ -212,7 +212,7 @@ def test_zalo_webhook_mode_needs_url_and_secret(monkeypatch, tmp_path):
         load_settings()
 
 
-async def test_both_channels_in_one_process(settings, demo_db, clock):
+async def test_both_channels_in_one_process(settings, district_db, clock):
     tg, za = FakeBotApi(), FakeZaloApi(ZALO_TOKEN)
     await tg.start()
     await za.start()
@@ -224,19 +224,19 @@ async def test_both_channels_in_one_process(settings, demo_db, clock):
             "zalo_api_base_url": za.base_url,
         }
     )
-    binh = await users.by_login(demo_db, "binh")
-    async with demo_db.transaction():
+    binh = await users.by_login(district_db, "binh")
+    async with district_db.transaction():
         await users.link_identity(
-            demo_db, channel="telegram", external_id="5555", user_id=binh.id, chat_id="5555", now=clock.now()
+            district_db, channel="telegram", external_id="5555", user_id=binh.id, chat_id="5555", now=clock.now()
         )
         await users.link_identity(
-            demo_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
+            district_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
         )
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(live, stop, clock))
     try:
         tg.push(message_update(5555, "/tiendo q3 2021"))
-        za.push(ZaloHarness(settings, demo_db, clock).update(BINH_Z, "tien do q3 2021"))
+        za.push(ZaloHarness(settings, district_db, clock).update(BINH_Z, "tien do q3 2021"))
         for _ in range(300):
             if any("69/71" in m.text for m in tg.sent) and any("69/71" in m.text for m in za.sent):
                 break
@@ -251,15 +251,15 @@ async def test_both_channels_in_one_process(settings, demo_db, clock):
     assert "deleteWebhook" in za.api.calls  # polling: make sure no webhook is set
 
 
-async def test_one_person_on_telegram_and_zalo(settings, demo_db, clock):
-    async with TelegramHarness(settings, demo_db, clock) as tg, ZaloHarness(settings, demo_db, clock) as za:
+async def test_one_person_on_telegram_and_zalo(settings, district_db, clock):
+    async with TelegramHarness(settings, district_db, clock) as tg, ZaloHarness(settings, district_db, clock) as za:
         khanh = await tg.link("khanh", 7009)
         offer = await tg.send(message_update(7009, "/lienket"))
         code = offer[0].text.split("Mã liên kết: ")[1].split()[0]
         assert "/lienket " + code in offer[0].text
         linked = await za.send(za.update(THU_Z, f"lien ket {code.lower()}"))  # typed on a phone, no slash
         assert "Đã liên kết: Nguyễn Văn Khánh dùng bot trên Telegram, Zalo" in linked[0].text
-        assert {c for c, _ in await users.chats_of(demo_db, khanh)} >= {"telegram", "zalo"}
+        assert {c for c, _ in await users.chats_of(district_db, khanh)} >= {"telegram", "zalo"}
         again = await za.send(za.update("1100000000000000999", f"/lienket {code}"))  # someone else, same code
         assert "đã được sử dụng" in again[0].text
         # reminders go to the channel registered first (Telegram here), once
@@ -286,10 +286,10 @@ def _notifier(harness: TelegramHarness):
 
 async def test_quota_near_warns_officials_and_keeps_reminders_that_matter(settings, db, clock, evidence):
     clock.set(datetime(2026, 10, 1, 9, 0, tzinfo=VN))
-    await demo.load(db, clock.now())  # nobody has reported quarter IV
+    await demo.load(db, clock.now(), reorganise=False)  # nobody has reported quarter IV
     async with ZaloHarness(settings, db, clock, zalo_monthly_quota=200) as zb:
         chat = ZaloDriver(zb)
-        ids = {p.login: await chat.link(p.login) for p in demo.USERS}
+        ids = {p.login: await chat.link(p.login) for p in demo.DISTRICT_USERS}
         by_chat = {chat.chat_of(uid): login for login, uid in ids.items()}
         service = ReminderService(zb.core.ctx, {"zalo": zb.channel.notifier})
 
@@ -340,7 +340,7 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")  # the code under test, also in the subprocess
     subprocess.run([sys.executable, "-m", "bot", "setup"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    script = "tiến độ cao phong\n2\n/as thu\nkết nạp 2 đảng viên\n1\n"
+    script = "/as binh\ntiến độ cao phong\n2\n/as thu\nkết nạp 2 đảng viên\n1\n"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--channel", "zalo"],
         env=env,
@@ -353,8 +353,8 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "PTĐV Bot (Zalo) ›" in out
-    assert "Trả lời bằng số (1–2):\n1. Đảng bộ huyện Cao Phong\n2. Đảng bộ thị trấn Cao Phong" in out
-    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ thị trấn Cao Phong" in out
+    assert "Trả lời bằng số (1–2):\n1. Đảng bộ tỉnh Phú Thọ\n2. Đảng bộ xã Cao Phong" in out
+    assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in out
     assert "1. ✅ Xác nhận" in out and "Đã lưu" in out
 
 
@@ -374,7 +374,7 @@ async def test_photos_stickers_withheld_messages_and_groups_get_useful_answers(z
     assert await zbot.db.scalar("SELECT COUNT(*) FROM digest_chats") == 0
 
 
-async def test_webhook_update_stored_before_a_crash_is_answered_once_after_restart(settings, demo_db, clock):
+async def test_webhook_update_stored_before_a_crash_is_answered_once_after_restart(settings, district_db, clock):
     """The crash test Telegram's webhook passes: an update stored (and so acknowledged with 200) but not handled
     when the process died is handled at the next start, once, even when Zalo delivers it again."""
     from storage import inbox
@@ -393,28 +393,28 @@ async def test_webhook_update_stored_before_a_crash_is_answered_once_after_resta
             "webhook_port": port,
         }
     )
-    binh = await users.by_login(demo_db, "binh")
-    async with demo_db.transaction():
+    binh = await users.by_login(district_db, "binh")
+    async with district_db.transaction():
         await users.link_identity(
-            demo_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
+            district_db, channel="zalo", external_id=BINH_Z, user_id=binh.id, chat_id=BINH_Z, now=clock.now()
         )
     from handlers import zalo as zalo_handlers
 
-    update = ZaloHarness(settings, demo_db, clock).update(BINH_Z, "/tiendo q3 2021")
+    update = ZaloHarness(settings, district_db, clock).update(BINH_Z, "/tiendo q3 2021")
     key = zalo_handlers.update_key(update)
-    await inbox.store(demo_db, "zalo", [(key, update)], clock.now())  # what the killed process left behind
+    await inbox.store(district_db, "zalo", [(key, update)], clock.now())  # what the killed process left behind
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(live, stop, clock))
     try:
         for _ in range(200):
-            if fake.api.webhook is not None and await inbox.is_done(demo_db, "zalo", key):
+            if fake.api.webhook is not None and await inbox.is_done(district_db, "zalo", key):
                 break
             await asyncio.sleep(0.05)
         url = f"http://127.0.0.1:{port}/zalo/hook"
         assert await fake.post_webhook(url, update, SECRET, wrapped=False) == 200  # Zalo's redelivery
         # the 200 comes after the insert, which the stored message id turned into a no-op: nothing to process
-        assert await demo_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
-        assert await inbox.is_done(demo_db, "zalo", key)
+        assert await district_db.scalar("SELECT COUNT(*) FROM inbox WHERE channel = 'zalo'") == 1
+        assert await inbox.is_done(district_db, "zalo", key)
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=20)

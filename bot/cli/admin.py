@@ -19,7 +19,7 @@ from bot.language.queries import QueryKind
 from bot.present.exports.template import rows_from, template_workbook
 from bot.present.replies.common import CHANNEL_NAMES
 from bot.runtime.app import open_database
-from bot.services import imports, khoi, people, reminder_controls, reorg
+from bot.services import congress, imports, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -278,6 +278,21 @@ async def manage_khoi(settings: Settings, unit_text: str | None, words: str, *, 
             return await khoi.command(ctx, unit.id, words, None)
         except khoi.KhoiError as exc:
             raise CliError(str(exc).replace("/khoi", "ptdv khoi")) from exc
+    finally:
+        await ctx.db.close()
+
+
+async def record_congress(settings: Settings, unit_text: str | None, words: str, *, clock: Clock | None = None) -> str:
+    """`ptdv daihoi [--unit MÃ] <ngày> [nhiệm kỳ 2025–2030]`: the same as `/daihoi`, for a committee (the top one
+    by default); audited with no actor (the server's operator)."""
+    ctx = await _context(settings, clock)
+    try:
+        try:
+            draft = congress.read(words)
+            unit = await _named_or_root(ctx, unit_text or draft.unit_text)
+            return await congress.record(ctx, unit.id, draft, None)
+        except congress.CongressError as exc:
+            raise CliError(str(exc).replace("/daihoi", "ptdv daihoi")) from None
     finally:
         await ctx.db.close()
 

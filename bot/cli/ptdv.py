@@ -145,7 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="chạy bot Telegram/Zalo (có token) hoặc bảng chat console trên dữ liệu mẫu (không token)"
     )
-    run.add_argument("--as", dest="login", help="tài khoản dùng trong console (mặc định: binh)")
+    run.add_argument(
+        "--as",
+        dest="login",
+        help="tài khoản dùng trong console (mặc định: quang, Đảng ủy xã Cao Phong; binh: Ban Tổ chức Tỉnh ủy)",
+    )
     con = sub.add_parser(
         "console",
         help="chat với bot ngay trong terminal: trên dữ liệu mẫu khi chưa cấu hình token, "
@@ -196,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     kh = sub.add_parser("khoi", help="xem, đổi tên, thêm khối: khoi | khoi doiten <cũ> | <mới> | khoi them <tên>")
     kh.add_argument("words", nargs="*", help="ví dụ: doiten Khối cơ quan | Khối cơ quan Đảng, chính quyền")
     kh.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị cấp cao nhất)")
+    dh = sub.add_parser("daihoi", help="ghi ngày đại hội mở đầu nhiệm kỳ (như /daihoi), ví dụ: daihoi 20/9/2025")
+    dh.add_argument("words", nargs="+", help="ngày đại hội, có thể thêm nhiệm kỳ: 15/10/2020 nhiệm kỳ 2020–2025")
+    dh.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị cấp cao nhất)")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
     imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
@@ -322,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes, clock=clock)))
         elif args.command == "khoi":
             print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words), clock=clock)))
+        elif args.command == "daihoi":
+            print(asyncio.run(admin_cli.record_congress(settings, args.unit, " ".join(args.words), clock=clock)))
         elif args.command == "import":
             print(asyncio.run(admin_cli.import_file(settings, Path(args.file), clock=clock)))
         elif args.command == "template":

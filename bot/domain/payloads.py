@@ -8,6 +8,7 @@ person is asked to send again) instead of failing.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ class Action(StrEnum):
     TARGET = "target"
     REORG = "reorg"
     IMPORT = "import"
+    CONGRESS = "congress"  # the day a committee's congress opened a term
 
 
 class Status(StrEnum):
@@ -106,6 +108,17 @@ class ReorgPayload(_Payload):
     names: tuple[str, ...] = ()
 
 
+class CongressPayload(_Payload):
+    """The fields of `services.congress.CongressDraft` and the committee it is for."""
+
+    action: Literal[Action.CONGRESS] = Action.CONGRESS
+    unit_id: int
+    unit_text: str | None = None
+    start_year: int
+    end_year: int
+    congress: date
+
+
 class ImportPayload(_Payload):
     action: Literal[Action.IMPORT] = Action.IMPORT
     name: str
@@ -127,7 +140,8 @@ Payload = Annotated[
     | AwaitFixPayload
     | TargetPayload
     | ReorgPayload
-    | ImportPayload,
+    | ImportPayload
+    | CongressPayload,
     Field(discriminator="action"),
 ]
 Report = SubmitPayload | CorrectPayload | AdjustPayload

@@ -104,6 +104,12 @@ class Reorganise(Intent):
     args: str = ""
 
 
+class RecordCongress(Intent):
+    """`/daihoi`: the day a committee's congress opened a term."""
+
+    args: str = ""
+
+
 class ManageKhoi(Intent):
     """`/khoi`: list, rename or add the committee's khối."""
 
@@ -401,6 +407,8 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
             return Template()
         case "tochuc":
             return Reorganise(args=args)
+        case "daihoi":
+            return RecordCongress(args=args)
         case "nhacnho":
             return RemindControl(args=args)
         case "lienketnhom":

@@ -148,7 +148,7 @@ async def run_console(
             settings,
             core,
             rendering=channel,
-            login=login,
+            login=login or demo.CONSOLE_LOGIN,  # the demo's default official
             inp=inp,
             out=out,
             interactive=console.is_interactive(inp) if interactive is None else interactive,

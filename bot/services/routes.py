@@ -23,6 +23,7 @@ from bot.present.replies import reporting as report_texts
 from bot.present.replies import routes as texts
 from bot.services import (
     confirmations,
+    congress,
     khoi,
     people,
     queries,
@@ -169,6 +170,9 @@ INTENTS: Mapping[type, Route] = MappingProxyType(
         ),
         intents.Reorganise: route(
             intents.Reorganise, OFFICIAL, lambda t, i: reorg.propose(t.ctx, t.actor, t.inbound, i.args)
+        ),
+        intents.RecordCongress: route(
+            intents.RecordCongress, OFFICIAL, lambda t, i: congress.propose(t.ctx, t.actor, t.inbound, i.args)
         ),
         intents.RemindControl: route(
             intents.RemindControl,

@@ -67,6 +67,7 @@ def official_examples(ex: Examples) -> str:
         "• người dùng: /nguoidung — danh sách · /khoa <mã người dùng> · /chuyen <mã> <đơn vị>"
         " · /vaitro <mã> theo dõi|báo cáo · /thulai <mã> — gửi lại cho người không liên lạc được\n"
         f"• tổ chức: /tochuc them <tên> thuộc {ex.own} · /tochuc — đổi tên, chuyển, hợp nhất, tách, ngừng\n"
+        "• đại hội: /daihoi 20/9/2025 — ghi ngày đại hội mở đầu nhiệm kỳ (nhiệm kỳ trước tính đến hôm trước)\n"
         "• nhắc nhở: /nhacnho — lịch báo cáo, nhắc nhở · /nhacnho xem — ai sẽ được nhắc · /nhacnho tamdung\n"
         "• /lienketnhom — nhận bản tin tuần trong nhóm\n"
         "• nhập dữ liệu: /maunhap — tệp mẫu; gửi tệp .xlsx đã điền để nhập đơn vị, người dùng, chỉ tiêu, số liệu\n"

@@ -215,14 +215,26 @@ async def run_bot(
             scheduler.add_daily_backup(
                 settings.database_path, settings.backup_dir, settings.backup_keep, settings.backup_time
             )
-            await scheduler.start()
             stack.push_async_callback(scheduler.stop)
+            await start_scheduler(scheduler, settings)
             log.info(
                 "PTĐV Bot is running on %s; database %s", ", ".join(c.name for c in channels), settings.database_path
             )
             await asyncio.gather(*(_stop_all_on_error(channel.run(stop), stop) for channel in channels))
     finally:
         await db.close()
+
+
+async def start_scheduler(scheduler: Scheduler, settings: Settings) -> None:
+    """Start the schedule; its first run catches up on reminders due while the bot was down, and writes. A full
+    disk or a read-only file found there ends the process in one line (`UnusableDatabase`), never a traceback."""
+    try:
+        await scheduler.start()
+    except sqlite3.Error as exc:
+        raise UnusableDatabase(
+            f"Không ghi được vào cơ sở dữ liệu {settings.database_path} ({exc}) khi gửi nhắc việc lúc khởi động: "
+            "kiểm tra dung lượng đĩa và quyền ghi."
+        ) from None
 
 
 async def _stop_all_on_error(job: Awaitable[None], stop: asyncio.Event) -> None:

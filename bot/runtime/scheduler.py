@@ -10,7 +10,9 @@ are coalesced; two processes coordinate through the `scheduler_runs` table and t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -95,6 +97,13 @@ class Scheduler:
             return Outcome(details=["already run"])  # another process took this tick
         try:
             outcome = await self.service.tick(now)
+        except sqlite3.Error as exc:
+            if startup:  # the caller ends the process with one line (a full disk, a read-only file)
+                raise
+            log.error("reminder run failed: the database refused a write (%s)", exc)
+            with contextlib.suppress(sqlite3.Error):  # the same full disk may refuse this one too
+                await log_store.finish_run(db, TICK_JOB, slot, self.service.ctx.now(), "error")
+            raise
         except Exception:
             log.exception("reminder run failed")
             if not startup:

@@ -27,7 +27,7 @@ from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, Role, UnitKind
 from bot.periods import Period, PeriodKind
 from bot.textfmt import num
 
-MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
+MAX_ROWS = 100_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
 
 
 @dataclass(frozen=True)
@@ -155,11 +155,16 @@ class ImportFile:
     users: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
+    def rows(self) -> int:
+        return len(self.units) + len(self.users) + len(self.targets) + len(self.reports) + len(self.history)
+
+    @property
     def empty(self) -> bool:
-        return not (self.units or self.users or self.targets or self.reports)
+        return not self.rows
 
 
 class FileRefused(Exception):

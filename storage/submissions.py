@@ -266,3 +266,18 @@ async def live_admission_rows(db: Database) -> list[dict[str, Any]]:
         " ORDER BY unit_id, ym_from, id"
     )
     return [dict(r) for r in rows]
+
+
+async def live_imports(db: Database, kind: str) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
+    """The live imported events of a kind (admissions: with adjustments, as `live_within`), by (unit, ym_from,
+    ym_to), oldest first: what a second import of the same rows compares with, read once for a whole file."""
+    kinds = ("admission", "adjustment") if kind == "admission" else (kind,)
+    rows = await db.fetchall(
+        f"SELECT * FROM submissions WHERE channel = 'import' AND superseded_by IS NULL"
+        f" AND kind IN ({','.join('?' * len(kinds))}) ORDER BY id",
+        kinds,
+    )
+    out: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault((r["unit_id"], r["ym_from"], r["ym_to"]), []).append(dict(r))
+    return out

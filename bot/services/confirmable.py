@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.messages import Reply
 from bot.models import User
 from bot.services.context import Context
 from storage.pending import Pending
@@ -22,6 +23,16 @@ class Refused(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+class Deferred(Exception):
+    """Raised by an action whose work is too long for the confirming transaction (a large import): nothing is
+    written there and the preview stays open; the engine then awaits `job(update_key)` outside the transaction,
+    and the job marks the preview used in the same transaction that writes its changes (exactly once)."""
+
+    def __init__(self, job: Callable[[str | None], Awaitable[list[Reply]]]) -> None:
+        super().__init__("deferred")
+        self.job = job
 
 
 Apply = Callable[[Context, User, Pending], Awaitable[str]]

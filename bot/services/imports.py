@@ -5,6 +5,7 @@ transaction, idempotent (the same file twice changes nothing). By chat (an offic
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from bot.import_worker import read_in_worker
 from bot.importer import FileRefused, ImportFile, Limits, Problem, check_size, period_of
 from bot.messages import Inbound, Reply
 from bot.models import UnitKind, User
-from bot.services.confirmable import Refused, confirmable
+from bot.periods import Period
+from bot.services.confirmable import Deferred, Refused, confirmable
 from bot.services.context import Context
 from bot.services.reorg import CHILD_KIND, short_name
 from bot.services.reporting import preview_change, report_problem
@@ -29,13 +31,22 @@ FILE_HINT = "Chọn “Xác nhận” để nhập, “Hủy” để bỏ. Mu�
 CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
 
 
+SUMMARY_LABELS = {
+    "units": "đơn vị",
+    "users": "người dùng",
+    "targets": "chỉ tiêu",
+    "reports": "số liệu",
+    "history": "nguồn, rà soát",
+}
+
+
 @dataclass
 class Summary:
-    added: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
-    changed: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
+    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
 
     def text(self) -> str:
-        labels = {"units": "đơn vị", "users": "người dùng", "targets": "chỉ tiêu", "reports": "số liệu"}
+        labels = SUMMARY_LABELS
         parts = [
             f"{labels[k]}: thêm {num(self.added[k])}, sửa {num(self.changed[k])}"
             for k in labels
@@ -161,22 +172,37 @@ def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
     return False
 
 
-async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str) -> Summary:
-    """Apply a checked file in one transaction (joined if the caller holds one)."""
+Step = Callable[[int], None]  # told how many rows are written so far; raising stops the apply (rolled back)
+
+
+async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str, step: Step | None = None) -> Summary:
+    """Apply a checked file in one transaction (joined if the caller holds one). `step` is called as rows are
+    written (progress, the time limit); whatever it raises undoes everything."""
     summary = Summary()
     now = ctx.now()
+    done = 0
+
+    def tick(rows: int = 1) -> None:
+        nonlocal done
+        done += rows
+        if step is not None:
+            step(done)
+
     async with ctx.db.transaction():
         unknown = await _categories(ctx, data)  # the Khối column as the committee's codes
         if unknown:
             raise ValueError(problems_text(unknown))
         moved = await _apply_units(ctx, data, summary)
+        tick(len(data.units))
         codes = {u.code: u.id for u in await units.all_units(ctx.db)}
         for row in data.users:
             await _apply_user(ctx, row, codes[row["unit"]], summary)
+            tick()
         for row in data.targets:
             await _apply_target(ctx, row, codes[row["unit"]], actor, summary)
-        for row in data.reports:
-            await _apply_report(ctx, row, codes[row["unit"]], actor, source, summary)
+            tick()
+        async with rollups.bulk_insert(ctx.db) if len(data.reports) >= BULK else contextlib.nullcontext():
+            await _apply_reports(ctx, data.reports, "admission", codes, actor, source, summary, tick)
         if moved:
             await rollups.rebuild(ctx.db)
         if summary.added["units"] or summary.changed["units"]:
@@ -296,34 +322,68 @@ async def _apply_target(ctx: Context, row: dict[str, Any], unit_id: int, actor: 
     summary.changed["targets"] += stored is not None
 
 
-async def _apply_report(
-    ctx: Context, row: dict[str, Any], unit_id: int, actor: int | None, source: str, summary: Summary
+BATCH = 1_000  # new events written with one statement
+BULK = 2_000  # from this many rows, rollups are added up once at the end (storage.rollups.bulk_insert)
+
+
+async def _apply_reports(
+    ctx: Context,
+    rows: list[dict[str, Any]],
+    kind: str,
+    codes: dict[str, int],
+    actor: int | None,
+    source: str,
+    summary: Summary,
+    tick: Callable[[int], None],
 ) -> None:
-    period = period_of(row)
-    live = [
-        r
-        for r in await submissions.live_within(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
-        if (r["ym_from"], r["ym_to"]) == (period.ym_from, period.ym_to) and r["channel"] == "import"
-    ]
-    figures = row["figures"]
-    if live and all(live[-1][k] == v for k, v in figures.items()):
-        return
-    new = await submissions.append(
-        ctx.db,
-        unit_id=unit_id,
-        kind="admission",
-        period=period,
-        figures=figures,
-        now=ctx.now(),
-        actor=actor,
-        channel="import",
-        raw_text=f"nhập từ {source}, dòng {row['_row']}",
-        supersedes=live[-1]["id"] if live else None,
-    )
-    for old in live:
-        await submissions.supersede(ctx.db, old["id"], new)
-    summary.added["reports"] += not live
-    summary.changed["reports"] += bool(live)
+    """Each row becomes an event of `kind` for its unit and period, unless the same file (or an earlier import)
+    already gave the same figures; an imported event with other figures is replaced (superseded), chat reports
+    are left alone. New events are written in batches."""
+    live = await submissions.live_imports(ctx.db, kind)
+    label = "reports" if kind == "admission" else "history"
+    now = ctx.now()
+    fresh: list[tuple[Any, ...]] = []
+
+    async def flush() -> None:
+        if fresh:
+            await submissions.append_many(ctx.db, fresh)
+            tick(len(fresh))
+            fresh.clear()
+
+    periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
+    for row in rows:
+        key = tuple(row["period"].values())
+        period = periods.get(key) or periods.setdefault(key, period_of(row))
+        unit_id = codes[row["unit"]]
+        olds = live.get((unit_id, period.ym_from, period.ym_to), [])
+        figures = row["figures"]
+        raw_text = f"nhập từ {source}, dòng {row['_row']}"
+        if olds and all(olds[-1][k] == v for k, v in figures.items()):
+            tick(1)
+            continue
+        if not olds:
+            fresh.append((unit_id, kind, period, figures, now, actor, "import", raw_text))
+            summary.added[label] += 1
+            if len(fresh) >= BATCH:
+                await flush()
+            continue
+        new = await submissions.append(
+            ctx.db,
+            unit_id=unit_id,
+            kind=kind,
+            period=period,
+            figures=figures,
+            now=now,
+            actor=actor,
+            channel="import",
+            raw_text=raw_text,
+            supersedes=olds[-1]["id"],
+        )
+        for old in olds:
+            await submissions.supersede(ctx.db, old["id"], new)
+        summary.changed[label] += 1
+        tick(1)
+    await flush()
 
 
 def limits(settings: Settings, max_bytes: int | None = None) -> Limits:
@@ -383,7 +443,7 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
         f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
         f"{num(len(data.reports))} dòng số liệu"
     )
-    payload = {"name": name, "content": base64.b64encode(content).decode()}
+    payload = {"name": name, "content": base64.b64encode(content).decode(), "rows": data.rows}
     return await preview_change(
         ctx,
         user,
@@ -398,15 +458,10 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
 
 @confirmable("import")
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
+    """Checked here, in the confirming transaction, and written outside it (`bot.services.import_apply`): in a
+    worker thread, in one transaction of its own that also marks the preview confirmed."""
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:  # the actor now, not at preview
         raise Refused(IMPORT_ROOT_ONLY)
-    name = p.payload["name"]
-    try:
-        data = await read(ctx.settings, name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
-    except FileRefused as exc:  # the caps may have been lowered since the preview
-        return f"Chưa nhập được “{name}”: {exc}"
-    problems = await check(ctx, data)  # the database may have changed since the preview
-    if problems:
-        return problems_text(problems)
-    summary = await apply(ctx, data, user.id, name)
-    return f"Đã nhập “{name}”: {summary.text()}."
+    from bot.services import import_apply  # it builds on this module
+
+    raise Deferred(import_apply.start(ctx, p))

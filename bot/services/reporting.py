@@ -25,7 +25,7 @@ from bot.messages import Choice, Inbound, Reply
 from bot.models import User
 from bot.periods import Period, PeriodKind
 from bot.replies import reporting as texts
-from bot.services.confirmable import ACTIONS, Refused
+from bot.services.confirmable import ACTIONS, Deferred, Refused
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import examples, named_or_own, own_words
@@ -386,6 +386,8 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
         async with ctx.db.transaction():
             await pending.resolve(ctx.db, p.id, "cancelled", ctx.now(), resolved_by=update_key)
         return [Reply(text=f"{refused.text}\nChưa lưu gì.")]
+    except Deferred as deferred:  # a large import: written outside this transaction, marks the preview itself
+        return await deferred.job(update_key)
     return [await _saved_reply(ctx, p, stored)]
 
 

@@ -223,7 +223,7 @@ def _read_xlsx(content: bytes, max_rows: int = MAX_ROWS) -> ImportFile:
     try:
         wb = load_workbook(io.BytesIO(content), data_only=False)
     except MemoryError:
-        raise FileRefused("Tệp Excel quá lớn để đọc. Xin chia thành nhiều tệp nhỏ hơn.") from None
+        raise  # the reading worker answers it (bot.import_worker.TOO_BIG)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileRefused(f"Không đọc được tệp Excel ({type(exc).__name__}). Xin lưu lại dạng .xlsx.") from None
     out = ImportFile()

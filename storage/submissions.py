@@ -228,20 +228,24 @@ async def append_many(
         "created_at",
     )
     rows = []
+    defaults = [(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS]
+    moments: dict[datetime, str] = {}  # a bulk append shares a few moments and periods: formatted once
+    spans: dict[Period, tuple[str, int, int, int]] = {}
     for unit_id, kind, period, figures, now, actor, channel, raw_text in events:
+        created = moments.get(now) or moments.setdefault(now, to_db(now))
+        span = spans.get(period) or spans.setdefault(
+            period, (period.kind.value, period.year, period.ym_from, period.ym_to)
+        )
         rows.append(
             (
                 unit_id,
                 kind,
-                period.kind.value,
-                period.year,
-                period.ym_from,
-                period.ym_to,
-                *[figures.get(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS],
+                *span,
+                *[figures.get(c, d) for c, d in defaults],
                 actor,
                 channel,
                 raw_text,
-                to_db(now),
+                created,
             )
         )
     await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
@@ -281,3 +285,14 @@ async def live_imports(db: Database, kind: str) -> dict[tuple[int, int, int], li
     for r in rows:
         out.setdefault((r["unit_id"], r["ym_from"], r["ym_to"]), []).append(dict(r))
     return out
+
+
+async def import_stamp(db: Database) -> tuple[int, int]:
+    """(live imported events, the newest imported event's id): changes whenever an import or a correction of an
+    imported event is committed, so a plan made from `live_imports` can be checked cheaply before it is written."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FILTER (WHERE superseded_by IS NULL), COALESCE(MAX(id), 0) FROM submissions"
+        " WHERE channel = 'import'"
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])

@@ -31,7 +31,7 @@ from bot.replies import reporting as texts
 from bot.services import imports
 from bot.services.context import Context
 from bot.textfmt import num
-from storage import pending, users
+from storage import pending, units, users
 from storage.db import Database
 from storage.pending import Pending
 
@@ -54,9 +54,12 @@ CACHE_KIB = 65_536  # the worker's page cache: a large import touches many index
 
 _applying: set[tuple[str, int]] = set()  # (database, pending id) being written by this process
 
-# Called by the worker thread after each step of rows (done, total, cancel event): a test's way to hold a
-# running apply at a known point (never set in production).
-step_hook: Callable[[int, int, threading.Event], None] | None = None
+# Called by the worker thread at each step (phase "plan" — before the write lock, done = 0 — or "write"; rows
+# done, total, cancel event): a test's way to hold a running apply at a known point (never set in production).
+step_hook: Callable[[str, int, int, threading.Event], None] | None = None
+
+
+Step = Callable[[str, int], None]
 
 
 class Stopped(Exception):
@@ -121,14 +124,14 @@ async def _apply(
     progress: asyncio.Queue[int | None] = asyncio.Queue()
     every = max(PROGRESS_EVERY, run.total // (PROGRESS_MESSAGES + 1))
 
-    def step(done: int) -> None:  # in the worker thread
+    def step(phase: str, done: int) -> None:  # in the worker thread
         if run.cancel.is_set():
             raise Stopped
         if step_hook is not None:
-            step_hook(done, run.total, run.cancel)
+            step_hook(phase, done, run.total, run.cancel)
             if run.cancel.is_set():
                 raise Stopped
-        if send is not None and done // every > (done - 1) // every and done < run.total:
+        if send is not None and phase == "write" and 0 < done < run.total and done // every > (done - 1) // every:
             loop.call_soon_threadsafe(progress.put_nowait, done)
 
     async def tell() -> None:  # one sender, so the messages arrive in order
@@ -174,10 +177,14 @@ def _work(ctx: Context, data: ImportFile, p: Pending, update_key: str | None, ru
 
 
 async def _write(
-    db: Database, own: Context, data: ImportFile, p: Pending, update_key: str | None, run: _Run, step: imports.Step
+    db: Database, own: Context, data: ImportFile, p: Pending, update_key: str | None, run: _Run, step: Step
 ) -> str:
-    """Check again and write, in one transaction that also marks the preview confirmed."""
+    """Check and work out the rows without the write lock (the long part), then write them in one transaction
+    that also marks the preview confirmed, checking again there whatever may have changed meanwhile."""
     name = p.payload["name"]
+    problems = await imports.check(own, data)  # the database may have changed since the preview
+    checked = await units.version(db)
+    planned = await imports.plan(own, data, name, lambda done: step("plan", done))
     async with db.transaction():
         current = await pending.by_token(db, p.token)  # inside the write lock: a second press waited here
         if current is None or current.status != "open":
@@ -185,13 +192,15 @@ async def _write(
                 return texts.already_saved("import")
             return texts.ALREADY_CANCELLED
         actor = await users.get(db, p.user_id)  # the actor now, in the writing transaction
-        if actor is None or not actor.active or not actor.is_official or actor.unit_id not in (await own.tree()).roots:
+        roots = (await own.tree()).roots
+        if actor is None or not actor.active or not actor.is_official or actor.unit_id not in roots:
             await pending.resolve(db, p.id, "cancelled", own.now(), resolved_by=update_key)
             return f"{imports.IMPORT_ROOT_ONLY}\nChưa lưu gì."
-        problems = await imports.check(own, data)  # the database may have changed since the preview
+        if await units.version(db) != checked:  # the tree changed while the rows were worked out
+            problems = await imports.check(own, data)
         if problems:
             await pending.resolve(db, p.id, "cancelled", own.now(), resolved_by=update_key)
             return imports.problems_text(problems)
-        summary = await imports.apply(own, data, actor.id, name, step)
+        summary = await imports.apply(own, data, actor.id, name, lambda done: step("write", done), planned)
         await pending.resolve(db, p.id, "confirmed", own.now(), resolved_by=update_key)
     return f"Đã nhập “{name}”: {summary.text()}."

@@ -175,9 +175,73 @@ def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
 Step = Callable[[int], None]  # told how many rows are written so far; raising stops the apply (rolled back)
 
 
-async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str, step: Step | None = None) -> Summary:
+@dataclass
+class Plan:
+    """What the figure rows of a file will write, worked out before the write transaction (the long part of a large
+    import needs no lock), with the state it was worked out from (`stamp`): re-planned in the transaction if the
+    units or the imported events changed meanwhile."""
+
+    stamp: tuple[int, ...]
+    events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]]
+    # (unit code, kind, period, figures, raw text, the event it supersedes, live imported events it replaces)
+    unchanged: int
+
+
+async def _stamp(ctx: Context) -> tuple[int, ...]:
+    return (await units.version(ctx.db), *await submissions.import_stamp(ctx.db))
+
+
+async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = None) -> Plan:
+    """The events the figure sheets (Số liệu; Nguồn, rà soát) call for: a row whose figures an earlier import
+    already gave is left alone, an imported event with other figures is replaced, chat reports are never
+    touched. `step(0)` is called now and then (the time limit)."""
+    stamp = await _stamp(ctx)
+    codes = {u.code: u.id for u in await units.all_units(ctx.db)}
+    events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]] = []
+    unchanged = 0
+    periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
+    for kind, rows in (
+        ("admission", data.reports),
+        *((k, [r for r in data.history if r["kind"] == k]) for k in HISTORY_KINDS),
+    ):
+        live = await submissions.live_imports(ctx.db, kind) if rows else {}
+        for n, row in enumerate(rows):
+            if step is not None and n % BATCH == 0:
+                step(0)
+            key = tuple(row["period"].values())
+            period = periods.get(key) or periods.setdefault(key, period_of(row))
+            unit_id = codes.get(row["unit"])
+            olds = live.get((unit_id, period.ym_from, period.ym_to), []) if unit_id is not None else []
+            figures = row["figures"]
+            if olds and all(olds[-1][k] == v for k, v in figures.items()):
+                unchanged += 1
+                continue
+            raw_text = f"nhập từ {source}, dòng {row['_row']}"
+            events.append(
+                (
+                    row["unit"],
+                    kind,
+                    period,
+                    figures,
+                    raw_text,
+                    olds[-1]["id"] if olds else None,
+                    [o["id"] for o in olds],
+                )
+            )
+    return Plan(stamp=stamp, events=events, unchanged=unchanged)
+
+
+async def apply(
+    ctx: Context,
+    data: ImportFile,
+    actor: int | None,
+    source: str,
+    step: Step | None = None,
+    planned: Plan | None = None,
+) -> Summary:
     """Apply a checked file in one transaction (joined if the caller holds one). `step` is called as rows are
-    written (progress, the time limit); whatever it raises undoes everything."""
+    written (progress, the time limit); whatever it raises undoes everything. `planned`: the figure rows worked
+    out beforehand (`plan`), used if nothing it depends on changed since."""
     summary = Summary()
     now = ctx.now()
     done = 0
@@ -201,8 +265,11 @@ async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str, 
         for row in data.targets:
             await _apply_target(ctx, row, codes[row["unit"]], actor, summary)
             tick()
-        async with rollups.bulk_insert(ctx.db) if len(data.reports) >= BULK else contextlib.nullcontext():
-            await _apply_reports(ctx, data.reports, "admission", codes, actor, source, summary, tick)
+        if planned is None or planned.stamp != await _stamp(ctx):
+            planned = await plan(ctx, data, source)
+        tick(planned.unchanged)
+        async with rollups.bulk_insert(ctx.db) if len(planned.events) >= BULK else contextlib.nullcontext():
+            await _write_events(ctx, planned, codes, actor, summary, tick)
         if moved:
             await rollups.rebuild(ctx.db)
         if summary.added["units"] or summary.changed["units"]:
@@ -323,24 +390,19 @@ async def _apply_target(ctx: Context, row: dict[str, Any], unit_id: int, actor: 
 
 
 BATCH = 1_000  # new events written with one statement
+HISTORY_KINDS = ("pipeline", "screening")  # the sheet "Nguồn, rà soát" (bot.importer)
 BULK = 2_000  # from this many rows, rollups are added up once at the end (storage.rollups.bulk_insert)
 
 
-async def _apply_reports(
+async def _write_events(
     ctx: Context,
-    rows: list[dict[str, Any]],
-    kind: str,
+    planned: Plan,
     codes: dict[str, int],
     actor: int | None,
-    source: str,
     summary: Summary,
     tick: Callable[[int], None],
 ) -> None:
-    """Each row becomes an event of `kind` for its unit and period, unless the same file (or an earlier import)
-    already gave the same figures; an imported event with other figures is replaced (superseded), chat reports
-    are left alone. New events are written in batches."""
-    live = await submissions.live_imports(ctx.db, kind)
-    label = "reports" if kind == "admission" else "history"
+    """Write the planned events: new ones in batches, replacements one by one (each supersedes the old)."""
     now = ctx.now()
     fresh: list[tuple[Any, ...]] = []
 
@@ -350,26 +412,17 @@ async def _apply_reports(
             tick(len(fresh))
             fresh.clear()
 
-    periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
-    for row in rows:
-        key = tuple(row["period"].values())
-        period = periods.get(key) or periods.setdefault(key, period_of(row))
-        unit_id = codes[row["unit"]]
-        olds = live.get((unit_id, period.ym_from, period.ym_to), [])
-        figures = row["figures"]
-        raw_text = f"nhập từ {source}, dòng {row['_row']}"
-        if olds and all(olds[-1][k] == v for k, v in figures.items()):
-            tick(1)
-            continue
-        if not olds:
-            fresh.append((unit_id, kind, period, figures, now, actor, "import", raw_text))
+    for code, kind, period, figures, raw_text, supersedes, olds in planned.events:
+        label = "reports" if kind == "admission" else "history"
+        if supersedes is None:
+            fresh.append((codes[code], kind, period, figures, now, actor, "import", raw_text))
             summary.added[label] += 1
             if len(fresh) >= BATCH:
                 await flush()
             continue
         new = await submissions.append(
             ctx.db,
-            unit_id=unit_id,
+            unit_id=codes[code],
             kind=kind,
             period=period,
             figures=figures,
@@ -377,10 +430,10 @@ async def _apply_reports(
             actor=actor,
             channel="import",
             raw_text=raw_text,
-            supersedes=olds[-1]["id"],
+            supersedes=supersedes,
         )
         for old in olds:
-            await submissions.supersede(ctx.db, old["id"], new)
+            await submissions.supersede(ctx.db, old, new)
         summary.changed[label] += 1
         tick(1)
     await flush()

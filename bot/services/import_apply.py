@@ -124,14 +124,18 @@ async def _apply(
     progress: asyncio.Queue[int | None] = asyncio.Queue()
     every = max(PROGRESS_EVERY, run.total // (PROGRESS_MESSAGES + 1))
 
+    told = 0  # progress messages asked for so far
+
     def step(phase: str, done: int) -> None:  # in the worker thread
+        nonlocal told
         if run.cancel.is_set():
             raise Stopped
         if step_hook is not None:
             step_hook(phase, done, run.total, run.cancel)
             if run.cancel.is_set():
                 raise Stopped
-        if send is not None and phase == "write" and 0 < done < run.total and done // every > (done - 1) // every:
+        if send is not None and phase == "write" and done < run.total and done // every > told:
+            told = done // every
             loop.call_soon_threadsafe(progress.put_nowait, done)
 
     async def tell() -> None:  # one sender, so the messages arrive in order
@@ -160,7 +164,7 @@ async def _apply(
         await teller
 
 
-def _work(ctx: Context, data: ImportFile, p: Pending, update_key: str | None, run: _Run, step: imports.Step) -> str:
+def _work(ctx: Context, data: ImportFile, p: Pending, update_key: str | None, run: _Run, step: Step) -> str:
     """The worker thread: its own event loop and connection, one transaction."""
 
     async def write() -> str:

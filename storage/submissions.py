@@ -296,3 +296,13 @@ async def import_stamp(db: Database) -> tuple[int, int]:
     )
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+async def live_snapshot_rows(db: Database) -> list[dict[str, Any]]:
+    """Every unit's newest live pipeline and screening snapshot per reported period (for the import template)."""
+    rows = await db.fetchall(
+        "SELECT * FROM submissions WHERE id IN (SELECT MAX(id) FROM submissions"
+        " WHERE superseded_by IS NULL AND kind IN ('pipeline', 'screening') GROUP BY unit_id, kind, ym_from, ym_to)"
+        " ORDER BY unit_id, ym_from, ym_to, kind"
+    )
+    return [dict(r) for r in rows]

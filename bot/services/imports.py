@@ -13,15 +13,26 @@ from typing import Any
 
 from bot.config import Settings
 from bot.import_worker import read_in_worker
-from bot.importer import FileRefused, ImportFile, Limits, Problem, check_size, period_of
+from bot.importer import (
+    SHEETS,
+    FileRefused,
+    ImportFile,
+    Limits,
+    Problem,
+    check_size,
+    infer_kind,
+    kind_hint,
+    period_of,
+)
 from bot.messages import Inbound, Reply
 from bot.models import UnitKind, User
 from bot.periods import Period
 from bot.services.confirmable import Deferred, Refused, confirmable
 from bot.services.context import Context
-from bot.services.reorg import CHILD_KIND, short_name
+from bot.services.reorg import short_name
 from bot.services.reporting import preview_change, report_problem
 from bot.textfmt import num
+from bot.tree import UnitTree
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
 
@@ -118,6 +129,7 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
         problems.append(
             Problem("Đơn vị", row["_row"], "Mã cấp trên", "chỉ có một đơn vị gốc; xin ghi mã đơn vị cấp trên")
         )
+    problems += _kinds(tree, data)
     has_children = {p for c, p in parent_of.items() if p}
     logins: dict[str, int] = {}
     for row in data.users:
@@ -158,7 +170,56 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
         if unit_period in periods:
             problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[unit_period]}"))
         periods[unit_period] = row["_row"]
+    sheet = SHEETS["history"][0]
+    snapshots: dict[tuple[str, str, str], int] = {}
+    for row in data.history:
+        if row["unit"] not in known:
+            problems.append(Problem(sheet, row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+        elif row["unit"] in has_children:
+            problems.append(
+                Problem(
+                    sheet,
+                    row["_row"],
+                    "Mã đơn vị",
+                    f"{row['unit']} có đơn vị trực thuộc; nguồn, rà soát nhập cho từng đơn vị cấp dưới",
+                )
+            )
+        problem = report_problem(ctx, row["kind"], row["figures"], period_of(row))  # the chat's own check
+        if problem is not None:
+            column = (
+                "Kỳ" if problem.startswith(("Kỳ", "Năm")) else ("Nguồn" if row["kind"] == "pipeline" else "Đã rà soát")
+            )
+            problems.append(Problem(sheet, row["_row"], column, problem))
+        key = (row["unit"], str(row["period"]), row["kind"])
+        if key in snapshots and snapshots[key] != row["_row"]:
+            problems.append(Problem(sheet, row["_row"], "Kỳ", f"trùng với dòng {snapshots[key]}"))
+        snapshots.setdefault(key, row["_row"])
     return sorted(problems, key=lambda p: (p.sheet, p.row))
+
+
+def _kinds(tree: UnitTree, data: ImportFile) -> list[Problem]:
+    """A blank Cấp: a unit already stored keeps its kind; a new one gets the one kind its parent and its name
+    allow (`bot.importer.infer_kind`), else its row asks for Cấp. Fills each new row's kind for `apply`."""
+    stored = {u.code: u.kind for u in tree.units.values()}
+    known = set(stored) | {r["code"] for r in data.units}
+    kinds: dict[str, UnitKind | None] = dict(stored) | {r["code"]: r["kind"] for r in data.units if r["kind"]}
+    waiting = [r for r in data.units if not r["kind"] and r["code"] not in stored]
+    out = []
+    while waiting:  # parents first: a parent's kind may itself have been inferred
+        ready = [r for r in waiting if not r["parent"] or r["parent"] in kinds or r["parent"] not in known]
+        if not ready:
+            break  # a cycle: reported by `check`
+        for row in ready:
+            waiting.remove(row)
+            if (row["parent"] and row["parent"] not in known) or (not row["parent"] and tree.roots):
+                continue  # an unknown parent, a second root: reported by `check`
+            parent = kinds.get(row["parent"]) if row["parent"] else None
+            kind = infer_kind(row["name"], parent) if not row["parent"] or parent else None
+            if kind is None:
+                out.append(Problem("Đơn vị", row["_row"], "Cấp", kind_hint(parent)))
+            row["kind"] = kind
+            kinds[row["code"]] = kind
+    return out
 
 
 def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
@@ -256,6 +317,9 @@ async def apply(
         unknown = await _categories(ctx, data)  # the Khối column as the committee's codes
         if unknown:
             raise ValueError(problems_text(unknown))
+        kinds = _kinds(await ctx.tree(), data)  # a blank Cấp, as `check` read it
+        if kinds:
+            raise ValueError(problems_text(kinds))
         moved = await _apply_units(ctx, data, summary)
         tick(len(data.units))
         codes = {u.code: u.id for u in await units.all_units(ctx.db)}
@@ -301,10 +365,12 @@ async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool
         for row in ready:
             pending.remove(row)
             parent_id = ids.get(row["parent"]) if row["parent"] else None
-            kind = row["kind"] or (CHILD_KIND[kinds[row["parent"]]] if row["parent"] else UnitKind.DISTRICT)
+            old = existing.get(row["code"])
+            kind = row["kind"] or (old.kind if old is not None else None)  # blank: kept, or inferred by `check`
+            if kind is None:
+                raise ValueError(f"Đơn vị {row['code']}: chưa có cấp (kiểm tra tệp trước khi nhập)")
             kinds[row["code"]] = kind
             short = row["short"] or short_name(row["name"])
-            old = existing.get(row["code"])
             if old is None:
                 ids[row["code"]] = await units.add(
                     ctx.db,
@@ -496,6 +562,10 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
         f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
         f"{num(len(data.reports))} dòng số liệu"
     )
+    if data.history:
+        pipeline = [r for r in data.history if r["kind"] == "pipeline"]
+        screening = len(data.history) - len(pipeline)
+        counts += f", {num(len(pipeline))} số liệu nguồn và {num(screening)} số liệu rà soát, sàng lọc"
     payload = {"name": name, "content": base64.b64encode(content).decode(), "rows": data.rows}
     return await preview_change(
         ctx,

@@ -210,23 +210,26 @@ async def by_source_update(db: Database, source_update: str) -> dict[str, Any] |
     return dict(row) if row else None
 
 
-async def append_many(
-    db: Database, events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]]
-) -> int:
-    """Bulk append (unit_id, kind, period, figures, now, actor, channel, raw_text) tuples: imports, benchmarks."""
-    cols = (
-        "unit_id",
-        "kind",
-        "period_kind",
-        "year",
-        "ym_from",
-        "ym_to",
-        *ALL_FIGURE_COLUMNS,
-        "actor_user_id",
-        "channel",
-        "raw_text",
-        "created_at",
-    )
+INSERT_COLUMNS = (
+    "unit_id",
+    "kind",
+    "period_kind",
+    "year",
+    "ym_from",
+    "ym_to",
+    *ALL_FIGURE_COLUMNS,
+    "actor_user_id",
+    "channel",
+    "raw_text",
+    "created_at",
+)
+
+
+def event_rows(
+    events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]],
+) -> list[tuple[Any, ...]]:
+    """(unit_id, kind, period, figures, now, actor, channel, raw_text) tuples as rows for `insert_rows` (pure: a
+    large import builds them before it takes the write lock)."""
     rows = []
     defaults = [(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS]
     moments: dict[datetime, str] = {}  # a bulk append shares a few moments and periods: formatted once
@@ -248,10 +251,23 @@ async def append_many(
                 created,
             )
         )
-    await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    return rows
+
+
+async def insert_rows(db: Database, rows: list[tuple[Any, ...]]) -> int:
+    """Append rows made by `event_rows` with one statement."""
+    marks = ", ".join("?" * len(INSERT_COLUMNS))
+    await db.executemany(f"INSERT INTO submissions({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", rows)
     if any(row[1] in SNAPSHOT_COLUMNS for row in rows):
         await _bump_snapshots(db)
     return len(rows)
+
+
+async def append_many(
+    db: Database, events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]]
+) -> int:
+    """Bulk append (unit_id, kind, period, figures, now, actor, channel, raw_text) tuples: imports, benchmarks."""
+    return await insert_rows(db, event_rows(events))
 
 
 async def created_since(db: Database, since: datetime) -> list[dict[str, Any]]:

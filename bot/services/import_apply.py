@@ -188,7 +188,7 @@ async def _write(
     name = p.payload["name"]
     problems = await imports.check(own, data)  # the database may have changed since the preview
     checked = await units.version(db)
-    planned = await imports.plan(own, data, name, lambda done: step("plan", done))
+    planned = await imports.plan(own, data, name, lambda done: step("plan", done), p.user_id)
     async with db.transaction():
         current = await pending.by_token(db, p.token)  # inside the write lock: a second press waited here
         if current is None or current.status != "open":

@@ -9,6 +9,7 @@ import contextlib
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
@@ -246,19 +247,23 @@ class Plan:
     events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]]
     # (unit code, kind, period, figures, raw text, the event it supersedes, live imported events it replaces)
     unchanged: int
+    ready: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    # new events of units already stored, as rows ready to insert (storage.submissions.event_rows), by kind
 
 
 async def _stamp(ctx: Context) -> tuple[int, ...]:
     return (await units.version(ctx.db), *await submissions.import_stamp(ctx.db))
 
 
-async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = None) -> Plan:
+async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = None, actor: int | None = None) -> Plan:
     """The events the figure sheets (Số liệu; Nguồn, rà soát) call for: a row whose figures an earlier import
     already gave is left alone, an imported event with other figures is replaced, chat reports are never
     touched. `step(0)` is called now and then (the time limit)."""
     stamp = await _stamp(ctx)
     codes = {u.code: u.id for u in await units.all_units(ctx.db)}
     events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]] = []
+    fresh: dict[str, list[tuple[int, str, Period, dict[str, int], datetime, int | None, str, str]]] = {}
+    now = ctx.now()
     unchanged = 0
     periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
     for kind, rows in (
@@ -278,6 +283,9 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
                 unchanged += 1
                 continue
             raw_text = f"nhập từ {source}, dòng {row['_row']}"
+            if unit_id is not None and not olds:
+                fresh.setdefault(kind, []).append((unit_id, kind, period, figures, now, actor, "import", raw_text))
+                continue
             events.append(
                 (
                     row["unit"],
@@ -289,7 +297,12 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
                     [o["id"] for o in olds],
                 )
             )
-    return Plan(stamp=stamp, events=events, unchanged=unchanged)
+    ready = {}
+    for kind, new in fresh.items():
+        ready[kind] = submissions.event_rows(new)
+        if step is not None:
+            step(0)
+    return Plan(stamp=stamp, events=events, unchanged=unchanged, ready=ready)
 
 
 async def apply(
@@ -332,7 +345,8 @@ async def apply(
         if planned is None or planned.stamp != await _stamp(ctx):
             planned = await plan(ctx, data, source)
         tick(planned.unchanged)
-        async with rollups.bulk_insert(ctx.db) if len(planned.events) >= BULK else contextlib.nullcontext():
+        bulk = len(planned.events) + sum(len(r) for r in planned.ready.values()) >= BULK
+        async with rollups.bulk_insert(ctx.db) if bulk else contextlib.nullcontext():
             await _write_events(ctx, planned, codes, actor, summary, tick)
         if moved:
             await rollups.rebuild(ctx.db)
@@ -470,6 +484,12 @@ async def _write_events(
 ) -> None:
     """Write the planned events: new ones in batches, replacements one by one (each supersedes the old)."""
     now = ctx.now()
+    for kind, ready in planned.ready.items():
+        for start in range(0, len(ready), BATCH):
+            chunk = ready[start : start + BATCH]
+            await submissions.insert_rows(ctx.db, chunk)
+            summary.added["reports" if kind == "admission" else "history"] += len(chunk)
+            tick(len(chunk))
     fresh: list[tuple[Any, ...]] = []
 
     async def flush() -> None:

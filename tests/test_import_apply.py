@@ -1,11 +1,14 @@
 """Applying a confirmed import off the event loop (issue 14, item 11): a worker thread with its own connection,
 one transaction (all or nothing), progress and a summary through the notifier, exactly once, a time limit; and the
-reading worker's memory cap actually refusing a file."""
+reading worker's memory cap actually refusing a file; a SIGKILL half-way leaves nothing written."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
+import sys
 import threading
 import zipfile
 from typing import Any
@@ -300,3 +303,65 @@ async def test_the_reading_worker_memory_cap_refuses_a_file_too_big_to_parse(set
         await imports.read(capped, "lon.xlsx", content)
     assert str(refused.value) == TOO_BIG
     assert rss_mb() - before < 50  # the parent never held the parsed cells
+
+
+CHILD = """
+import asyncio, sys, threading
+from pathlib import Path
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.services import import_apply
+from bot.services.context import Context
+from storage import pending
+from storage.db import Database
+from tests.conftest import TODAY
+
+path, token, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+
+
+def hold(phase, done, total, cancel):
+    if phase == "write" and done >= 1_000:
+        marker.write_text("inside")  # half-written, inside the transaction: the test kills us here
+        threading.Event().wait()
+
+
+async def main():
+    db = await Database.open(path)
+    ctx = Context(db, Settings(_env_file=None, database_path=Path(path)), ManualClock(TODAY))
+    import_apply.step_hook = hold
+    await import_apply.start(ctx, await pending.by_token(db, token))("telegram:crash-1")
+
+
+asyncio.run(main())
+"""
+
+
+async def test_a_crash_mid_apply_leaves_nothing_and_the_importer_can_retry(settings, demo_db, clock, tmp_path):
+    await many_branches(demo_db, clock)
+    core = Core(demo_db, settings, clock)  # no notifier: the preview comes back at once
+    binh = await users.by_login(demo_db, "binh")
+    assert binh is not None
+    sent = inbound(801, kind=InboundKind.FILE, file_name="lon.csv", file_bytes=report_csv(3_000))
+    await imports.propose(core.ctx, binh, sent)
+    p = await pending.latest_open(demo_db, binh.id)
+    assert p is not None
+    rollups_before = [tuple(r) for r in await demo_db.fetchall("SELECT * FROM rollups ORDER BY 1, 2, 3")]
+    marker = tmp_path / "inside"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, str(settings.database_path), p.token, str(marker), env=dict(os.environ)
+    )
+    deadline = asyncio.get_running_loop().time() + 60
+    while not marker.exists():  # waiting for the child to be half-way through its transaction
+        assert child.returncode is None and asyncio.get_running_loop().time() < deadline, "the child never got there"
+        await asyncio.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    assert await child.wait() == -signal.SIGKILL
+    # Nothing half-written: no imported event, the rollup trigger (dropped inside the transaction) is back, the
+    # rollups as before, the preview still open.
+    assert await imported(demo_db) == 0
+    assert await demo_db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'submissions_rollup_insert'") == 1
+    assert [tuple(r) for r in await demo_db.fetchall("SELECT * FROM rollups ORDER BY 1, 2, 3")] == rollups_before
+    assert (await pending.by_token(demo_db, p.token)).status == "open"
+    done = await reporting.confirm(core.ctx, binh, p.token, "telegram:crash-2")  # the importer presses again
+    assert done[0].text == "Đã nhập “lon.csv”: số liệu: thêm 3.000, sửa 0.", done[0].text
+    assert await imported(demo_db) == 3_000

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.importer import FileRefused, ImportFile
+from bot.importer import FileRefused, ImportFile, Problem
 from bot.messages import Reply
 from bot.replies import reporting as texts
 from bot.services import imports
@@ -162,6 +162,21 @@ async def _apply(
     finally:
         progress.put_nowait(None)
         await teller
+
+
+async def check_off_loop(ctx: Context, data: ImportFile) -> list[Problem]:
+    """`imports.check` for a preview, in a thread with its own connection (a large file's checks take seconds)."""
+    if str(ctx.db.path) == ":memory:":
+        return await imports.check(ctx, data)
+
+    async def checked() -> list[Problem]:
+        db = await Database.open(ctx.db.path)
+        try:
+            return await imports.check(Context(db, ctx.settings, ctx.clock), data)
+        finally:
+            await db.close()
+
+    return await asyncio.to_thread(asyncio.run, checked())
 
 
 def _work(ctx: Context, data: ImportFile, p: Pending, update_key: str | None, run: _Run, step: Step) -> str:

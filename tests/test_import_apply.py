@@ -219,7 +219,7 @@ async def test_the_time_limit_stops_the_apply_and_rolls_back(settings, demo_db, 
     import_apply.step_hook = slow
     await reporting.confirm(core.ctx, binh, p.token, "telegram:t1")
     await core.drain_background()
-    assert events[-1] == ("sent", import_apply.TOO_SLOW.format(name="lon.csv", seconds="0.05"))
+    assert events[-1] == ("sent", import_apply.TOO_SLOW.format(name="lon.csv", seconds="0,05"))
     assert await imported(demo_db) == 0
     assert (await pending.by_token(demo_db, p.token)).status == "open"
 

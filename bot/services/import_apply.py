@@ -158,7 +158,7 @@ async def _apply(
             return await work  # it committed just as the limit passed
         except (Stopped, sqlite3.OperationalError):  # rolled back before anyone is told
             log.warning("applying %s took longer than %.0f s: stopped and rolled back", name, limit)
-            return TOO_SLOW.format(name=name, seconds=f"{limit:g}")
+            return TOO_SLOW.format(name=name, seconds=f"{limit:g}".replace(".", ","))
     finally:
         progress.put_nowait(None)
         await teller

@@ -178,7 +178,7 @@ async def test_others_are_answered_while_a_large_import_is_written(settings, dem
     assert [tuple(r) for r in await demo_db.fetchall("SELECT * FROM rollups ORDER BY 1, 2, 3")] == before
 
 
-async def test_a_failure_midway_writes_nothing_and_the_importer_can_retry(settings, demo_db, clock, hook, monkeypatch):
+async def test_a_failure_midway_writes_nothing_and_the_importer_can_retry(settings, demo_db, clock, hook):
     await many_branches(demo_db, clock)
     events: list[tuple[str, str]] = []
     core = await setup(settings, demo_db, clock, events)

@@ -152,3 +152,14 @@ async def test_history_sheet_round_trip_template_fill_import_and_ask(settings, d
     history = (await rows_from(demo_db))["history"]
     assert ["BP-NOI", "Q4/2026", 41, 17, 9, "", "", ""] in history
     assert ["BP-BS", "Q4/2026", "", "", "", 6, 1, 2] in history
+
+
+def test_the_filled_template_writes_half_years_as_the_importer_reads_them():
+    from bot.exports.template import period_label
+    from bot.periods import Period
+
+    for period in (Period.half(2021, 1), Period.half(2021, 2), Period.quarter(2021, 3), Period.month(2021, 9)):
+        label = period_label(period.kind.value, period.year, period.ym_from)
+        data = read_file("sl.csv", f"Mã đơn vị,Kỳ,Kết nạp\nCAH,{label},1\n".encode(), MB)
+        assert not data.problems, (label, data.problems)
+        assert data.reports[0]["period"] == period.model_dump(mode="json"), label  # before: a half-year read as a year

@@ -109,9 +109,12 @@ class Settings(BaseSettings):
     # what an import file may unpack to and how much reading it may take (zip bombs, huge sheets: issue 14 #11)
     import_max_uncompressed_mb: int = Field(default=20, ge=1, le=1000)
     import_max_entries: int = Field(default=50, ge=5, le=10_000)
-    import_max_rows: int = Field(default=20_000, ge=10, le=1_000_000)
+    import_max_rows: int = Field(default=100_000, ge=10, le=1_000_000)
     import_memory_mb: int = Field(default=1024, ge=256, le=16_384)  # address space of the process reading a file
     import_time_limit: float = Field(default=60.0, gt=0, le=3600)  # seconds before that process is stopped
+    # seconds a confirmed import may take to be written (in a worker thread) before it is stopped and rolled back;
+    # other writers wait for it (storage.db.BUSY_TIMEOUT_MS), so keep it well under a minute
+    import_apply_time_limit: float = Field(default=60.0, gt=0, le=3600)
     backup_dir: Path = Path("data/backups")
     backup_keep: int = Field(default=14, ge=1)
     backup_time: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -28,6 +28,11 @@ STATEMENT_BUSY_MS = 100  # what one statement may block the event loop waiting f
 T = TypeVar("T")
 
 
+# What a statement raises when SQLite refuses it (locked, interrupted, disk full): services catch it without
+# importing sqlite3 (the SQL stays in storage/).
+OperationalError = sqlite3.OperationalError
+
+
 class UnusableDatabase(Exception):
     """The database file cannot be used (not a database, damaged, not writable); one line for the operator
     (`storage.backup.restore_hint` says how to get going again)."""
@@ -87,6 +92,10 @@ class Database:
 
     async def close(self) -> None:
         self._conn.close()
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this connection (from another thread); it raises OperationalError."""
+        self._conn.interrupt()
 
     async def __aenter__(self) -> Database:
         return self

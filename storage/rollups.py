@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from bot.domain.models import BREAKDOWN_FIELDS, Figures
 from bot.domain.records import UnitCounts, UnitSums
@@ -102,3 +103,37 @@ async def rebuild(db: Database) -> None:
         " FROM (SELECT *, kind IN ('admission', 'adjustment') AS a FROM submissions WHERE superseded_by IS NULL) s"
         " JOIN unit_closure c ON c.unit_id = s.unit_id GROUP BY c.ancestor_id, s.ym_from, s.ym_to"
     )
+
+
+_INSERT_TRIGGER = "submissions_rollup_insert"
+
+
+@asynccontextmanager
+async def bulk_insert(db: Database) -> AsyncIterator[None]:
+    """Many events appended at once (a large import): the per-row rollup trigger costs ~150 µs an event (one upsert
+    per ancestor), so inside this block it is dropped and the events appended meanwhile are added to the rollups
+    with one grouped upsert at the end, after which the trigger is created again from its own stored text.
+    Only inside the caller's write transaction: SQLite's DDL is transactional, so a failure or a crash anywhere
+    leaves the trigger and the rollups exactly as they were, and other connections never see it missing.
+    Events appended here must not be superseded inside the block (an import supersedes only older events)."""
+    if not db.connection.in_transaction:
+        raise RuntimeError("rollups.bulk_insert needs a write transaction")
+    trigger = await db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_INSERT_TRIGGER,))
+    if trigger is None:  # already inside a bulk block: the outer one adds these events too
+        yield
+        return
+    first = int(await db.scalar("SELECT COALESCE(MAX(id), 0) FROM submissions"))
+    await db.execute(f"DROP TRIGGER {_INSERT_TRIGGER}")
+    yield
+    sums = ", ".join(f"COALESCE(SUM(a * s.{c}), 0)" for c in _FIGURES)
+    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in ("events", *_FIGURES))
+    await db.execute(
+        f"INSERT INTO rollups(unit_id, ym_from, ym_to, events, {', '.join(_FIGURES)})"
+        f" SELECT c.ancestor_id, s.ym_from, s.ym_to, COUNT(*), {sums}"
+        " FROM (SELECT *, kind IN ('admission', 'adjustment') AS a FROM submissions"
+        "       WHERE id > ? AND superseded_by IS NULL) s"
+        " JOIN unit_closure c ON c.unit_id = s.unit_id WHERE true GROUP BY c.ancestor_id, s.ym_from, s.ym_to"
+        f" ON CONFLICT(unit_id, ym_from, ym_to) DO UPDATE SET {updates}",
+        (first,),
+    )
+    await db.execute(trigger)

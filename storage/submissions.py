@@ -204,44 +204,64 @@ async def live_overlapping(db: Database, unit_id: int, kind: str, ym_from: int, 
     return [_submission(r) for r in rows]
 
 
-async def append_many(
-    db: Database, events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]]
-) -> int:
-    """Bulk append (unit_id, kind, period, figures, now, actor, channel, raw_text) tuples: imports, benchmarks."""
-    cols = (
-        "unit_id",
-        "kind",
-        "period_kind",
-        "year",
-        "ym_from",
-        "ym_to",
-        *ALL_FIGURE_COLUMNS,
-        "actor_user_id",
-        "channel",
-        "raw_text",
-        "created_at",
-    )
+INSERT_COLUMNS = (
+    "unit_id",
+    "kind",
+    "period_kind",
+    "year",
+    "ym_from",
+    "ym_to",
+    *ALL_FIGURE_COLUMNS,
+    "actor_user_id",
+    "channel",
+    "raw_text",
+    "created_at",
+)
+
+
+def event_rows(
+    events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]],
+) -> list[tuple[Any, ...]]:
+    """(unit_id, kind, period, figures, now, actor, channel, raw_text) tuples as rows for `insert_rows` (pure: a
+    large import builds them before it takes the write lock)."""
     rows = []
+    defaults = [(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS]
+    moments: dict[datetime, str] = {}  # a bulk append shares a few moments and periods: formatted once
+    spans: dict[Period, tuple[str, int, int, int]] = {}
     for unit_id, kind, period, figures, now, actor, channel, raw_text in events:
+        created = moments.get(now) or moments.setdefault(now, to_db(now))
+        span = spans.get(period) or spans.setdefault(
+            period, (period.kind.value, period.year, period.ym_from, period.ym_to)
+        )
         rows.append(
             (
                 unit_id,
                 kind,
-                period.kind.value,
-                period.year,
-                period.ym_from,
-                period.ym_to,
-                *[figures.get(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS],
+                *span,
+                *[figures.get(c, d) for c, d in defaults],
                 actor,
                 channel,
                 raw_text,
-                to_db(now),
+                created,
             )
         )
-    await db.executemany(f"INSERT INTO submissions({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    return rows
+
+
+async def insert_rows(db: Database, rows: list[tuple[Any, ...]]) -> int:
+    """Append rows made by `event_rows` with one statement."""
+    marks = ", ".join("?" * len(INSERT_COLUMNS))
+    await db.executemany(f"INSERT INTO submissions({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", rows)
     if any(row[1] in SNAPSHOT_COLUMNS for row in rows):
         await _bump_snapshots(db)
     return len(rows)
+
+
+async def append_many(
+    db: Database, events: Iterable[tuple[int, str, Period, Mapping[str, int | None], datetime, int | None, str, str]]
+) -> int:
+    """Bulk append (unit_id, kind, period, figures, now, actor, channel, raw_text) tuples: imports, benchmarks."""
+    return await insert_rows(db, event_rows(events))
 
 
 async def created_since(db: Database, since: datetime) -> list[dict[str, Any]]:
@@ -260,3 +280,39 @@ async def live_admission_rows(db: Database) -> list[Submission]:
         " ORDER BY unit_id, ym_from, id"
     )
     return [_submission(r) for r in rows]
+
+
+async def live_imports(db: Database, kind: str) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
+    """The live imported events of a kind (admissions: with adjustments, as `live_within`), by (unit, ym_from,
+    ym_to), oldest first: what a second import of the same rows compares with, read once for a whole file."""
+    kinds = ("admission", "adjustment") if kind == "admission" else (kind,)
+    rows = await db.fetchall(
+        f"SELECT * FROM submissions WHERE channel = 'import' AND superseded_by IS NULL"
+        f" AND kind IN ({','.join('?' * len(kinds))}) ORDER BY id",
+        kinds,
+    )
+    out: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault((r["unit_id"], r["ym_from"], r["ym_to"]), []).append(dict(r))
+    return out
+
+
+async def import_stamp(db: Database) -> tuple[int, int]:
+    """(live imported events, the newest imported event's id): changes whenever an import or a correction of an
+    imported event is committed, so a plan made from `live_imports` can be checked cheaply before it is written."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FILTER (WHERE superseded_by IS NULL), COALESCE(MAX(id), 0) FROM submissions"
+        " WHERE channel = 'import'"
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+async def live_snapshot_rows(db: Database) -> list[dict[str, Any]]:
+    """Every unit's newest live pipeline and screening snapshot per reported period (for the import template)."""
+    rows = await db.fetchall(
+        "SELECT * FROM submissions WHERE id IN (SELECT MAX(id) FROM submissions"
+        " WHERE superseded_by IS NULL AND kind IN ('pipeline', 'screening') GROUP BY unit_id, kind, ym_from, ym_to)"
+        " ORDER BY unit_id, ym_from, ym_to, kind"
+    )
+    return [dict(r) for r in rows]

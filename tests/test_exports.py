@@ -113,7 +113,8 @@ def test_import_refuses_a_formula_also_after_leading_spaces(cell):
 
 async def test_imported_plus_and_at_names_are_exported_as_text(district_db, settings, clock):
     core = Core(district_db, settings, clock)
-    data = read_file("dv.csv", "Mã,Tên,Mã cấp trên\nX1,+SUM(1),CP\nX2,@SUM(2),CP\n".encode(), MB)
+    csv = "Mã,Tên,Cấp,Mã cấp trên\nX1,+SUM(1),chi bộ cơ sở,CP\nX2,@SUM(2),chi bộ cơ sở,CP\n"  # Cấp: not guessed
+    data = read_file("dv.csv", csv.encode(), MB)
     assert data.units and not data.problems
     assert await imports.check(core.ctx, data) == []
     await imports.apply(core.ctx, data, None, "dv.csv")

@@ -45,10 +45,7 @@ NOT_CONFIRMABLE = frozenset({Action.CHOOSE_UNIT, Action.AWAIT_FIX})
 
 
 class _Payload(Frozen):
-    def __getitem__(self, key: str) -> Any:
-        """Read a field as the dictionaries before these models were read (`p.payload["name"]`); kept so that
-        code written against them (the import apply, changed in parallel) keeps working."""
-        return getattr(self, key)
+    pass
 
 
 class ReportPayload(_Payload):
@@ -123,6 +120,7 @@ class ImportPayload(_Payload):
     action: Literal[Action.IMPORT] = Action.IMPORT
     name: str
     content: str  # the file, base64
+    rows: int | None = None  # how many rows the preview counted (for the "writing …" message)
 
 
 class Unreadable(_Payload):

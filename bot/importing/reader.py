@@ -6,6 +6,9 @@ Sheets and columns (headers matched without diacritics or case):
     Chỉ tiêu:    Mã đơn vị | Loại | Năm | Năm kết thúc | Chỉ tiêu | Kế hoạch quý
     Số liệu:     Mã đơn vị | Kỳ | Kết nạp | Nữ | Dân tộc thiểu số | Tôn giáo | Đoàn viên | HS-SV | DN ngoài NN
                  | ĐH trở lên
+    Nguồn, rà soát: Mã đơn vị | Kỳ | Nguồn | Đã học lớp nhận thức | Dự kiến cử đi học | Đã rà soát
+                 | Đưa ra khỏi Đảng | Tiếp tục theo dõi   (each row: a pipeline and/or a screening snapshot, stored
+                 as the chat stores "nguồn 30, đã học lớp nhận thức 12" and "rà soát 5, đưa ra khỏi Đảng 1")
 
 Every problem is reported with its sheet, row and column; a file with any problem imports nothing.
 """
@@ -21,14 +24,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS, Role
+from bot.domain.models import (
+    BREAKDOWN_FIELDS,
+    PIPELINE_FIELDS,
+    SCREENING_FIELDS,
+    UNDER_PROVINCE,
+    Role,
+    UnitKind,
+)
 from bot.domain.normalize import fold
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.textfmt import num
-from bot.domain.vocabulary import KIND_READINGS
+from bot.domain.vocabulary import KIND_READINGS, KIND_WORDS
 from bot.language.periods import find_period
 
-MAX_ROWS = 20_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
+MAX_ROWS = 100_000  # default cap on data rows per sheet (settings: IMPORT_MAX_ROWS)
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,30 @@ SHEETS: dict[str, tuple[str, tuple[Column, ...]]] = {
             Column("university", "ĐH trở lên", ("dh tro len", "dai hoc tro len")),
         ),
     ),
+    "history": (
+        "Nguồn, rà soát",
+        (
+            Column("unit", "Mã đơn vị", ("ma don vi", "don vi"), True),
+            Column("period", "Kỳ", ("ky", "ky bao cao"), True),
+            Column("pool", "Nguồn", ("nguon", "quan chung uu tu", "nguon quan chung uu tu")),
+            Column("certified", "Đã học lớp nhận thức", ("da hoc lop nhan thuc", "nhan thuc", "lop nhan thuc ve dang")),
+            Column("planned_class", "Dự kiến cử đi học", ("du kien cu di hoc", "du kien")),
+            Column("reviewed", "Đã rà soát", ("da ra soat", "ra soat", "ra soat sang loc")),
+            Column("removed", "Đưa ra khỏi Đảng", ("dua ra khoi dang", "sang loc", "dua ra")),
+            Column("followed_up", "Tiếp tục theo dõi", ("tiep tuc theo doi", "theo doi giup do")),
+        ),
+    ),
 }
-SHEET_ALIASES = {"don vi": "units", "nguoi dung": "users", "chi tieu": "targets", "so lieu": "reports"}
+SHEET_ALIASES = {
+    "don vi": "units",
+    "nguoi dung": "users",
+    "chi tieu": "targets",
+    "so lieu": "reports",
+    "nguon ra soat": "history",
+    "nguon va ra soat": "history",
+    "nguon": "history",
+}
+HISTORY_KINDS = {"pipeline": PIPELINE_FIELDS, "screening": SCREENING_FIELDS}  # stored as the chat stores them
 KINDS = KIND_READINGS  # the Cấp column (bot.domain.vocabulary)
 ROLES = {
     "bao cao": Role.REPORTER,
@@ -130,11 +162,16 @@ class ImportFile:
     users: list[dict[str, Any]] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
+    def rows(self) -> int:
+        return len(self.units) + len(self.users) + len(self.targets) + len(self.reports) + len(self.history)
+
+    @property
     def empty(self) -> bool:
-        return not (self.units or self.users or self.targets or self.reports)
+        return not self.rows
 
 
 class FileRefused(Exception):
@@ -193,7 +230,7 @@ def _read_xlsx(content: bytes, max_rows: int = MAX_ROWS) -> ImportFile:
     try:
         wb = load_workbook(io.BytesIO(content), data_only=False)
     except MemoryError:
-        raise FileRefused("Tệp Excel quá lớn để đọc. Xin chia thành nhiều tệp nhỏ hơn.") from None
+        raise  # the reading worker answers it (bot.importing.worker.TOO_BIG)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileRefused(f"Không đọc được tệp Excel ({type(exc).__name__}). Xin lưu lại dạng .xlsx.") from None
     out = ImportFile()
@@ -211,7 +248,9 @@ def _read_xlsx(content: bytes, max_rows: int = MAX_ROWS) -> ImportFile:
         rows = [[cell.value for cell in row] for row in ws.iter_rows()]
         _read_rows(out, kind, ws.title, rows, max_rows)
     if not known:
-        raise FileRefused("Không thấy trang “Đơn vị”, “Người dùng”, “Chỉ tiêu” hay “Số liệu”. Xin dùng mẫu nhập.")
+        raise FileRefused(
+            "Không thấy trang “Đơn vị”, “Người dùng”, “Chỉ tiêu”, “Số liệu” hay “Nguồn, rà soát”. Xin dùng mẫu nhập."
+        )
     return out
 
 
@@ -272,7 +311,12 @@ def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]], ma
             continue
         record, issues = CHECKS[kind](values)
         out.problems += [Problem(sheet, number, _title(columns, k), msg) for k, msg in issues]
-        if not issues:
+        if issues:
+            continue
+        if kind == "history":  # one row, up to two snapshots: nguồn (pipeline) and rà soát (screening)
+            for store_kind, figures in record.pop("snapshots").items():
+                target.append(record | {"kind": store_kind, "figures": figures, "_row": number})
+        else:
             target.append(record | {"_row": number})
 
 
@@ -386,12 +430,9 @@ def _check_target(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
 
 def _check_report(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     issues = []
-    text = fold(_text(v.get("period")))
-    match = find_period(text, date(2100, 1, 1)) if text else None
-    period = match.period if match else None
-    if period is None or period.kind is PeriodKind.TERM:
-        example = "ví dụ T9/2021, Q3/2021, 6 tháng đầu 2021, 2021"
-        issues.append(("period", f"kỳ phải là tháng, quý, 6 tháng hoặc năm, {example}"))
+    period, period_issue = _period(v.get("period"))
+    if period_issue:
+        issues.append(("period", period_issue))
     figures = {}
     for key in ("admitted", *BREAKDOWN_FIELDS):
         raw = v.get(key)
@@ -413,7 +454,109 @@ def _check_report(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
     }, issues
 
 
-CHECKS = {"units": _check_unit, "users": _check_user, "targets": _check_target, "reports": _check_report}
+def _check_history(v: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A row of “Nguồn, rà soát”: the period as in “Số liệu”; the nguồn columns make a pipeline snapshot, the rà
+    soát columns a screening snapshot (blank cells are not reported, as when the chat is told only “nguồn 30”)."""
+    issues = []
+    period, period_issue = _period(v.get("period"))
+    if period_issue:
+        issues.append(("period", period_issue))
+    snapshots: dict[str, dict[str, int]] = {}
+    for store_kind, fields in HISTORY_KINDS.items():
+        for key in fields:
+            raw = v.get(key)
+            if not _text(raw):
+                continue
+            number = _int(raw)
+            if number is None or number < 0:
+                issues.append((key, f"phải là số nguyên không âm, không phải “{_text(raw)}”"))
+            else:
+                snapshots.setdefault(store_kind, {})[key] = number
+    screening = snapshots.get("screening", {})
+    for key, label in (("removed", "đưa ra khỏi Đảng"), ("followed_up", "tiếp tục theo dõi")):
+        if key in screening and "reviewed" in screening and screening[key] > screening["reviewed"]:
+            issues.append(
+                (key, f"số {label} ({num(screening[key])}) lớn hơn số đã rà soát ({num(screening['reviewed'])})")
+            )
+    if not snapshots and not issues:
+        issues.append(("pool", "dòng không có số nào: cần ít nhất một số nguồn hoặc rà soát"))
+    return {
+        "unit": _text(v.get("unit")).upper(),
+        "period": period.model_dump(mode="json") if period else None,
+        "snapshots": snapshots,
+    }, issues
+
+
+def _period(value: Any) -> tuple[Period | None, str | None]:
+    """A report's Kỳ: a month, quarter, half-year or year, as the chat reads it."""
+    text = fold(_text(value))
+    match = find_period(text, date(2100, 1, 1)) if text else None
+    period = match.period if match else None
+    if period is None or period.kind is PeriodKind.TERM:
+        return None, "kỳ phải là tháng, quý, 6 tháng hoặc năm, ví dụ T9/2021, Q3/2021, 6 tháng đầu 2021, 2021"
+    return period, None
+
+
+CHECKS = {
+    "units": _check_unit,
+    "users": _check_user,
+    "targets": _check_target,
+    "reports": _check_report,
+    "history": _check_history,
+}
+
+# A blank Cấp (issue 17): what may stand directly under a unit of each kind (None: a top committee) ...
+CHILD_KINDS: dict[UnitKind | None, frozenset[UnitKind]] = {
+    None: frozenset({UnitKind.PROVINCE, UnitKind.CITY, UnitKind.DISTRICT}),
+    UnitKind.PROVINCE: UNDER_PROVINCE,
+    UnitKind.CITY: UNDER_PROVINCE,
+    **{k: frozenset({UnitKind.GRASSROOTS, UnitKind.GRASSROOTS_BRANCH}) for k in UNDER_PROVINCE},
+    UnitKind.GRASSROOTS: frozenset({UnitKind.BRANCH, UnitKind.SUB_COMMITTEE}),
+    UnitKind.SUB_COMMITTEE: frozenset({UnitKind.BRANCH}),
+    UnitKind.GRASSROOTS_BRANCH: frozenset(),
+    UnitKind.BRANCH: frozenset(),
+}
+# ... and what a unit's name says it is (the first pattern that matches the folded name; more specific first).
+NAMED_KINDS: tuple[tuple[re.Pattern[str], frozenset[UnitKind]], ...] = tuple(
+    (re.compile(pattern), frozenset(kinds))
+    for pattern, kinds in (
+        (r"^chi bo\b", {UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH}),
+        (r"^dang bo bo phan\b", {UnitKind.SUB_COMMITTEE}),
+        (r"^dang bo (cac )?co quan dang\b", {UnitKind.PROVINCE_AGENCIES}),
+        (r"^dang bo (ubnd|uy ban nhan dan) tinh\b", {UnitKind.PROVINCE_GOVERNMENT}),
+        (r"^dang bo quan su tinh\b", {UnitKind.MILITARY}),
+        (r"^dang bo cong an tinh\b", {UnitKind.POLICE}),
+        (r"^(tinh uy|dang bo tinh)\b", {UnitKind.PROVINCE}),
+        (r"^(thanh uy|dang bo thanh pho)\b", {UnitKind.CITY}),
+        (r"^(huyen uy|dang bo huyen)\b", {UnitKind.DISTRICT}),
+        (r"^dang (uy|bo) xa\b", {UnitKind.COMMUNE, UnitKind.GRASSROOTS}),  # before 2025 a đảng bộ xã was cơ sở
+        (r"^dang (uy|bo) phuong\b", {UnitKind.WARD, UnitKind.GRASSROOTS}),
+        (r"^dang (uy|bo) thi tran\b", {UnitKind.GRASSROOTS}),  # thị trấn: abolished with the districts
+        (r"^dang (uy|bo) dac khu\b", {UnitKind.SPECIAL_ZONE}),
+        (r"^dang (uy|bo)\b", {UnitKind.GRASSROOTS}),
+    )
+)
+
+
+def infer_kind(name: str, parent: UnitKind | None) -> UnitKind | None:
+    """The Cấp of a new unit whose Cấp cell is blank: the one kind that both may stand under its parent's kind and
+    fits its name ("Chi bộ thôn 3" under a đảng ủy xã is a chi bộ cơ sở; under a đảng bộ cơ sở, a chi bộ trực
+    thuộc). None when that leaves no kind or more than one: the importer asks for the column to be filled
+    rather than guess."""
+    allowed = CHILD_KINDS.get(parent, frozenset())
+    folded = fold(name)
+    named = next((kinds for pattern, kinds in NAMED_KINDS if pattern.search(folded)), frozenset(UnitKind))
+    found = allowed & named
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def kind_hint(parent: UnitKind | None) -> str:
+    """What to write in Cấp under a parent of this kind (for the row error)."""
+    allowed = sorted(CHILD_KINDS.get(parent, frozenset()), key=list(UnitKind).index)
+    if not allowed:
+        return "dưới một chi bộ không có đơn vị trực thuộc; xin kiểm tra Mã cấp trên hoặc ghi rõ cột Cấp"
+    words = ", ".join(KIND_WORDS[k] for k in allowed)
+    return f"không suy ra được cấp từ đơn vị cấp trên và tên; xin ghi rõ cột Cấp (ví dụ: {words})"
 
 
 def period_of(record: dict[str, Any]) -> Period:

@@ -5,8 +5,9 @@ the event loop. The cheap checks (size, zip directory: entries and uncompressed 
 that passes them is parsed, by `python -m bot.importing.worker` in a child process whose address space is capped
 (RLIMIT_AS) and which is killed after the time limit. The event loop only waits on the child's pipe.
 
-The child reads one pickled request from stdin and writes one pickled answer to stdout: ("ok", ImportFile) or
-("refused", message). Both ends are this program, so pickle is safe here.
+The child reads one pickled request from stdin and writes one pickled answer to stdout: ("ok", ImportFile, chunks)
+— the file's rows as separately pickled chunks, unpickled one at a time in a thread so that the parent's event loop
+is never held for long — or ("refused", message, []). Both ends are this program, so pickle is safe here.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ async def read_in_worker(
                 proc.kill()
             await proc.wait()
     try:
-        status, value = pickle.loads(out)
+        status, value, chunks = pickle.loads(out)  # the rows come as separately pickled chunks:
+        for name_of_list, blob in chunks:  # unpickled a chunk at a time off the loop's thread, so that the loop
+            getattr(value, name_of_list).extend(await asyncio.to_thread(pickle.loads, blob))  # gets the GIL between
     except Exception:  # the child died (out of memory outside Python's reach, killed): no answer
         tail = err.decode(errors="replace")[-300:]
         log.warning("reading %s: the worker ended with %s: %s", name, proc.returncode, tail)
@@ -80,9 +83,23 @@ def _work(request: bytes) -> tuple[str, object]:
         return "refused", FAILED
 
 
+CHUNK = 5_000  # rows per pickled chunk (a 100,000-row file unpickled whole holds the parent's GIL ~1 s)
+
+
+def _chunked(answer: tuple[str, object]) -> tuple[str, object, list[tuple[str, bytes]]]:
+    status, value = answer
+    chunks: list[tuple[str, bytes]] = []
+    if isinstance(value, ImportFile):
+        for name in ("units", "users", "targets", "reports", "history"):
+            rows = getattr(value, name)
+            chunks += [(name, pickle.dumps(rows[i : i + CHUNK])) for i in range(0, len(rows), CHUNK)]
+            setattr(value, name, [])
+    return status, value, chunks
+
+
 def main() -> None:
     answer = _work(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(pickle.dumps(answer))
+    sys.stdout.buffer.write(pickle.dumps(_chunked(answer)))
     sys.stdout.buffer.flush()
 
 

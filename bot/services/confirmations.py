@@ -20,7 +20,7 @@ from bot.present import replies
 from bot.present.replies import confirmations as texts
 from bot.services import congress, imports, reorg, reporting, targets_admin
 from bot.services.context import Context
-from bot.services.proposals import Applied, Apply
+from bot.services.proposals import Applied, Apply, Deferred
 from bot.services.refusal import Refusal
 from storage import pending, users
 from storage.pending import Pending
@@ -93,6 +93,8 @@ async def confirm(ctx: Context, user: User, token: str | None, update_key: str |
             await pending.resolve(
                 ctx.db, current.id, Status.CONFIRMED, ctx.now(), result_id=applied.result_id, resolved_by=update_key
             )
+    except Deferred as deferred:  # a large import: written outside this transaction, marks the preview itself
+        return await deferred.job(update_key)
     except Refusal as refusal:
         async with ctx.db.transaction():
             answered = None if refusal.conflict else update_key

@@ -12,6 +12,7 @@ from bot.domain.tree import UnitTree
 from bot.language.gazetteer import Gazetteer, UnitEntry
 from bot.language.understand import Asker
 from bot.language.units import UnitIndex
+from bot.services.background import Background
 from storage import categories as khoi_store
 from storage import units
 from storage.db import Database
@@ -28,6 +29,7 @@ class Context:
         self._gazetteer: Gazetteer | None = None
         self._tree_version = -1
         self._categories: Categories | None = None
+        self.background: Background | None = None  # long jobs answered later (set by Core when channels can send)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -40,7 +40,8 @@ class Core:
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.ctx = Context(db, settings, clock)
         self.reminders: ReminderService | None = None  # set by the composition root when channels can send
-        self._background: set[asyncio.Task[None]] = set()  # long jobs (reading an import file) answered later
+        self._background: set[asyncio.Task[None]] = set()  # long jobs (reading, applying an import) answered later
+        self.ctx.background = self
 
     @property
     def clock(self) -> Clock:
@@ -88,6 +89,22 @@ class Core:
             asker = await self.ctx.asker(user)
             intent = refine(intent, inbound.text, self.ctx.today(), await self.ctx.gazetteer(), asker)
         return await self._on_intent(user, inbound, intent)
+
+    # --- the Background protocol (bot.services.background): long jobs that answer on their own -------------
+    def start(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def can_send(self, channel: str) -> bool:
+        return self.reminders is not None and channel in self.reminders.notifiers
+
+    async def send(self, channel: str, chat_id: str, reply: Reply) -> None:
+        notifier = self.reminders.notifiers.get(channel) if self.reminders is not None else None
+        if notifier is None:
+            log.warning("no notifier for %s: a message to %s not sent", channel, chat_id)
+            return
+        await notifier.deliver(reply.chat_id or chat_id, reply)
 
     def _later(self, inbound: Inbound) -> imports.Later | None:
         """A way to run a long job in the background and send its replies to the inbound's chat when it is done

@@ -5,22 +5,36 @@ transaction, idempotent (the same file twice changes nothing). By chat (an offic
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
 from bot.domain.messages import Inbound, Reply
 from bot.domain.models import UnitKind, User
 from bot.domain.payloads import ImportPayload
+from bot.domain.periods import Period
 from bot.domain.textfmt import num
-from bot.importing.reader import FileRefused, ImportFile, Limits, Problem, check_size, period_of
+from bot.domain.tree import UnitTree
+from bot.importing.reader import (
+    SHEETS,
+    FileRefused,
+    ImportFile,
+    Limits,
+    Problem,
+    check_size,
+    infer_kind,
+    kind_hint,
+    period_of,
+)
 from bot.importing.worker import read_in_worker
 from bot.services.context import Context
-from bot.services.proposals import preview
-from bot.services.refusal import Refusal as Refused
-from bot.services.reorg import CHILD_KIND, short_name
+from bot.services.proposals import Deferred, preview
+from bot.services.refusal import Refusal
+from bot.services.reorg import short_name
 from bot.services.reporting import report_problem
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
@@ -31,13 +45,22 @@ FILE_HINT = "Chọn “Xác nhận” để nhập, “Hủy” để bỏ. Mu�
 CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
 
 
+SUMMARY_LABELS = {
+    "units": "đơn vị",
+    "users": "người dùng",
+    "targets": "chỉ tiêu",
+    "reports": "số liệu",
+    "history": "nguồn, rà soát",
+}
+
+
 @dataclass
 class Summary:
-    added: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
-    changed: dict[str, int] = field(default_factory=lambda: {"units": 0, "users": 0, "targets": 0, "reports": 0})
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
+    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
 
     def text(self) -> str:
-        labels = {"units": "đơn vị", "users": "người dùng", "targets": "chỉ tiêu", "reports": "số liệu"}
+        labels = SUMMARY_LABELS
         parts = [
             f"{labels[k]}: thêm {num(self.added[k])}, sửa {num(self.changed[k])}"
             for k in labels
@@ -109,6 +132,7 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
         problems.append(
             Problem("Đơn vị", row["_row"], "Mã cấp trên", "chỉ có một đơn vị gốc; xin ghi mã đơn vị cấp trên")
         )
+    problems += _kinds(tree, data)
     has_children = {p for c, p in parent_of.items() if p}
     logins: dict[str, int] = {}
     for row in data.users:
@@ -149,7 +173,56 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
         if unit_period in periods:
             problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[unit_period]}"))
         periods[unit_period] = row["_row"]
+    sheet = SHEETS["history"][0]
+    snapshots: dict[tuple[str, str, str], int] = {}
+    for row in data.history:
+        if row["unit"] not in known:
+            problems.append(Problem(sheet, row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+        elif row["unit"] in has_children:
+            problems.append(
+                Problem(
+                    sheet,
+                    row["_row"],
+                    "Mã đơn vị",
+                    f"{row['unit']} có đơn vị trực thuộc; nguồn, rà soát nhập cho từng đơn vị cấp dưới",
+                )
+            )
+        problem = report_problem(ctx, row["kind"], row["figures"], period_of(row))  # the chat's own check
+        if problem is not None:
+            column = (
+                "Kỳ" if problem.startswith(("Kỳ", "Năm")) else ("Nguồn" if row["kind"] == "pipeline" else "Đã rà soát")
+            )
+            problems.append(Problem(sheet, row["_row"], column, problem))
+        key = (row["unit"], str(row["period"]), row["kind"])
+        if key in snapshots and snapshots[key] != row["_row"]:
+            problems.append(Problem(sheet, row["_row"], "Kỳ", f"trùng với dòng {snapshots[key]}"))
+        snapshots.setdefault(key, row["_row"])
     return sorted(problems, key=lambda p: (p.sheet, p.row))
+
+
+def _kinds(tree: UnitTree, data: ImportFile) -> list[Problem]:
+    """A blank Cấp: a unit already stored keeps its kind; a new one gets the one kind its parent and its name
+    allow (`bot.importing.reader.infer_kind`), else its row asks for Cấp. Fills each new row's kind for `apply`."""
+    stored = {u.code: u.kind for u in tree.units.values()}
+    known = set(stored) | {r["code"] for r in data.units}
+    kinds: dict[str, UnitKind | None] = dict(stored) | {r["code"]: r["kind"] for r in data.units if r["kind"]}
+    waiting = [r for r in data.units if not r["kind"] and r["code"] not in stored]
+    out = []
+    while waiting:  # parents first: a parent's kind may itself have been inferred
+        ready = [r for r in waiting if not r["parent"] or r["parent"] in kinds or r["parent"] not in known]
+        if not ready:
+            break  # a cycle: reported by `check`
+        for row in ready:
+            waiting.remove(row)
+            if (row["parent"] and row["parent"] not in known) or (not row["parent"] and tree.roots):
+                continue  # an unknown parent, a second root: reported by `check`
+            parent = kinds.get(row["parent"]) if row["parent"] else None
+            kind = infer_kind(row["name"], parent) if not row["parent"] or parent else None
+            if kind is None:
+                out.append(Problem("Đơn vị", row["_row"], "Cấp", kind_hint(parent)))
+            row["kind"] = kind
+            kinds[row["code"]] = kind
+    return out
 
 
 def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
@@ -163,22 +236,120 @@ def _cycle(code: str, parent_of: dict[str, str | None]) -> bool:
     return False
 
 
-async def apply(ctx: Context, data: ImportFile, actor: int | None, source: str) -> Summary:
-    """Apply a checked file in one transaction (joined if the caller holds one)."""
+Step = Callable[[int], None]  # told how many rows are written so far; raising stops the apply (rolled back)
+
+
+@dataclass
+class Plan:
+    """What the figure rows of a file will write, worked out before the write transaction (the long part of a large
+    import needs no lock), with the state it was worked out from (`stamp`): re-planned in the transaction if the
+    units or the imported events changed meanwhile."""
+
+    stamp: tuple[int, ...]
+    events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]]
+    # (unit code, kind, period, figures, raw text, the event it supersedes, live imported events it replaces)
+    unchanged: int
+    ready: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    # new events of units already stored, as rows ready to insert (storage.submissions.event_rows), by kind
+
+
+async def _stamp(ctx: Context) -> tuple[int, ...]:
+    return (await units.version(ctx.db), *await submissions.import_stamp(ctx.db))
+
+
+async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = None, actor: int | None = None) -> Plan:
+    """The events the figure sheets (Số liệu; Nguồn, rà soát) call for: a row whose figures an earlier import
+    already gave is left alone, an imported event with other figures is replaced, chat reports are never
+    touched. `step(0)` is called now and then (the time limit)."""
+    stamp = await _stamp(ctx)
+    codes = {u.code: u.id for u in await units.all_units(ctx.db)}
+    events: list[tuple[str, str, Period, dict[str, int], str, int | None, list[int]]] = []
+    fresh: dict[str, list[tuple[int, str, Period, dict[str, int], datetime, int | None, str, str]]] = {}
+    now = ctx.now()
+    unchanged = 0
+    periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
+    for kind, rows in (
+        ("admission", data.reports),
+        *((k, [r for r in data.history if r["kind"] == k]) for k in HISTORY_KINDS),
+    ):
+        live = await submissions.live_imports(ctx.db, kind) if rows else {}
+        for n, row in enumerate(rows):
+            if step is not None and n % BATCH == 0:
+                step(0)
+            key = tuple(row["period"].values())
+            period = periods.get(key) or periods.setdefault(key, period_of(row))
+            unit_id = codes.get(row["unit"])
+            olds = live.get((unit_id, period.ym_from, period.ym_to), []) if unit_id is not None else []
+            figures = row["figures"]
+            if olds and all(olds[-1][k] == v for k, v in figures.items()):
+                unchanged += 1
+                continue
+            raw_text = f"nhập từ {source}, dòng {row['_row']}"
+            if unit_id is not None and not olds:
+                fresh.setdefault(kind, []).append((unit_id, kind, period, figures, now, actor, "import", raw_text))
+                continue
+            events.append(
+                (
+                    row["unit"],
+                    kind,
+                    period,
+                    figures,
+                    raw_text,
+                    olds[-1]["id"] if olds else None,
+                    [o["id"] for o in olds],
+                )
+            )
+    ready = {}
+    for kind, new in fresh.items():
+        ready[kind] = submissions.event_rows(new)
+        if step is not None:
+            step(0)
+    return Plan(stamp=stamp, events=events, unchanged=unchanged, ready=ready)
+
+
+async def apply(
+    ctx: Context,
+    data: ImportFile,
+    actor: int | None,
+    source: str,
+    step: Step | None = None,
+    planned: Plan | None = None,
+) -> Summary:
+    """Apply a checked file in one transaction (joined if the caller holds one). `step` is called as rows are
+    written (progress, the time limit); whatever it raises undoes everything. `planned`: the figure rows worked
+    out beforehand (`plan`), used if nothing it depends on changed since."""
     summary = Summary()
     now = ctx.now()
+    done = 0
+
+    def tick(rows: int = 1) -> None:
+        nonlocal done
+        done += rows
+        if step is not None:
+            step(done)
+
     async with ctx.db.transaction():
         unknown = await _categories(ctx, data)  # the Khối column as the committee's codes
         if unknown:
             raise ValueError(problems_text(unknown))
+        kinds = _kinds(await ctx.tree(), data)  # a blank Cấp, as `check` read it
+        if kinds:
+            raise ValueError(problems_text(kinds))
         moved = await _apply_units(ctx, data, summary)
+        tick(len(data.units))
         codes = {u.code: u.id for u in await units.all_units(ctx.db)}
         for row in data.users:
             await _apply_user(ctx, row, codes[row["unit"]], summary)
+            tick()
         for row in data.targets:
             await _apply_target(ctx, row, codes[row["unit"]], actor, summary)
-        for row in data.reports:
-            await _apply_report(ctx, row, codes[row["unit"]], actor, source, summary)
+            tick()
+        if planned is None or planned.stamp != await _stamp(ctx):
+            planned = await plan(ctx, data, source)
+        tick(planned.unchanged)
+        bulk = len(planned.events) + sum(len(r) for r in planned.ready.values()) >= BULK
+        async with rollups.bulk_insert(ctx.db) if bulk else contextlib.nullcontext():
+            await _write_events(ctx, planned, codes, actor, summary, tick)
         if moved:
             await rollups.rebuild(ctx.db)
         if summary.added["units"] or summary.changed["units"]:
@@ -210,10 +381,12 @@ async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool
         for row in ready:
             pending.remove(row)
             parent_id = ids.get(row["parent"]) if row["parent"] else None
-            kind = row["kind"] or (CHILD_KIND[kinds[row["parent"]]] if row["parent"] else UnitKind.DISTRICT)
+            old = existing.get(row["code"])
+            kind = row["kind"] or (old.kind if old is not None else None)  # blank: kept, or inferred by `check`
+            if kind is None:
+                raise ValueError(f"Đơn vị {row['code']}: chưa có cấp (kiểm tra tệp trước khi nhập)")
             kinds[row["code"]] = kind
             short = row["short"] or short_name(row["name"])
-            old = existing.get(row["code"])
             if old is None:
                 ids[row["code"]] = await units.add(
                     ctx.db,
@@ -298,34 +471,60 @@ async def _apply_target(ctx: Context, row: dict[str, Any], unit_id: int, actor: 
     summary.changed["targets"] += stored is not None
 
 
-async def _apply_report(
-    ctx: Context, row: dict[str, Any], unit_id: int, actor: int | None, source: str, summary: Summary
+BATCH = 1_000  # new events written with one statement
+HISTORY_KINDS = ("pipeline", "screening")  # the sheet "Nguồn, rà soát" (bot.importing.reader)
+BULK = 2_000  # from this many rows, rollups are added up once at the end (storage.rollups.bulk_insert)
+
+
+async def _write_events(
+    ctx: Context,
+    planned: Plan,
+    codes: dict[str, int],
+    actor: int | None,
+    summary: Summary,
+    tick: Callable[[int], None],
 ) -> None:
-    period = period_of(row)
-    live = [
-        r
-        for r in await submissions.live_within(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
-        if (r["ym_from"], r["ym_to"]) == (period.ym_from, period.ym_to) and r["channel"] == "import"
-    ]
-    figures = row["figures"]
-    if live and all(live[-1][k] == v for k, v in figures.items()):
-        return
-    new = await submissions.append(
-        ctx.db,
-        unit_id=unit_id,
-        kind="admission",
-        period=period,
-        figures=figures,
-        now=ctx.now(),
-        actor=actor,
-        channel="import",
-        raw_text=f"nhập từ {source}, dòng {row['_row']}",
-        supersedes=live[-1]["id"] if live else None,
-    )
-    for old in live:
-        await submissions.supersede(ctx.db, old["id"], new)
-    summary.added["reports"] += not live
-    summary.changed["reports"] += bool(live)
+    """Write the planned events: new ones in batches, replacements one by one (each supersedes the old)."""
+    now = ctx.now()
+    for kind, ready in planned.ready.items():
+        for start in range(0, len(ready), BATCH):
+            chunk = ready[start : start + BATCH]
+            await submissions.insert_rows(ctx.db, chunk)
+            summary.added["reports" if kind == "admission" else "history"] += len(chunk)
+            tick(len(chunk))
+    fresh: list[tuple[Any, ...]] = []
+
+    async def flush() -> None:
+        if fresh:
+            await submissions.append_many(ctx.db, fresh)
+            tick(len(fresh))
+            fresh.clear()
+
+    for code, kind, period, figures, raw_text, supersedes, olds in planned.events:
+        label = "reports" if kind == "admission" else "history"
+        if supersedes is None:
+            fresh.append((codes[code], kind, period, figures, now, actor, "import", raw_text))
+            summary.added[label] += 1
+            if len(fresh) >= BATCH:
+                await flush()
+            continue
+        new = await submissions.append(
+            ctx.db,
+            unit_id=codes[code],
+            kind=kind,
+            period=period,
+            figures=figures,
+            now=now,
+            actor=actor,
+            channel="import",
+            raw_text=raw_text,
+            supersedes=supersedes,
+        )
+        for old in olds:
+            await submissions.supersede(ctx.db, old, new)
+        summary.changed[label] += 1
+        tick(1)
+    await flush()
 
 
 def limits(settings: Settings, max_bytes: int | None = None) -> Limits:
@@ -376,7 +575,9 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
         data = await read(ctx.settings, name, content, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576))
     except FileRefused as exc:
         return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
-    problems = await check(ctx, data)
+    from bot.services import import_apply  # it builds on this module
+
+    problems = await import_apply.check_off_loop(ctx, data)  # 100,000 rows take seconds: not on the loop's thread
     if problems:
         return [Reply(text=problems_text(problems))]
     if data.empty:
@@ -385,7 +586,11 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
         f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
         f"{num(len(data.reports))} dòng số liệu"
     )
-    payload = ImportPayload(name=name, content=base64.b64encode(content).decode())
+    if data.history:
+        pipeline = [r for r in data.history if r["kind"] == "pipeline"]
+        screening = len(data.history) - len(pipeline)
+        counts += f", {num(len(pipeline))} số liệu nguồn và {num(screening)} số liệu rà soát, sàng lọc"
+    payload = ImportPayload(name=name, content=base64.b64encode(content).decode(), rows=data.rows)
     return await preview(
         ctx,
         user,
@@ -398,15 +603,10 @@ async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, conten
 
 
 async def apply_confirmed(ctx: Context, user: User, p: Pending) -> str:
+    """Checked here, in the confirming transaction, and written outside it (`bot.services.import_apply`): in a
+    worker thread, in one transaction of its own that also marks the preview confirmed."""
     if not user.is_official or user.unit_id not in (await ctx.tree()).roots:  # the actor now, not at preview
-        raise Refused(IMPORT_ROOT_ONLY)
-    name = p.payload["name"]
-    try:
-        data = await read(ctx.settings, name, base64.b64decode(p.payload["content"]), CHAT_FILE_LIMIT)
-    except FileRefused as exc:  # the caps may have been lowered since the preview
-        return f"Chưa nhập được “{name}”: {exc}"
-    problems = await check(ctx, data)  # the database may have changed since the preview
-    if problems:
-        return problems_text(problems)
-    summary = await apply(ctx, data, user.id, name)
-    return f"Đã nhập “{name}”: {summary.text()}."
+        raise Refusal(IMPORT_ROOT_ONLY)
+    from bot.services import import_apply  # it builds on this module
+
+    raise Deferred(import_apply.start(ctx, p))

@@ -82,3 +82,13 @@ class Applied:
 # Applies a confirmed preview inside the engine's transaction; `User` is the actor as they are now (re-read), and
 # the function re-checks their role and scope, raising `Refusal` when these no longer allow the change.
 Apply = Callable[[Context, User, Pending], Awaitable[Applied]]
+
+
+class Deferred(Exception):
+    """Raised by an apply whose work is too long for the confirming transaction (a large import): nothing is
+    written there and the preview stays open; the engine then awaits `job(update_key)` outside the transaction,
+    and the job marks the preview used in the same transaction that writes its changes (exactly once)."""
+
+    def __init__(self, job: Callable[[str | None], Awaitable[list[Reply]]]) -> None:
+        super().__init__("deferred")
+        self.job = job

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS, UnitKind
+from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, UnitKind
 from bot.domain.periods import PeriodKind, ym_parts
 from bot.domain.tree import UnitTree
 from bot.domain.vocabulary import KIND_WORDS  # read back by the importer (KIND_READINGS)
@@ -20,18 +20,31 @@ from storage.db import Database
 INSTRUCTIONS = [
     "HƯỚNG DẪN NHẬP DỮ LIỆU — PTĐV Bot",
     "",
-    "1. Mỗi loại dữ liệu một trang: Đơn vị, Người dùng, Chỉ tiêu, Số liệu (trang Số liệu có thể bỏ trống).",
+    "1. Mỗi loại dữ liệu một trang: Đơn vị, Người dùng, Chỉ tiêu, Số liệu, Nguồn, rà soát (trang nào không dùng thì để"
+    " trống).",
     "2. Giữ nguyên dòng tiêu đề. Không gộp ô, không dùng công thức (hãy dán giá trị). Dòng trống được bỏ qua.",
-    "3. Đơn vị: Mã (chữ, số, . _ -), Tên, Mã cấp trên (để trống cho đơn vị gốc). Cấp: tỉnh / huyện / cơ sở / chi bộ.",
-    "   Khối: xã, thị trấn / lực lượng vũ trang / cơ quan hành chính / sự nghiệp / doanh nghiệp.",
+    "3. Đơn vị: Mã (chữ, số, . _ -), Tên, Mã cấp trên (để trống cho đơn vị gốc).",
+    "   Cấp: tỉnh ủy, thành ủy, đảng ủy xã, đảng ủy phường, đảng ủy đặc khu, Đảng bộ các cơ quan Đảng tỉnh,",
+    "   Đảng bộ UBND tỉnh, Đảng bộ Quân sự tỉnh, Đảng bộ Công an tỉnh, đảng bộ cơ sở, chi bộ cơ sở, đảng bộ bộ phận,",
+    "   chi bộ trực thuộc (huyện ủy chỉ dùng cho số liệu trước 1/7/2025).",
+    "   Để trống Cấp: đơn vị đã có giữ nguyên cấp; đơn vị mới được xác định theo đơn vị cấp trên và tên khi chỉ có một",
+    "   cách hiểu (ví dụ “Chi bộ thôn 3” dưới đảng ủy xã là chi bộ cơ sở, dưới đảng bộ cơ sở là chi bộ trực thuộc;",
+    "   “Đảng ủy xã …” dưới tỉnh ủy là đảng ủy xã). Nếu không xác định được, bot báo lỗi ở dòng đó và xin ghi rõ Cấp.",
+    "   Khối: tên khối của cấp ủy (xã, phường / lực lượng vũ trang / cơ quan / trường học / doanh nghiệp…; xem /khoi).",
     "4. Người dùng: Vai trò là “báo cáo” (bí thư, người báo cáo của đơn vị) hoặc “theo dõi” (xem cả cấp dưới).",
     "   Sau khi nhập, mỗi người đăng ký bằng mã mời (ptdv invite hoặc /moi) để liên kết tài khoản Telegram.",
     "5. Chỉ tiêu: Loại “năm” hoặc “nhiệm kỳ”; Năm (năm bắt đầu với nhiệm kỳ);",
     "   Kế hoạch quý tùy chọn, ví dụ 20/30/30/20.",
-    "6. Số liệu (tùy chọn, để nạp số đã kết nạp trước khi dùng bot): Kỳ là T9/2021, Q3/2021 hoặc 2021;",
-    "   chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
-    "7. Nhập: gửi tệp cho bot (cán bộ theo dõi cấp cao nhất) hoặc chạy `ptdv import tệp.xlsx`. Nếu có lỗi, bot liệt kê",
-    "   từng dòng sai và không nhập gì. Nhập lại cùng một tệp không làm thay đổi gì.",
+    "6. Số liệu (tùy chọn, để nạp số đã kết nạp trước khi dùng bot): Kỳ là T9/2021, Q3/2021, 6 tháng đầu 2021 hoặc",
+    "   2021; chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
+    "7. Nguồn, rà soát (tùy chọn, số liệu từng kỳ như khi báo qua chat “nguồn 30, đã học lớp nhận thức 12” hay",
+    "   “rà soát 5, đưa ra khỏi Đảng 1”): Mã đơn vị, Kỳ như trang Số liệu (thường là quý), rồi các số:",
+    "   Nguồn (quần chúng ưu tú), Đã học lớp nhận thức, Dự kiến cử đi học; Đã rà soát, Đưa ra khỏi Đảng, Tiếp tục theo",
+    "   dõi. Ô để trống là không báo số đó; mỗi dòng cần ít nhất một số. Số đưa ra khỏi Đảng và tiếp tục theo dõi",
+    "   không lớn hơn số đã rà soát. Chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
+    "8. Nhập: gửi tệp cho bot (cán bộ theo dõi cấp cao nhất) hoặc chạy `ptdv import tệp.xlsx`. Nếu có lỗi, bot liệt kê",
+    "   từng dòng sai và không nhập gì. Nhập lại cùng một tệp không làm thay đổi gì. Tệp lớn (đến 100.000 dòng) được",
+    "   ghi trong nền: bot báo tiến độ “Đang ghi … / … dòng” và kết quả; trong lúc đó bot vẫn trả lời mọi người.",
 ]
 
 
@@ -41,6 +54,8 @@ def period_label(kind: str, year: int, ym_from: int) -> str:
         return f"T{month}/{year}"
     if kind == PeriodKind.QUARTER:
         return f"Q{(month - 1) // 3 + 1}/{year}"
+    if kind == PeriodKind.HALF:
+        return f"6 tháng {'đầu' if month <= 6 else 'cuối'} {year}"
     return str(year)
 
 
@@ -51,7 +66,7 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
     code = {r["id"]: r["code"] for r in active}
     tree = UnitTree(await units.all_units(db))
     khoi = await categories.load(db)
-    out: dict[str, list[list[Any]]] = {"units": [], "users": [], "targets": [], "reports": []}
+    out: dict[str, list[list[Any]]] = {"units": [], "users": [], "targets": [], "reports": [], "history": []}
     for r in active:
         out["units"].append(
             [
@@ -100,6 +115,16 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
             sums[key][i] += event.figures[f] or 0
     for (unit, period), values in sums.items():
         out["reports"].append([unit, period, *values])
+    history: dict[tuple[str, str], dict[str, int | None]] = {}  # the live nguồn and rà soát snapshots, one row a kỳ
+    for r in await submissions.live_snapshot_rows(db):
+        if r["unit_id"] not in code:
+            continue
+        key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))
+        fields = PIPELINE_FIELDS if r["kind"] == "pipeline" else SCREENING_FIELDS
+        history.setdefault(key, {}).update({f: r[f] for f in fields})
+    for (unit, period), snapshot in history.items():
+        cells = ("" if snapshot.get(f) is None else snapshot[f] for f in (*PIPELINE_FIELDS, *SCREENING_FIELDS))
+        out["history"].append([unit, period, *cells])
     return out
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.indicators import CODE
 from bot.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
 from bot.periods import Period
 from storage.db import Database
@@ -30,11 +32,12 @@ async def append(
     raw_text: str = "",
     supersedes: int | None = None,
 ) -> int:
-    unknown = set(figures) - set(ALL_FIGURE_COLUMNS)
-    if unknown:
-        raise ValueError(f"unknown figures {sorted(unknown)}")
-    cols = [c for c in ALL_FIGURE_COLUMNS if figures.get(c) is not None]
-    values = [figures[c] for c in cols]
+    columns, extra = split_extra(figures)
+    cols = [c for c in ALL_FIGURE_COLUMNS if columns.get(c) is not None]
+    values: list[Any] = [columns[c] for c in cols]
+    if extra:
+        cols.append("extra")
+        values.append(extra)
     names = ", ".join(
         [
             "unit_id",
@@ -76,6 +79,29 @@ async def append(
     return new_id
 
 
+def split_extra(figures: Mapping[str, int | None]) -> tuple[dict[str, int | None], str]:
+    """The figures that have a column, and the others (data-defined indicators, bot.indicators) as the JSON of
+    `submissions.extra`: {"farmer": 1}, non-zero values only, "" when none. A key that is no indicator code, or
+    a value that is no whole number ≥ 0, is refused."""
+    columns: dict[str, int | None] = {}
+    extra: dict[str, int] = {}
+    for key, value in figures.items():
+        if key in ALL_FIGURE_COLUMNS:
+            columns[key] = value
+        elif key == "extra" and isinstance(value, Mapping):
+            for code, v in value.items():
+                extra[code] = extra.get(code, 0) + int(v)
+        elif CODE.match(key) and (value is None or isinstance(value, int)):
+            if value:
+                extra[key] = value
+        else:
+            raise ValueError(f"unknown figures {key!r}")
+    if any(v < 0 for v in extra.values()) or any(not CODE.match(k) for k in extra):
+        raise ValueError(f"bad indicator values {extra!r}")
+    extra = {k: v for k, v in sorted(extra.items()) if v}
+    return columns, json.dumps(extra, ensure_ascii=False) if extra else ""
+
+
 async def supersede(db: Database, old_id: int, new_id: int) -> bool:
     """Mark `old_id` replaced by `new_id`; False when it was already superseded."""
     changed = await db.rowcount(
@@ -111,7 +137,23 @@ async def admissions_by_unit(
         params.extend(ids)
     sql += " GROUP BY unit_id"
     rows = await db.fetchall(sql, params)
-    return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True))) for r in rows}
+    extra = await _extra_sums(db, sql, params)
+    return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True)), extra=extra.get(r[0], {})) for r in rows}
+
+
+async def _extra_sums(db: Database, sql: str, params: list[Any]) -> dict[int, dict[str, int]]:
+    """The data-defined indicators of the same events as `sql` (a live-admissions sum), per unit and code."""
+    where = sql[sql.index(" WHERE ") : sql.index(" GROUP BY ")]
+    rows = await db.fetchall(
+        f"SELECT unit_id, j.key, SUM(j.value) FROM submissions, json_each(submissions.extra) j{where}"
+        " AND extra <> '{}' GROUP BY unit_id, j.key",
+        params,
+    )
+    out: dict[int, dict[str, int]] = {}
+    for unit_id, code, value in rows:
+        if value:
+            out.setdefault(unit_id, {})[code] = value
+    return out
 
 
 async def reported_units(db: Database, ym_from: int, ym_to: int) -> set[int]:
@@ -222,13 +264,15 @@ async def append_many(
         "ym_from",
         "ym_to",
         *ALL_FIGURE_COLUMNS,
+        "extra",
         "actor_user_id",
         "channel",
         "raw_text",
         "created_at",
     )
     rows = []
-    for unit_id, kind, period, figures, now, actor, channel, raw_text in events:
+    for unit_id, kind, period, all_figures, now, actor, channel, raw_text in events:
+        figures, extra = split_extra(all_figures)
         rows.append(
             (
                 unit_id,
@@ -238,6 +282,7 @@ async def append_many(
                 period.ym_from,
                 period.ym_to,
                 *[figures.get(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS],
+                extra or "{}",
                 actor,
                 channel,
                 raw_text,

@@ -17,7 +17,7 @@ from bot.language.queries import QueryKind
 from bot.models import ROLE_NAMES, Role, Unit, User
 from bot.planner import Send
 from bot.replies.common import CHANNEL_NAMES
-from bot.services import imports, khoi, people, reminder_controls, reorg
+from bot.services import imports, indicators_admin, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -273,6 +273,24 @@ async def manage_khoi(settings: Settings, unit_text: str | None, words: str, *, 
             return await khoi.command(ctx, unit.id, words, None)
         except khoi.KhoiError as exc:
             raise CliError(str(exc).replace("/khoi", "ptdv khoi")) from exc
+    finally:
+        await ctx.db.close()
+
+
+async def manage_indicators(settings: Settings, words: str, *, clock: Clock | None = None) -> str:
+    """`ptdv indicator [list | add <tên> | <viết tắt> | <cách gọi khác> | rename <cũ> | <mới>]`: the same as
+    `/tieuchi`, applied at once; audited with no actor (the server's operator)."""
+    ctx = await _context(settings, clock)
+    try:
+        try:
+            return await indicators_admin.by_cli(ctx, words)
+        except indicators_admin.IndicatorError as exc:
+            raise CliError(
+                str(exc)
+                .replace("/tieuchi doiten", "ptdv indicator rename")
+                .replace("/tieuchi them", "ptdv indicator add")
+                .replace("/tieuchi", "ptdv indicator list")
+            ) from exc
     finally:
         await ctx.db.close()
 

@@ -194,6 +194,12 @@ def _parser() -> argparse.ArgumentParser:
     kh = sub.add_parser("khoi", help="xem, đổi tên, thêm khối: khoi | khoi doiten <cũ> | <mới> | khoi them <tên>")
     kh.add_argument("words", nargs="*", help="ví dụ: doiten Khối cơ quan | Khối cơ quan Đảng, chính quyền")
     kh.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị cấp cao nhất)")
+    ind = sub.add_parser(
+        "indicator",
+        help="chỉ tiêu cơ cấu: indicator list | indicator add <tên> [| <viết tắt> | <cách gọi khác, …>]"
+        " | indicator rename <tên cũ> | <tên mới>",
+    )
+    ind.add_argument("words", nargs="*", help="ví dụ: add bộ đội xuất ngũ | BĐXN | xuất ngũ")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
     imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
@@ -320,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.reorganise(settings, " ".join(args.words), args.yes, clock=clock)))
         elif args.command == "khoi":
             print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words), clock=clock)))
+        elif args.command == "indicator":
+            print(asyncio.run(admin_cli.manage_indicators(settings, " ".join(args.words), clock=clock)))
         elif args.command == "import":
             print(asyncio.run(admin_cli.import_file(settings, Path(args.file), clock=clock)))
         elif args.command == "template":

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from bot.indicators import Indicators
 from bot.language.normalize import fold
 from bot.language.periods import blank_spans, find_period
 from bot.language.queries import OutputForm, Query, QueryKind, QueryProblem, is_question, may_be_question, read_query
@@ -104,6 +105,12 @@ class Reorganise(Intent):
     args: str = ""
 
 
+class ManageIndicators(Intent):
+    """`/tieuchi`: list, add or rename the indicators (chỉ tiêu cơ cấu) reports state and files count."""
+
+    args: str = ""
+
+
 class ManageKhoi(Intent):
     """`/khoi`: list, rename or add the committee's khối."""
 
@@ -145,9 +152,17 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-def parse(text: str, today: date, categories: Categories | None = None, *, pending: bool = False) -> Intent:
+def parse(
+    text: str,
+    today: date,
+    categories: Categories | None = None,
+    *,
+    pending: bool = False,
+    indicators: Indicators | None = None,
+) -> Intent:
     """`categories`: the asker's committee's khối as (code, folded names), from `Context.category_words`;
-    `pending`: the person has a preview waiting (everyday yes / no and free corrections then apply to it)."""
+    `pending`: the person has a preview waiting (everyday yes / no and free corrections then apply to it);
+    `indicators`: the breakdowns a report may state (data, `Context.indicators`; the shipped list if None)."""
     raw = (text or "").strip()
     if not raw:
         return Unknown(reason="empty")
@@ -155,7 +170,7 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Unknown(reason="too_long")
     command = split_command(raw)
     if command:
-        return _command(*command, today, categories)
+        return _command(*command, today, categories, indicators)
     s = fold(raw)
     if code := _CODE_WORDS.match(s):  # "đăng ký AB12CD34" typed without the slash (phones, Zalo)
         return Start(code=code.group(2).upper())
@@ -177,9 +192,9 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
     if pending and CORRECTION_WORDS.search(s):
-        return _report(raw, today, correction=True)
+        return _report(raw, today, correction=True, indicators=indicators)
     if CORRECTION_WORDS.search(s) and re.search(r"\d|\b(?:mot|hai|ba|bon|nam)\b", s):
-        return _report(raw, today, correction=True)
+        return _report(raw, today, correction=True, indicators=indicators)
     if CHAT_ONLY.search(s):
         return Unknown()
     question = asks(s) or "?" in raw or is_question(s)
@@ -190,7 +205,7 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         figures = blank_spans(s, find_period(s, today).spans)
         if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
             return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
-        return _report(raw, today)
+        return _report(raw, today, indicators=indicators)
     if question or may_be_question(s):
         return _ask(raw, today, categories=categories)
     return Unknown()
@@ -358,8 +373,8 @@ def _draft_report(text: str, today: date) -> Intent:
     return DraftReport(request=result)
 
 
-def _report(text: str, today: date, correction: bool = False) -> Intent:
-    result = read_report(text, today, correction=correction)
+def _report(text: str, today: date, correction: bool = False, indicators: Indicators | None = None) -> Intent:
+    result = read_report(text, today, correction=correction, indicators=indicators)
     if isinstance(result, ReportProblem):
         return BadReport(problem=result)
     return Submit(draft=result.model_copy(update={"text": text}))
@@ -373,7 +388,9 @@ def _role_in(s: str) -> tuple[Role | None, str]:
     return None, s
 
 
-def _command(name: str, args: str, today: date, categories: Categories | None = None) -> Intent:
+def _command(
+    name: str, args: str, today: date, categories: Categories | None = None, indicators: Indicators | None = None
+) -> Intent:
     folded = fold(args)
     match name:
         case "start" | "dangky":
@@ -386,9 +403,9 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
         case "baocao":
             if NOT_WHOLE.search(args):
                 return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: /baocao 2).")
-            return _report(f"/baocao {args}", today)
+            return _report(f"/baocao {args}", today, indicators=indicators)
         case "sua":
-            return _report(f"sửa {args}", today) if args.strip() else FixHelp()
+            return _report(f"sửa {args}", today, indicators=indicators) if args.strip() else FixHelp()
         case "huy":
             return Cancel()
         case "chitieu":
@@ -397,6 +414,8 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
             return _draft_report(args or "năm", today)
         case "khoi":
             return ManageKhoi(args=args)
+        case "tieuchi":
+            return ManageIndicators(args=args)
         case "maunhap":
             return Template()
         case "tochuc":

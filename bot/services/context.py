@@ -7,12 +7,14 @@ from datetime import date, datetime
 from bot.categories import Categories
 from bot.clock import Clock
 from bot.config import Settings
+from bot.indicators import Indicators
 from bot.language.gazetteer import Gazetteer, UnitEntry
 from bot.language.understand import Asker
 from bot.language.units import UnitIndex
 from bot.models import User
 from bot.tree import UnitTree
 from storage import categories as khoi_store
+from storage import indicators as indicator_store
 from storage import units
 from storage.db import Database
 
@@ -78,7 +80,13 @@ class Context:
             successor=successor,
             categories=tuple((code, tuple(names)) for code, names in await self.category_words(user.unit_id)),
             ceilings=(self.settings.max_admissions_per_report, self.settings.max_admissions_per_report * 20),
+            indicators=await self.indicators(),
         )
+
+    async def indicators(self) -> Indicators:
+        """The indicators (chỉ tiêu cơ cấu) reports state and answers and files count: data, reloaded whenever
+        the database changed."""
+        return await indicator_store.load(self.db)
 
     async def unit_index(self) -> UnitIndex:
         if self._index is None:

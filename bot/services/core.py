@@ -22,6 +22,7 @@ from bot.models import User
 from bot.replies import reporting as report_texts
 from bot.services import (
     imports,
+    indicators_admin,
     khoi,
     people,
     queries,
@@ -89,7 +90,9 @@ class Core:
         if user is not None:  # everyday "vâng", "ừ", "thôi" confirm or cancel only while a preview waits
             p = await pending.latest_open(self.ctx.db, user.id)
             waiting = p is not None and p.action not in ("choose_unit", "await_fix") and p.expires_at > self.ctx.now()
-        intent = intents.parse(inbound.text, self.ctx.today(), khoi, pending=waiting)
+        intent = intents.parse(
+            inbound.text, self.ctx.today(), khoi, pending=waiting, indicators=await self.ctx.indicators()
+        )
         if user is not None:  # what the units and the asker's scope add to the reading (as the corpus measures)
             asker = await self.ctx.asker(user)
             intent = refine(intent, inbound.text, self.ctx.today(), await self.ctx.gazetteer(), asker)
@@ -181,6 +184,8 @@ class Core:
                 return await report.answer(ctx, user, intent.request)
             case intents.ManageKhoi():
                 return await khoi.by_chat(ctx, user, intent.args)
+            case intents.ManageIndicators():
+                return await indicators_admin.by_chat(ctx, user, inbound, intent.args)
             case intents.Reorganise():
                 return await reorg.propose(ctx, user, inbound, intent.args)
             case intents.RemindControl():

@@ -190,7 +190,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at.astimezone(ctx.clock.tz)
         )
         return [Reply(text=text, choices=choices_for(p.token))]
-    line = texts.record_line(draft.kind, draft.figures, period, unit_name)
+    listed = await ctx.indicators()
+    line = texts.record_line(draft.kind, draft.figures, period, unit_name, listed)
     if draft.correction:
         if fixing is not None:
             olds = [fixing]
@@ -208,8 +209,10 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             ]
         payload["supersede_ids"] = [o["id"] for o in olds]
         p = await _open(ctx, user, inbound, "correct", payload, expires)
-        old_lines = [f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name)}" for o in olds]
-        changes = texts.figure_changes(draft.kind, olds, draft.figures)
+        old_lines = [
+            f"#{o['id']} {texts.record_line(o['kind'], o, _record_period(o), unit_name, listed)}" for o in olds
+        ]
+        changes = texts.figure_changes(draft.kind, olds, draft.figures, listed)
         return [
             Reply(
                 text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
@@ -442,7 +445,7 @@ async def _saved_reply(ctx: Context, p: Pending, submission_id: int) -> Reply:
     tree = await ctx.tree()
     record = await submissions.get(ctx.db, submission_id)
     assert record is not None
-    line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name)
+    line = texts.record_line(record["kind"], record, period, tree[data["unit_id"]].name, await ctx.indicators())
     view = await load_progress(ctx.db, tree, data["unit_id"], Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year, view.target_period_over)
     return Reply(
@@ -540,4 +543,4 @@ async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply
     if isinstance(unit_id, Reply):
         return [unit_id]
     rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
-    return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]
+    return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz, await ctx.indicators()))]

@@ -144,3 +144,20 @@ async def rebuild(db: Database) -> None:
         " WHERE s.superseded_by IS NULL AND s.kind IN ('admission', 'adjustment') AND s.extra <> '{}'"
         " GROUP BY c.ancestor_id, s.ym_from, s.ym_to, j.key"
     )
+
+
+async def admitted_by_year(db: Database, unit_ids: Iterable[int], last_year: int) -> dict[int, dict[int, int]]:
+    """Admissions (rolled up, adjustments included) per unit and year, every year up to `last_year`: what the
+    derived indicators (bot.derived) are computed from. A report's period never spans two years."""
+    ids = list(unit_ids)
+    out: dict[int, dict[int, int]] = {}
+    for start in range(0, len(ids), MAX_IN_LIST):
+        chunk = ids[start : start + MAX_IN_LIST]
+        rows = await db.fetchall(
+            f"SELECT unit_id, ym_from / 100, SUM(admitted) FROM rollups WHERE unit_id IN ({','.join('?' * len(chunk))})"
+            " AND ym_from <= ? GROUP BY unit_id, ym_from / 100",
+            [*chunk, last_year * 100 + 12],
+        )
+        for unit_id, year, admitted in rows:
+            out.setdefault(unit_id, {})[year] = admitted
+    return out

@@ -83,3 +83,122 @@ def test_figures_add_and_get():
     assert (total.admitted, total.female, total.extra) == (3, 1, {"farmer": 2, "master": 1})
     assert total.get("master") == 1 and total.get("worker") == 0 and total.get("female") == 1
     assert sum([a, b], Figures()).extra == {"farmer": 2, "master": 1}
+
+
+# --- The done-when of issue 17 §3: a new indicator through chat, end to end -------------------------------------
+
+import io  # noqa: E402
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+from bot import admin_cli  # noqa: E402
+from bot.exports.charts import breakdown_labels  # noqa: E402
+from bot.services.progress import load_progress  # noqa: E402
+from bot.tree import UnitTree  # noqa: E402
+from storage import units  # noqa: E402
+from tests.conftest import callback_update, message_update  # noqa: E402
+from tests.harness import TelegramHarness, button  # noqa: E402
+
+THU, BINH, HUNG = 7101, 7102, 7103
+
+
+@pytest.fixture
+async def bot(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as harness:
+        await harness.link("thu", THU)
+        await harness.link("binh", BINH)
+        await harness.link("hung", HUNG)
+        yield harness
+        assert not harness.errors, harness.errors
+
+
+async def confirm(bot, who: int, sent) -> list:
+    message, data = button(sent, "Xác nhận")
+    return await bot.send(callback_update(who, data, message.message_id))
+
+
+async def test_new_indicator_by_chat_reaches_reports_answers_excel_chart_and_docx(bot):
+    refused = await bot.send(message_update(HUNG, "/tieuchi them bộ đội xuất ngũ"))
+    assert "cấp ủy cao nhất" in refused[0].text
+    assert "bo_doi_xuat_ngu" not in (await indicator_store.load(bot.db)).codes
+
+    preview = await bot.send(message_update(BINH, "/tieuchi them bộ đội xuất ngũ | BĐXN | xuất ngũ"))
+    assert "Thêm chỉ tiêu cơ cấu: “bộ đội xuất ngũ” (viết tắt: BĐXN" in preview[0].text
+    assert "bo_doi_xuat_ngu" not in (await indicator_store.load(bot.db)).codes  # nothing before “Xác nhận”
+    saved = await confirm(bot, BINH, preview)
+    assert "Đã thêm chỉ tiêu cơ cấu “bộ đội xuất ngũ”" in saved[0].text
+    listed = await bot.send(message_update(BINH, "/tieuchi"))
+    assert "• bộ đội xuất ngũ (BĐXN) — còn gọi: xuất ngũ" in listed[0].text
+    audit_row = await bot.db.fetchone("SELECT actor_user_id FROM audit WHERE action = 'indicator.add'")
+    assert audit_row is not None and audit_row[0] is not None
+
+    # a secretary reports it (without diacritics too), every figure is stored
+    text = "ket nap 3, 2 nu, 1 nong dan, 1 thac si, 1 ket nap lai, 1 bo doi xuat ngu"
+    preview = await bot.send(message_update(THU, text))
+    line = preview[0].text
+    for part in ("Kết nạp 3 ĐVM", "nữ 2", "nông dân 1", "thạc sĩ 1", "kết nạp lại 1", "bộ đội xuất ngũ 1"):
+        assert part in line, line
+    await confirm(bot, THU, preview)
+    unit = await units.by_code(bot.db, "THPTCP")
+    row = await bot.db.fetchone(
+        "SELECT admitted, female, university, extra FROM submissions WHERE unit_id = ? ORDER BY id DESC", (unit.id,)
+    )
+    assert (row[0], row[1], row[2]) == (3, 2, 1)
+    assert json.loads(row[3]) == {"bo_doi_xuat_ngu": 1, "farmer": 1, "master": 1, "readmitted": 1}
+
+    # a breakdown question
+    answer = await bot.send(message_update(BINH, "cơ cấu đảng viên mới năm nay"))
+    assert "• Bộ đội xuất ngũ: 1" in answer[0].text and "• Nông dân: 1" in answer[0].text
+
+    # the Excel
+    sent = await bot.send(message_update(BINH, "xuất excel tiến độ năm nay"))
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(sent[0].file_bytes)).worksheets[0]
+    header = [c.value for c in ws[5]]
+    column = header.index("Bộ đội xuất ngũ") + 1
+    total = next(r for r in range(6, ws.max_row + 1) if ws.cell(row=r, column=2).value == "TỔNG CỘNG")
+    assert ws.cell(row=total, column=column).value == 1
+
+    # the breakdown chart
+    chart = await bot.send(message_update(BINH, "biểu đồ cơ cấu năm nay"))
+    assert chart[0].file_bytes and chart[0].file_bytes.startswith(b"\x89PNG")
+    root = (await units.by_code(bot.db, "CP")).id
+    tree = UnitTree(await units.all_units(bot.db))
+    view = await load_progress(bot.db, tree, root, Period.of_year(2026), bot.clock.now().date())
+    assert ("bộ đội xuất ngũ", 1) in breakdown_labels(view)
+
+    # the .docx report: the cơ cấu section and the annex
+    drafted = await bot.send(message_update(BINH, "làm báo cáo năm 2026"))
+    docx_file = next(s for s in drafted if (s.file_name or "").endswith(".docx"))
+    from docx import Document
+
+    document = Document(io.BytesIO(docx_file.file_bytes))
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "bộ đội xuất ngũ 1" in body and "nông dân 1" in body and "thạc sĩ 1" in body
+    annex = document.tables[-1]
+    assert "BĐXN" in [c.text for c in annex.rows[0].cells]
+    assert "Tỉ lệ tổ chức cơ sở đảng kết nạp được đảng viên" in body
+    assert "năm liền (2024–2026) không kết nạp được đảng viên" in body
+
+
+async def test_derived_indicators_answer_questions(bot):
+    share = await bot.send(message_update(BINH, "tỉ lệ tổ chức cơ sở đảng kết nạp được đảng viên năm 2025"))
+    assert "TỔ CHỨC CƠ SỞ ĐẢNG KẾT NẠP ĐƯỢC ĐẢNG VIÊN" in share[0].text
+    assert "tổ chức cơ sở đảng kết nạp được ít nhất 1 đảng viên" in share[0].text
+    idle = await bot.send(message_update(BINH, "chi bộ nào 2 năm liền không kết nạp được đảng viên?"))
+    assert idle[0].text.startswith("ĐƠN VỊ 2 NĂM LIỀN KHÔNG KẾT NẠP ĐƯỢC ĐẢNG VIÊN")
+
+
+async def test_indicator_cli_adds_and_renames(settings, demo_db, clock):
+    out = await admin_cli.manage_indicators(settings, "add ngư dân | Ngư dân | đánh cá", clock=clock)
+    assert "Đã thêm chỉ tiêu cơ cấu “ngư dân”" in out
+    loaded = await indicator_store.load(demo_db)
+    assert loaded.find("danh ca") is not None and loaded.find("ngu dan").code == "ngu_dan"
+    out = await admin_cli.manage_indicators(settings, "rename ngư dân | ngư dân, diêm dân", clock=clock)
+    assert "ngư dân, diêm dân" in out
+    with pytest.raises(admin_cli.CliError, match="đã là tên của chỉ tiêu"):
+        await admin_cli.manage_indicators(settings, "add nông dân", clock=clock)
+    listing = await admin_cli.manage_indicators(settings, "list", clock=clock)
+    assert "ngư dân, diêm dân" in listing and "thạc sĩ (ThS) — tính trong số trình độ đại học trở lên" in listing

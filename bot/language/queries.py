@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
-from bot.language.normalize import fold
+from bot.language.normalize import fold, number_at
 from bot.language.periods import blank_spans, find_period
 from bot.models import Frozen
 from bot.periods import Period
@@ -31,6 +31,8 @@ class QueryKind(StrEnum):
     BEHIND = "behind"
     RANKING = "ranking"
     COMPARE = "compare"
+    IDLE = "idle"  # derived: units that admitted no one for N years running
+    ADMITTING = "admitting"  # derived: share of grassroots organisations that admitted anyone
 
 
 class OutputForm(StrEnum):
@@ -47,6 +49,7 @@ class Query(Frozen):
     form: OutputForm = OutputForm.TEXT
     page: int = 1
     text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
+    years: int | None = None  # IDLE: "3 năm liền" (None: the default, bot.derived.DEFAULT_IDLE_YEARS)
 
 
 class QueryProblem(Frozen):
@@ -75,7 +78,33 @@ FORM_WORDS = {
     ),
 }
 # Order matters: the first kind whose words appear wins.
+IDLE_YEARS = re.compile(r"\b(\d{1,2}|hai|ba|bon|nam|sau) nam (?:lien|lien tiep|lien tuc|nay)\b")
 KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
+    (
+        QueryKind.IDLE,
+        re.compile(
+            r"\b(?:nhieu|may|vai|\d{1,2}|hai|ba|bon|nam|sau) nam (?:lien|lien tiep|lien tuc)\b"
+            r"|\b(?:nhieu|may|vai) nam (?:nay )?(?:khong|chua|ko) (?:ket nap|kn)\b"
+            r"|\blau (?:roi )?(?:khong|chua|ko) (?:ket nap|kn)\b"
+            r"|\b(?:lien tuc|lien tiep) (?:khong|chua) (?:ket nap|kn)\b"
+            r"|\bkhong ket nap duoc (?:dang vien )?(?:nhieu|may) nam\b"
+        ),
+    ),
+    (
+        QueryKind.ADMITTING,
+        _alternatives(
+            "to chuc co so dang",
+            "ty le to chuc co so dang",
+            "ti le to chuc co so dang",
+            "tccsd",
+            "tccs dang",
+            "ty le co so",
+            "ti le co so",
+            "co so dang ket nap duoc",
+            "bao nhieu co so",
+            "bao nhieu to chuc co so",
+        ),
+    ),
     (
         QueryKind.COMPARE,
         _alternatives(
@@ -368,6 +397,11 @@ def read_query(
     else:
         for p in FORM_WORDS.values():
             take(p)
+    years = None
+    if (idle := IDLE_YEARS.search(rest)) is not None:
+        got = number_at([idle.group(1)], 0)
+        years = got[0] if got else None
+        spans.append(idle.span())
     found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
     for _, p in KIND_WORDS:
         take(p)
@@ -389,4 +423,5 @@ def read_query(
         category=category,
         form=form,
         text=text,
+        years=years if (kind or found_kind) is QueryKind.IDLE else None,
     )

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.calendar import Calendar
+from bot.indicators import DEFAULT_SET, Indicators
 from bot.periods import Period, PeriodKind, as_of, expected_share, term_expected_share
 from bot.progress import DEFAULT_TOLERANCE, UnitProgress, assess, rolled_targets
 from bot.tree import UnitTree
 from storage import categories as khoi_store
+from storage import indicators as indicator_store
 from storage import reminders as reminder_store
 from storage import rollups, targets
 from storage import terms as term_store
@@ -31,6 +33,7 @@ class ProgressView:
     tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
     category: str | None = None  # the root stands for this category of its children only, not its whole subtree
     category_labels: dict[str, str] = field(default_factory=dict)  # khối code → label, the root committee's order
+    indicators: Indicators = DEFAULT_SET  # the breakdowns answers and files show (data, bot.indicators)
 
     @property
     def root(self) -> UnitProgress:
@@ -135,4 +138,5 @@ async def load_progress(
         is_running=period.end > today,
         tolerance=tolerance,
         category_labels=(await khoi_store.load(db)).labels(tree, root_id),
+        indicators=await indicator_store.load(db),
     )

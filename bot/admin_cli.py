@@ -335,7 +335,7 @@ async def template(settings: Settings, out: Path, fill: bool, *, clock: Clock | 
     ctx = await _context(settings, clock)
     try:
         rows = await rows_from(ctx.db) if fill else None
-        content = template_workbook(rows)
+        content = template_workbook(rows, await ctx.indicators())
         await asyncio.to_thread(out.write_bytes, content)
         return f"Đã tạo {out}" + (" (điền sẵn dữ liệu hiện có)." if fill else " (mẫu trống).")
     finally:

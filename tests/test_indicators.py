@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot import admin_cli
+from bot.exports.charts import breakdown_labels
+from bot.exports.template import rows_from, template_workbook
+from bot.importer import read_file
 from bot.indicators import DEFAULT_SET
 from bot.models import Figures
 from bot.periods import Period
+from bot.services import imports
+from bot.services.core import Core
+from bot.services.progress import load_progress
+from bot.tree import UnitTree
 from storage import indicators as indicator_store
-from storage import rollups, submissions
+from storage import rollups, submissions, units
+from tests.conftest import callback_update, message_update
+from tests.harness import TelegramHarness, button
 from tests.test_rollups import make_tree
 
 
@@ -87,19 +104,6 @@ def test_figures_add_and_get():
 
 # --- The done-when of issue 17 §3: a new indicator through chat, end to end -------------------------------------
 
-import io  # noqa: E402
-import json  # noqa: E402
-
-import pytest  # noqa: E402
-
-from bot import admin_cli  # noqa: E402
-from bot.exports.charts import breakdown_labels  # noqa: E402
-from bot.services.progress import load_progress  # noqa: E402
-from bot.tree import UnitTree  # noqa: E402
-from storage import units  # noqa: E402
-from tests.conftest import callback_update, message_update  # noqa: E402
-from tests.harness import TelegramHarness, button  # noqa: E402
-
 THU, BINH, HUNG = 7101, 7102, 7103
 
 
@@ -153,8 +157,6 @@ async def test_new_indicator_by_chat_reaches_reports_answers_excel_chart_and_doc
 
     # the Excel
     sent = await bot.send(message_update(BINH, "xuất excel tiến độ năm nay"))
-    from openpyxl import load_workbook
-
     ws = load_workbook(io.BytesIO(sent[0].file_bytes)).worksheets[0]
     header = [c.value for c in ws[5]]
     column = header.index("Bộ đội xuất ngũ") + 1
@@ -172,8 +174,6 @@ async def test_new_indicator_by_chat_reaches_reports_answers_excel_chart_and_doc
     # the .docx report: the cơ cấu section and the annex
     drafted = await bot.send(message_update(BINH, "làm báo cáo năm 2026"))
     docx_file = next(s for s in drafted if (s.file_name or "").endswith(".docx"))
-    from docx import Document
-
     document = Document(io.BytesIO(docx_file.file_bytes))
     body = "\n".join(p.text for p in document.paragraphs)
     assert "bộ đội xuất ngũ 1" in body and "nông dân 1" in body and "thạc sĩ 1" in body
@@ -202,3 +202,42 @@ async def test_indicator_cli_adds_and_renames(settings, demo_db, clock):
         await admin_cli.manage_indicators(settings, "add nông dân", clock=clock)
     listing = await admin_cli.manage_indicators(settings, "list", clock=clock)
     assert "ngư dân, diêm dân" in listing and "thạc sĩ (ThS) — tính trong số trình độ đại học trở lên" in listing
+
+
+async def test_import_reads_a_column_per_indicator_and_the_template_writes_them(demo_db, settings, clock):
+    core = Core(demo_db, settings, clock)
+    async with demo_db.transaction():
+        await indicator_store.put(
+            demo_db,
+            DEFAULT_SET.by_code["farmer"].model_copy(
+                update={"code": "ngu_dan", "name": "ngư dân", "short_name": "Ngư dân", "aliases": (), "sort_order": 99}
+            ),
+            clock.now(),
+        )
+    header = "Mã đơn vị,Kỳ,Kết nạp,Nữ,Nông dân,ThS,Kết nạp lại,Ngư dân"
+    good = read_file("sl.csv", f"{header}\nTHPTCP,T3/2026,3,1,1,1,,2\n".encode(), 10 * 1_048_576)
+    assert not good.problems and await imports.check(core.ctx, good) == []
+    await imports.apply(core.ctx, good, None, "sl.csv")
+    unit = await units.by_code(demo_db, "THPTCP")
+    row = await demo_db.fetchone(
+        "SELECT admitted, female, extra FROM submissions WHERE unit_id = ? AND channel = 'import' ORDER BY id DESC",
+        (unit.id,),
+    )
+    assert (row[0], row[1], json.loads(row[2])) == (3, 1, {"farmer": 1, "master": 1, "ngu_dan": 2})
+    again = await imports.apply(core.ctx, good, None, "sl.csv")
+    assert not any(again.changed.values())  # importing the same file again changes nothing
+
+    bad = read_file("sl.csv", "Mã đơn vị,Kỳ,Kết nạp,Thợ lặn,Nông dân\nTHPTCP,T4/2026,1,1,2\n".encode(), 10 * 1_048_576)
+    assert [(p.column, "lớn hơn tổng số" in p.message) for p in bad.problems] == [("Nông dân", True)]
+    unknown = read_file("sl.csv", "Mã đơn vị,Kỳ,Kết nạp,Thợ lặn\nTHPTCP,T4/2026,1,1\n".encode(), 10 * 1_048_576)
+    problems = await imports.check(core.ctx, unknown)
+    assert [p.column for p in problems] == ["Thợ lặn"] and "không phải chỉ tiêu cơ cấu nào" in problems[0].message
+
+    content = template_workbook(await rows_from(demo_db), await indicator_store.load(demo_db))
+    sheet = load_workbook(io.BytesIO(content))["Số liệu"]
+    titles = [c.value for c in sheet[1]]
+    assert {"Nông dân", "ThS", "KN lại", "Ngư dân", "18–30 tuổi"} <= set(titles)
+    line = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "THPTCP" and r[1] == "T3/2026")
+    assert line[titles.index("Ngư dân")] == 2 and line[titles.index("ThS")] == 1
+    back = read_file("mau.xlsx", content, 10 * 1_048_576)
+    assert not back.problems and await imports.check(core.ctx, back) == []

@@ -9,11 +9,13 @@ from collections import defaultdict
 from typing import Any
 
 from bot.exports.cells import append, first_sheet, put
-from bot.importer import SHEETS
+from bot.importer import SHEETS, Column
+from bot.indicators import DEFAULT_SET, Indicators
 from bot.models import BREAKDOWN_FIELDS, KIND_LABELS, UnitKind
 from bot.periods import PeriodKind
 from bot.tree import UnitTree
 from storage import categories, submissions, targets, units, users
+from storage import indicators as indicator_store
 from storage.db import Database
 
 KIND_WORDS = {kind: label.split(" (")[0] for kind, label in KIND_LABELS.items()}  # read back by the importer
@@ -29,7 +31,8 @@ INSTRUCTIONS = [
     "5. Chỉ tiêu: Loại “năm” hoặc “nhiệm kỳ”; Năm (năm bắt đầu với nhiệm kỳ);",
     "   Kế hoạch quý tùy chọn, ví dụ 20/30/30/20.",
     "6. Số liệu (tùy chọn, để nạp số đã kết nạp trước khi dùng bot): Kỳ là T9/2021, Q3/2021 hoặc 2021;",
-    "   chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
+    "   chỉ nhập cho đơn vị không có đơn vị trực thuộc. Mỗi chỉ tiêu cơ cấu một cột (danh sách: /tieuchi);",
+    "   thêm cột cho chỉ tiêu mới bằng tên hoặc tên viết tắt của nó; ô trống là 0.",
     "7. Nhập: gửi tệp cho bot (cán bộ theo dõi cấp cao nhất) hoặc chạy `ptdv import tệp.xlsx`. Nếu có lỗi, bot liệt kê",
     "   từng dòng sai và không nhập gì. Nhập lại cùng một tệp không làm thay đổi gì.",
 ]
@@ -90,20 +93,31 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
                 plan,
             ]
         )
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (1 + len(BREAKDOWN_FIELDS)))
-    fields = ("admitted", *BREAKDOWN_FIELDS)
+    extra_codes = extra_columns(await indicator_store.load(db))
+    fields = ("admitted", *BREAKDOWN_FIELDS, *(c.key for c in extra_codes))
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(fields))
     for r in await submissions.live_admission_rows(db):
         if r["unit_id"] not in code:
             continue
         key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))
+        extra = json.loads(r["extra"] or "{}")
         for i, f in enumerate(fields):
-            sums[key][i] += r[f]
+            sums[key][i] += r[f] if f in r else extra.get(f, 0)
     for (unit, period), values in sums.items():
         out["reports"].append([unit, period, *values])
     return out
 
 
-def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
+def extra_columns(indicators: Indicators) -> list[Column]:
+    """The Số liệu sheet's columns for the indicators without a fixed column (the list is data)."""
+    return [
+        Column(i.code, i.short_name[:1].upper() + i.short_name[1:], tuple(i.words()))
+        for i in indicators
+        if not i.column_backed
+    ]
+
+
+def template_workbook(rows: dict[str, list[list[Any]]] | None = None, indicators: Indicators = DEFAULT_SET) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -114,7 +128,8 @@ def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
     for i, line in enumerate(INSTRUCTIONS, 1):
         put(guide, i, 1, line).font = Font(bold=i == 1)
     guide.column_dimensions["A"].width = 120
-    for kind, (title, columns) in SHEETS.items():
+    for kind, (title, fixed) in SHEETS.items():
+        columns = (*fixed, *extra_columns(indicators)) if kind == "reports" else fixed
         ws = wb.create_sheet(title)
         for col, column in enumerate(columns, 1):
             cell = put(ws, 1, col, column.title)

@@ -173,7 +173,7 @@ class Core:
             case intents.SetTarget():
                 return await targets_admin.propose(ctx, user, inbound, intent.draft)
             case intents.Template():
-                content = template_workbook()
+                content = template_workbook(indicators=await ctx.indicators())
                 return [
                     Reply(
                         text="Mẫu nhập dữ liệu: điền rồi gửi lại tệp này cho bot (cán bộ theo dõi cấp cao nhất).",

@@ -127,7 +127,21 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
             problems.append(Problem("Chỉ tiêu", row["_row"], "Năm", f"trùng với dòng {keys[key]}"))
         keys[key] = row["_row"]
     periods: dict[tuple[str, str], int] = {}
+    listed = await ctx.indicators()
     for row in data.reports:
+        for title in row.get("columns", {}):
+            item = listed.find(title)
+            if item is None:
+                names = ", ".join(i.short_name for i in listed if not i.column_backed)
+                problems.append(
+                    Problem(
+                        "Số liệu",
+                        row["_row"],
+                        title,
+                        f"cột “{title}” không phải chỉ tiêu cơ cấu nào (các chỉ tiêu khác: {names}; "
+                        "thêm chỉ tiêu bằng /tieuchi them)",
+                    )
+                )
         if row["unit"] not in known:
             problems.append(Problem("Số liệu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
         elif row["unit"] in has_children:
@@ -305,8 +319,14 @@ async def _apply_report(
         for r in await submissions.live_within(ctx.db, unit_id, "admission", period.ym_from, period.ym_to)
         if (r["ym_from"], r["ym_to"]) == (period.ym_from, period.ym_to) and r["channel"] == "import"
     ]
-    figures = row["figures"]
-    if live and all(live[-1][k] == v for k, v in figures.items()):
+    listed = await ctx.indicators()
+    figures = dict(row["figures"])
+    for title, value in row.get("columns", {}).items():  # the indicator columns (checked: each names one)
+        item = listed.find(title)
+        if item is not None and value:
+            figures[item.code] = value
+    columns, extra = submissions.split_extra(figures)
+    if live and all(live[-1][k] == v for k, v in columns.items()) and (live[-1]["extra"] or "{}") == (extra or "{}"):
         return
     new = await submissions.append(
         ctx.db,

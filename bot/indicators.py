@@ -39,11 +39,11 @@ class IndicatorDef(Frozen):
     column_backed: bool = False
 
     def words(self) -> list[str]:
-        """Every way of writing it, folded, longest first (the name, the short name when it is a word of its
-        own, the aliases)."""
+        """Every way of writing it, folded, longest first (the name, the aliases, and the short name unless it is
+        a bare abbreviation such as "LLVT", which may name something else: it is read when listed as an alias)."""
         names = {fold(n) for n in (self.name, *self.aliases) if n.strip()}
         short = fold(self.short_name)
-        if len(short) >= 4 and short not in ("khac",):
+        if len(short) >= 4 and not self.short_name.isupper() and short != "khac":
             names.add(short)
         return sorted((n for n in names if n), key=len, reverse=True)
 
@@ -145,7 +145,7 @@ DEFAULTS: tuple[IndicatorDef, ...] = (
         code="armed_forces",
         name="lực lượng vũ trang",
         short_name="LLVT",
-        aliases=("quân nhân", "llvt"),
+        aliases=("quân nhân",),  # not "llvt": that names the khối (Khối LLVT) in questions
         group="nghe_nghiep",
         sort_order=63,
         builtin=True,

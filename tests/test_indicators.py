@@ -241,3 +241,22 @@ async def test_import_reads_a_column_per_indicator_and_the_template_writes_them(
     assert line[titles.index("Ngư dân")] == 2 and line[titles.index("ThS")] == 1
     back = read_file("mau.xlsx", content, 10 * 1_048_576)
     assert not back.problems and await imports.check(core.ctx, back) == []
+
+
+def test_questions_naming_an_indicator_are_breakdown_questions():
+    from datetime import date
+
+    from bot.indicators import IndicatorDef, Indicators
+    from bot.language.intents import Ask, parse
+    from bot.language.queries import QueryKind
+
+    today = date(2026, 10, 20)
+    for text in ("số đảng viên mới là nông dân năm nay", "có bao nhiêu đảng viên mới dưới 30 tuổi?"):
+        intent = parse(text, today, indicators=DEFAULT_SET)
+        assert isinstance(intent, Ask) and intent.query.kind is QueryKind.BREAKDOWN, text
+        assert intent.query.unit_text is None
+    own = Indicators([*DEFAULT_SET, IndicatorDef(code="ngu_dan", name="ngư dân", short_name="Ngư dân")])
+    intent = parse("bao nhiêu ngư dân được kết nạp năm nay?", today, indicators=own)
+    assert isinstance(intent, Ask) and intent.query.kind is QueryKind.BREAKDOWN and intent.query.unit_text is None
+    idle = parse("chi bộ nào 4 năm liền không kết nạp được đảng viên?", today, indicators=own)
+    assert isinstance(idle, Ask) and (idle.query.kind, idle.query.years) == (QueryKind.IDLE, 4)

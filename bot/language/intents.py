@@ -200,14 +200,15 @@ def parse(
     question = asks(s) or "?" in raw or is_question(s)
     counted = states_count(blank_spans(s, find_period(s, today).spans))
     if question and not counted:
-        return _ask(raw, today, categories=categories)
+        return _ask(raw, today, categories=categories, indicators=indicators)
     if looks_like_report(s, today) or counted or PERIOD_COLON.match(fold(raw, keep=",:")):
         figures = blank_spans(s, find_period(s, today).spans)
         if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
-            return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
+            # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
+            return _ask(raw, today, categories=categories, indicators=indicators)
         return _report(raw, today, indicators=indicators)
-    if question or may_be_question(s):
-        return _ask(raw, today, categories=categories)
+    if question or may_be_question(s, indicators):
+        return _ask(raw, today, categories=categories, indicators=indicators)
     return Unknown()
 
 
@@ -458,8 +459,9 @@ def _ask(
     kind: QueryKind | None = None,
     form: OutputForm | None = None,
     categories: Categories | None = None,
+    indicators: Indicators | None = None,
 ) -> Intent:
-    result = read_query(text, today, kind=kind, form=form, categories=categories)
+    result = read_query(text, today, kind=kind, form=form, categories=categories, indicators=indicators)
     if isinstance(result, QueryProblem):
         return Unknown(reason="bad_period", problem=result.message)
     return Ask(query=result)

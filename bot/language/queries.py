@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
+from bot.indicators import Indicators
 from bot.language.normalize import fold, number_at
 from bot.language.periods import blank_spans, find_period
 from bot.models import Frozen
@@ -362,9 +363,21 @@ def is_question(s: str) -> bool:
     return any(p.search(s) for k, p in KIND_WORDS if k not in OVERLAPS_REPORTS)
 
 
-def may_be_question(s: str) -> bool:
-    """Words that fit a question when the text states no figures (e.g. "nguồn phát triển đảng")."""
-    return is_question(s) or any(p.search(s) for _, p in KIND_WORDS)
+def may_be_question(s: str, indicators: Indicators | None = None) -> bool:
+    """Words that fit a question when the text states no figures (e.g. "nguồn phát triển đảng", "số đảng viên mới
+    là nông dân": the name of an indicator of the list)."""
+    return (
+        is_question(s)
+        or any(p.search(s) for _, p in KIND_WORDS)
+        or (indicators is not None and bool(indicator_pattern(indicators).search(s)))
+    )
+
+
+def indicator_pattern(indicators: Indicators) -> re.Pattern[str]:
+    """The names and aliases of the indicators of the list that have no word in KIND_WORDS' breakdown list (data:
+    a province's own indicator is asked about by its name): "bao nhiêu nông dân", "số đảng viên mới dưới 30 tuổi"."""
+    words = [w for i in indicators if not i.column_backed for w in i.words()]
+    return _alternatives(*(re.escape(w) for w in words)) if words else re.compile(r"(?!)")
 
 
 def read_query(
@@ -374,8 +387,10 @@ def read_query(
     kind: QueryKind | None = None,
     form: OutputForm | None = None,
     categories: Sequence[tuple[str, Sequence[str]]] | None = None,
+    indicators: Indicators | None = None,
 ) -> Query | QueryProblem:
-    """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises."""
+    """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises. A question that
+    names an indicator of the list (`indicators`, data) and no other kind is a breakdown question."""
     s = fold(text)
     if dict(KIND_WORDS)[QueryKind.COMPARE].search(s) or kind is QueryKind.COMPARE:
         s = blank_spans(s, [m.span() for m in BASELINE_PHRASE.finditer(s)]) + " cung ky"
@@ -407,6 +422,12 @@ def read_query(
         take(p)
     category = next((c for c, p in category_words(categories) if take(p)), None)
     take(HOME_WORDS)
+    if indicators is not None and found_kind in (None, QueryKind.BREAKDOWN):
+        pattern = indicator_pattern(indicators)
+        named = [m.span() for m in pattern.finditer(blank_spans(rest, spans))]
+        if named:
+            found_kind = QueryKind.BREAKDOWN
+            spans.extend(named)
     rest = blank_spans(rest, spans)
     take(QUESTION_WORDS)
     rest = FILLER_PHRASES.sub(" ", blank_spans(rest, spans))

@@ -37,7 +37,7 @@ VALUES
     ('civil_servant', 'cán bộ, công chức, viên chức', 'CB, CC, VC',
      '["cán bộ công chức viên chức", "cán bộ, công chức", "công chức", "viên chức", "cbccvc"]', 'nghe_nghiep', NULL,
      0, 62, 1, 0),
-    ('armed_forces', 'lực lượng vũ trang', 'LLVT', '["quân nhân", "llvt"]', 'nghe_nghiep', NULL, 0, 63, 1, 0),
+    ('armed_forces', 'lực lượng vũ trang', 'LLVT', '["quân nhân"]', 'nghe_nghiep', NULL, 0, 63, 1, 0),
     ('private_owner', 'chủ doanh nghiệp tư nhân', 'Chủ DNTN', '["chủ doanh nghiệp", "chủ dntn"]', 'nghe_nghiep',
      NULL, 0, 64, 1, 0),
     ('student', 'học sinh, sinh viên', 'HS, SV', '["học sinh", "sinh viên", "hssv"]', 'nghe_nghiep', NULL, 1, 65, 1, 1),

@@ -38,6 +38,40 @@ async def test_seeded_list_matches_defaults(db):
     assert loaded.by_code["master"].part_of == "university"
 
 
+async def test_reports_with_the_old_fields_migrate_unchanged(settings, clock):
+    from storage.db import Database
+    from storage.migrations import migrate
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrate(db, target=11)
+        ids = await make_tree(db, clock)
+        figures = {"admitted": 4, "female": 2, "ethnic_minority": 1, "religious": 1, "youth_union": 3, "student": 1}
+        async with db.transaction():
+            old = await submissions.append(
+                db,
+                unit_id=ids["A1"],
+                kind="admission",
+                period=Period.quarter(2021, 3),
+                figures=figures | {"private_sector": 1, "university": 2},
+                now=clock.now(),
+                actor=None,
+                channel="test",
+            )
+        before = dict(await db.fetchone("SELECT * FROM submissions WHERE id = ?", (old,)))
+        rolled = [dict(r) for r in await db.fetchall("SELECT * FROM rollups ORDER BY unit_id")]
+        await migrate(db)
+        after = dict(await db.fetchone("SELECT * FROM submissions WHERE id = ?", (old,)))
+        assert after == before | {"extra": "{}"}
+        assert [dict(r) for r in await db.fetchall("SELECT * FROM rollups ORDER BY unit_id")] == rolled
+        sums = await rollups.sums(db, 202101, 202112)
+        assert sums[ids["R"]][1] == Figures(**figures, private_sector=1, university=2)
+        with pytest.raises(Exception, match="append-only"):  # the append-only trigger covers the new column
+            await db.execute("UPDATE submissions SET extra = '{\"farmer\": 9}' WHERE id = ?", (old,))
+    finally:
+        await db.close()
+
+
 async def test_extra_values_stored_rolled_up_and_superseded(db, clock):
     ids = await make_tree(db, clock)
     month = Period.month(2026, 3)

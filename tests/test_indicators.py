@@ -58,11 +58,11 @@ async def test_reports_with_the_old_fields_migrate_unchanged(settings, clock):
                 actor=None,
                 channel="test",
             )
-        before = dict(await db.fetchone("SELECT * FROM submissions WHERE id = ?", (old,)))
+        before = await submissions.get(db, old)
         rolled = [dict(r) for r in await db.fetchall("SELECT * FROM rollups ORDER BY unit_id")]
         await migrate(db)
-        after = dict(await db.fetchone("SELECT * FROM submissions WHERE id = ?", (old,)))
-        assert after == before | {"extra": "{}"}
+        after = await submissions.get(db, old)
+        assert before is not None and after == before | {"extra": "{}"}
         assert [dict(r) for r in await db.fetchall("SELECT * FROM rollups ORDER BY unit_id")] == rolled
         sums = await rollups.sums(db, 202101, 202112)
         assert sums[ids["R"]][1] == Figures(**figures, private_sector=1, university=2)

@@ -234,6 +234,8 @@ async def test_indicator_cli_adds_and_renames(settings, demo_db, clock):
     assert "ngư dân, diêm dân" in out
     with pytest.raises(admin_cli.CliError, match="đã là tên của chỉ tiêu"):
         await admin_cli.manage_indicators(settings, "add nông dân", clock=clock)
+    out = await admin_cli.manage_indicators(settings, "required ngư dân | có", clock=clock)
+    assert "luôn có cột" in out and (await indicator_store.load(demo_db)).by_code["ngu_dan"].required
     listing = await admin_cli.manage_indicators(settings, "list", clock=clock)
     assert "ngư dân, diêm dân" in listing and "thạc sĩ (ThS) — tính trong số trình độ đại học trở lên" in listing
 

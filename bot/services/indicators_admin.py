@@ -5,6 +5,7 @@ of a top unit, with a preview and “Xác nhận”), `ptdv indicator` on the se
     /tieuchi them Bộ đội xuất ngũ | BĐXN | xuất ngũ, bộ đội phục viên
                                                  — add: name | short form | other ways of writing it (optional)
     /tieuchi doiten nông dân | nông dân, ngư dân — rename (the old name stays an alias)
+    /tieuchi batbuoc nông dân | có               — required: always a column of the Excel, annex, template
 
 A new indicator is at once read in reports ("kết nạp 2, 1 bộ đội xuất ngũ"), answered in "cơ cấu" questions, and
 a column of the Excel, the import template and the report's annex.
@@ -31,7 +32,8 @@ USAGE = (
     "/tieuchi — xem các chỉ tiêu cơ cấu\n"
     "/tieuchi them <tên> | <viết tắt> | <cách gọi khác, …> — ví dụ: "
     "/tieuchi them bộ đội xuất ngũ | BĐXN | xuất ngũ, bộ đội phục viên\n"
-    "/tieuchi doiten <tên cũ> | <tên mới> — ví dụ: /tieuchi doiten nông dân | nông dân, ngư dân"
+    "/tieuchi doiten <tên cũ> | <tên mới> — ví dụ: /tieuchi doiten nông dân | nông dân, ngư dân\n"
+    "/tieuchi batbuoc <tên> | có (hoặc: không) — chỉ tiêu luôn có cột trong biểu, phụ lục, mẫu nhập"
 )
 ONLY_TOP_OFFICIALS = "Chỉ cán bộ theo dõi của cấp ủy cao nhất mới thêm hoặc đổi tên chỉ tiêu cơ cấu."
 MAX_NAME = 60
@@ -125,7 +127,21 @@ def draft_rename(items: Indicators, args: str) -> tuple[IndicatorDef, IndicatorD
     return target, renamed
 
 
+def draft_required(items: Indicators, args: str) -> tuple[IndicatorDef, IndicatorDef]:
+    name, _, flag = args.partition("|")
+    target = items.find(name)
+    if target is None:
+        raise IndicatorError(f"Không có chỉ tiêu “{name.strip()}”. Gõ /tieuchi để xem danh sách.")
+    answer = fold(flag).strip() or "co"
+    if answer not in ("co", "khong", "ko"):
+        raise IndicatorError(USAGE)
+    return target, target.model_copy(update={"required": answer == "co"})
+
+
 def describe(kind: str, item: IndicatorDef, before: IndicatorDef | None = None) -> str:
+    if kind == "required":
+        how = "luôn có cột" if item.required else "chỉ có cột khi có số liệu"
+        return f"Chỉ tiêu “{item.name}”: {how} trong tệp Excel, phụ lục báo cáo và mẫu nhập."
     if kind == "add":
         aliases = f"; cách gọi khác: {', '.join(item.aliases)}" if item.aliases else ""
         return (
@@ -149,6 +165,9 @@ async def command(ctx: Context, args: str) -> tuple[str, IndicatorDef, Indicator
         case "doiten" | "doi ten" | "sua" | "rename":
             before, after = draft_rename(items, rest)
             return "rename", after, before
+        case "batbuoc" | "bat buoc" | "required":
+            before, after = draft_required(items, rest)
+            return "required", after, before
     raise IndicatorError(USAGE)
 
 
@@ -177,7 +196,7 @@ async def save(ctx: Context, kind: str, item: IndicatorDef, actor: int | None) -
     before = items.by_code.get(item.code)
     if kind == "add" and before is not None:
         raise IndicatorError(f"Đã có chỉ tiêu “{before.name}”.")
-    if kind == "rename" and before is None:
+    if kind != "add" and before is None:
         raise IndicatorError("Chỉ tiêu này không còn trong danh sách.")
     _clash(items, (item.name, *item.aliases) if kind == "add" else (item.name,), None if kind == "add" else item.code)
     await indicator_store.put(ctx.db, item, ctx.now())
@@ -193,6 +212,8 @@ async def save(ctx: Context, kind: str, item: IndicatorDef, actor: int | None) -
     )
     if kind == "add":
         return f"Đã thêm chỉ tiêu cơ cấu “{item.name}”. Gõ /tieuchi để xem danh sách."
+    if kind == "required":
+        return f"Đã lưu: {describe(kind, item)}"
     return f"Đã đổi tên chỉ tiêu thành “{item.name}”."
 
 
@@ -211,7 +232,7 @@ async def by_cli(ctx: Context, args: str) -> str:
     """`ptdv indicator [list | add … | rename …]`: the same as /tieuchi, applied at once (the server's operator)."""
     words = args.strip()
     verb, _, rest = words.partition(" ")
-    verb = {"list": "", "add": "them", "rename": "doiten"}.get(verb, verb)
+    verb = {"list": "", "add": "them", "rename": "doiten", "required": "batbuoc"}.get(verb, verb)
     read = await command(ctx, f"{verb} {rest}".strip())
     if isinstance(read, str):
         return read

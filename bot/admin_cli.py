@@ -289,7 +289,7 @@ async def manage_indicators(settings: Settings, words: str, *, clock: Clock | No
                 str(exc)
                 .replace("/tieuchi doiten", "ptdv indicator rename")
                 .replace("/tieuchi them", "ptdv indicator add")
-                .replace("/tieuchi batbuoc", "ptdv indicator required")
+                .replace("/tieuchi batbuoc", "ptdv indicator batbuoc")
                 .replace("/tieuchi", "ptdv indicator list")
             ) from exc
     finally:

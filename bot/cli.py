@@ -197,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     ind = sub.add_parser(
         "indicator",
         help="chỉ tiêu cơ cấu: indicator list | indicator add <tên> [| <viết tắt> | <cách gọi khác, …>]"
-        " | indicator rename <tên cũ> | <tên mới> | indicator required <tên> | có/không",
+        " | indicator rename <tên cũ> | <tên mới> | indicator batbuoc <tên> | có/không",
     )
     ind.add_argument("words", nargs="*", help="ví dụ: add bộ đội xuất ngũ | BĐXN | xuất ngũ")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")

@@ -234,7 +234,7 @@ async def test_indicator_cli_adds_and_renames(settings, demo_db, clock):
     assert "ngư dân, diêm dân" in out
     with pytest.raises(admin_cli.CliError, match="đã là tên của chỉ tiêu"):
         await admin_cli.manage_indicators(settings, "add nông dân", clock=clock)
-    out = await admin_cli.manage_indicators(settings, "required ngư dân | có", clock=clock)
+    out = await admin_cli.manage_indicators(settings, "batbuoc ngư dân | có", clock=clock)
     assert "luôn có cột" in out and (await indicator_store.load(demo_db)).by_code["ngu_dan"].required
     listing = await admin_cli.manage_indicators(settings, "list", clock=clock)
     assert "ngư dân, diêm dân" in listing and "thạc sĩ (ThS) — tính trong số trình độ đại học trở lên" in listing
@@ -296,3 +296,14 @@ def test_questions_naming_an_indicator_are_breakdown_questions():
     assert isinstance(intent, Ask) and intent.query.kind is QueryKind.BREAKDOWN and intent.query.unit_text is None
     idle = parse("chi bộ nào 4 năm liền không kết nạp được đảng viên?", today, indicators=own)
     assert isinstance(idle, Ask) and (idle.query.kind, idle.query.years) == (QueryKind.IDLE, 4)
+
+
+def test_indicator_cli_help_is_vietnamese(capsys):
+    from bot.cli import main
+    from tests.test_issue13_cli import ENGLISH
+
+    with pytest.raises(SystemExit) as done:
+        main(["indicator", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("cách dùng: ptdv indicator") and not any(word in out for word in ENGLISH), out

@@ -43,11 +43,36 @@ async def sums(
             _range(ym_from, ym_to, period_end),
         )
     wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
+    extra = await _extra(db, ym_from, ym_to, ids, period_end)
     return {
-        r[0]: UnitSums(r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True))))
+        r[0]: UnitSums(
+            r[1], Figures.model_construct(**dict(zip(_FIGURES, r[2:], strict=True)), extra=extra.get(r[0], {}))
+        )
         for r in rows
         if (wanted is None or r[0] in wanted) and r[1]
     }
+
+
+async def _extra(
+    db: Database, ym_from: int, ym_to: int, ids: list[int] | None, period_end: int | None
+) -> dict[int, dict[str, int]]:
+    """The data-defined indicators (schema 0012, `rollup_extra`) counted as `sums` counts the columns."""
+    if ids is not None and len(ids) <= MAX_IN_LIST:
+        rows = await db.fetchall(
+            f"SELECT unit_id, code, SUM(value) FROM rollup_extra WHERE unit_id IN ({','.join('?' * len(ids))})"
+            f" AND {_WITHIN} GROUP BY unit_id, code",
+            [*ids, *_range(ym_from, ym_to, period_end)],
+        )
+    else:
+        rows = await db.fetchall(
+            f"SELECT unit_id, code, SUM(value) FROM rollup_extra WHERE {_WITHIN} GROUP BY unit_id, code",
+            _range(ym_from, ym_to, period_end),
+        )
+    out: dict[int, dict[str, int]] = {}
+    for unit_id, code, value in rows:
+        if value:
+            out.setdefault(unit_id, {})[code] = value
+    return out
 
 
 async def silent_units(
@@ -103,6 +128,14 @@ async def rebuild(db: Database) -> None:
         " FROM (SELECT *, kind IN ('admission', 'adjustment') AS a FROM submissions WHERE superseded_by IS NULL) s"
         " JOIN unit_closure c ON c.unit_id = s.unit_id GROUP BY c.ancestor_id, s.ym_from, s.ym_to"
     )
+    await db.execute("DELETE FROM rollup_extra")
+    await db.execute(
+        "INSERT INTO rollup_extra(unit_id, ym_from, ym_to, code, value)"
+        " SELECT c.ancestor_id, s.ym_from, s.ym_to, j.key, SUM(j.value)"
+        " FROM submissions s JOIN unit_closure c ON c.unit_id = s.unit_id, json_each(s.extra) j"
+        " WHERE s.superseded_by IS NULL AND s.kind IN ('admission', 'adjustment') AND s.extra <> '{}'"
+        " GROUP BY c.ancestor_id, s.ym_from, s.ym_to, j.key"
+    )
 
 
 _INSERT_TRIGGER = "submissions_rollup_insert"
@@ -137,3 +170,20 @@ async def bulk_insert(db: Database) -> AsyncIterator[None]:
         (first,),
     )
     await db.execute(trigger)
+
+
+async def admitted_by_year(db: Database, unit_ids: Iterable[int], last_year: int) -> dict[int, dict[int, int]]:
+    """Admissions (rolled up, adjustments included) per unit and year, every year up to `last_year`: what the
+    derived indicators (bot.domain.derived) are computed from. A report's period never spans two years."""
+    ids = list(unit_ids)
+    out: dict[int, dict[int, int]] = {}
+    for start in range(0, len(ids), MAX_IN_LIST):
+        chunk = ids[start : start + MAX_IN_LIST]
+        rows = await db.fetchall(
+            f"SELECT unit_id, ym_from / 100, SUM(admitted) FROM rollups WHERE unit_id IN ({','.join('?' * len(chunk))})"
+            " AND ym_from <= ? GROUP BY unit_id, ym_from / 100",
+            [*chunk, last_year * 100 + 12],
+        )
+        for unit_id, year, admitted in rows:
+            out.setdefault(unit_id, {})[year] = admitted
+    return out

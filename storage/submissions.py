@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.domain.indicators import CODE
 from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
 from bot.domain.periods import Period
 from bot.domain.records import Submission
@@ -22,7 +24,8 @@ def _submission(row: sqlite3.Row) -> Submission:
     """A stored event as its model: the figure columns gathered by name, the others as fields."""
     data = dict(row)
     figures = {c: data.pop(c) for c in ALL_FIGURE_COLUMNS if c in data}
-    return Submission.model_validate(data | {"figures": figures})
+    extra = json.loads(data.pop("extra", None) or "{}")  # data-defined indicators (bot.domain.indicators)
+    return Submission.model_validate(data | {"figures": figures, "extra": extra})
 
 
 async def append(
@@ -39,11 +42,12 @@ async def append(
     raw_text: str = "",
     supersedes: int | None = None,
 ) -> int:
-    unknown = set(figures) - set(ALL_FIGURE_COLUMNS)
-    if unknown:
-        raise ValueError(f"unknown figures {sorted(unknown)}")
-    cols = [c for c in ALL_FIGURE_COLUMNS if figures.get(c) is not None]
-    values = [figures[c] for c in cols]
+    columns, extra = split_extra(figures)
+    cols = [c for c in ALL_FIGURE_COLUMNS if columns.get(c) is not None]
+    values: list[Any] = [columns[c] for c in cols]
+    if extra:
+        cols.append("extra")
+        values.append(extra)
     names = ", ".join(
         [
             "unit_id",
@@ -85,6 +89,29 @@ async def append(
     return new_id
 
 
+def split_extra(figures: Mapping[str, int | None]) -> tuple[dict[str, int | None], str]:
+    """The figures that have a column, and the others (data-defined indicators, bot.domain.indicators) as the JSON of
+    `submissions.extra`: {"farmer": 1}, non-zero values only, "" when none. A key that is no indicator code, or
+    a value that is no whole number ≥ 0, is refused."""
+    columns: dict[str, int | None] = {}
+    extra: dict[str, int] = {}
+    for key, value in figures.items():
+        if key in ALL_FIGURE_COLUMNS:
+            columns[key] = value
+        elif key == "extra" and isinstance(value, Mapping):
+            for code, v in value.items():
+                extra[code] = extra.get(code, 0) + int(v)
+        elif CODE.match(key) and (value is None or isinstance(value, int)):
+            if value:
+                extra[key] = value
+        else:
+            raise ValueError(f"unknown figures {key!r}")
+    if any(v < 0 for v in extra.values()) or any(not CODE.match(k) for k in extra):
+        raise ValueError(f"bad indicator values {extra!r}")
+    extra = {k: v for k, v in sorted(extra.items()) if v}
+    return columns, json.dumps(extra, ensure_ascii=False) if extra else ""
+
+
 async def supersede(db: Database, old_id: int, new_id: int) -> bool:
     """Mark `old_id` replaced by `new_id`; False when it was already superseded."""
     changed = await db.rowcount(
@@ -120,7 +147,23 @@ async def admissions_by_unit(
         params.extend(ids)
     sql += " GROUP BY unit_id"
     rows = await db.fetchall(sql, params)
-    return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True))) for r in rows}
+    extra = await _extra_sums(db, sql, params)
+    return {r[0]: Figures(**dict(zip(FIGURE_COLUMNS, r[1:], strict=True)), extra=extra.get(r[0], {})) for r in rows}
+
+
+async def _extra_sums(db: Database, sql: str, params: list[Any]) -> dict[int, dict[str, int]]:
+    """The data-defined indicators of the same events as `sql` (a live-admissions sum), per unit and code."""
+    where = sql[sql.index(" WHERE ") : sql.index(" GROUP BY ")]
+    rows = await db.fetchall(
+        f"SELECT unit_id, j.key, SUM(j.value) FROM submissions, json_each(submissions.extra) j{where}"
+        " AND extra <> '{}' GROUP BY unit_id, j.key",
+        params,
+    )
+    out: dict[int, dict[str, int]] = {}
+    for unit_id, code, value in rows:
+        if value:
+            out.setdefault(unit_id, {})[code] = value
+    return out
 
 
 async def latest_snapshots(
@@ -212,6 +255,7 @@ INSERT_COLUMNS = (
     "ym_from",
     "ym_to",
     *ALL_FIGURE_COLUMNS,
+    "extra",
     "actor_user_id",
     "channel",
     "raw_text",
@@ -228,7 +272,8 @@ def event_rows(
     defaults = [(c, 0 if c in FIGURE_COLUMNS else None) for c in ALL_FIGURE_COLUMNS]
     moments: dict[datetime, str] = {}  # a bulk append shares a few moments and periods: formatted once
     spans: dict[Period, tuple[str, int, int, int]] = {}
-    for unit_id, kind, period, figures, now, actor, channel, raw_text in events:
+    for unit_id, kind, period, all_figures, now, actor, channel, raw_text in events:
+        figures, extra = split_extra(all_figures)  # data-defined indicators go to `extra` (bot.domain.indicators)
         created = moments.get(now) or moments.setdefault(now, to_db(now))
         span = spans.get(period) or spans.setdefault(
             period, (period.kind.value, period.year, period.ym_from, period.ym_to)
@@ -239,6 +284,7 @@ def event_rows(
                 kind,
                 *span,
                 *[figures.get(c, d) for c, d in defaults],
+                extra or "{}",
                 actor,
                 channel,
                 raw_text,

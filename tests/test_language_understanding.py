@@ -94,7 +94,7 @@ def test_reports_keep_every_figure(text, figures):
         ("t9 kn 2 dc deu la dv", "report", {"admitted": 2, "youth_union": 2}),
         ("kn 1 cn cty tu nhan, dv", "report", {"admitted": 1, "private_sector": 1, "youth_union": 1}),
         ("q3 kn 3, 3 nu, 3 dn ngoai nn", "report", {"admitted": 3, "female": 3, "private_sector": 3}),
-        ("kết nạp 1 đ/c thạc sỹ", "report", {"admitted": 1, "university": 1}),
+        ("kết nạp 1 đ/c thạc sỹ", "report", {"admitted": 1, "university": 1, "master": 1}),
         ("nguồn 5, nhận thức 2", "report_pipeline", {"pool": 5, "certified": 2}),
         (
             "nguon 7, da hoc nt 4, du kien cu di hoc 2",
@@ -143,17 +143,17 @@ def test_reports_keep_every_figure(text, figures):
         (
             "kết nạp được 2 đồng chí, 1 đồng chí là công nhân công ty tư nhân, 1 đồng chí là giáo viên có bằng đại học",
             "report",
-            {"admitted": 2, "private_sector": 1, "university": 1},
+            {"admitted": 2, "private_sector": 1, "worker": 1, "university": 1},
         ),
         (
             "tháng 9 kết nạp 02 đồng chí, đều là công nhân nữ, đoàn viên.",
             "report",
-            {"admitted": 2, "female": 2, "youth_union": 2},
+            {"admitted": 2, "worker": 2, "female": 2, "youth_union": 2},
         ),
         (
             "Chi bộ Phân xưởng Lò nung báo cáo: tháng 10 kết nạp 01 đồng chí công nhân, đoàn viên.",
             "report",
-            {"admitted": 1, "youth_union": 1},
+            {"admitted": 1, "worker": 1, "youth_union": 1},
         ),
         ("kết nạp 2 đồng chí, 1 đồng chí theo đạo Công giáo ạ", "report", {"admitted": 2, "religious": 1}),
     ],

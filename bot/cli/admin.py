@@ -19,7 +19,7 @@ from bot.language.queries import QueryKind
 from bot.present.exports.template import rows_from, template_workbook
 from bot.present.replies.common import CHANNEL_NAMES
 from bot.runtime.app import open_database
-from bot.services import congress, imports, khoi, people, reminder_controls, reorg
+from bot.services import congress, imports, indicators_admin, khoi, people, reminder_controls, reorg
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
@@ -297,6 +297,25 @@ async def record_congress(settings: Settings, unit_text: str | None, words: str,
         await ctx.db.close()
 
 
+async def manage_indicators(settings: Settings, words: str, *, clock: Clock | None = None) -> str:
+    """`ptdv indicator [list | add <tên> | <viết tắt> | <cách gọi khác> | rename <cũ> | <mới>]`: the same as
+    `/tieuchi`, applied at once; audited with no actor (the server's operator)."""
+    ctx = await _context(settings, clock)
+    try:
+        try:
+            return await indicators_admin.by_cli(ctx, words)
+        except indicators_admin.IndicatorError as exc:
+            raise CliError(
+                str(exc)
+                .replace("/tieuchi doiten", "ptdv indicator rename")
+                .replace("/tieuchi them", "ptdv indicator add")
+                .replace("/tieuchi batbuoc", "ptdv indicator batbuoc")
+                .replace("/tieuchi", "ptdv indicator list")
+            ) from exc
+    finally:
+        await ctx.db.close()
+
+
 async def reorganise(settings: Settings, words: str, yes: bool, *, clock: Clock | None = None) -> str:
     ctx = await _context(settings, clock)
     try:
@@ -337,7 +356,7 @@ async def template(settings: Settings, out: Path, fill: bool, *, clock: Clock | 
     ctx = await _context(settings, clock)
     try:
         rows = await rows_from(ctx.db) if fill else None
-        content = template_workbook(rows)
+        content = template_workbook(rows, await ctx.indicators())
         await asyncio.to_thread(out.write_bytes, content)
         return f"Đã tạo {out}" + (" (điền sẵn dữ liệu hiện có)." if fill else " (mẫu trống).")
     finally:

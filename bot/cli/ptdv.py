@@ -203,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     dh = sub.add_parser("daihoi", help="ghi ngày đại hội mở đầu nhiệm kỳ (như /daihoi), ví dụ: daihoi 20/9/2025")
     dh.add_argument("words", nargs="+", help="ngày đại hội, có thể thêm nhiệm kỳ: 15/10/2020 nhiệm kỳ 2020–2025")
     dh.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị cấp cao nhất)")
+    ind = sub.add_parser(
+        "indicator",
+        help="chỉ tiêu cơ cấu: indicator list | indicator add <tên> [| <viết tắt> | <cách gọi khác, …>]"
+        " | indicator rename <tên cũ> | <tên mới> | indicator batbuoc <tên> | có/không",
+    )
+    ind.add_argument("words", nargs="*", help="ví dụ: add bộ đội xuất ngũ | BĐXN | xuất ngũ")
     imp = sub.add_parser("import", help="nhập đơn vị, người dùng, chỉ tiêu, số liệu từ .xlsx hoặc .csv")
     imp.add_argument("file", help="tệp .xlsx (theo mẫu `ptdv template`) hoặc .csv")
     tpl = sub.add_parser("template", help="tạo tệp mẫu nhập dữ liệu (.xlsx)")
@@ -331,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(admin_cli.manage_khoi(settings, args.unit, " ".join(args.words), clock=clock)))
         elif args.command == "daihoi":
             print(asyncio.run(admin_cli.record_congress(settings, args.unit, " ".join(args.words), clock=clock)))
+        elif args.command == "indicator":
+            print(asyncio.run(admin_cli.manage_indicators(settings, " ".join(args.words), clock=clock)))
         elif args.command == "import":
             print(asyncio.run(admin_cli.import_file(settings, Path(args.file), clock=clock)))
         elif args.command == "template":

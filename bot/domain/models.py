@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Frozen(BaseModel):
@@ -128,7 +128,10 @@ SCREENING_FIELDS: tuple[str, ...] = ("reviewed", "removed", "followed_up")
 
 
 class Figures(Frozen):
-    """Admissions with their breakdown; additive."""
+    """Admissions with their breakdown; additive.
+
+    The seven breakdowns the bot always had are fields; every other indicator (the list is data, see
+    bot.domain.indicators) is in `extra`, keyed by its code, zero values left out. `get(code)` reads either."""
 
     admitted: int = 0
     female: int = 0
@@ -138,12 +141,25 @@ class Figures(Frozen):
     student: int = 0
     private_sector: int = 0
     university: int = 0
+    extra: dict[str, int] = Field(default_factory=dict)
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(**{k: getattr(self, k) + getattr(other, k) for k in Figures.model_fields})
+        extra = dict(self.extra)
+        for code, value in other.extra.items():
+            extra[code] = extra.get(code, 0) + value
+        return Figures(
+            **{k: getattr(self, k) + getattr(other, k) for k in ("admitted", *BREAKDOWN_FIELDS)},
+            extra={k: v for k, v in extra.items() if v},
+        )
+
+    def get(self, code: str) -> int:
+        if code == "admitted" or code in BREAKDOWN_FIELDS:
+            return int(getattr(self, code))
+        return int(self.extra.get(code, 0))
 
     def breakdown(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in BREAKDOWN_FIELDS}
+        """Every breakdown with a value or a column: the seven fields, then the data-defined ones."""
+        return {k: getattr(self, k) for k in BREAKDOWN_FIELDS} | dict(self.extra)
 
 
 ZERO = Figures()

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from bot.domain.drafts import Draft
+from bot.domain.indicators import IndicatorDef
 from bot.domain.models import Frozen
 from bot.domain.periods import Period
 from bot.domain.records import SubmissionKind
@@ -30,6 +31,7 @@ class Action(StrEnum):
     REORG = "reorg"
     IMPORT = "import"
     CONGRESS = "congress"  # the day a committee's congress opened a term
+    INDICATOR = "indicator"  # a change to the list of indicators (chỉ tiêu cơ cấu)
 
 
 class Status(StrEnum):
@@ -116,6 +118,12 @@ class CongressPayload(_Payload):
     congress: date
 
 
+class IndicatorPayload(_Payload):
+    action: Literal[Action.INDICATOR] = Action.INDICATOR
+    kind: Literal["add", "rename", "required"]
+    item: IndicatorDef
+
+
 class ImportPayload(_Payload):
     action: Literal[Action.IMPORT] = Action.IMPORT
     name: str
@@ -139,7 +147,8 @@ Payload = Annotated[
     | TargetPayload
     | ReorgPayload
     | ImportPayload
-    | CongressPayload,
+    | CongressPayload
+    | IndicatorPayload,
     Field(discriminator="action"),
 ]
 Report = SubmitPayload | CorrectPayload | AdjustPayload

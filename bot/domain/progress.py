@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from bot.domain.indicators import DEFAULT_SET, Indicators
 from bot.domain.models import ZERO, Figures, Frozen
 from bot.domain.periods import Period, PeriodKind, months_left_in_year, year_elapsed_fraction
 from bot.domain.tree import UnitTree
@@ -169,6 +170,7 @@ class ProgressView:
     tolerance: float = DEFAULT_TOLERANCE  # how far under the pace still counts as on track
     category: str | None = None  # the root stands for this category of its children only, not its whole subtree
     category_labels: dict[str, str] = field(default_factory=dict)  # khối code → label, the root committee's order
+    indicators: Indicators = DEFAULT_SET  # the breakdowns answers and files show (data, bot.domain.indicators)
 
     @property
     def root(self) -> UnitProgress:

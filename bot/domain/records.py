@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal, NamedTuple
+
+from pydantic import Field
 
 from bot.domain.models import Figures, Frozen
 from bot.domain.periods import Period
@@ -22,6 +25,9 @@ class Submission(Frozen):
     ym_from: int
     ym_to: int
     figures: dict[str, int | None]  # every figure column by name; None where a snapshot did not state it
+    extra: dict[str, int] = Field(
+        default_factory=dict
+    )  # the data-defined indicators (bot.domain.indicators) by code, zero values left out
     supersedes: int | None = None
     superseded_by: int | None = None
     actor_user_id: int | None = None
@@ -46,18 +52,24 @@ class Submission(Frozen):
         return Period.of_year(self.year)
 
     @property
+    def stated(self) -> dict[str, Any]:
+        """The figures as the reply texts read them: the columns, and the data-defined indicators under "extra"."""
+        return {**self.figures, "extra": self.extra}
+
+    @property
     def admitted(self) -> int:
         return self.figures.get("admitted") or 0
 
     def as_row(self) -> dict[str, Any]:
         """The event as one flat record (columns and figures by name): the audit trail's before and after."""
-        base = self.model_dump(exclude={"figures", "actor_name", "unit_name"})
-        extra = {k: v for k in ("actor_name", "unit_name") if (v := getattr(self, k)) is not None}
-        return base | self.figures | extra
+        base = self.model_dump(exclude={"figures", "extra", "actor_name", "unit_name"})
+        names = {k: v for k in ("actor_name", "unit_name") if (v := getattr(self, k)) is not None}
+        stored = json.dumps(self.extra, ensure_ascii=False) if self.extra else "{}"  # the column as written
+        return base | self.figures | {"extra": stored} | names
 
     def __getitem__(self, key: str) -> Any:
         """A column or figure by name, as the dictionaries before this model were read (`r["ym_from"]`); kept
-        for code changed in parallel (imports)."""
+        for the tests written against those rows."""
         if key in self.figures:
             return self.figures[key]
         return getattr(self, key)

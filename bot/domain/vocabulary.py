@@ -64,16 +64,7 @@ ROLE_LABELS = {Role.OFFICIAL: "cán bộ theo dõi (xem toàn đơn vị và c�
 
 
 # --- figures ---------------------------------------------------------------------------------------------------
-BREAKDOWN_LABELS: dict[str, str] = {
-    "female": "nữ",
-    "ethnic_minority": "dân tộc thiểu số",
-    "religious": "tôn giáo",
-    "youth_union": "đoàn viên thanh niên",
-    "student": "học sinh, sinh viên",
-    "private_sector": "doanh nghiệp ngoài nhà nước",
-    "university": "trình độ đại học trở lên",
-}
-
+# The breakdown indicators' names are data (bot.domain.indicators); these are the snapshots' fields.
 PIPELINE_LABELS = {
     "pool": "nguồn (quần chúng ưu tú)",
     "certified": "đã học lớp nhận thức về Đảng",

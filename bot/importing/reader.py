@@ -9,6 +9,9 @@ Sheets and columns (headers matched without diacritics or case):
     Nguồn, rà soát: Mã đơn vị | Kỳ | Nguồn | Đã học lớp nhận thức | Dự kiến cử đi học | Đã rà soát
                  | Đưa ra khỏi Đảng | Tiếp tục theo dõi   (each row: a pipeline and/or a screening snapshot, stored
                  as the chat stores "nguồn 30, đã học lớp nhận thức 12" and "rà soát 5, đưa ra khỏi Đảng 1")
+                 (Số liệu) | one column per other indicator of the list (issue 17 §3: the list is data; the
+                 reader keeps any further column by its header, and `bot.services.imports` matches the header
+                 with the indicator list — a header that names no indicator is a problem)
 
 Every problem is reported with its sheet, row and column; a file with any problem imports nothing.
 """
@@ -297,9 +300,16 @@ def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]], ma
     if len(rows) - header_at - 1 > max_rows:
         raise _too_many_rows(sheet, max_rows)
     target = getattr(out, kind)
+    # Số liệu: every other titled column is an indicator's (matched with the list by the import service)
+    others = (
+        {i: _text(v) for i, v in enumerate(rows[header_at]) if _text(v) and i not in where.values()}
+        if kind == "reports"
+        else {}
+    )
     for number, row in enumerate(rows[header_at + 1 :], header_at + 2):
         values = {k: (row[i] if i < len(row) else None) for k, i in where.items()}
-        if not any(_text(v) for v in values.values()):
+        extra = {title: row[i] for i, title in others.items() if i < len(row) and _text(row[i])}
+        if not any(_text(v) for v in values.values()) and not extra:
             continue  # empty rows are skipped
         problems = [
             Problem(sheet, number, _title(columns, k), "là công thức; xin dán giá trị")
@@ -311,13 +321,32 @@ def _read_rows(out: ImportFile, kind: str, sheet: str, rows: list[list[Any]], ma
             continue
         record, issues = CHECKS[kind](values)
         out.problems += [Problem(sheet, number, _title(columns, k), msg) for k, msg in issues]
-        if issues:
+        extra_issues = _check_extra(extra, record.get("figures", {}).get("admitted")) if others else []
+        out.problems += [Problem(sheet, number, title, msg) for title, msg in extra_issues]
+        if issues or extra_issues:
             continue
+        if others:
+            record["columns"] = {title: _int(v) for title, v in extra.items()}
         if kind == "history":  # one row, up to two snapshots: nguồn (pipeline) and rà soát (screening)
             for store_kind, figures in record.pop("snapshots").items():
                 target.append(record | {"kind": store_kind, "figures": figures, "_row": number})
         else:
             target.append(record | {"_row": number})
+
+
+def _check_extra(extra: dict[str, Any], admitted: int | None) -> list[tuple[str, str]]:
+    """The indicator columns beyond the fixed ones: whole numbers ≥ 0, none above the row's total."""
+    issues = []
+    for title, raw in extra.items():
+        if isinstance(raw, str) and _text(raw).startswith("="):
+            issues.append((title, "là công thức; xin dán giá trị"))
+            continue
+        number = _int(raw)
+        if number is None or number < 0:
+            issues.append((title, f"phải là số nguyên không âm, không phải “{_text(raw)}”"))
+        elif admitted is not None and number > admitted:
+            issues.append((title, f"{num(number)} lớn hơn tổng số kết nạp ({num(admitted)}) của dòng này"))
+    return issues
 
 
 def _title(columns: Iterable[Column], key: str) -> str:

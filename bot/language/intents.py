@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from bot.domain.indicators import Indicators
 from bot.domain.models import Frozen, Role
 from bot.domain.normalize import fold
 from bot.language.periods import blank_spans, find_period
@@ -110,6 +111,12 @@ class RecordCongress(Intent):
     args: str = ""
 
 
+class ManageIndicators(Intent):
+    """`/tieuchi`: list, add or rename the indicators (chỉ tiêu cơ cấu) reports state and files count."""
+
+    args: str = ""
+
+
 class ManageKhoi(Intent):
     """`/khoi`: list, rename or add the committee's khối."""
 
@@ -151,9 +158,17 @@ def split_command(text: str) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
-def parse(text: str, today: date, categories: Categories | None = None, *, pending: bool = False) -> Intent:
+def parse(
+    text: str,
+    today: date,
+    categories: Categories | None = None,
+    *,
+    pending: bool = False,
+    indicators: Indicators | None = None,
+) -> Intent:
     """`categories`: the asker's committee's khối as (code, folded names), from `Context.category_words`;
-    `pending`: the person has a preview waiting (everyday yes / no and free corrections then apply to it)."""
+    `pending`: the person has a preview waiting (everyday yes / no and free corrections then apply to it);
+    `indicators`: the breakdowns a report may state (data, `Context.indicators`; the shipped list if None)."""
     raw = (text or "").strip()
     if not raw:
         return Unknown(reason="empty")
@@ -161,7 +176,7 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Unknown(reason="too_long")
     command = split_command(raw)
     if command:
-        return _command(*command, today, categories)
+        return _command(*command, today, categories, indicators)
     s = fold(raw)
     if code := _CODE_WORDS.match(s):  # "đăng ký AB12CD34" typed without the slash (phones, Zalo)
         return Start(code=code.group(2).upper())
@@ -183,22 +198,23 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
     if pending and CORRECTION_WORDS.search(s):
-        return _report(raw, today, correction=True)
+        return _report(raw, today, correction=True, indicators=indicators)
     if CORRECTION_WORDS.search(s) and re.search(r"\d|\b(?:mot|hai|ba|bon|nam)\b", s):
-        return _report(raw, today, correction=True)
+        return _report(raw, today, correction=True, indicators=indicators)
     if CHAT_ONLY.search(s):
         return Unknown()
     question = asks(s) or "?" in raw or is_question(s)
     counted = states_count(blank_spans(s, find_period(s, today).spans))
     if question and not counted:
-        return _ask(raw, today, categories=categories)
+        return _ask(raw, today, categories=categories, indicators=indicators)
     if looks_like_report(s, today) or counted or PERIOD_COLON.match(fold(raw, keep=",:")):
         figures = blank_spans(s, find_period(s, today).spans)
         if not counted and not NUMBER_ANY.search(figures) and (question or may_be_question(s) or SO_FIRST.match(s)):
-            return _ask(raw, today, categories=categories)  # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
-        return _report(raw, today)
-    if question or may_be_question(s):
-        return _ask(raw, today, categories=categories)
+            # "cơ cấu … kết nạp năm nay", "số dv nữ kết nạp"
+            return _ask(raw, today, categories=categories, indicators=indicators)
+        return _report(raw, today, indicators=indicators)
+    if question or may_be_question(s, indicators):
+        return _ask(raw, today, categories=categories, indicators=indicators)
     return Unknown()
 
 
@@ -364,8 +380,8 @@ def _draft_report(text: str, today: date) -> Intent:
     return DraftReport(request=result)
 
 
-def _report(text: str, today: date, correction: bool = False) -> Intent:
-    result = read_report(text, today, correction=correction)
+def _report(text: str, today: date, correction: bool = False, indicators: Indicators | None = None) -> Intent:
+    result = read_report(text, today, correction=correction, indicators=indicators)
     if isinstance(result, ReportProblem):
         return BadReport(problem=result)
     return Submit(draft=result.model_copy(update={"text": text}))
@@ -379,7 +395,9 @@ def _role_in(s: str) -> tuple[Role | None, str]:
     return None, s
 
 
-def _command(name: str, args: str, today: date, categories: Categories | None = None) -> Intent:
+def _command(
+    name: str, args: str, today: date, categories: Categories | None = None, indicators: Indicators | None = None
+) -> Intent:
     folded = fold(args)
     match name:
         case "start" | "dangky":
@@ -392,9 +410,9 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
         case "baocao":
             if NOT_WHOLE.search(args):
                 return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: /baocao 2).")
-            return _report(f"/baocao {args}", today)
+            return _report(f"/baocao {args}", today, indicators=indicators)
         case "sua":
-            return _report(f"sửa {args}", today) if args.strip() else FixHelp()
+            return _report(f"sửa {args}", today, indicators=indicators) if args.strip() else FixHelp()
         case "huy":
             return Cancel()
         case "chitieu":
@@ -403,6 +421,8 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
             return _draft_report(args or "năm", today)
         case "khoi":
             return ManageKhoi(args=args)
+        case "tieuchi":
+            return ManageIndicators(args=args)
         case "maunhap":
             return Template()
         case "tochuc":
@@ -447,8 +467,9 @@ def _ask(
     kind: QueryKind | None = None,
     form: OutputForm | None = None,
     categories: Categories | None = None,
+    indicators: Indicators | None = None,
 ) -> Intent:
-    result = read_query(text, today, kind=kind, form=form, categories=categories)
+    result = read_query(text, today, kind=kind, form=form, categories=categories, indicators=indicators)
     if isinstance(result, QueryProblem):
         return Unknown(reason="bad_period", problem=result.message)
     return Ask(query=result)

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
+from bot.domain.indicators import Indicators
 from bot.domain.models import Frozen
-from bot.domain.normalize import fold
+from bot.domain.normalize import fold, number_at
 from bot.domain.periods import Period
 from bot.language.periods import blank_spans, find_period
 
@@ -31,6 +32,8 @@ class QueryKind(StrEnum):
     BEHIND = "behind"
     RANKING = "ranking"
     COMPARE = "compare"
+    IDLE = "idle"  # derived: units that admitted no one for N years running
+    ADMITTING = "admitting"  # derived: share of grassroots organisations that admitted anyone
 
 
 class OutputForm(StrEnum):
@@ -47,6 +50,7 @@ class Query(Frozen):
     form: OutputForm = OutputForm.TEXT
     page: int = 1
     text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
+    years: int | None = None  # IDLE: "3 năm liền" (None: the default, bot.domain.derived.DEFAULT_IDLE_YEARS)
 
 
 class QueryProblem(Frozen):
@@ -75,7 +79,33 @@ FORM_WORDS = {
     ),
 }
 # Order matters: the first kind whose words appear wins.
+IDLE_YEARS = re.compile(r"\b(\d{1,2}|hai|ba|bon|nam|sau) nam (?:lien|lien tiep|lien tuc|nay)\b")
 KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
+    (
+        QueryKind.IDLE,
+        re.compile(
+            r"\b(?:nhieu|may|vai|\d{1,2}|hai|ba|bon|nam|sau) nam (?:lien|lien tiep|lien tuc)\b"
+            r"|\b(?:nhieu|may|vai) nam (?:nay )?(?:khong|chua|ko) (?:ket nap|kn)\b"
+            r"|\blau (?:roi )?(?:khong|chua|ko) (?:ket nap|kn)\b"
+            r"|\b(?:lien tuc|lien tiep) (?:khong|chua) (?:ket nap|kn)\b"
+            r"|\bkhong ket nap duoc (?:dang vien )?(?:nhieu|may) nam\b"
+        ),
+    ),
+    (
+        QueryKind.ADMITTING,
+        _alternatives(
+            "to chuc co so dang",
+            "ty le to chuc co so dang",
+            "ti le to chuc co so dang",
+            "tccsd",
+            "tccs dang",
+            "ty le co so",
+            "ti le co so",
+            "co so dang ket nap duoc",
+            "bao nhieu co so",
+            "bao nhieu to chuc co so",
+        ),
+    ),
     (
         QueryKind.COMPARE,
         _alternatives(
@@ -333,9 +363,21 @@ def is_question(s: str) -> bool:
     return any(p.search(s) for k, p in KIND_WORDS if k not in OVERLAPS_REPORTS)
 
 
-def may_be_question(s: str) -> bool:
-    """Words that fit a question when the text states no figures (e.g. "nguồn phát triển đảng")."""
-    return is_question(s) or any(p.search(s) for _, p in KIND_WORDS)
+def may_be_question(s: str, indicators: Indicators | None = None) -> bool:
+    """Words that fit a question when the text states no figures (e.g. "nguồn phát triển đảng", "số đảng viên mới
+    là nông dân": the name of an indicator of the list)."""
+    return (
+        is_question(s)
+        or any(p.search(s) for _, p in KIND_WORDS)
+        or (indicators is not None and bool(indicator_pattern(indicators).search(s)))
+    )
+
+
+def indicator_pattern(indicators: Indicators) -> re.Pattern[str]:
+    """The names and aliases of the indicators of the list that have no word in KIND_WORDS' breakdown list (data:
+    a province's own indicator is asked about by its name): "bao nhiêu nông dân", "số đảng viên mới dưới 30 tuổi"."""
+    words = [w for i in indicators if not i.column_backed for w in i.words()]
+    return _alternatives(*(re.escape(w) for w in words)) if words else re.compile(r"(?!)")
 
 
 def read_query(
@@ -345,8 +387,10 @@ def read_query(
     kind: QueryKind | None = None,
     form: OutputForm | None = None,
     categories: Sequence[tuple[str, Sequence[str]]] | None = None,
+    indicators: Indicators | None = None,
 ) -> Query | QueryProblem:
-    """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises."""
+    """Parse a question (or a slash command's arguments with `kind`/`form` given). Never raises. A question that
+    names an indicator of the list (`indicators`, data) and no other kind is a breakdown question."""
     s = fold(text)
     if dict(KIND_WORDS)[QueryKind.COMPARE].search(s) or kind is QueryKind.COMPARE:
         s = blank_spans(s, [m.span() for m in BASELINE_PHRASE.finditer(s)]) + " cung ky"
@@ -368,11 +412,22 @@ def read_query(
     else:
         for p in FORM_WORDS.values():
             take(p)
+    years = None
+    if (idle := IDLE_YEARS.search(rest)) is not None:
+        got = number_at([idle.group(1)], 0)
+        years = got[0] if got else None
+        spans.append(idle.span())
     found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
     for _, p in KIND_WORDS:
         take(p)
     category = next((c for c, p in category_words(categories) if take(p)), None)
     take(HOME_WORDS)
+    if indicators is not None and found_kind in (None, QueryKind.BREAKDOWN):
+        pattern = indicator_pattern(indicators)
+        named = [m.span() for m in pattern.finditer(blank_spans(rest, spans))]
+        if named:
+            found_kind = QueryKind.BREAKDOWN
+            spans.extend(named)
     rest = blank_spans(rest, spans)
     take(QUESTION_WORDS)
     rest = FILLER_PHRASES.sub(" ", blank_spans(rest, spans))
@@ -389,4 +444,5 @@ def read_query(
         category=category,
         form=form,
         text=text,
+        years=years if (kind or found_kind) is QueryKind.IDLE else None,
     )

@@ -18,10 +18,10 @@ import re
 from datetime import date
 
 from bot.domain.drafts import Draft
-from bot.domain.models import Frozen
+from bot.domain.indicators import DEFAULT_SET, Indicators
+from bot.domain.models import BREAKDOWN_FIELDS, Frozen
 from bot.domain.normalize import fold, number_at
 from bot.domain.periods import Period, PeriodKind
-from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.language.periods import blank_spans, find_period
 
 # Breakdown aliases, longest first so that "doan vien thanh nien" wins over "doan vien".
@@ -227,8 +227,12 @@ def _swapped(s: str) -> str:
     return " ".join(words)
 
 
-def read_report(text: str, today: date, *, correction: bool = False) -> Draft | ReportProblem:
-    """Parse a report message (any case, with or without diacritics). Never raises."""
+def read_report(
+    text: str, today: date, *, correction: bool = False, indicators: Indicators | None = None
+) -> Draft | ReportProblem:
+    """Parse a report message (any case, with or without diacritics). Never raises. `indicators`: the list of
+    breakdowns (data, bot.domain.indicators) whose names and aliases are read; the shipped list when not given."""
+    indicators = indicators or DEFAULT_SET
     s = _swapped(fold(text, keep=",;:"))
     bare_count = s.startswith("/baocao") or bool(CORRECTION.match(s)) or correction
     if s.startswith("/baocao"):
@@ -307,12 +311,12 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         return ReportProblem(message="Chưa thấy số đảng viên kết nạp.", example=EXAMPLE_ADMISSION)
     if admitted < 0:
         return ReportProblem(message="Số đảng viên kết nạp không thể âm.", example=EXAMPLE_ADMISSION)
-    breakdown, unread, negative = _breakdown(rest, admitted, admit_at)
+    breakdown, unread, negative = _breakdown(rest, admitted, admit_at, indicators)
     if negative:
         return ReportProblem(message="Số trong phần cơ cấu không thể âm.", example=EXAMPLE_ADMISSION)
     for field, value in breakdown.items():
         if value > admitted:
-            label = BREAKDOWN_LABELS[field]
+            label = indicators.label(field)
             return ReportProblem(
                 message=f"Số {label} ({value}) lớn hơn tổng số kết nạp ({admitted}).",
                 example=f"kết nạp {max(value, 2)} đảng viên, trong đó {value} {label}",
@@ -455,10 +459,42 @@ def _clauses(s: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int], list[str], bool]:
+AGE_18_30 = re.compile(r"(?<![\w/-])(?:1[89]|2\d|30) tuoi\b")
+
+
+def _indicator_words(rest: str, indicators: Indicators) -> tuple[str, list[tuple[str, re.Pattern[str]]]]:
+    """The words of the indicator list (data: names and aliases) as patterns; the ones holding a number
+    ("dưới 30 tuổi", "18-30 tuổi") and a stated age within 18–30 are first replaced in `rest` by a placeholder
+    word of the same length, so that the number is not read as a count."""
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for n, item in enumerate(indicators):
+        own = BREAKDOWN_WORDS.get(item.code) if item.column_backed else None
+        # the seven original breakdowns are read by their hand-written patterns; the list adds what they miss
+        words = [w for w in item.words() if own is None or not own.fullmatch(w)]
+        numeric = [w for w in words if re.search(r"\d", w)]
+        placeholder = f"zq{chr(97 + n % 26)}{chr(97 + n // 26 % 26)}"
+
+        def hide(m: re.Match[str], placeholder: str = placeholder) -> str:
+            return placeholder + "x" * max(0, len(m.group(0)) - 4)
+
+        for w in numeric:
+            rest = re.sub(rf"(?<![\w-]){re.escape(w)}\b", hide, rest)
+        if item.code == "age_18_30":
+            rest = AGE_18_30.sub(hide, rest)
+        plain = [re.escape(w) for w in words if w not in numeric]
+        alternatives = [*plain, placeholder + "x*"] if numeric or item.code == "age_18_30" else plain
+        if alternatives:
+            patterns.append((item.code, re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})\b")))
+    return rest, patterns
+
+
+def _breakdown(
+    rest: str, admitted: int, admit_at: int, indicators: Indicators = DEFAULT_SET
+) -> tuple[dict[str, int], list[str], bool]:
     """Every category word in the report, attached to its count: "1 nữ", "nữ 1", "nu=1", "đều là đoàn viên" (all),
     "1 đồng chí dân tộc Mường" (the clause's count), "kết nạp 1 đồng chí nữ" (the admission's count).
-    What cannot be attached is returned as unread."""
+    The words are the hand-written patterns of the seven original breakdowns and the names and aliases of every
+    indicator of the list (data). What cannot be attached is returned as unread."""
     found: dict[str, int] = {}
     unread: list[str] = []
     bad = False
@@ -469,10 +505,12 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
         bad = bad or short < 0
         found[SHORT_FIELDS[m.group(1)]] = short
     rest = SHORT_FORM.sub(" ", rest)
+    rest, listed = _indicator_words(rest, indicators)
     rest = NOISE_NUMBERS.sub(" ", rest)
+    words = [(f, p) for f, p in BREAKDOWN_WORDS.items() if f in indicators.by_code or f not in BREAKDOWN_FIELDS]
     for offset, clause in _clauses(rest):
         per_clause: dict[str, int] = {}
-        hits = [(f, m) for f, pattern in BREAKDOWN_WORDS.items() for m in pattern.finditer(clause)]
+        hits = [(f, m) for f, pattern in (*words, *listed) for m in pattern.finditer(clause)]
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
         if not hits:
             after_admission = is_admission
@@ -516,6 +554,10 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
             named_groups += per_clause["ethnic_minority"]  # "1 Mường, 1 Thái": people of each group add up
     if named_groups:
         found["ethnic_minority"] = max(found.get("ethnic_minority", 0), named_groups)
+    for item in indicators:  # thạc sĩ and tiến sĩ are counted within đại học trở lên: one person, one degree
+        parts = sum(found.get(i.code, 0) for i in indicators if i.part_of == item.code)
+        if parts > found.get(item.code, 0):
+            found[item.code] = parts
     return found, list(dict.fromkeys(unread)), bad
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain.indicators import Indicators
 from bot.domain.normalize import fold
 from bot.domain.periods import Period, PeriodKind
 from bot.language import intents
@@ -28,6 +29,7 @@ class Asker:
     successor: dict[int, int] = field(default_factory=dict, compare=False)
     categories: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the committee's khối: (code, folded names)
     ceilings: tuple[int, int] | None = None  # the largest figure one report may hold: admissions, pipeline
+    indicators: Indicators | None = None  # the breakdowns a report may state (data); None: the shipped list
 
 
 @dataclass
@@ -53,7 +55,9 @@ def default_query_period(kind: QueryKind, today: date) -> Period:
 
 
 def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pending: bool = False) -> Reading:
-    intent = refine(intents.parse(text, today, pending=pending), text, today, gazetteer, asker)
+    intent = refine(
+        intents.parse(text, today, pending=pending, indicators=asker.indicators), text, today, gazetteer, asker
+    )
     match intent:
         case intents.Ask():
             return understand_query(intent, intent.query, pick_for_query(gazetteer, intent.query, asker), today)

@@ -18,7 +18,7 @@ from bot.domain.models import User
 from bot.domain.payloads import NOT_CONFIRMABLE, Action, Status, Unreadable
 from bot.present import replies
 from bot.present.replies import confirmations as texts
-from bot.services import congress, imports, reorg, reporting, targets_admin
+from bot.services import congress, imports, indicators_admin, reorg, reporting, targets_admin
 from bot.services.context import Context
 from bot.services.proposals import Applied, Apply, Deferred
 from bot.services.refusal import Refusal
@@ -44,6 +44,7 @@ APPLY: Mapping[str, Apply] = MappingProxyType(
         Action.REORG: _says(reorg.apply_confirmed),
         Action.IMPORT: _says(imports.apply_confirmed),
         Action.CONGRESS: _says(congress.apply_confirmed),
+        Action.INDICATOR: _says(indicators_admin.apply),
     }
 )
 

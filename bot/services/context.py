@@ -7,6 +7,7 @@ from datetime import date, datetime
 from bot.config import Settings
 from bot.domain.categories import Categories
 from bot.domain.clock import Clock
+from bot.domain.indicators import Indicators
 from bot.domain.models import User
 from bot.domain.tree import UnitTree
 from bot.language.gazetteer import Gazetteer, UnitEntry
@@ -14,6 +15,7 @@ from bot.language.understand import Asker
 from bot.language.units import UnitIndex
 from bot.services.background import Background
 from storage import categories as khoi_store
+from storage import indicators as indicator_store
 from storage import units
 from storage.db import Database
 
@@ -80,7 +82,13 @@ class Context:
             successor=successor,
             categories=tuple((code, tuple(names)) for code, names in await self.category_words(user.unit_id)),
             ceilings=(self.settings.max_admissions_per_report, self.settings.max_admissions_per_report * 20),
+            indicators=await self.indicators(),
         )
+
+    async def indicators(self) -> Indicators:
+        """The indicators (chỉ tiêu cơ cấu) reports state and answers and files count: data, reloaded whenever
+        the database changed."""
+        return await indicator_store.load(self.db)
 
     async def unit_index(self) -> UnitIndex:
         if self._index is None:

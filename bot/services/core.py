@@ -84,7 +84,9 @@ class Core:
         if user is not None:  # everyday "vâng", "ừ", "thôi" confirm or cancel only while a preview waits
             p = await pending.latest_open(self.ctx.db, user.id)
             waiting = p is not None and p.action not in NOT_CONFIRMABLE and p.expires_at > self.ctx.now()
-        intent = intents.parse(inbound.text, self.ctx.today(), khoi, pending=waiting)
+        intent = intents.parse(
+            inbound.text, self.ctx.today(), khoi, pending=waiting, indicators=await self.ctx.indicators()
+        )
         if user is not None:  # what the units and the asker's scope add to the reading (as the corpus measures)
             asker = await self.ctx.asker(user)
             intent = refine(intent, inbound.text, self.ctx.today(), await self.ctx.gazetteer(), asker)

@@ -153,7 +153,21 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
             problems.append(Problem("Chỉ tiêu", row["_row"], "Năm", f"trùng với dòng {keys[key]}"))
         keys[key] = row["_row"]
     periods: dict[tuple[str, str], int] = {}
+    listed = await ctx.indicators()
     for row in data.reports:
+        for title in row.get("columns", {}):
+            item = listed.find(title)
+            if item is None:
+                names = ", ".join(i.short_name for i in listed if not i.column_backed)
+                problems.append(
+                    Problem(
+                        "Số liệu",
+                        row["_row"],
+                        title,
+                        f"cột “{title}” không phải chỉ tiêu cơ cấu nào (các chỉ tiêu khác: {names}; "
+                        "thêm chỉ tiêu bằng /tieuchi them)",
+                    )
+                )
         if row["unit"] not in known:
             problems.append(Problem("Số liệu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
         elif row["unit"] in has_children:
@@ -268,6 +282,7 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
     now = ctx.now()
     unchanged = 0
     periods: dict[tuple[Any, ...], Period] = {}  # a file repeats a few hundred periods over its rows
+    listed = await ctx.indicators()
     for kind, rows in (
         ("admission", data.reports),
         *((k, [r for r in data.history if r["kind"] == k]) for k in HISTORY_KINDS),
@@ -281,7 +296,17 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
             unit_id = codes.get(row["unit"])
             olds = live.get((unit_id, period.ym_from, period.ym_to), []) if unit_id is not None else []
             figures = row["figures"]
-            if olds and all(olds[-1][k] == v for k, v in figures.items()):
+            if row.get("columns"):  # the indicator columns (checked: each names one of the list)
+                figures = dict(figures)
+                for title, value in row["columns"].items():
+                    if (item := listed.find(title)) is not None and value:
+                        figures[item.code] = value
+            columns, extra = submissions.split_extra(figures)
+            if (
+                olds
+                and all(olds[-1][k] == v for k, v in columns.items())
+                and (olds[-1].get("extra") or "{}") == (extra or "{}")
+            ):
                 unchanged += 1
                 continue
             raw_text = f"nhập từ {source}, dòng {row['_row']}"

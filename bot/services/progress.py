@@ -9,6 +9,7 @@ from bot.domain.periods import Period, PeriodKind, as_of, expected_share, term_e
 from bot.domain.progress import DEFAULT_TOLERANCE, ProgressView, assess, rolled_targets
 from bot.domain.tree import UnitTree
 from storage import categories as khoi_store
+from storage import indicators as indicator_store
 from storage import reminders as reminder_store
 from storage import rollups, targets
 from storage import terms as term_store
@@ -101,4 +102,5 @@ async def load_progress(
         is_running=period.end > today,
         tolerance=tolerance,
         category_labels=(await khoi_store.load(db)).labels(tree, root_id),
+        indicators=await indicator_store.load(db),
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import overload
 
+from bot.domain.derived import DEFAULT_IDLE_YEARS
 from bot.domain.messages import Attachment, Choice, Reply
 from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.domain.periods import Period, PeriodKind
@@ -18,11 +19,12 @@ from bot.language.queries import OutputForm, Query, QueryKind
 from bot.language.understand import default_query_period, pick_for_query
 from bot.present import callbacks, replies
 from bot.present.callbacks import period_code
-from bot.present.exports.charts import progress_chart, term_chart
+from bot.present.exports.charts import breakdown_chart, progress_chart, term_chart
 from bot.present.exports.excel import progress_workbook
 from bot.present.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
+from bot.services.report import derived_for  # the report's own computation: chat and report agree
 from bot.services.scope import own_words, resolve_in_scope
 from storage import rollups, submissions, users
 
@@ -97,6 +99,10 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     name_shown = view.tree[view.root_id].name  # "… — khối …" for a category
     if query.form is OutputForm.CHART:
+        if query.kind is QueryKind.BREAKDOWN:  # "biểu đồ cơ cấu": one bar per indicator of the list
+            png = await asyncio.to_thread(breakdown_chart, view)
+            caption = f"Biểu đồ cơ cấu đảng viên mới — {name_shown} — {period.label}"
+            return [Reply(text=caption, attachment=Attachment(kind="photo", filename="co-cau.png", content=png))]
         if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
             png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
         else:
@@ -132,6 +138,11 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
             return [_paged(text, more, query, view)]
         case QueryKind.COMPARE:
             return [Reply(text=await _compare(ctx, tree, unit_id, period, today, query))]
+        case QueryKind.ADMITTING | QueryKind.IDLE:
+            derived = await derived_for(ctx, unit_id, period, years=query.years or DEFAULT_IDLE_YEARS)
+            if query.kind is QueryKind.ADMITTING:
+                return [Reply(text=texts.admitting_text(tree, unit_id, period.label, derived.share))]
+            return [Reply(text=texts.idle_text(tree, unit_id, derived.years, derived.window, derived.idle))]
     text = replies.progress_text(view, today, await silent_units(ctx, view))
     if period.kind is PeriodKind.TERM:
         text += await _term_years(ctx, _group(tree, unit_id, query), view.period, today)  # the committee's dates
@@ -205,6 +216,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
         tolerance=view.tolerance,
         category=category,
         category_labels=view.category_labels,
+        indicators=view.indicators,
     )
 
 
@@ -323,6 +335,7 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
         now_view.root.target,
         before_view.root.target,
         groups,
+        now_view.indicators,
     )
 
 

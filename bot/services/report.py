@@ -12,6 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.derived import (
+    DEFAULT_IDLE_YEARS,
+    AdmittingShare,
+    IdleUnit,
+    admitting_share,
+    branches,
+    grassroots_units,
+    idle_units,
+)
 from bot.domain.messages import Attachment, Reply
 from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.domain.periods import Period, PeriodKind
@@ -22,7 +31,7 @@ from bot.present.exports.periodic_report import AnnexRow, PeriodicReport, UnitMe
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
-from storage import submissions
+from storage import rollups, submissions
 
 OTHER = "Khác"
 MAX_MENTIONS = 5
@@ -141,6 +150,7 @@ async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
         previous_total = before.root.cumulative.admitted
     pipeline, screening = await _snapshots(ctx, view)
     children = view.children()
+    derived = await derived_for(ctx, unit_id, span.period, view)
     name = tree[unit_id].name
     issuer, suffix, place = committee_of(name)
     parent = tree[unit_id].parent_id
@@ -170,13 +180,47 @@ async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
         else "",
         pipeline=pipeline,
         screening=screening,
-        grassroots_total=len(children),
-        grassroots_admitting=sum(1 for p in children if p.cumulative.admitted > 0),
+        grassroots_total=derived.share.total,
+        grassroots_admitting=derived.share.admitting,
+        grassroots_not_admitting=[tree[u].name for u in derived.share.not_admitting],
+        idle=[(tree[i.unit_id].name, i.last_year) for i in derived.idle],
+        idle_years=derived.years,
+        idle_window=derived.window,
+        indicators=view.indicators,
         leading=_leading(tree, children),
         behind=_behind(tree, children, view.target_period_over),
         none_admitted=[tree[p.unit_id].name for p in children if p.cumulative.admitted == 0],
         period_over=view.target_period_over,
         rows=annex_rows(view),
+    )
+
+
+@dataclass(frozen=True)
+class Derived:
+    share: AdmittingShare  # grassroots organisations that admitted anyone over the span
+    idle: list[IdleUnit]  # units with no admission for `years` years running, up to the span's last year
+    years: int
+    window: str  # "2023–2025"
+
+
+async def derived_for(
+    ctx: Context, unit_id: int, period: Period, view: ProgressView | None = None, years: int = DEFAULT_IDLE_YEARS
+) -> Derived:
+    """The derived indicators of `unit_id`'s subtree (bot.domain.derived) for a period (a year, part of one, a term):
+    the admissions counted the way the chat counts them (`load_progress`, every level)."""
+    tree = await ctx.tree()
+    today = ctx.today()
+    full = await load_progress(ctx.db, tree, unit_id, period, today, depth=None)
+    grassroots = grassroots_units(tree, unit_id)
+    admitted = {u: p.cumulative.admitted for u, p in full.units.items()}
+    last_year = min(period.end.year if period.kind is PeriodKind.TERM else period.year, today.year)
+    leaves = branches(tree, unit_id)
+    by_year = await rollups.admitted_by_year(ctx.db, leaves, last_year)
+    return Derived(
+        share=admitting_share(grassroots, admitted),
+        idle=idle_units(leaves, by_year, last_year, years),
+        years=years,
+        window=f"{last_year - years + 1}–{last_year}",
     )
 
 

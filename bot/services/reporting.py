@@ -179,7 +179,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             unit_name, period.year, draft.figures["admitted"], stored, month, p.expires_at.astimezone(ctx.clock.tz)
         )
         return [Reply(text=text, choices=choices_for(p.token))]
-    line = texts.record_line(draft.kind, draft.figures, period, unit_name)
+    listed = await ctx.indicators()
+    line = texts.record_line(draft.kind, draft.figures, period, unit_name, listed)
     if draft.correction:
         if fixing is not None:
             olds = [fixing]
@@ -189,8 +190,8 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             return [Reply(text=texts.rejected(texts.nothing_to_correct(period, unit_name), EXAMPLE_CORRECTION))]
         correct = CorrectPayload(**fields, supersede_ids=[o.id for o in olds])
         p = await open_pending(ctx, user, inbound, correct)
-        old_lines = [f"#{o.id} {texts.record_line(o.kind, o.figures, o.period, unit_name)}" for o in olds]
-        changes = texts.figure_changes(draft.kind, [o.figures for o in olds], draft.figures)
+        old_lines = [f"#{o.id} {texts.record_line(o.kind, o.stated, o.period, unit_name, listed)}" for o in olds]
+        changes = texts.figure_changes(draft.kind, [o.stated for o in olds], draft.figures, listed)
         return [
             Reply(
                 text=texts.correction_preview(old_lines, line, p.expires_at.astimezone(ctx.clock.tz), changes),
@@ -330,7 +331,7 @@ async def _saved_reply(ctx: Context, data: Report, submission_id: int) -> Reply:
     tree = await ctx.tree()
     record = await submissions.get(ctx.db, submission_id)
     assert record is not None
-    line = texts.record_line(record.kind, record.figures, period, tree[data.unit_id].name)
+    line = texts.record_line(record.kind, record.stated, period, tree[data.unit_id].name, await ctx.indicators())
     view = await load_progress(ctx.db, tree, data.unit_id, Period.of_year(period.year), ctx.today(), depth=0)
     text = texts.saved(line, submission_id, view.root, period.year, view.target_period_over)
     fix = callbacks.pack(callbacks.FixRecord(submission_id=submission_id))
@@ -410,4 +411,4 @@ async def history(ctx: Context, user: User, unit_text: str | None) -> list[Reply
     tree = await ctx.tree()
     unit_id = await named_or_own(ctx, user, unit_text)
     rows = await submissions.history(ctx.db, list(tree.subtree(unit_id)), limit=12)
-    return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz))]
+    return [Reply(text=texts.history(tree[unit_id].name, rows, ctx.clock.tz, await ctx.indicators()))]

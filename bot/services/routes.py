@@ -24,6 +24,7 @@ from bot.present.replies import routes as texts
 from bot.services import (
     confirmations,
     congress,
+    indicators_admin,
     khoi,
     people,
     queries,
@@ -170,6 +171,11 @@ INTENTS: Mapping[type, Route] = MappingProxyType(
         ),
         intents.Reorganise: route(
             intents.Reorganise, OFFICIAL, lambda t, i: reorg.propose(t.ctx, t.actor, t.inbound, i.args)
+        ),
+        intents.ManageIndicators: route(  # anyone lists; changes are for officials of the top unit (checked there)
+            intents.ManageIndicators,
+            REPORTER,
+            lambda t, i: indicators_admin.by_chat(t.ctx, t.actor, t.inbound, i.args),
         ),
         intents.RecordCongress: route(
             intents.RecordCongress, OFFICIAL, lambda t, i: congress.propose(t.ctx, t.actor, t.inbound, i.args)

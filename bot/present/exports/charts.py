@@ -45,6 +45,55 @@ def term_chart(view: ProgressView, by_year: Sequence[tuple[int, int]]) -> bytes:
     return _png(term_figure(view, by_year))
 
 
+def breakdown_chart(view: ProgressView) -> bytes:
+    """A PNG of the structure (cơ cấu) of the admissions in the period: one bar per indicator of the list (data)."""
+    return _png(breakdown_figure(view))
+
+
+def breakdown_labels(view: ProgressView) -> list[tuple[str, int]]:
+    """(label, value) of each bar of `breakdown_chart`: the required indicators and every other with a value."""
+    f = view.root.in_period
+    return [(item.name, f.get(item.code)) for item in view.indicators.columns(f.breakdown())]
+
+
+def breakdown_figure(view: ProgressView) -> Any:
+    plt, Patch = _pyplot()
+    bars = breakdown_labels(view)
+    total = view.root.in_period.admitted
+    names = [_wrap(label[:1].upper() + label[1:]) for label, _ in bars][::-1]
+    values = [v for _, v in bars][::-1]
+    fig = plt.figure(figsize=(8, max(4.2, 0.32 * len(bars) + 2.6)), dpi=130)
+    try:
+        ax = fig.add_subplot()
+        positions = range(len(values))
+        right = max([*values, total, 1]) * 1.25
+        drawn = ax.barh(positions, [max(v, right * 0.006) for v in values], color="#1565c0")
+        for bar, v in zip(drawn, values, strict=True):
+            share = f" ({pct(v / total)})" if total else ""
+            ax.text(
+                bar.get_width() + right * 0.01,
+                bar.get_y() + bar.get_height() / 2,
+                f"{num(v)}{share}",
+                va="center",
+                fontsize=8,
+            )
+        ax.set_yticks(list(positions), names, fontsize=8)
+        ax.set_xlim(0, right)
+        ax.set_xlabel("Số đảng viên mới")
+        ax.set_title(
+            _plain(
+                f"Cơ cấu đảng viên mới — {view.tree[view.root_id].name}\n"
+                f"{view.period.label}: tổng số kết nạp {num(total)} ĐVM"
+            ),
+            fontsize=10,
+        )
+        _footer(fig, view, [Patch(color="#1565c0", label="số đảng viên mới thuộc chỉ tiêu (tỉ lệ trên tổng)")], [])
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
 def progress_figure(view: ProgressView) -> Any:
     """The matplotlib Figure behind `progress_chart` (closed by `_png`)."""
     plt, Patch = _pyplot()

@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.domain.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.models import Figures
 from bot.domain.periods import PeriodKind
 from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgress
 from bot.domain.textfmt import first_upper, moment, pct
-from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.present.exports.cells import first_sheet, print_setup, put
 from bot.present.replies.queries import khoi_words
 
@@ -38,6 +37,11 @@ def column_titles(view: ProgressView) -> list[str]:
     return list(QUARTER_TITLES)
 
 
+def indicator_codes(view: ProgressView) -> list[str]:
+    """The breakdown columns: the indicator list's required ones and every other one with a value (data)."""
+    return [i.code for i in view.indicators.columns(view.root.cumulative.breakdown())]
+
+
 def headers(view: ProgressView) -> list[str]:
     term = view.period.kind is PeriodKind.TERM
     return [
@@ -48,7 +52,7 @@ def headers(view: ProgressView) -> list[str]:
         "Lũy kế",
         "% chỉ tiêu",
         "Tình trạng",
-        *[first_upper(BREAKDOWN_LABELS[f]) for f in BREAKDOWN_FIELDS],
+        *[first_upper(view.indicators.label(c)) for c in indicator_codes(view)],
     ]
 
 
@@ -67,6 +71,7 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
     n_cols = len(column_titles(view))
     unit = view.tree[view.root_id]
     term = view.period.kind is PeriodKind.TERM
+    codes = indicator_codes(view)
 
     # Title block: title, period and reading date, source; merged across the table so that it prints centred.
     lines = [
@@ -115,30 +120,30 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
             row += 1
         for p in members:
             number += 1
-            _unit_row(ws, row, number, unit_name(p.unit_id), p, cols(p.unit_id), term)
+            _unit_row(ws, row, number, unit_name(p.unit_id), p, cols(p.unit_id), term, codes)
             row += 1
             for child_id in view.tree.subtree(p.unit_id)[1:]:  # lower levels: grouped, not in the totals
                 if child_id not in view.units or not _listed(view, child_id):
                     continue
                 child = view.units[child_id]
                 depth = view.tree.depth(child_id) - view.tree.depth(view.root_id) - 1
-                _unit_row(ws, row, None, unit_name(child_id, depth), child, cols(child_id), term)
+                _unit_row(ws, row, None, unit_name(child_id, depth), child, cols(child_id), term, codes)
                 ws.row_dimensions[row].outlineLevel = min(depth, 7)
                 for col in range(1, width + 1):
                     ws.cell(row=row, column=col).font = Font(italic=True, color="FF555555")
                 row += 1
         if len(groups) > 1:
-            _subtotal_row(ws, row, f"Cộng {khoi_words(label)}", members, columns, n_cols)
+            _subtotal_row(ws, row, f"Cộng {khoi_words(label)}", members, columns, n_cols, codes)
             for col in range(1, width + 1):
                 ws.cell(row=row, column=col).font = Font(bold=True, italic=True)
                 ws.cell(row=row, column=col).fill = PatternFill("solid", fgColor="FFF2F2F2")
             row += 1
     total = view.root
-    _unit_row(ws, row, None, "TỔNG CỘNG", total, cols(view.root_id), term)
+    _unit_row(ws, row, None, "TỔNG CỘNG", total, cols(view.root_id), term, codes)
     for col in range(1, width + 1):
         ws.cell(row=row, column=col).font = Font(bold=True)
         ws.cell(row=row, column=col).border = Border(top=thin)
-    widths = [5, 46, 10, *[7 if n_cols == 4 else 8] * n_cols, 8, 10, 25] + [12] * len(BREAKDOWN_FIELDS)
+    widths = [5, 46, 10, *[7 if n_cols == 4 else 8] * n_cols, 8, 10, 25] + [12] * len(codes)
     for col, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.row_dimensions[HEADER_ROW].height = 45
@@ -176,10 +181,17 @@ def _status(p: UnitProgress, term: bool) -> str:
 
 
 def _unit_row(
-    ws: Worksheet, row: int, number: int | None, name: str, p: UnitProgress, cols: list[int | None], term: bool
+    ws: Worksheet,
+    row: int,
+    number: int | None,
+    name: str,
+    p: UnitProgress,
+    cols: list[int | None],
+    term: bool,
+    codes: Sequence[str],
 ) -> None:
     f: Figures = p.cumulative
-    _write(ws, row, [number or None, name, p.target, *cols, f.admitted, p.share, _status(p, term)], f)
+    _write(ws, row, [number or None, name, p.target, *cols, f.admitted, p.share, _status(p, term)], f, codes)
 
 
 def _subtotal_row(
@@ -189,6 +201,7 @@ def _subtotal_row(
     members: list[UnitProgress],
     columns: Mapping[int, Sequence[int | None]],
     n_cols: int,
+    codes: Sequence[str],
 ) -> None:
     targets = [p.target for p in members if p.target]
     target = sum(targets) if targets else None
@@ -200,12 +213,12 @@ def _subtotal_row(
     for p in members:
         figures = figures + p.cumulative
     share = figures.admitted / target if target else None
-    _write(ws, row, [None, label, target, *sums, figures.admitted, share, None], figures)
+    _write(ws, row, [None, label, target, *sums, figures.admitted, share, None], figures, codes)
 
 
-def _write(ws: Worksheet, row: int, values: list[object], f: Figures) -> None:
+def _write(ws: Worksheet, row: int, values: list[object], f: Figures, codes: Sequence[str]) -> None:
     share_col = len(values) - 1  # "% chỉ tiêu", just before "Tình trạng"
-    values = [*values, *[getattr(f, field) for field in BREAKDOWN_FIELDS]]
+    values = [*values, *[f.get(code) for code in codes]]
     for col, value in enumerate(values, 1):
         cell = put(ws, row, col, value)
         if col == share_col and value is not None:

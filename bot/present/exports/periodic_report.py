@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.domain.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.indicators import DEFAULT_SET, Indicators
+from bot.domain.models import Figures
 from bot.domain.textfmt import num, pct
-from bot.domain.vocabulary import BREAKDOWN_LABELS
 from bot.present.exports.cells import first_sheet, print_setup, put
 
 if TYPE_CHECKING:  # the document libraries are imported only when a file is written
@@ -29,15 +29,7 @@ if TYPE_CHECKING:  # the document libraries are imported only when a file is wri
 
 PLACEHOLDER = "[Cấp ủy bổ sung: …]"
 ANNEX_TITLE = "PHỤ LỤC: KẾT QUẢ PHÁT TRIỂN ĐẢNG VIÊN THEO ĐƠN VỊ"
-SHORT_BREAKDOWN = {
-    "female": "Nữ",
-    "ethnic_minority": "DTTS",
-    "religious": "Tôn giáo",
-    "youth_union": "Đoàn viên",
-    "student": "HS-SV",
-    "private_sector": "DN ngoài NN",
-    "university": "ĐH trở lên",
-}
+ANNEX_WIDTH_CM = 26.5  # A4 landscape less 1.5 cm margins, with a little room
 
 
 @dataclass(frozen=True)
@@ -92,6 +84,15 @@ class PeriodicReport:
     period_over: bool = False  # the year or term has ended: units met or missed the target, no longer a pace
     sources: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    indicators: Indicators = DEFAULT_SET  # the breakdowns (data): the cơ cấu section and the annex's columns
+    grassroots_not_admitting: Sequence[str] = ()  # derived: grassroots organisations that admitted no one
+    idle: Sequence[tuple[str, int | None]] = ()  # derived: units with no admission for `idle_years` years running
+    idle_years: int = 3
+    idle_window: str = ""  # "2023–2025"
+
+    def indicator_codes(self) -> list[str]:
+        """The annex's breakdown columns: the required indicators and every other one with a value in the total."""
+        return [i.code for i in self.indicators.columns(self.cumulative.breakdown())]
 
 
 def narrative(report: PeriodicReport) -> list[tuple[str, list[str]]]:
@@ -126,10 +127,12 @@ def narrative(report: PeriodicReport) -> list[tuple[str, list[str]]]:
 
     basis = r.cumulative
     structure = []
-    for f in BREAKDOWN_FIELDS:
-        value = getattr(basis, f)
+    for code in r.indicator_codes():
+        item = r.indicators.by_code[code]
+        value = basis.get(code)
         share = f" ({pct(value / basis.admitted)})" if basis.admitted else ""
-        structure.append(f"{BREAKDOWN_LABELS[f]} {num(value)}{share}")
+        within = f", trong số {r.indicators.label(item.part_of)}" if item.part_of else ""
+        structure.append(f"{item.name} {num(value)}{share}{within}")
     structure_text = [
         f"Trong số {num(basis.admitted)} đảng viên kết nạp {_basis_label(r)}: " + "; ".join(structure) + "."
     ]
@@ -172,6 +175,13 @@ def narrative(report: PeriodicReport) -> list[tuple[str, list[str]]]:
         units.append(head + _listed(parts) + ".")
     if r.none_admitted:
         units.append("Các đơn vị chưa kết nạp được đảng viên: " + _listed(list(r.none_admitted)) + ".")
+    if r.idle:
+        parts = [f"{name} ({idle_since(last)})" for name, last in r.idle]
+        units.append(
+            f"Các đơn vị {num(r.idle_years)} năm liền ({r.idle_window}) không kết nạp được đảng viên: "
+            + _listed(parts)
+            + "."
+        )
     if not units:
         units.append("Các đơn vị đều đạt chỉ tiêu." if r.period_over else "Các đơn vị đều thực hiện đúng tiến độ.")
 
@@ -210,28 +220,51 @@ def _target_text(target: int | None) -> str:
     return "—" if target is None else num(target)
 
 
-def annex_columns() -> list[str]:
-    return [
-        "STT",
-        "Đơn vị",
-        "Chỉ tiêu",
-        "Kết nạp",
-        "% chỉ tiêu",
-        *[SHORT_BREAKDOWN[f] for f in BREAKDOWN_FIELDS],
-    ]
+def idle_since(last_year: int | None) -> str:
+    return f"lần cuối kết nạp năm {last_year}" if last_year else "chưa có số liệu kết nạp"
 
 
-def annex_values(row: AnnexRow, number: int | None) -> list[object]:
+def derived_lines(report: PeriodicReport) -> list[str]:
+    """The derived indicators under the annex's table."""
+    r = report
+    lines = []
+    if r.grassroots_total:
+        line = (
+            f"Tỉ lệ tổ chức cơ sở đảng kết nạp được đảng viên: {num(r.grassroots_admitting)}/"
+            f"{num(r.grassroots_total)} ({pct(r.grassroots_admitting / r.grassroots_total)})"
+        )
+        if r.grassroots_not_admitting:
+            line += "; chưa kết nạp được: " + _listed(list(r.grassroots_not_admitting))
+        lines.append(line + ".")
+    if r.idle_window:
+        named = "; ".join(f"{name} ({idle_since(last)})" for name, last in r.idle) or "không có"
+        lines.append(
+            f"Đơn vị {num(r.idle_years)} năm liền ({r.idle_window}) không kết nạp được đảng viên: "
+            f"{num(len(r.idle))} — {named}."
+        )
+    return lines
+
+
+def annex_columns(report: PeriodicReport | None = None) -> list[str]:
+    r = report
+    indicators = r.indicators if r else DEFAULT_SET
+    codes = r.indicator_codes() if r else [i.code for i in DEFAULT_SET.columns()]
+    return ["STT", "Đơn vị", "Chỉ tiêu", "Kết nạp", "% chỉ tiêu", *[indicators.short(c) for c in codes]]
+
+
+def annex_values(row: AnnexRow, number: int | None, codes: Sequence[str] | None = None) -> list[object]:
     f = row.cumulative
     name = row.name + (f" {row.note}" if row.note else "")
-    return [
-        number,
-        name,
-        row.target,
-        f.admitted,
-        row.share,
-        *[getattr(f, k) for k in BREAKDOWN_FIELDS],
-    ]
+    codes = codes if codes is not None else [i.code for i in DEFAULT_SET.columns()]
+    return [number, name, row.target, f.admitted, row.share, *[f.get(k) for k in codes]]
+
+
+def annex_widths_cm(n_indicators: int) -> list[float]:
+    """Column widths that fit A4 landscape whatever the number of indicators (the name column gives way first)."""
+    fixed = [1.0, 1.5, 1.5, 1.6]  # STT, chỉ tiêu, kết nạp, %
+    each = min(1.75, (ANNEX_WIDTH_CM - sum(fixed) - 4.5) / max(n_indicators, 1))
+    name = min(7.6, ANNEX_WIDTH_CM - sum(fixed) - each * n_indicators)
+    return [fixed[0], name, fixed[1], fixed[2], fixed[3]] + [each] * n_indicators
 
 
 def report_docx(report: PeriodicReport) -> bytes:
@@ -358,16 +391,18 @@ def report_docx(report: PeriodicReport) -> bytes:
         size=11,
         space_after=6,
     )
-    columns = annex_columns()
+    columns = annex_columns(report)
+    codes = report.indicator_codes()
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = [Cm(1.2), Cm(7.6), Cm(1.7), Cm(1.7), Cm(1.9)] + [Cm(1.75)] * len(BREAKDOWN_FIELDS)
+    widths = [Cm(w) for w in annex_widths_cm(len(codes))]
+    small = 10 if len(codes) <= 8 else 9
     head = table.rows[0]
     _repeat_header(head)
     for i, title in enumerate(columns):
         cell = head.cells[i]
-        para(title, bold=True, align=center, size=10, space_after=0, cell=cell)
+        para(title, bold=True, align=center, size=small, space_after=0, cell=cell)
     number = 0
     for row in report.rows:
         cells = table.add_row().cells
@@ -377,7 +412,7 @@ def report_docx(report: PeriodicReport) -> bytes:
             continue
         if row.kind == "unit":
             number += 1
-        values = annex_values(row, number if row.kind == "unit" else None)
+        values = annex_values(row, number if row.kind == "unit" else None, codes)
         bold = row.kind in ("subtotal", "total")
         for i, value in enumerate(values):
             if i == 4:
@@ -389,12 +424,15 @@ def report_docx(report: PeriodicReport) -> bytes:
             para(
                 text,
                 bold=bold,
-                size=10,
+                size=small,
                 space_after=0,
                 align=None if i == 1 else center,
                 cell=cells[i],
             )
     _widths(table, widths)
+    para("", space_after=4)
+    for line in derived_lines(report):
+        para(line, size=11, space_after=2)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -436,7 +474,8 @@ def annex_workbook(report: PeriodicReport) -> bytes:
     wb = Workbook()
     ws = first_sheet(wb)
     ws.title = "Phụ lục"
-    columns = annex_columns()
+    columns = annex_columns(report)
+    codes = report.indicator_codes()
     last = get_column_letter(len(columns))
     put(ws, 1, 1, report.issuer.upper())
     put(ws, 2, 1, ANNEX_TITLE)
@@ -470,7 +509,7 @@ def annex_workbook(report: PeriodicReport) -> bytes:
             continue
         if row.kind == "unit":
             number += 1
-        for col, value in enumerate(annex_values(row, number if row.kind == "unit" else None), 1):
+        for col, value in enumerate(annex_values(row, number if row.kind == "unit" else None, codes), 1):
             cell = put(ws, row_index, col, value)
             if isinstance(value, str):
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -484,7 +523,13 @@ def annex_workbook(report: PeriodicReport) -> bytes:
         lines = -(-len(row.name + row.note) // NAME_CHARS_PER_LINE)  # wrapped names need a taller row to print
         if lines > 1:
             ws.row_dimensions[row_index].height = 15 * lines
-    widths = [5, NAME_WIDTH, 9, 9, 9] + [9] * len(BREAKDOWN_FIELDS)
+    for i, line in enumerate(derived_lines(report)):  # the derived indicators, under the table
+        row_index += 2 if i == 0 else 1
+        put(ws, row_index, 1, line)
+        ws.merge_cells(start_row=row_index, start_column=1, end_row=row_index, end_column=len(columns))
+        ws.cell(row=row_index, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row_index].height = 15 * max(1, -(-len(line) // 150))
+    widths = [5, NAME_WIDTH, 9, 9, 9] + [9] * len(codes)
     for col, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[header_row].height = 32

@@ -8,13 +8,15 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from bot.domain.indicators import DEFAULT_SET, Indicators
 from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, UnitKind
 from bot.domain.periods import PeriodKind, ym_parts
 from bot.domain.tree import UnitTree
 from bot.domain.vocabulary import KIND_WORDS  # read back by the importer (KIND_READINGS)
-from bot.importing.reader import SHEETS
+from bot.importing.reader import SHEETS, Column
 from bot.present.exports.cells import append, first_sheet, put
 from storage import categories, submissions, targets, units, users
+from storage import indicators as indicator_store
 from storage.db import Database
 
 INSTRUCTIONS = [
@@ -36,7 +38,8 @@ INSTRUCTIONS = [
     "5. Chỉ tiêu: Loại “năm” hoặc “nhiệm kỳ”; Năm (năm bắt đầu với nhiệm kỳ);",
     "   Kế hoạch quý tùy chọn, ví dụ 20/30/30/20.",
     "6. Số liệu (tùy chọn, để nạp số đã kết nạp trước khi dùng bot): Kỳ là T9/2021, Q3/2021, 6 tháng đầu 2021 hoặc",
-    "   2021; chỉ nhập cho đơn vị không có đơn vị trực thuộc.",
+    "   2021; chỉ nhập cho đơn vị không có đơn vị trực thuộc. Mỗi chỉ tiêu cơ cấu một cột (danh sách: /tieuchi);",
+    "   thêm cột cho chỉ tiêu mới bằng tên hoặc tên viết tắt của nó; ô trống là 0.",
     "7. Nguồn, rà soát (tùy chọn, số liệu từng kỳ như khi báo qua chat “nguồn 30, đã học lớp nhận thức 12” hay",
     "   “rà soát 5, đưa ra khỏi Đảng 1”): Mã đơn vị, Kỳ như trang Số liệu (thường là quý), rồi các số:",
     "   Nguồn (quần chúng ưu tú), Đã học lớp nhận thức, Dự kiến cử đi học; Đã rà soát, Đưa ra khỏi Đảng, Tiếp tục theo",
@@ -105,14 +108,15 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
                 plan,
             ]
         )
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (1 + len(BREAKDOWN_FIELDS)))
-    fields = ("admitted", *BREAKDOWN_FIELDS)
+    extra_codes = extra_columns(await indicator_store.load(db))
+    fields = ("admitted", *BREAKDOWN_FIELDS, *(c.key for c in extra_codes))
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(fields))
     for event in await submissions.live_admission_rows(db):
         if event.unit_id not in code:
             continue
         key = (code[event.unit_id], period_label(event.period_kind, event.year, event.ym_from))
         for i, f in enumerate(fields):
-            sums[key][i] += event.figures[f] or 0
+            sums[key][i] += (event.figures.get(f) if f in event.figures else event.extra.get(f)) or 0
     for (unit, period), values in sums.items():
         out["reports"].append([unit, period, *values])
     history: dict[tuple[str, str], dict[str, int | None]] = {}  # the live nguồn and rà soát snapshots, one row a kỳ
@@ -128,7 +132,16 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
     return out
 
 
-def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
+def extra_columns(indicators: Indicators) -> list[Column]:
+    """The Số liệu sheet's columns for the indicators without a fixed column (the list is data)."""
+    return [
+        Column(i.code, i.short_name[:1].upper() + i.short_name[1:], tuple(i.words()))
+        for i in indicators
+        if not i.column_backed
+    ]
+
+
+def template_workbook(rows: dict[str, list[list[Any]]] | None = None, indicators: Indicators = DEFAULT_SET) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -139,7 +152,8 @@ def template_workbook(rows: dict[str, list[list[Any]]] | None = None) -> bytes:
     for i, line in enumerate(INSTRUCTIONS, 1):
         put(guide, i, 1, line).font = Font(bold=i == 1)
     guide.column_dimensions["A"].width = 120
-    for kind, (title, columns) in SHEETS.items():
+    for kind, (title, fixed) in SHEETS.items():
+        columns = (*fixed, *extra_columns(indicators)) if kind == "reports" else fixed
         ws = wb.create_sheet(title)
         for col, column in enumerate(columns, 1):
             cell = put(ws, 1, col, column.title)

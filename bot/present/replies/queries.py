@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from bot.domain.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.derived import AdmittingShare, IdleUnit
+from bot.domain.indicators import DEFAULT_SET, GROUP_LABELS, Indicators
+from bot.domain.models import Figures
 from bot.domain.periods import PeriodKind
 from bot.domain.progress import ProgressView, UnitProgress, verdict
 from bot.domain.textfmt import day, first_upper, num, pct
-from bot.domain.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
+from bot.domain.tree import UnitTree
+from bot.domain.vocabulary import PIPELINE_LABELS, SCREENING_LABELS
 
 PAGE_SIZE = 15
 T = TypeVar("T")
@@ -60,9 +63,17 @@ def breakdown_text(view: ProgressView) -> str:
     f = r.in_period
     lines = _title("CƠ CẤU ĐẢNG VIÊN MỚI", view.tree[view.root_id].name, view.period.label, reading_words(view))
     lines.append(f"Tổng số kết nạp {within(view)}: {num(f.admitted)} ĐVM")
-    for field in BREAKDOWN_FIELDS:
-        value = getattr(f, field)
-        lines.append(f"• {first_upper(BREAKDOWN_LABELS[field])}: {num(value)} ({share(value, f.admitted)})")
+    listed = view.indicators
+    group = None
+    for item in listed.columns(f.breakdown()):  # the required indicators, and every other one with a value
+        if item.group != group and len({i.group for i in listed}) > 1:
+            group = item.group
+            lines.append(f"{GROUP_LABELS.get(group, group)}:")
+        value = f.get(item.code)
+        within_parent = f" — trong số {listed.label(item.part_of)}" if item.part_of else ""
+        lines.append(f"• {first_upper(item.name)}: {num(value)} ({share(value, f.admitted)}){within_parent}")
+    unlisted = [c for c, v in f.extra.items() if v and c not in listed.by_code]
+    lines += [f"• {c}: {num(f.extra[c])} ({share(f.extra[c], f.admitted)})" for c in unlisted]
     children = [p for p in view.children() if p.in_period.admitted]
     if children:
         lines.append("\nTheo đơn vị (nữ / dân tộc thiểu số / đoàn viên trên tổng số):")
@@ -207,6 +218,7 @@ def compare_text(
     target_now: int | None,
     target_before: int | None,
     groups: Sequence[tuple[str, int, int]],
+    indicators: Indicators = DEFAULT_SET,
 ) -> str:
     lines = [f"SO SÁNH CÙNG KỲ — {unit_name}", f"{label_now[0].upper()}{label_now[1:]} so với {label_before}", ""]
     change = _delta(now.admitted, before.admitted)
@@ -214,9 +226,9 @@ def compare_text(
     if target_now:
         extra = f" (cùng kỳ: {share(before.admitted, target_before)})" if target_before else ""
         lines.append(f"• Đạt {share(now.admitted, target_now)} chỉ tiêu năm{extra}")
-    for field in ("female", "ethnic_minority", "youth_union", "university"):
-        a, b = getattr(now, field), getattr(before, field)
-        lines.append(f"• {first_upper(BREAKDOWN_LABELS[field])}: {num(a)} (cùng kỳ: {num(b)})")
+    for item in indicators.columns(now.breakdown() | before.breakdown()):
+        a, b = now.get(item.code), before.get(item.code)
+        lines.append(f"• {first_upper(item.name)}: {num(a)} (cùng kỳ: {num(b)})")
     if groups:
         lines.append("\nTheo khối:")
         lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]
@@ -233,3 +245,40 @@ def no_category(unit_name: str, category_label: str) -> str:
         f"Trong {unit_name} không có đơn vị trực thuộc nào thuộc {khoi_words(category_label)}. "
         f"Xin hỏi theo tên đơn vị, ví dụ: “tiến độ {unit_name}”."
     )
+
+
+MAX_LISTED = 30
+
+
+def admitting_text(tree: UnitTree, unit_id: int, period_label: str, share: AdmittingShare) -> str:
+    """Derived: the grassroots organisations of the subtree that admitted anyone in the period."""
+    name = tree[unit_id].name
+    if not share.total:
+        return f"{name} không có tổ chức cơ sở đảng nào trong danh sách đơn vị."
+    lines = [
+        f"TỔ CHỨC CƠ SỞ ĐẢNG KẾT NẠP ĐƯỢC ĐẢNG VIÊN — {name} — {period_label}",
+        f"{num(share.admitting)}/{num(share.total)} tổ chức cơ sở đảng kết nạp được ít nhất 1 đảng viên "
+        f"({pct(share.share)}).",
+    ]
+    if share.not_admitting:
+        lines.append(f"Chưa kết nạp được ({num(len(share.not_admitting))}):")
+        lines += [f"– {tree[u].name}" for u in share.not_admitting[:MAX_LISTED]]
+        if len(share.not_admitting) > MAX_LISTED:
+            lines.append(f"… và {num(len(share.not_admitting) - MAX_LISTED)} đơn vị khác.")
+    return "\n".join(lines)
+
+
+def idle_text(tree: UnitTree, unit_id: int, years: int, window: str, idle: Sequence[IdleUnit]) -> str:
+    """Derived: the units that admitted no one for `years` years running ("nhiều năm liền không kết nạp được")."""
+    name = tree[unit_id].name
+    head = f"ĐƠN VỊ {num(years)} NĂM LIỀN KHÔNG KẾT NẠP ĐƯỢC ĐẢNG VIÊN — {name} ({window})"
+    if not idle:
+        return f"{head}\nKhông có đơn vị nào: mỗi đơn vị đều kết nạp được đảng viên trong {num(years)} năm qua."
+    lines = [head, f"{num(len(idle))} đơn vị:"]
+    for item in idle[:MAX_LISTED]:
+        last = f"lần cuối kết nạp năm {item.last_year}" if item.last_year else "chưa có số liệu kết nạp"
+        lines.append(f"– {tree[item.unit_id].name} ({last})")
+    if len(idle) > MAX_LISTED:
+        lines.append(f"… và {num(len(idle) - MAX_LISTED)} đơn vị khác.")
+    lines.append("Hỏi “3 năm liền”, “5 năm liền”… để đổi số năm.")
+    return "\n".join(lines)

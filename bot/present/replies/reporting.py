@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.domain.models import BREAKDOWN_FIELDS
+from bot.domain.indicators import DEFAULT_SET, Indicators
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.progress import UnitProgress, verdict
 from bot.domain.records import Submission
 from bot.domain.textfmt import day, moment, num, pct
-from bot.domain.vocabulary import BREAKDOWN_LABELS, PIPELINE_LABELS, SCREENING_LABELS
+from bot.domain.vocabulary import PIPELINE_LABELS, SCREENING_LABELS
 from bot.language.reports import ReportProblem
 from bot.present.replies.confirmations import CONFIRM_HINT
 
@@ -30,20 +32,41 @@ def period_words(period: Period) -> str:
     return period.label
 
 
-def figures_text(kind: str, figures: dict[str, Any]) -> str:
+def breakdown_values(figures: Mapping[str, Any], indicators: Indicators = DEFAULT_SET) -> dict[str, int]:
+    """The breakdown of a draft ({"female": 1, "farmer": 1}) or of a stored row (columns, and the JSON of its
+    `extra`), in the list's order; codes no longer in the list come last, under their code."""
+    flat = dict(figures)
+    extra = flat.pop("extra", None)
+    if isinstance(extra, str) and extra:
+        extra = json.loads(extra)
+    if isinstance(extra, Mapping):
+        flat |= dict(extra)
+    values = {i.code: flat[i.code] for i in indicators if isinstance(flat.get(i.code), int)}
+    skip = {"admitted", "id", "unit_id", "year", "ym_from", "ym_to", "supersedes", "superseded_by", "actor_user_id"}
+    skip |= set(PIPELINE_LABELS) | set(SCREENING_LABELS)
+    for key, value in flat.items():
+        if key not in values and key not in skip and isinstance(value, int) and value and key.islower():
+            values[key] = value
+    return values
+
+
+def figures_text(kind: str, figures: Mapping[str, Any], indicators: Indicators = DEFAULT_SET) -> str:
     if kind in ("admission", "adjustment"):
         admitted = figures.get("admitted", 0)
         sign = "+" if kind == "adjustment" and admitted > 0 else ""
         text = f"{KIND_TITLES[kind]} {sign}{num(admitted)} ĐVM"
-        parts = [f"{BREAKDOWN_LABELS[f]} {num(figures[f])}" for f in BREAKDOWN_FIELDS if figures.get(f)]
+        breakdown = breakdown_values(figures, indicators)
+        parts = [f"{indicators.label(f)} {num(v)}" for f, v in breakdown.items() if v]
         return text + (f" (trong đó: {'; '.join(parts)})" if parts else "")
     labels = PIPELINE_LABELS if kind == "pipeline" else SCREENING_LABELS
     parts = [f"{label} {num(figures[f])}" for f, label in labels.items() if figures.get(f) is not None]
     return f"{KIND_TITLES[kind]}: {'; '.join(parts)}"
 
 
-def record_line(kind: str, figures: dict[str, Any], period: Period, unit_name: str) -> str:
-    return f"{figures_text(kind, figures)} — {period_words(period)} — {unit_name}"
+def record_line(
+    kind: str, figures: Mapping[str, Any], period: Period, unit_name: str, indicators: Indicators = DEFAULT_SET
+) -> str:
+    return f"{figures_text(kind, figures, indicators)} — {period_words(period)} — {unit_name}"
 
 
 def preview(line: str, expires: datetime, note: str | None = None) -> str:
@@ -70,11 +93,13 @@ def overlap_note(period: Period, outer: Period, old_lines: list[str], stored: in
 
 
 def figure_changes(
-    kind: str, olds: list[dict[str, Any]], new: dict[str, Any]
+    kind: str, olds: list[dict[str, Any]], new: dict[str, Any], indicators: Indicators = DEFAULT_SET
 ) -> list[tuple[str, int | None, int | None]]:
     """(label, what is stored, what replaces it) for each figure either side has."""
     if kind in ("admission", "adjustment"):
-        fields = {"admitted": "Kết nạp (ĐVM)"} | {f: f"trong đó {BREAKDOWN_LABELS[f]}" for f in BREAKDOWN_FIELDS}
+        olds = [{"admitted": o.get("admitted"), **breakdown_values(o, indicators)} for o in olds]
+        codes = [*indicators.codes, *(c for c in breakdown_values(new, indicators) if c not in indicators.by_code)]
+        fields = {"admitted": "Kết nạp (ĐVM)"} | {f: f"trong đó {indicators.label(f)}" for f in codes}
     else:
         labels = PIPELINE_LABELS if kind == "pipeline" else SCREENING_LABELS
         fields = {f: label[:1].upper() + label[1:] for f, label in labels.items()}
@@ -244,17 +269,17 @@ def fix_prompt(line: str, example: str) -> str:
     return f"Đang sửa báo cáo:\n{line}\n\nXin gửi nội dung đúng, ví dụ: “{example}”."
 
 
-def history(unit_name: str, rows: list[Submission], tz: Any) -> str:
+def history(unit_name: str, rows: list[Submission], tz: Any, indicators: Indicators = DEFAULT_SET) -> str:
     if not rows:
         return f"{unit_name} chưa có báo cáo nào."
     lines = [f"Các báo cáo gần đây — {unit_name}:"]
     for r in rows:
-        figures = {k: v for k, v in r.figures.items() if v is not None}
+        figures = {k: v for k, v in r.figures.items() if v is not None} | {"extra": r.extra}
         when = datetime.fromisoformat(r.created_at).astimezone(tz)
         state = f" [đã thay bằng #{r.superseded_by}]" if r.superseded_by else ""
         sender = r.actor_name or "hệ thống"
         lines.append(
-            f"#{r.id} {day(when)}: {figures_text(r.kind, figures)} — {period_words(r.period)}"
+            f"#{r.id} {day(when)}: {figures_text(r.kind, figures, indicators)} — {period_words(r.period)}"
             f" — {r.unit_name} — {sender}{state}"
         )
     return "\n".join(lines)

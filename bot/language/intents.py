@@ -163,9 +163,13 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return LinkIdentity()
     if s in ("help", "huong dan", "tro giup", "giup", "?") or HELP_RE.search(s):
         return Help()
+    if history := HISTORY_RE.match(s):
+        rest = re.sub(r"^\s*(?:cua|o)?\s*", "", history.group(1)).strip()
+        return History(unit_text=None if not rest or rest in OWN_PLACE else rest)
     bare = _bare(s)
     if bare in CONFIRM_WORDS or (pending and _only(bare, YES_RE, YES_TAIL)):
-        return Confirm()
+        # a bare "ok" with nothing waiting is chat ("ok em, để chị xem"), not a confirmation of anything
+        return Confirm() if pending or bare not in CHAT_YES else Unknown()
     if bare in CANCEL_WORDS or (pending and _only(bare, NO_RE, NO_TAIL)):
         return Cancel()
     if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
@@ -180,10 +184,14 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return _report(raw, today, correction=True)
     if CORRECTION_WORDS.search(s) and re.search(r"\d|\b(?:mot|hai|ba|bon|nam)\b", s):
         return _report(raw, today, correction=True)
-    if CHAT_ONLY.search(s):
+    stated = blank_spans(s, find_period(s, today).spans)
+    stated = blank_spans(stated, [m.span() for m in TARGET_GIVEN.finditer(stated)])  # "chỉ tiêu giao 2 đồng chí"
+    counted = states_count(stated)
+    if LATER_ONLY.search(s) or (CHAT_ONLY.search(s) and not (counted or COUNT_ASKED.search(s))):
         return Unknown()
+    if TARGET_ASKED.search(s):  # "đã đạt chỉ tiêu chưa …, em nhớ kết nạp được 3 rồi": the question is the point
+        return _ask(raw, today, categories=categories)
     question = asks(s) or "?" in raw or is_question(s)
-    counted = states_count(blank_spans(s, find_period(s, today).spans))
     if question and not counted:
         return _ask(raw, today, categories=categories)
     if looks_like_report(s, today) or counted or PERIOD_COLON.match(fold(raw, keep=",:")):
@@ -209,14 +217,25 @@ CORRECTION_WORDS = re.compile(
 )
 HELP_RE = re.compile(
     r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))"
+    r"|^(?:de nghi |xin |cho (?:em|toi|minh) (?:xin )?)?huong dan (?:cach|su dung|bao cao|dung)\b|^hdsd$"
+    r"|\b(?:toi|em|minh) (?:can|phai) lam (?:gi|the nao|sao) de\b"
 )
+# "lịch sử báo cáo (của đơn vị)", "ls bc": the reporter's history
+HISTORY_RE = re.compile(r"^(?:xem |cho (?:em|toi|minh) xem )?(?:lich su|ls) (?:bao cao|bc|gui bao cao)\b(.*)$")
 NOT_WHOLE = re.compile(r"(?<![\d/.,])\d{1,3}[.,]\d{1,2}(?![\d/.,])")
 ADMIT_WORD = re.compile(r"\b(?:ket nap|kn)\b")
 # Talk about the work that is not a figure or a question about figures.
 CHAT_ONLY = re.compile(
     r"\b(?:quyet dinh ket nap|ho so|tieu chuan|khoe khong|cam on|thong cam|bao muon|chua thay ve|da ky|ky chua|"
-    r"de em xem lai|em quen|ai truc|nguoi the nao)\b"
+    r"de em xem lai|em quen|ai truc|nguoi the nao|bao cham|cong van)\b"
 )
+# A count asked about ("kết nạp được mấy", "vào Đảng được bao nhiêu"): a question even beside chat words.
+COUNT_ASKED = re.compile(r"\b(?:ket nap|kn|vao dang)(?: \w+){0,2}? (?:may|bao nhieu|bn)\b|\bduoc (?:may|bao nhieu|bn)\b")
+# Chat whatever else is in it: the writer will report or look later.
+LATER_ONLY = re.compile(r"\bde (?:em|chi|anh|minh|toi) xem lai\b|\bbao (?:chi|anh|em) sau\b")
+# The target given, quoted in a question ("chỉ tiêu giao 2 đồng chí"): not a count stated as done.
+TARGET_GIVEN = re.compile(r"\bchi tieu (?:(?:duoc )?giao |la |nam )*(?:la )?\d+(?: (?:dong chi|dang vien|dc|d/c))?\b")
+TARGET_ASKED = re.compile(r"\b(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua\b")
 QUESTION_RE = re.compile(
     r"\b(?:may|bao nhieu|bn|ra sao|the nao|nhu nao|the nao roi|sao roi|hon hay kem|tang hay giam|chua|khong|ko|k|"
     r"hay chua|nhi|a nhi|duoc bao|la bao|bao nhieu phan tram|uoc|du kien)\s*(?:a|em|chi|anh|vay|nhe|ha|the|nhi|"
@@ -299,6 +318,8 @@ def _free_admin(raw: str, s: str, today: date) -> Intent | None:
     return None
 
 
+CHAT_YES = frozenset({"ok", "oke", "okay"})
+OWN_PLACE = frozenset({"don vi", "chi bo", "dang bo", "don vi minh", "chi bo minh", "chi bo em", "don vi em"})
 CONFIRM_WORDS = frozenset(
     {
         "co",

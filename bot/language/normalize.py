@@ -21,6 +21,27 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+# Telex typed without its input method ("tieens ddooj quys 3", "dduowcj"): the marks left in as letters. A folded
+# Vietnamese syllable never ends in s/f/r/x/j after a vowel and never holds "dd", "aa", "ee", "uw", "ow", "aw".
+_TELEX_WORD = re.compile(
+    r"\b(?=[a-z]*(?:dd|aa|ee|oo|uw|ow|aw|[aeiouy](?:c|ch|m|n|ng|nh|p|t)?[sfrxj]\b))"
+    r"(?:dd|b|c|ch|d|g|gh|gi|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)?"
+    r"[aeiouyw]{1,4}(?:c|ch|m|n|ng|nh|p|t)?[sfrxj]?\b"
+)
+_TELEX_KEEP = frozenset({"yes", "ok", "oke", "okay", "xoong", "boong", "soong", "coong", "ax", "ex"})
+
+
+def _untelex(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if word in _TELEX_KEEP or len(word) < 3:
+        return word
+    out = re.sub(r"(?<=[aeiouy]|c|h|m|n|g|p|t)[sfrxj]$", "", word) if re.search(r"[aeiouy]", word) else word
+    out = re.sub(r"^dd", "d", out)
+    out = re.sub(r"([aeo])\1(?!ng)", r"\1", out)
+    out = re.sub(r"([uoa])w", r"\1", out)
+    return out if re.search(r"[aeiouy]", out) else word
+
+
 def fold(text: str, keep: str = "") -> str:
     """Lower case, no diacritics, single spaces; punctuation other than / = + - % becomes a space.
 
@@ -32,7 +53,7 @@ def fold(text: str, keep: str = "") -> str:
         text = text.replace(ch, f" {ch} ")
     pattern = _PUNCT if not keep else re.compile(r"[^\w/=+\-%" + re.escape(keep) + r"]+", re.UNICODE)
     text = pattern.sub(" ", text).replace("_", " ")
-    return _SPACES.sub(" ", text).strip()
+    return _TELEX_WORD.sub(_untelex, _SPACES.sub(" ", text).strip())
 
 
 def search_key(name: str) -> str:

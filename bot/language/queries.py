@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from bot.language.normalize import fold
 from bot.language.periods import blank_spans, find_period
+from bot.language.reports import ETHNIC_GROUPS_LONG
 from bot.models import Frozen
 from bot.periods import Period
 
@@ -58,12 +59,15 @@ def _alternatives(*words: str) -> re.Pattern[str]:
 
 
 FORM_WORDS = {
-    OutputForm.CHART: _alternatives("bieu do", "do thi", "chart", "ve bieu do", "ve do thi", "bieudo"),
+    OutputForm.CHART: re.compile(r"\b(?:ve bieu do|ve do thi|bieu do|bieudo|chart|(?<!tien )do thi)\b"),
     OutputForm.EXCEL: _alternatives(
         "xuat bao cao",
         "xuat file",
         "xuat excel",
         "xuat",
+        "exel",
+        "excell",
+        "file exel",
         "excel",
         "xlsx",
         "tai file",
@@ -173,6 +177,18 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
             "phan loai",
             "dai hoc tro len",
             "trinh do dai hoc tro len",
+            "nguoi co dao",
+            "co dao",
+            "theo dao",
+            "dvm nu",
+            "dang vien moi nu",
+            "dvm thanh nien",
+            "dv thanh nien",
+            "dang vien thanh nien",
+            "dvm dan toc",
+            "nguoi dan toc",
+            *(f"nguoi {g}" for g in ETHNIC_GROUPS_LONG),
+            *(f"dan toc {g}" for g in ETHNIC_GROUPS_LONG),
         ),
     ),
     (
@@ -206,6 +222,19 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+
+# A question about one unit's standing, not a list of units: progress, whatever its words.
+ABOUT_ONE = re.compile(
+    r"\b(?:con thieu|co cham khong|cham khong|(?:da )?(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua)\b"
+)
+REPORTED_YET = re.compile(
+    r"\b(?:da|co) (?:bao cao|bc|gui bao cao|nop bao cao)(?: (?:quy|thang|nam|ky|\d+|i+|iv|nay|truoc|ngoai|vua qua))*"
+    r" (?:chua|khong|ko)\b"
+)
+WHICH_UNITS = re.compile(
+    r"\b(?:(?:don vi|chi bo|dang bo|xa|thon|xom|truong|co so|noi|ben|cho) nao|nhung|cac|liet ke|danh sach)\b"
+)
 
 
 def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
@@ -369,6 +398,11 @@ def read_query(
         for p in FORM_WORDS.values():
             take(p)
     found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
+    if kind is None and not WHICH_UNITS.search(s):
+        if ABOUT_ONE.search(s):  # "xã X có chậm không", "còn thiếu mấy đồng chí", "vượt chỉ tiêu chưa"
+            found_kind = QueryKind.PROGRESS
+        elif REPORTED_YET.search(s):  # "xã X tháng trước có báo cáo không"
+            found_kind = QueryKind.NOT_REPORTED
     for _, p in KIND_WORDS:
         take(p)
     category = next((c for c, p in category_words(categories) if take(p)), None)

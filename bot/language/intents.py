@@ -176,7 +176,7 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
     if asks_for_report(raw):
         return _draft_report(raw, today)
-    if looks_like_target(s) and not (is_question(s) or asks(s) or "?" in raw):
+    if looks_like_target(s) and "?" not in raw and (not (is_question(s) or asks(s)) or TARGET_VALUE_END.search(s)):
         return _target(raw, today)
     if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
@@ -309,15 +309,40 @@ def states_count(s: str) -> bool:
 
 def _free_admin(raw: str, s: str, today: date) -> Intent | None:
     """Officials' admin in free text: giao chỉ tiêu…, tạo mã mời cho…, sáp nhập/tách/đổi tên…"""
-    if m := re.search(r"\b(?:tao|cap|lam)(?: giup| cho)?(?: \w+)? ma (?:moi|dang ky)\b(?: cho)?", s):
-        return CreateInvite(unit_text=s[m.end() :].strip() or None, role=Role.REPORTER)
+    if m := INVITE_RE.search(s):
+        role = Role.OFFICIAL if m.group(1) == "theo doi" else Role.REPORTER
+        unit = INVITEE.sub("", s[m.end() :].strip()).strip()
+        return CreateInvite(unit_text=unit or None, role=role)
     if re.search(r"\b(?:sap nhap|hop nhat|doi ten|tach)\b.*\b(?:thanh|ra|voi|va)\b", s):
         return Reorganise(args=raw)
-    if m := re.search(r"\b(?:giao|dat|dang ky) chi tieu\b", s):
+    if m := STOPPED.match(raw):  # "Chi bộ X ngừng hoạt động từ tháng này": /tochuc ngung X
+        return Reorganise(args=f"ngung {m.group(1).strip()}")
+    if re.match(rf"^chuyen {UNIT_WORD}\b.*\bve\b", s):  # "Chuyển Chi bộ X về trực thuộc Y": /tochuc chuyen X về Y
+        return Reorganise(args=UNDER.sub(" ", raw).strip().rstrip(".!"))
+    if m := re.search(r"\b(?:giao|dat|dang ky) (?:chi tieu|ct)\b", s):
         return _target(s[m.start() :], today)
     return None
 
 
+UNIT_WORD = r"(?:chi bo|dang bo|dang uy|to chuc co so dang|xa|thon|xom|phuong|thi tran)"
+INVITE_RE = re.compile(
+    r"\b(?:(?:tao|cap)(?: giup| cho)?(?: \w+)? ma(?: moi| dang ky)?|lam(?: giup| cho)?(?: \w+)? ma (?:moi|dang ky)"
+    r"|^moi (?:can bo |nguoi |dong chi )?(theo doi|bao cao))\b(?: (?:cho|cua|o|tai))?"
+)
+# Who the code is for, before the unit's name: "đồng chí mới làm bí thư (chi bộ) xóm X", "cán bộ theo dõi của"
+INVITEE = re.compile(
+    r"^(?:(?:dong chi|dc|d/c|nguoi|ban|anh|chi|em)\s+)?(?:moi\s+)?(?:(?:lam|la)\s+)?"
+    r"(?:pho bi thu|bi thu|can bo theo doi|can bo|nguoi bao cao)?\s*(?:(?:cua|cho|o|tai)\s+)?"
+)
+STOPPED = re.compile(
+    r"(?i)^\s*((?:chi bộ|đảng bộ|đảng ủy|chi bo|dang bo|dang uy)\s.+?)\s+"
+    r"(?:ngừng hoạt động|ngung hoat dong|thôi hoạt động|thoi hoat dong|giải thể|giai the)\b"
+)
+UNDER = re.compile(r"(?i)\s+(?:trực thuộc|truc thuoc)\s+")
+
+
+# "giao chỉ tiêu … cho Công ty May … là 3": a target stated, whatever words ("may") its unit's name holds
+TARGET_VALUE_END = re.compile(r"(?:\b(?:la|=)\s*|\s)\d+(?: (?:dong chi|dc|d/c|dang vien|dvm|nguoi))?\s*$")
 CHAT_YES = frozenset({"ok", "oke", "okay"})
 OWN_PLACE = frozenset({"don vi", "chi bo", "dang bo", "don vi minh", "chi bo minh", "chi bo em", "don vi em"})
 CONFIRM_WORDS = frozenset(

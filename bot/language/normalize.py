@@ -100,7 +100,12 @@ def number_at(tokens: list[str], i: int) -> tuple[int, int] | None:
         return None
     value, used = got
     j = i + used
-    while j < len(tokens) and tokens[j] in MULTIPLIERS and not (tokens[j] == "k" and used > 1):
+    while (
+        j < len(tokens)
+        and tokens[j] in MULTIPLIERS
+        and not (tokens[j] == "k" and used > 1)
+        and tokens[j : j + 2] != ["ngan", "hang"]  # "/baocao 1 ngân hàng" is one, at a bank
+    ):
         value *= MULTIPLIERS[tokens[j]]
         used += 1
         j += 1

@@ -455,7 +455,11 @@ SHORT_FIELDS = {
     "dn": "private_sector",
     "dh": "university",
 }
-NOISE_NUMBERS = re.compile(r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)")
+NOISE_NUMBERS = re.compile(
+    r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)"
+    r"|(?<=\bsinh vien )nam \d\b|(?<=\bhs )(?:lop )?1[0-2]\b|(?<=\bhoc sinh )(?:lop )?1[0-2]\b"
+)
+PLACE_BEFORE = re.compile(r"\b(?:xa|xom|thon|phuong|huyen|thi tran)\s+$")
 COUNT_NEAR = re.compile(r"(?:^|\s)(-?\d+|mot|hai|ba|bon)\s+(?:[a-z/]+\s+){0,3}?")
 
 
@@ -487,7 +491,12 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
     rest = NOISE_NUMBERS.sub(" ", rest)
     for offset, clause in _clauses(rest):
         per_clause: dict[str, int] = {}
-        hits = [(f, m) for f, pattern in BREAKDOWN_WORDS.items() for m in pattern.finditer(clause)]
+        hits = [
+            (f, m)
+            for f, pattern in BREAKDOWN_WORDS.items()
+            for m in pattern.finditer(clause)
+            if not PLACE_BEFORE.search(clause, 0, m.start())  # "xã Tây Phong" is a place, not the Tày people
+        ]
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
         if not hits:
             after_admission = is_admission

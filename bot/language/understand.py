@@ -14,6 +14,7 @@ from datetime import date
 from bot.language import intents
 from bot.language.gazetteer import Gazetteer, Pick, prepare
 from bot.language.normalize import fold
+from bot.language.periods import blank_spans, find_period
 from bot.language.queries import Query, QueryKind, QueryProblem, read_query
 from bot.periods import Period, PeriodKind
 
@@ -63,6 +64,8 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             if draft.correction:
                 label = "correction"
             pick = pick_for(gazetteer, draft.text, asker)
+            if pick.how == "default" and (named := _report_subject(draft.text, today)):
+                pick = pick_for(gazetteer, draft.text, asker, question=True, leftover=named)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
             if period.start > today or _too_large(draft.kind, draft.figures, asker):
                 return Reading(intent, "refuse")  # the reporting service says why (report_problem)
@@ -153,6 +156,20 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
         if not set(gazetteer.tokens(prepare(query.unit_text))) <= explained:
             return None
     return query
+
+
+REPORT_HEAD = re.compile(r"^(?:/baocao\b)?(.*?)(?:\b(?:ket nap|kn|bao cao|bc)\b|$)")
+
+
+def _report_subject(text: str, today: date) -> str | None:
+    """The words before "kết nạp" in a report that names no unit outright ("Thị trấn kết nạp 1", "/baocao ngân
+    hàng 1", "chi bộ trường kết nạp 1"): looked up as a whole phrase among the names, as in a question."""
+    s = fold(text)
+    s = blank_spans(s, find_period(s, today).spans)
+    m = REPORT_HEAD.match(s)
+    head = re.sub(r"\b\d+\b", " ", m.group(1) if m else "")
+    head = re.sub(r"^\s*(?:(?:chi bo|dang bo|dang uy)\s+)+", "", head).strip()
+    return head or None
 
 
 def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:

@@ -52,7 +52,8 @@ _CANON: list[tuple[re.Pattern[str], str]] = [
         (r"\bcty\b|\bc ty\b", "cong ty"),
         (r"\bcq\b", "co quan"),
         (r"\bhtx\b|\bhop tac xa\b", "hop tac xa"),
-        (r"\bgd ?nn\b", "gdnn"),
+        (r"\bgd ?nn\b|\bgiao duc nghe nghiep\b", "gdnn"),
+        (r"\bgiao duc thuong xuyen\b", "gdtx"),
         (r"\bpx\b", "phan xuong"),
     ]
 ]
@@ -180,7 +181,7 @@ EVERYDAY = frozenset(
 # What may stand around a unit's name in the leftover of a question: taken off its edges before `loose`.
 LOOSE_LEAD = frozenset("td tiendo tien do cua chi anh em oi a da cho xem ve o tai".split())
 LOOSE_TAIL = frozenset(
-    {"may", "bn", "dc", "duoc", "roi", "a", "nhe", "em", "chi", "anh", "sao", "the", "nao", "dong chi", "nguoi"}
+    {"may", "bn", "dc", "duoc", "roi", "a", "nhe", "em", "chi", "anh", "sao", "the", "nao", "dong chi", "nguoi", "thi"}
     | {"the nao", "ra sao", "bao nhieu", "may dong", "duoc may", "dc may", "nhi", "vay"}
 )
 LOOSE_WEAK = frozenset("xa huyen tinh phuong dang bo chi co quan don vi cac khoi cap uy va cua ban to khu ap".split())
@@ -194,6 +195,8 @@ BODIES = re.compile(
 _WHICH_OF = re.compile(r"\bnhung (?=(?:xa|thon|xom|chi bo thon|chi bo xom|truong|cong ty|doanh nghiep)\b)")
 KIND_AT = frozenset({"truong", "xom", "thon", "tram"})
 _UPPER_CA = re.compile(r"(?<![\w])CA(?![\w])")
+LOWER_CA = re.compile(r"(?<![\w])ca(?![\w])")  # "ca" as typed: no mark, so "cả" or the abbreviation of Công an
+CA_PLACE = re.compile(r"\bca (xa|huyen|phuong|thi tran|tinh)\b")
 TYPO_CUTOFF = 80.0
 MAX_KEY_TOKENS = 8
 
@@ -432,6 +435,17 @@ class Gazetteer:
     def _names_of(self, unit: int) -> list[str]:
         return [prepare(n) for n in self.entries[unit].names if n]
 
+    def _police_reading(self, text: str, prepared: str, scope: AbstractSet[int]) -> tuple[int, tuple[int, int]] | None:
+        """ "ca xa", "ca huyen" written without marks: "cả xã" or "Công an xã". The Công an unit when one by that
+        name exists in scope (never invented), with the span of the words."""
+        if not LOWER_CA.search(text):
+            return None
+        m = CA_PLACE.search(prepared)
+        if m is None:
+            return None
+        ids = self.full.get(f"cong an {m.group(1)}", set()) & set(scope)
+        return (next(iter(ids)), m.span()) if len(ids) == 1 else None
+
     def nearest(self, phrase: str, within: AbstractSet[int], limit: int = 3) -> list[int]:
         keys = [k for k, ids in self.full.items() if ids & within]
         hits = process.extract(prepare(phrase), keys, scorer=fuzz.WRatio, limit=limit * 3)
@@ -455,6 +469,7 @@ class Gazetteer:
         categories: Sequence[tuple[str, Sequence[str]]] | None = None,
         question: bool = False,
         leftover: str | None = None,
+        strict: bool = False,
     ) -> Pick:
         """`categories`: the asker's committee's khối as (code, folded names) — data the committee sets; the
         everyday phrases below ("các chi bộ thôn", "llvt") add to them for the khối the committee has."""
@@ -467,6 +482,12 @@ class Gazetteer:
         top_words = [(m.span(), m.group(0)) for m in TOP_WORDS.finditer(prepared)]
         if question and leftover and prepare(leftover) in PLACE_WORDS:  # "tiến độ xã", "td huyen"
             top_words.append(((0, 0), prepare(leftover)))
+        police = self._police_reading(text, prepared, scope)
+        if police is not None:
+            police_unit, _ = police
+            # a report is never for a committee with branches: the police unit is meant
+            if not question and self._below(top):
+                return Pick(how="own" if police_unit == own else "unit", unit_id=police_unit, phrase="cong an")
         for span, said in top_words:
             spans.append(span)
             place = next((w for w in ("thi tran", *PLACE_WORDS) if f" {w} " in f" {said} "), None)
@@ -555,6 +576,8 @@ class Gazetteer:
             return Pick(how="ask", choices=sorted(inside), phrase=leftover)
         if not found and not (said_top or said_own or category) and (named := _named_phrase(text)):
             return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
+        if strict and not found and not (said_top or said_own or category or above) and leftover and leftover.strip():
+            return Pick(how="not_found", phrase=leftover.strip())  # "/tiendo MN" where there is no mầm non
         if category is not None:
             return Pick(how="category", unit_id=top if official else own, category=category)
         if above is not None and not found and category is None:
@@ -574,6 +597,9 @@ _NAMED = re.compile(
 )
 
 
+NAME_KINDS = frozenset("thon xom xa ban truong phuong to khu ap lang".split())
+
+
 def _named_phrase(text: str) -> str | None:
     """A phrase that is clearly a unit's name ("Chi bộ Hoàng Sa"): a unit word followed by capitalised words
     (in a message not written all in capitals)."""
@@ -581,7 +607,10 @@ def _named_phrase(text: str) -> str | None:
         return None
     for m in _NAMED.finditer(text):
         words = []
-        for word in m.group(1).split():
+        kinds = m.group(1).split()
+        while kinds and not kinds[0][0].isupper() and fold(kinds[0]) in NAME_KINDS:
+            kinds.pop(0)
+        for word in kinds:
             if not word[0].isupper():
                 break
             words.append(word)

@@ -174,6 +174,8 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
         return Cancel()
     if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
+    if TARGET_ASKED.search(s):  # "đã đạt chỉ tiêu chưa …, em nhớ kết nạp được 3 rồi": the question is the point
+        return _ask(raw, today, categories=categories)
     if asks_for_report(raw):
         return _draft_report(raw, today)
     if looks_like_target(s) and "?" not in raw and (not (is_question(s) or asks(s)) or TARGET_VALUE_END.search(s)):
@@ -189,8 +191,6 @@ def parse(text: str, today: date, categories: Categories | None = None, *, pendi
     counted = states_count(stated)
     if LATER_ONLY.search(s) or (CHAT_ONLY.search(s) and not (counted or COUNT_ASKED.search(s))):
         return Unknown()
-    if TARGET_ASKED.search(s):  # "đã đạt chỉ tiêu chưa …, em nhớ kết nạp được 3 rồi": the question is the point
-        return _ask(raw, today, categories=categories)
     question = asks(s) or "?" in raw or is_question(s)
     if question and not counted:
         return _ask(raw, today, categories=categories)
@@ -230,7 +230,9 @@ CHAT_ONLY = re.compile(
     r"de em xem lai|em quen|ai truc|nguoi the nao|bao cham|cong van)\b"
 )
 # A count asked about ("kết nạp được mấy", "vào Đảng được bao nhiêu"): a question even beside chat words.
-COUNT_ASKED = re.compile(r"\b(?:ket nap|kn|vao dang)(?: \w+){0,2}? (?:may|bao nhieu|bn)\b|\bduoc (?:may|bao nhieu|bn)\b")
+COUNT_ASKED = re.compile(
+    r"\b(?:ket nap|kn|vao dang)(?: \w+){0,2}? (?:may|bao nhieu|bn)\b|\bduoc (?:may|bao nhieu|bn)\b"
+)
 # Chat whatever else is in it: the writer will report or look later.
 LATER_ONLY = re.compile(r"\bde (?:em|chi|anh|minh|toi) xem lai\b|\bbao (?:chi|anh|em) sau\b")
 # The target given, quoted in a question ("chỉ tiêu giao 2 đồng chí"): not a count stated as done.
@@ -428,7 +430,10 @@ def _command(name: str, args: str, today: date, categories: Categories | None = 
             return Help()
         case command if command in QUERY_COMMANDS:
             kind, form = QUERY_COMMANDS[command]
-            return _ask(args, today, kind=kind, form=form, categories=categories)
+            asked = _ask(args, today, kind=kind, form=form, categories=categories)
+            if isinstance(asked, Ask):
+                return Ask(query=asked.query.model_copy(update={"command": True}))
+            return asked
         case "baocao":
             if NOT_WHOLE.search(args):
                 return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: /baocao 2).")

@@ -25,7 +25,9 @@ TERM_RE = re.compile(
 HALF_RE = re.compile(r"\b(?:(?:6|sau) ?(?:thang|t)|nua)\b(?: (dau|cuoi))?(?: nam\b)?")
 QUARTER_RE = re.compile(r"\b(?:quy|q)\s*" + _NUM + r"\b|\bquy (nay|truoc|vua qua)\b")
 MONTH_RE = re.compile(
-    r"\b(?:thang)\s*(?!nam\s+(?:nay|ngoai|truoc|kia|qua|toi)\b)" + _NUM + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b"
+    r"\b(?:thang)\s*(?!nam\s+(?:nay|ngoai|truoc|kia|qua|toi)\b)"  # "tháng năm nay" is this year, not May
+    + _NUM
+    + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b"
 )
 SLASH_MONTH_RE = re.compile(r"\b(\d{1,2})\s*/\s*" + _YEAR + r"\b")
 YEAR_RE = re.compile(
@@ -41,9 +43,7 @@ YEAR_WORDS_RE = re.compile(
 )
 BAD_YEAR_RE = re.compile(r"\bnam\s+(0+|\d{3,})\b")
 # Words that are about a person, not the period: "sinh năm 2001", "sinh viên năm 3", "năm thứ 3", "lớp 12".
-NOT_PERIOD_RE = re.compile(
-    r"\b(?:sinh nam|sinh vien nam|nam thu|lop|ca|ngay sinh)\s+(?:thu\s+)?\d{1,4}\b"
-)
+NOT_PERIOD_RE = re.compile(r"\b(?:sinh nam|sinh vien nam|nam thu|lop|ca|ngay sinh)\s+(?:thu\s+)?\d{1,4}\b")
 # Keys swapped on a phone ("9 thnag đầu năm"), fixed in place (same length, so offsets stay valid).
 TYPO_FIXES = {"thnag": "thang", "thagn": "thang", "tahng": "thang", "qyu": "quy", "nma": "nam", "anm": "nam"}
 TYPOS = re.compile(r"\b(?:" + "|".join(TYPO_FIXES) + r")\b")

@@ -48,6 +48,7 @@ class Query(Frozen):
     form: OutputForm = OutputForm.TEXT
     page: int = 1
     text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
+    command: bool = False  # a slash command's arguments: every word of them names a unit or a period
 
 
 class QueryProblem(Frozen):
@@ -226,7 +227,8 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
 
 # A question about one unit's standing, not a list of units: progress, whatever its words.
 ABOUT_ONE = re.compile(
-    r"\b(?:con thieu|co cham khong|cham khong|(?:da )?(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua)\b"
+    r"\b(?:con thieu|co cham khong|cham khong"
+    r"|(?:da )?(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua)\b"
 )
 REPORTED_YET = re.compile(
     r"\b(?:da|co) (?:bao cao|bc|gui bao cao|nop bao cao)(?: (?:quy|thang|nam|ky|\d+|i+|iv|nay|truoc|ngoai|vua qua))*"

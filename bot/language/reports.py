@@ -459,6 +459,7 @@ NOISE_NUMBERS = re.compile(
     r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)"
     r"|(?<=\bsinh vien )nam \d\b|(?<=\bhs )(?:lop )?1[0-2]\b|(?<=\bhoc sinh )(?:lop )?1[0-2]\b"
 )
+ALL_N = re.compile(r"\bca (\d+)\b")
 PLACE_BEFORE = re.compile(r"\b(?:xa|xom|thon|phuong|huyen|thi tran)\s+$")
 COUNT_NEAR = re.compile(r"(?:^|\s)(-?\d+|mot|hai|ba|bon)\s+(?:[a-z/]+\s+){0,3}?")
 
@@ -489,6 +490,11 @@ def _breakdown(rest: str, admitted: int, admit_at: int) -> tuple[dict[str, int],
         found[SHORT_FIELDS[m.group(1)]] = short
     rest = SHORT_FORM.sub(" ", rest)
     rest = NOISE_NUMBERS.sub(" ", rest)
+    rest = re.sub(r"\bdeu dv\b", "deu la dv", rest)  # "đều dv": all of them đoàn viên, as "đều là dv"
+    for m in ALL_N.finditer(rest):  # "cả 3" of 1 admitted is no "all of them" ("ca 3" is a shift): shown, not read
+        if int(m.group(1)) != admitted:
+            unread.append(m.group(0))
+            rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
     for offset, clause in _clauses(rest):
         per_clause: dict[str, int] = {}
         hits = [

@@ -17,6 +17,7 @@ from bot.language.normalize import fold
 from bot.language.periods import blank_spans, find_period
 from bot.language.queries import Query, QueryKind, QueryProblem, read_query
 from bot.periods import Period, PeriodKind
+from bot.textfmt import as_written
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
             if period.start > today or _too_large(draft.kind, draft.figures, asker):
                 return Reading(intent, "refuse")  # the reporting service says why (report_problem)
-            if pick.how in ("out_of_scope", "not_found"):
+            if pick.how == "not_found":
+                return Reading(intent, "unknown", pick)
+            if pick.how == "out_of_scope":
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
                 leaves = _leaves(asker, pick.unit_id)
@@ -77,9 +80,10 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                     pick = Pick(how="ask", choices=leaves, phrase=pick.phrase)
                 elif leaves != [pick.unit_id]:
                     return Reading(intent, "refuse", pick)  # a unit with many branches: name the branch
+            unread = [as_written(text, part) for part in draft.unread]  # the writer's own words
             if pick.how == "ask":
-                return Reading(intent, "ask", pick, period, dict(draft.figures), list(draft.unread))
-            return Reading(intent, label, pick, period, dict(draft.figures), list(draft.unread))
+                return Reading(intent, "ask", pick, period, dict(draft.figures), unread)
+            return Reading(intent, label, pick, period, dict(draft.figures), unread)
         case intents.BadReport():
             return Reading(intent, "refuse")
         case intents.Unknown() if intent.reason in ("bad_period", "bad_target", "refused"):
@@ -121,6 +125,7 @@ FRAGMENT_WORDS = frozenset(
     "xa huyen tinh phuong uy so ket tong tien do td tiendo".split()
 )
 MAX_FRAGMENT_WORDS = 10
+PARENTHESIS = re.compile(r"\([^()]*\)")  # "Khối LLVT (công an, quân sự)": an explanation, no further name
 
 
 def refine(intent: intents.Intent, text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> intents.Intent:
@@ -145,7 +150,7 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
     """A short message whose every word names a unit, a khối or a period."""
     if len(fold(text).split()) > MAX_FRAGMENT_WORDS:
         return None
-    query = read_query(text, today)
+    query = read_query(PARENTHESIS.sub(" ", text), today)
     if isinstance(query, QueryProblem):
         return None
     pick = pick_for_query(gazetteer, query, asker)
@@ -182,7 +187,9 @@ def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:
 def understand_query(intent: intents.Intent, query: Query, pick: Pick, today: date) -> Reading:
     label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
     period = query.period or default_query_period(query.kind, today)
-    if pick.how in ("out_of_scope", "not_found") or period.start > today:  # a period not begun has no figures
+    if pick.how == "not_found":  # "không tìm thấy đơn vị …" with the nearest names: not understood, nothing answered
+        return Reading(intent, "unknown", pick)
+    if pick.how == "out_of_scope" or period.start > today:  # a period not begun has no figures
         return Reading(intent, "refuse", pick)
     if pick.how == "ask":
         return Reading(intent, "ask", pick, period)
@@ -199,13 +206,34 @@ def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None
 
 def pick_for_query(gazetteer: Gazetteer, query: Query, asker: Asker) -> Pick:
     """The unit (or khối, or the question back) a question names — the same for the bot and the corpus."""
+    if query.command:
+        return pick_for(gazetteer, query.text, asker, question=True, leftover=_command_leftover(query), strict=True)
     return pick_for(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
 
 
+SPANS_ONLY = date(2000, 1, 1)  # where the period words are does not depend on the day
+
+
+def _command_leftover(query: Query) -> str | None:
+    """A command's arguments without their period: all of it is meant as the unit ("/tiendo cấp 1")."""
+    if query.unit_text:
+        return query.unit_text
+    s = fold(query.text)
+    rest = " ".join(blank_spans(s, find_period(s, SPANS_ONLY).spans).split())
+    return rest or None
+
+
 def pick_for(
-    gazetteer: Gazetteer, text: str, asker: Asker, *, question: bool = False, leftover: str | None = None
+    gazetteer: Gazetteer,
+    text: str,
+    asker: Asker,
+    *,
+    question: bool = False,
+    leftover: str | None = None,
+    strict: bool = False,
 ) -> Pick:
-    """What `text` names for this asker (the one place the gazetteer is asked, for questions and reports alike)."""
+    """What `text` names for this asker (the one place the gazetteer is asked, for questions and reports alike).
+    `strict`: the text is meant as a unit's name (a command's argument): matching nothing is "not found"."""
     return gazetteer.pick(
         text,
         own=asker.own,
@@ -216,6 +244,7 @@ def pick_for(
         categories=asker.categories,
         question=question,
         leftover=leftover,
+        strict=strict,
     )
 
 

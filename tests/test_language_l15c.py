@@ -129,3 +129,20 @@ def test_a_bare_ok_confirms_only_what_is_waiting():
     assert isinstance(intents.parse("ok", TODAY), intents.Unknown)
     assert isinstance(intents.parse("ok", TODAY, pending=True), intents.Confirm)
     assert isinstance(intents.parse("xác nhận", TODAY), intents.Confirm)
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [("/tiendo MN", "MN"), ("/tiendo Hoàng Sa", "Hoàng Sa"), ("tiến độ chi bộ Hoàng Sa", "chi bộ Hoàng Sa")],
+)
+async def test_a_unit_that_matches_nothing_is_said_so_with_the_nearest_names(settings, demo_db, clock, text, quoted):
+    from tests.conftest import message_update
+    from tests.harness import TelegramHarness
+
+    async with TelegramHarness(settings, demo_db, clock) as bot:
+        await bot.link("binh", 9101)
+        replies = await bot.send(message_update(9101, text))
+        answer = "\n".join(r.text for r in replies)
+        assert f"Không tìm thấy đơn vị “{quoted}”" in answer and "Tên gần nhất:" in answer, answer
+        assert "Đảng bộ huyện Cao Phong" not in answer.split("Tên gần nhất:")[0], answer
+        assert not bot.errors

@@ -64,9 +64,7 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             label = "cumulative" if draft.kind == "cumulative" else REPORT_LABELS.get(draft.kind, "report")
             if draft.correction:
                 label = "correction"
-            pick = pick_for(gazetteer, draft.text, asker)
-            if pick.how == "default" and (named := _report_subject(draft.text, today)):
-                pick = pick_for(gazetteer, draft.text, asker, question=True, leftover=named)
+            pick = pick_for_report(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
             if period.start > today or _too_large(draft.kind, draft.figures, asker):
                 return Reading(intent, "refuse")  # the reporting service says why (report_problem)
@@ -166,11 +164,20 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
 REPORT_HEAD = re.compile(r"^(?:/baocao\b)?(.*?)(?:\b(?:ket nap|kn|bao cao|bc)\b|$)")
 
 
-def _report_subject(text: str, today: date) -> str | None:
+def pick_for_report(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
+    """The unit a report is for (the bot's reporting service and the corpus alike): units recognised in the
+    message; when none is, the words before "kết nạp" looked up as a whole phrase among the names."""
+    pick = pick_for(gazetteer, text, asker)
+    if pick.how == "default" and (named := _report_subject(text)):
+        pick = pick_for(gazetteer, text, asker, question=True, leftover=named)
+    return pick
+
+
+def _report_subject(text: str) -> str | None:
     """The words before "kết nạp" in a report that names no unit outright ("Thị trấn kết nạp 1", "/baocao ngân
-    hàng 1", "chi bộ trường kết nạp 1"): looked up as a whole phrase among the names, as in a question."""
+    hàng 1", "chi bộ trường kết nạp 1")."""
     s = fold(text)
-    s = blank_spans(s, find_period(s, today).spans)
+    s = blank_spans(s, find_period(s, SPANS_ONLY).spans)
     m = REPORT_HEAD.match(s)
     head = re.sub(r"\b\d+\b", " ", m.group(1) if m else "")
     head = re.sub(r"^\s*(?:(?:chi bo|dang bo|dang uy)\s+)+", "", head).strip()

@@ -22,7 +22,7 @@ from bot.models import DEFAULT_CHILD_KIND, Frozen, UnitKind, User
 from bot.services.confirmable import Refused, confirmable
 from bot.services.context import Context
 from bot.services.reporting import preview_change
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import UnitPolicy, refusal, resolve_unit
 from bot.tree import UnitTree
 from storage import audit, rollups, units, users
 from storage.pending import Pending
@@ -73,21 +73,16 @@ class ReorgError(Exception):
 
 async def _one(ctx: Context, user: User | None, text: str) -> int:
     tree = await ctx.tree()
-    code = await units.by_code(ctx.db, text.strip().upper())
-    if code is not None:
-        found: list[int] | Reply = [code.id]
-    elif user is None:
-        found = (await ctx.unit_index()).resolve(text)
-    else:
-        found = await resolve_in_scope(ctx, user, text)
-    if isinstance(found, Reply):
-        raise ReorgError(found.text)
-    if len(found) != 1:
-        names = "; ".join(tree[u].name for u in found[:5]) or "không có"
+    # the one resolver: a code or a name written out, within the official's scope (everywhere on the command line)
+    found = await resolve_unit(
+        ctx, user, text, UnitPolicy(allow_own_unit_fallback=False, within_scope=user is not None)
+    )
+    if (refused := await refusal(ctx, user, found)) is not None:
+        raise ReorgError(refused.text)
+    if found.how != "unit" or found.unit_id is None:
+        names = "; ".join(tree[u].name for u in found.choices[:5]) or "không có"
         raise ReorgError(f"“{text.strip()}” chưa rõ là đơn vị nào (khớp: {names}). Xin ghi tên đầy đủ hoặc mã.")
-    if user is not None and found[0] not in await ctx.scope(user):
-        raise ReorgError(replies.out_of_scope(tree[found[0]].name))
-    return found[0]
+    return found.unit_id
 
 
 async def read_change(ctx: Context, user: User | None, text: str) -> Change:

@@ -146,3 +146,13 @@ async def test_a_unit_that_matches_nothing_is_said_so_with_the_nearest_names(set
         assert f"Không tìm thấy đơn vị “{quoted}”" in answer and "Tên gần nhất:" in answer, answer
         assert "Đảng bộ huyện Cao Phong" not in answer.split("Tên gần nhất:")[0], answer
         assert not bot.errors
+
+
+def test_the_readme_phrasings_table_is_generated_from_the_corpus():
+    """README's phrasings match the corpus (regenerate with `python -m bench.phrasings --write`)."""
+    from bench import phrasings
+
+    readme = phrasings.README.read_text(encoding="utf-8")
+    assert phrasings.current(readme) == phrasings.table(), "run `python -m bench.phrasings --write`"
+    assert len(phrasings.shown(readme)) >= 80
+    assert phrasings.misread() == []

@@ -2,8 +2,8 @@
 
 For every kind of message, a few of the ways people write it — taken from tests/corpus/*.tsv (one per writer's
 style where there is one, short ones first), each one read exactly right by the bot (`misread` is empty; the
-test suite checks it) — so that the README shows what the corpus proves. `--write` puts the table between the README's markers; the test suite checks the
-README holds what this prints.
+test suite checks it) — so that the README shows what the corpus proves. `--write` puts the table between the
+README's markers; the test suite checks the README holds what this prints.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def table(directory: Path = CORPUS) -> str:
     """The table; the examples are chosen from the corpus's text alone (`check` proves each is read right), so
     that a better parser does not change it."""
     right = [c for c in load_cases(directory) if "`" not in c.text and "|" not in c.text]
-    lines = [BEGIN, "", "| what is meant | written as (from the language corpus; each read exactly right) |", "|---|---|"]
+    head = "| what is meant | written as (from the language corpus; each read exactly right) |"
+    lines = [BEGIN, "", head, "|---|---|"]
     for kind, meaning in KINDS.items():
         cases = [c for c in right if c.intent == kind and len(c.text) <= MAX_CHARS]
         picked: list[str] = []

@@ -312,6 +312,7 @@ class Gazetteer:
             for token in set(key.split()):
                 self._loose_by_token.setdefault(token, []).append(key)
         self.vocab = vocab
+        self._first = {k.split(" ", 1)[0] for k in self.full} | {k.split(" ", 1)[0] for k in self.partial}
         self._by_prefix: dict[str, list[str]] = {}
         for word in sorted(vocab):
             self._by_prefix.setdefault(word[:2], []).append(word)
@@ -333,10 +334,11 @@ class Gazetteer:
         """Longest first, non-overlapping; full names before parts of names."""
         used = set(skip or ())
         found: list[Mention] = []
+        starts = [i for i, t in enumerate(tokens) if t in self._first]  # where a key may begin
         for n in range(min(self.longest, len(tokens)), 0, -1):
             for table, full in ((self.full, True), (self.partial, False)):
-                for i in range(len(tokens) - n + 1):
-                    if any(j in used for j in range(i, i + n)):
+                for i in starts:
+                    if i + n > len(tokens) or any(j in used for j in range(i, i + n)):
                         continue
                     key = " ".join(tokens[i : i + n])
                     ids = table.get(key)
@@ -369,7 +371,9 @@ class Gazetteer:
         for key in self._loose_by_token.get(rare, ()):
             if phrase in f" {key} ":
                 found |= self.loose_keys[key]
-        return found if len(found) <= MAX_LOOSE else set()
+                if len(found) > MAX_LOOSE:
+                    return set()  # too many to be a name: nothing (no need to count them all)
+        return found
 
     def _ancestors(self, unit: int) -> list[int]:
         out: list[int] = []
@@ -387,10 +391,13 @@ class Gazetteer:
         return next((w for w in ("thi tran", *PLACE_WORDS) if name.startswith(f"{w} ")), None)
 
     def _holder(self, units: set[int]) -> int | None:
-        """The one unit of `units` that all the others are below, if there is one."""
-        for u in units:
-            if units - {u} <= self._below(u):
-                return u
+        """The one unit of `units` that all the others are below, if there is one (it is then the highest one:
+        checked by walking up from the others, not by listing its subtree)."""
+        if not units:
+            return None
+        highest = min(units, key=lambda u: (len(self._ancestors(u)), u))
+        if all(highest in self._ancestors(u) for u in units if u != highest):
+            return highest
         return None
 
     def _common_parent(self, units: set[int]) -> int | None:

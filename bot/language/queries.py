@@ -11,6 +11,7 @@ whatever is left once the known words are taken out is the unit's name.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -241,12 +242,22 @@ WHICH_UNITS = re.compile(
 
 def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
     """The khối a question can name, from data: (code, folded names) as `Context.category_words` gives them;
-    without them, the list every committee starts with (bot.categories.DEFAULTS)."""
+    without them, the list every committee starts with (bot.categories.DEFAULTS). Compiled once per list."""
     if categories is None:
-        from bot.categories import defaults_for
+        return _default_category_words()
+    return _category_words(tuple((code, tuple(names)) for code, names in categories))
 
-        categories = [(k.code, k.names()) for k in defaults_for(0)]
+
+@functools.lru_cache(maxsize=64)
+def _category_words(categories: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
     return [(code, _alternatives(*(re.escape(n) for n in names))) for code, names in categories if names]
+
+
+@functools.lru_cache(maxsize=1)
+def _default_category_words() -> list[tuple[str, re.Pattern[str]]]:
+    from bot.categories import defaults_for
+
+    return _category_words(tuple((k.code, tuple(k.names())) for k in defaults_for(0)))
 
 
 # In a comparison, "năm trước" / "cùng kỳ" name the baseline, not the period asked about.

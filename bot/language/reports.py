@@ -14,6 +14,7 @@ that need the clock, the settings or the database belong to the reporting servic
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -135,13 +136,20 @@ NUM_FIRST = rf"{NUMBER_TOKEN}\s+(?:dang vien |dv |nguoi )?{{alias}}\b"
 ALIAS_FIRST = rf"\b{{alias}}(?:\s+(?:lop|toi|sap toi|la|khoang|nua|ve dang|dot toi|trong ky))*\s*[=:]?\s*{NUMBER_TOKEN}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
     """Whether this message writes "1 nữ" (number first) or "nữ 1": decided by its first figure."""
     if re.search(r"[=:]", s):
         return False
     first = None
     for _, alias in pairs:
-        m = re.search(rf"(?<![\w-]){re.escape(alias)}\b", s)
+        if alias not in s:  # cheap test first: most aliases are absent from a message
+            continue
+        m = _compiled(r"(?<![\w-])" + re.escape(alias) + r"\b").search(s)
         if m and (first is None or m.start() < first.start()):
             first = m
     if first is None:
@@ -167,9 +175,9 @@ def _take(s: str, aliases: dict[str, tuple[str, ...]], num_first: bool) -> tuple
     num_first = _num_first(s, pairs, num_first)
     for pattern in (NUM_FIRST, ALIAS_FIRST) if num_first else (ALIAS_FIRST, NUM_FIRST):
         for field, alias in pairs:
-            if field in found:
+            if field in found or alias not in s:
                 continue
-            regex = re.compile(r"(?<![\w-])" + pattern.replace("{alias}", re.escape(alias)))
+            regex = _compiled(r"(?<![\w-])" + pattern.replace("{alias}", re.escape(alias)))
             for m in regex.finditer(s):
                 value = _number(m.group(1))
                 if value is None:

@@ -90,7 +90,9 @@ def test_a_report_naming_several_units_asks(text, choices):
     assert reading.figures == {"admitted": 1}
 
 
-@pytest.mark.parametrize("text", ["/tiendo MN", "/tiendo Hoàng Sa", "tiến độ xã Phú Cường"])
+@pytest.mark.parametrize(
+    "text", ["/tiendo MN", "/tiendo Hoàng Sa", "tiến độ xã Phú Cường", "tiến độ Hoàng Sa", "tiến độ MN"]
+)
 def test_a_name_that_matches_nothing_is_not_found_never_the_askers_unit(text):
     reading = understand(text, TODAY, GAZ, OFFICIAL)
     assert (reading.label, reading.pick.how, reading.unit_id) == ("unknown", "not_found", None)
@@ -156,3 +158,8 @@ def test_the_readme_phrasings_table_is_generated_from_the_corpus():
     assert phrasings.current(readme) == phrasings.table(), "run `python -m bench.phrasings --write`"
     assert len(phrasings.shown(readme)) >= 80
     assert phrasings.misread() == []
+
+
+def test_a_persons_name_in_a_question_is_not_taken_for_a_unit():
+    reading = understand("Chị Lan hỏi tiến độ quý 3", TODAY, GAZ, OFFICIAL)
+    assert (reading.label, reading.unit_id) == ("progress", ID["CP"])

@@ -301,6 +301,7 @@ class Gazetteer:
         self.loose_keys: dict[str, set[int]] = {}  # every written form of every name, for a whole leftover phrase
         self._loose_by_token: dict[str, list[str]] = {}
         self._children: dict[int, list[int]] | None = None
+        self._ancestors_of: dict[int, list[int]] = {}  # filled as asked; the tree does not change under an index
         vocab: set[str] = set()
         longest = 1
         for entry in entries:
@@ -385,11 +386,14 @@ class Gazetteer:
         return found
 
     def _ancestors(self, unit: int) -> list[int]:
+        if (known := self._ancestors_of.get(unit)) is not None:
+            return known
         out: list[int] = []
         node = self.entries[unit].parent_id if unit in self.entries else None
         while node is not None and node not in out and node in self.entries:
             out.append(node)
             node = self.entries[node].parent_id
+        self._ancestors_of[unit] = out
         return out
 
     def _place_kind(self, unit: int) -> str | None:
@@ -459,7 +463,7 @@ class Gazetteer:
         m = CA_PLACE.search(prepared)
         if m is None:
             return None
-        ids = self.full.get(f"cong an {m.group(1)}", set()) & set(scope)
+        ids = {u for u in self.full.get(f"cong an {m.group(1)}", ()) if u in scope}  # no copy of a large scope
         return (next(iter(ids)), m.span()) if len(ids) == 1 else None
 
     def nearest(self, phrase: str, within: AbstractSet[int], limit: int = 3) -> list[int]:
@@ -592,6 +596,9 @@ class Gazetteer:
             return Pick(how="ask", choices=sorted(inside), phrase=leftover)
         if not found and not (said_top or said_own or category) and (named := _named_phrase(text)):
             return Pick(how="not_found", phrase=named)  # the nearest names are looked up only when replying
+        nothing_said = not found and not (said_top or said_own or category)
+        if question and nothing_said and leftover and (named := _proper_words(text, leftover)):
+            return Pick(how="not_found", phrase=named)  # "tiến độ Hoàng Sa": a name, written as one, not ours
         if strict and not found and not (said_top or said_own or category or above) and leftover and leftover.strip():
             return Pick(how="not_found", phrase=leftover.strip())  # "/tiendo MN" where there is no mầm non
         if category is not None:
@@ -614,6 +621,29 @@ _NAMED = re.compile(
 
 
 NAME_KINDS = frozenset("thon xom xa ban truong phuong to khu ap lang".split())
+
+
+_WORD = re.compile(r"[^\W\d_][^\s,.;:?!()\"“”]*")
+
+
+def _proper_words(text: str, leftover: str) -> str | None:
+    """The words of a question's leftover that are written as a name — capitalised, not opening the message,
+    not a Roman numeral ("quý III") — as the asker wrote them: "tiến độ Hoàng Sa" → "Hoàng Sa"."""
+    if sum(c.isupper() for c in text) > sum(c.islower() for c in text):
+        return None
+    left = set(fold(leftover).split())
+    words = [m.group(0) for m in _WORD.finditer(text)]
+    proper = [
+        w
+        for i, w in enumerate(words)
+        if i > 0 and w[0].isupper() and fold(w) in left and fold(w) not in ROMAN and fold(w) not in GENERIC
+    ]
+    if not proper or set(fold(" ".join(proper)).split()) != left:
+        return None  # other words are left too ("… báo cáo Thường trực"): not clearly a name
+    return " ".join(proper)
+
+
+ROMAN = frozenset("i ii iii iv v vi vii viii ix x xi xii q".split())
 
 
 def _named_phrase(text: str) -> str | None:

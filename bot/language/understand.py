@@ -169,7 +169,7 @@ def pick_for_report(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
     message; when none is, the words before "kết nạp" looked up as a whole phrase among the names."""
     pick = pick_for(gazetteer, text, asker)
     if pick.how == "default" and (named := _report_subject(text)):
-        pick = pick_for(gazetteer, text, asker, question=True, leftover=named)
+        pick = pick_for(gazetteer, text, asker, leftover=named)
     return pick
 
 

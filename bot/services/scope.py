@@ -148,8 +148,9 @@ async def from_pick(ctx: Context, user: User, pick: Pick, *, allow_own_unit_fall
 async def refusal(ctx: Context, user: User | None, found: Resolution) -> Reply | None:
     """The one answer for a name that matches nothing (with the nearest names) or a unit outside the scope."""
     tree = await ctx.tree()
-    if found.how == "out_of_scope" and found.unit_id is not None and found.unit_id in tree:
-        return Reply(text=replies.out_of_scope(tree[found.unit_id].name))
+    if found.how == "out_of_scope":  # never falls through to the asker's own unit
+        unit = found.unit_id
+        return Reply(text=replies.out_of_scope(tree[unit].name if unit is not None and unit in tree else found.phrase))
     if found.how == "not_found":
         if not found.phrase:
             return Reply(text=replies.unit_not_found("", await examples(ctx, user)))

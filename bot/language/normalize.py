@@ -45,6 +45,7 @@ _TELEX_WORD = re.compile(
     r"(?:dd|b|c|ch|d|g|gh|gi|h|k|kh|l|m|n|ng|ngh|nh|p|ph|qu|r|s|t|th|tr|v|x)?"
     r"[aeiouyw]{1,4}(?:c|ch|m|n|ng|nh|p|t)?[sfrxj]?\b"
 )
+_MARKED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")  # a letter with a mark
 _TELEX_KEEP = frozenset({"yes", "ok", "oke", "okay", "xoong", "boong", "soong", "coong", "ax", "ex"})
 
 
@@ -67,12 +68,14 @@ def fold(text: str, keep: str = "") -> str:
     remembered: a message is folded many times while it is read.
     """
     text = _INVISIBLE.sub("", text)  # "2\u200b0" is 20, not "2 0"
+    marked = _MARKED.search(text) is not None  # written with an input method: no telex letters left in
     text = strip_diacritics(unicodedata.normalize("NFC", text)).lower()
     for ch in keep:
         text = text.replace(ch, f" {ch} ")
     pattern = _PUNCT if not keep else re.compile(r"[^\w/=+\-%" + re.escape(keep) + r"]+", re.UNICODE)
     text = pattern.sub(" ", text).replace("_", " ")
-    return _TELEX_WORD.sub(_untelex, _SPACES.sub(" ", text).strip())
+    text = _SPACES.sub(" ", text).strip()
+    return text if marked else _TELEX_WORD.sub(_untelex, text)
 
 
 def search_key(name: str) -> str:

@@ -62,3 +62,17 @@ async def test_an_official_reports_for_the_unit_named_before_ket_nap(settings, d
         assert "Đảng bộ thị trấn Cao Phong" in text, text
         button(replies, "Xác nhận")
         assert not bot.errors
+
+
+async def test_free_text_reorganisation_reaches_the_previewed_flow(settings, demo_db, clock):
+    async with TelegramHarness(settings, demo_db, clock) as bot:
+        await bot.link("binh", 9101)
+        for text in (
+            "Chi bộ Trung tâm Chính trị huyện ngừng hoạt động từ tháng này.",
+            "Chuyển Chi bộ Trung tâm Chính trị huyện về trực thuộc Đảng bộ Cơ quan Chính quyền huyện.",
+        ):
+            replies = await bot.send(message_update(9101, text))
+            shown = "\n".join(r.text for r in replies)
+            assert "Trung tâm Chính trị" in shown, shown
+            button(replies, "Xác nhận")
+        assert not bot.errors

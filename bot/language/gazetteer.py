@@ -203,20 +203,24 @@ MAX_KEY_TOKENS = 8
 
 # One search says whether any abbreviation is there at all (most names and messages have none): the 60,000
 # names of a province are prepared in a fraction of the time.
-# The words an abbreviation or a long form can start with: a text without any of them is left as it is.
-_CANON_STARTS = frozenset(
-    (
-        "trung cap c3 pt ptth c2 c1 th mau mn vien vksnd vks toa tand thi thads mat mttq mttqvn uy ubnd tt tty ttyt "
-        "tram tyt ngan nhno nhnoptnt nhcs nhcsxh qs quan bchqs ban co cp tnhh mot mtv cty c cq htx hop gd gdnn giao px"
-    ).split()
+# The words (or phrases) without which no rewrite below applies: a text holding none of them is left as it is —
+# the 60,000 names of a province are prepared without running the 24 rewrites on each.
+_TRIGGERS = tuple(
+    f" {t} "
+    for t in (
+        "trung hoc pho thong|cap 3|cap ba|c3|pt th|ptth|trung hoc co so|cap 2|cap hai|c2|cap 1|cap mot|c1|truong th|"
+        "mau giao|mn|vien kiem sat nhan dan|vksnd|vks|toa an nhan dan|tand|thi hanh an|thads|mat tran|mttq|mttqvn|"
+        "uy ban nhan dan|ubnd|tt|tty|ttyt|trung tam y te|tram y te|tyt|tram yt|ngan hang nong nghiep|nhno|nhnoptnt|"
+        "ngan hang chinh sach|nhcs|nhcsxh|qs|quan su|bchqs|co phan|cp|tnhh|mot thanh vien|mtv|th|cty|c ty|cq|htx|"
+        "hop tac xa|gd nn|gdnn|giao duc nghe nghiep|giao duc thuong xuyen|px"
+    ).split("|")
 )
-
-
 _ALNUM = re.compile(r"[a-z0-9]+")
 
 
 def canon(folded: str) -> str:
-    if _CANON_STARTS.isdisjoint(_ALNUM.findall(folded)):
+    words = f" {' '.join(_ALNUM.findall(folded))} "
+    if not any(t in words for t in _TRIGGERS):
         return " ".join(folded.split())
     for pattern, replacement in _CANON:
         folded = pattern.sub(replacement, folded)

@@ -290,9 +290,11 @@ def _keys(name: str, base: str | None = None) -> tuple[set[str], set[str]]:
             full.add(trimmed)
     full = {k for k in full if k and k not in GENERIC and k not in COMMON_PHRASES}
     partial: set[str] = set()
-    for key in full:
-        if _ORG_PREFIX.match(key):
-            continue
+    done: list[str] = []
+    for key in sorted((k for k in full if not _ORG_PREFIX.match(k)), key=len, reverse=True):
+        if any(f" {key} " in f" {longer} " for longer in done):
+            continue  # its parts are parts of the longer key already taken apart
+        done.append(key)
         tokens = key.split()
         for n in range(1, min(len(tokens), MAX_KEY_TOKENS)):
             for i in range(len(tokens) - n + 1):

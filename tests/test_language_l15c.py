@@ -180,3 +180,13 @@ def test_the_abbreviation_shortcut_changes_nothing():
     texts += ["tt y te", "tty te huyen", "c ty may", "nhno ptnt", "gd nn", "pt th", "truong th bac phong", "TL-MN"]
     texts += ["ban chi huy quan su", "mttqvn", "vksnd", "giao duc nghe nghiep", "tram yt", "px lo nung", "cap ba"]
     assert [canon(fold(t)) for t in texts] == [every_rewrite(fold(t)) for t in texts]
+
+
+def test_a_period_written_twice_is_no_count():
+    text = (
+        "Dạ em báo cáo thêm: đồng chí kết nạp tháng 9 có bằng đại học nông lâm ạ, em sửa lại tháng 9 là 1 đồng chí "
+        "nữ, dân tộc Mường, đại học ạ"
+    )
+    reading = understand(text, TODAY, GAZ, reporter("BP-BS"))
+    assert (reading.label, reading.period) == ("correction", Period.month(2026, 9))
+    assert reading.figures == {"admitted": 1, "female": 1, "ethnic_minority": 1, "university": 1}

@@ -270,7 +270,11 @@ def read_report(text: str, today: date, *, correction: bool = False) -> Draft | 
         return ReportProblem(
             message="Báo cáo theo tháng hoặc quý, không theo 6 tháng hay nhiệm kỳ.", example=EXAMPLE_ADMISSION
         )
-    rest = blank_spans(s, match.spans)
+    # the period's words written again ("… kết nạp tháng 9 …, em sửa lại tháng 9 là 1 …") are no figure either
+    again = [
+        m.span() for a, b in match.spans if s[a:b].strip() for m in re.finditer(rf"\b{re.escape(s[a:b].strip())}\b", s)
+    ]
+    rest = blank_spans(s, match.spans + again)
     rest = NONE_REMOVED.sub(lambda m: m.group(1) + " 0", rest)  # "không phải đưa ra khỏi Đảng trường hợp nào"
     if bare_count or PERIOD_COLON.match(s):
         rest = _bare_count(rest)  # "/baocao Công an xã 2", "/sua q3 4", "t9: 2, 1 nữ"

@@ -205,7 +205,7 @@ def stores_less(case: Case, got: tuple[str, str, str, str]) -> bool:
 # suite holds the line where the parser stands — a change may only move these numbers towards the goals — and the
 # test prints the distance to the goals. Raise the floors whenever the parser gets better; never lower them.
 GOAL_RATE, GOAL_WRONG_UNITS, GOAL_LOSSES = 0.98, 0, 0
-FLOOR_RATE, MAX_WRONG_UNITS, MAX_LOSSES = 0.956, 0, 0  # measured 30/11/2026 with the indicator list: 95.7 %, 0, 0
+FLOOR_RATE, MAX_WRONG_UNITS, MAX_LOSSES = 0.993, 0, 0  # measured 30/11/2026 (l15c): 99.4 %, 0, 0
 
 
 @pytest.mark.skipif(not any(CORPUS.glob("*.tsv")), reason=f"no corpus in {CORPUS}")

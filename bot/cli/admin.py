@@ -25,6 +25,7 @@ from bot.services.progress import load_progress
 from bot.services.queries import default_period, excel_bytes, period_code
 from bot.services.refusal import Refusal
 from bot.services.reminders import ReminderService
+from bot.services.scope import UnitPolicy, resolve_unit
 from storage import file_links, units, users
 
 
@@ -44,12 +45,13 @@ async def _unit(ctx: Context, unit_text: str) -> Unit:
     unit = await units.by_code(ctx.db, unit_text.upper())
     if unit is not None:
         return unit
-    found = (await ctx.unit_index()).resolve(unit_text)
-    if len(found) != 1:
+    # the one resolver (services.scope), with the command line's policy: every unit, a name required
+    found = await resolve_unit(ctx, None, unit_text, UnitPolicy(allow_own_unit_fallback=False, within_scope=False))
+    if found.how != "unit" or found.unit_id is None:
         tree = await ctx.tree()
-        names = "; ".join(f"{tree[u].code} {tree[u].name}" for u in found[:6]) or "không có"
+        names = "; ".join(f"{tree[u].code} {tree[u].name}" for u in found.choices[:6]) or "không có"
         raise CliError(f"Không xác định được đơn vị “{unit_text}” (khớp: {names}). Dùng mã đơn vị.")
-    return (await ctx.tree())[found[0]]
+    return (await ctx.tree())[found.unit_id]
 
 
 async def _named_or_root(ctx: Context, unit_text: str | None) -> Unit:

@@ -184,16 +184,22 @@ def parse(
         return LinkIdentity()
     if s in ("help", "huong dan", "tro giup", "giup", "?") or HELP_RE.search(s):
         return Help()
+    if history := HISTORY_RE.match(s):
+        rest = re.sub(r"^\s*(?:cua|o)?\s*", "", history.group(1)).strip()
+        return History(unit_text=None if not rest or rest in OWN_PLACE else rest)
     bare = _bare(s)
     if bare in CONFIRM_WORDS or (pending and _only(bare, YES_RE, YES_TAIL)):
-        return Confirm()
+        # a bare "ok" with nothing waiting is chat ("ok em, để chị xem"), not a confirmation of anything
+        return Confirm() if pending or bare not in CHAT_YES else Unknown()
     if bare in CANCEL_WORDS or (pending and _only(bare, NO_RE, NO_TAIL)):
         return Cancel()
     if NOT_WHOLE.search(raw) and ADMIT_WORD.search(s):
         return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: kết nạp 2).")
+    if TARGET_ASKED.search(s):  # "đã đạt chỉ tiêu chưa …, em nhớ kết nạp được 3 rồi": the question is the point
+        return _ask(raw, today, categories=categories)
     if asks_for_report(raw):
         return _draft_report(raw, today)
-    if looks_like_target(s) and not (is_question(s) or asks(s) or "?" in raw):
+    if looks_like_target(s) and "?" not in raw and (not (is_question(s) or asks(s)) or TARGET_VALUE_END.search(s)):
         return _target(raw, today)
     if not (asks(s) or "?" in raw) and (admin := _free_admin(raw, s, today)):
         return admin
@@ -201,10 +207,12 @@ def parse(
         return _report(raw, today, correction=True, indicators=indicators)
     if CORRECTION_WORDS.search(s) and re.search(r"\d|\b(?:mot|hai|ba|bon|nam)\b", s):
         return _report(raw, today, correction=True, indicators=indicators)
-    if CHAT_ONLY.search(s):
+    stated = blank_spans(s, find_period(s, today).spans)
+    stated = blank_spans(stated, [m.span() for m in TARGET_GIVEN.finditer(stated)])  # "chỉ tiêu giao 2 đồng chí"
+    counted = states_count(stated)
+    if LATER_ONLY.search(s) or (CHAT_ONLY.search(s) and not (counted or COUNT_ASKED.search(s))):
         return Unknown()
     question = asks(s) or "?" in raw or is_question(s)
-    counted = states_count(blank_spans(s, find_period(s, today).spans))
     if question and not counted:
         return _ask(raw, today, categories=categories, indicators=indicators)
     if looks_like_report(s, today) or counted or PERIOD_COLON.match(fold(raw, keep=",:")):
@@ -231,14 +239,27 @@ CORRECTION_WORDS = re.compile(
 )
 HELP_RE = re.compile(
     r"^(?:(?:cho (?:em|toi|minh) )?(?:hoi )?(?:cach dung|huong dan su dung|dung the nao|lam sao de bao cao))"
+    r"|^(?:de nghi |xin |cho (?:em|toi|minh) (?:xin )?)?huong dan (?:cach|su dung|bao cao|dung)\b|^hdsd$"
+    r"|\b(?:toi|em|minh) (?:can|phai) lam (?:gi|the nao|sao) de\b"
 )
+# "lịch sử báo cáo (của đơn vị)", "ls bc": the reporter's history
+HISTORY_RE = re.compile(r"^(?:xem |cho (?:em|toi|minh) xem )?(?:lich su|ls) (?:bao cao|bc|gui bao cao)\b(.*)$")
 NOT_WHOLE = re.compile(r"(?<![\d/.,])\d{1,3}[.,]\d{1,2}(?![\d/.,])")
 ADMIT_WORD = re.compile(r"\b(?:ket nap|kn)\b")
 # Talk about the work that is not a figure or a question about figures.
 CHAT_ONLY = re.compile(
     r"\b(?:quyet dinh ket nap|ho so|tieu chuan|khoe khong|cam on|thong cam|bao muon|chua thay ve|da ky|ky chua|"
-    r"de em xem lai|em quen|ai truc|nguoi the nao)\b"
+    r"de em xem lai|em quen|ai truc|nguoi the nao|bao cham|cong van)\b"
 )
+# A count asked about ("kết nạp được mấy", "vào Đảng được bao nhiêu"): a question even beside chat words.
+COUNT_ASKED = re.compile(
+    r"\b(?:ket nap|kn|vao dang)(?: \w+){0,2}? (?:may|bao nhieu|bn)\b|\bduoc (?:may|bao nhieu|bn)\b"
+)
+# Chat whatever else is in it: the writer will report or look later.
+LATER_ONLY = re.compile(r"\bde (?:em|chi|anh|minh|toi) xem lai\b|\bbao (?:chi|anh|em) sau\b")
+# The target given, quoted in a question ("chỉ tiêu giao 2 đồng chí"): not a count stated as done.
+TARGET_GIVEN = re.compile(r"\bchi tieu (?:(?:duoc )?giao |la |nam )*(?:la )?\d+(?: (?:dong chi|dang vien|dc|d/c))?\b")
+TARGET_ASKED = re.compile(r"\b(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua\b")
 QUESTION_RE = re.compile(
     r"\b(?:may|bao nhieu|bn|ra sao|the nao|nhu nao|the nao roi|sao roi|hon hay kem|tang hay giam|chua|khong|ko|k|"
     r"hay chua|nhi|a nhi|duoc bao|la bao|bao nhieu phan tram|uoc|du kien)\s*(?:a|em|chi|anh|vay|nhe|ha|the|nhi|"
@@ -312,15 +333,42 @@ def states_count(s: str) -> bool:
 
 def _free_admin(raw: str, s: str, today: date) -> Intent | None:
     """Officials' admin in free text: giao chỉ tiêu…, tạo mã mời cho…, sáp nhập/tách/đổi tên…"""
-    if m := re.search(r"\b(?:tao|cap|lam)(?: giup| cho)?(?: \w+)? ma (?:moi|dang ky)\b(?: cho)?", s):
-        return CreateInvite(unit_text=s[m.end() :].strip() or None, role=Role.REPORTER)
+    if m := INVITE_RE.search(s):
+        role = Role.OFFICIAL if m.group(1) == "theo doi" else Role.REPORTER
+        unit = INVITEE.sub("", s[m.end() :].strip()).strip()
+        return CreateInvite(unit_text=unit or None, role=role)
     if re.search(r"\b(?:sap nhap|hop nhat|doi ten|tach)\b.*\b(?:thanh|ra|voi|va)\b", s):
         return Reorganise(args=raw)
-    if m := re.search(r"\b(?:giao|dat|dang ky) chi tieu\b", s):
+    if m := STOPPED.match(raw):  # "Chi bộ X ngừng hoạt động từ tháng này": /tochuc ngung X
+        return Reorganise(args=f"ngung {m.group(1).strip()}")
+    if re.match(rf"^chuyen {UNIT_WORD}\b.*\bve\b", s):  # "Chuyển Chi bộ X về trực thuộc Y": /tochuc chuyen X về Y
+        return Reorganise(args=UNDER.sub(" ", raw).strip().rstrip(".!"))
+    if m := re.search(r"\b(?:giao|dat|dang ky) (?:chi tieu|ct)\b", s):
         return _target(s[m.start() :], today)
     return None
 
 
+UNIT_WORD = r"(?:chi bo|dang bo|dang uy|to chuc co so dang|xa|thon|xom|phuong|thi tran)"
+INVITE_RE = re.compile(
+    r"\b(?:(?:tao|cap)(?: giup| cho)?(?: \w+)? ma(?: moi| dang ky)?|lam(?: giup| cho)?(?: \w+)? ma (?:moi|dang ky)"
+    r"|^moi (?:can bo |nguoi |dong chi )?(theo doi|bao cao))\b(?: (?:cho|cua|o|tai))?"
+)
+# Who the code is for, before the unit's name: "đồng chí mới làm bí thư (chi bộ) xóm X", "cán bộ theo dõi của"
+INVITEE = re.compile(
+    r"^(?:(?:dong chi|dc|d/c|nguoi|ban|anh|chi|em)\s+)?(?:moi\s+)?(?:(?:lam|la)\s+)?"
+    r"(?:pho bi thu|bi thu|can bo theo doi|can bo|nguoi bao cao)?\s*(?:(?:cua|cho|o|tai)\s+)?"
+)
+STOPPED = re.compile(
+    r"(?i)^\s*((?:chi bộ|đảng bộ|đảng ủy|chi bo|dang bo|dang uy)\s.+?)\s+"
+    r"(?:ngừng hoạt động|ngung hoat dong|thôi hoạt động|thoi hoat dong|giải thể|giai the)\b"
+)
+UNDER = re.compile(r"(?i)\s+(?:trực thuộc|truc thuoc)\s+")
+
+
+# "giao chỉ tiêu … cho Công ty May … là 3": a target stated, whatever words ("may") its unit's name holds
+TARGET_VALUE_END = re.compile(r"(?:\b(?:la|=)\s*|\s)\d+(?: (?:dong chi|dc|d/c|dang vien|dvm|nguoi))?\s*$")
+CHAT_YES = frozenset({"ok", "oke", "okay"})
+OWN_PLACE = frozenset({"don vi", "chi bo", "dang bo", "don vi minh", "chi bo minh", "chi bo em", "don vi em"})
 CONFIRM_WORDS = frozenset(
     {
         "co",
@@ -406,7 +454,10 @@ def _command(
             return Help()
         case command if command in QUERY_COMMANDS:
             kind, form = QUERY_COMMANDS[command]
-            return _ask(args, today, kind=kind, form=form, categories=categories)
+            asked = _ask(args, today, kind=kind, form=form, categories=categories)
+            if isinstance(asked, Ask):
+                return Ask(query=asked.query.model_copy(update={"command": True}))
+            return asked
         case "baocao":
             if NOT_WHOLE.search(args):
                 return Unknown(reason="refused", problem="Số đảng viên kết nạp phải là số nguyên (ví dụ: /baocao 2).")

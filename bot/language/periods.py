@@ -19,12 +19,16 @@ _YEAR = r"((?:19|20)\d\d)"
 
 TERM_RE = re.compile(
     r"\b(?:nhiem ky|nhiem ki|nk)\b(?:\s*(?:nay|hien tai))?"
-    r"(?:\s*(?:tu\s*)?(?:nam\s*)?" + _YEAR + r"\s*(?:-|den|toi|/)\s*" + _YEAR + r")?"
+    r"(?:\s*(?:tu\s*)?(?:nam\s*)?" + _YEAR + r"\s*(?:-|den|toi|/|\s)\s*" + _YEAR + r")?"
     r"(\s*(?:truoc|vua qua))?"
 )
-HALF_RE = re.compile(r"\b(?:(?:6|sau) thang|nua)(?: (dau|cuoi))?(?: nam\b)?")
+HALF_RE = re.compile(r"\b(?:(?:6|sau) ?(?:thang|t)|nua)\b(?: (dau|cuoi))?(?: nam\b)?")
 QUARTER_RE = re.compile(r"\b(?:quy|q)\s*" + _NUM + r"\b|\bquy (nay|truoc|vua qua)\b")
-MONTH_RE = re.compile(r"\b(?:thang)\s*" + _NUM + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b")
+MONTH_RE = re.compile(
+    r"\b(?:thang)\s*(?!nam\s+(?:nay|ngoai|truoc|kia|qua|toi)\b)"  # "tháng năm nay" is this year, not May
+    + _NUM
+    + r"\b|\bt(\d{1,2})\b|\bthang (nay|truoc|vua qua|gieng|chap)\b"
+)
 SLASH_MONTH_RE = re.compile(r"\b(\d{1,2})\s*/\s*" + _YEAR + r"\b")
 YEAR_RE = re.compile(
     r"\bnam\s+" + _YEAR + r"\b|\b(?:nam )?(nay|ngoai|truoc|qua|kia)\b(?= |$)|/\s*" + _YEAR + r"\b|\b" + _YEAR + r"\b"
@@ -38,6 +42,11 @@ YEAR_WORDS_RE = re.compile(
     r"\bhai (?:nghin|ngan) (?:khong tram )?(?:(hai) muoi|muoi)(?: (\w+))?\b|\bhai khong (\w+) (\w+)\b"
 )
 BAD_YEAR_RE = re.compile(r"\bnam\s+(0+|\d{3,})\b")
+# Words that are about a person, not the period: "sinh năm 2001", "sinh viên năm 3", "năm thứ 3", "lớp 12".
+NOT_PERIOD_RE = re.compile(r"\b(?:sinh nam|sinh vien nam|nam thu|lop|ca|ngay sinh)\s+(?:thu\s+)?\d{1,4}\b")
+# Keys swapped on a phone ("9 thnag đầu năm"), fixed in place (same length, so offsets stay valid).
+TYPO_FIXES = {"thnag": "thang", "thagn": "thang", "tahng": "thang", "qyu": "quy", "nma": "nam", "anm": "nam"}
+TYPOS = re.compile(r"\b(?:" + "|".join(TYPO_FIXES) + r")\b")
 YTD_RE = re.compile(r"\b(?:tu dau nam|luy ke nam|ca nam)\b")
 
 
@@ -79,7 +88,8 @@ def _find_year(s: str, today: date, spans: list[tuple[int, int]]) -> int | None:
 
 def find_period(s: str, today: date) -> PeriodMatch:
     """Find the period in folded text `s`. Nothing found gives an empty match (caller picks a default)."""
-    s = _year_words(s)
+    s = TYPOS.sub(lambda m: TYPO_FIXES[m.group(0)], _year_words(s))
+    s = blank_spans(s, [m.span() for m in NOT_PERIOD_RE.finditer(s)])
     out = PeriodMatch()
     odd = BAD_YEAR_RE.search(s)
     if odd and not 1900 <= int(odd.group(1)) <= 2100:

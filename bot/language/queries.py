@@ -11,6 +11,7 @@ whatever is left once the known words are taken out is the unit's name.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -21,6 +22,7 @@ from bot.domain.models import Frozen
 from bot.domain.normalize import fold, number_at
 from bot.domain.periods import Period
 from bot.language.periods import blank_spans, find_period
+from bot.language.reports import ETHNIC_GROUPS_LONG
 
 
 class QueryKind(StrEnum):
@@ -51,6 +53,7 @@ class Query(Frozen):
     page: int = 1
     text: str = ""  # what the asker wrote: units are recognised in it against the gazetteer
     years: int | None = None  # IDLE: "3 năm liền" (None: the default, bot.domain.derived.DEFAULT_IDLE_YEARS)
+    command: bool = False  # a slash command's arguments: every word of them names a unit or a period
 
 
 class QueryProblem(Frozen):
@@ -62,12 +65,15 @@ def _alternatives(*words: str) -> re.Pattern[str]:
 
 
 FORM_WORDS = {
-    OutputForm.CHART: _alternatives("bieu do", "do thi", "chart", "ve bieu do", "ve do thi", "bieudo"),
+    OutputForm.CHART: re.compile(r"\b(?:ve bieu do|ve do thi|bieu do|bieudo|chart|(?<!tien )do thi)\b"),
     OutputForm.EXCEL: _alternatives(
         "xuat bao cao",
         "xuat file",
         "xuat excel",
         "xuat",
+        "exel",
+        "excell",
+        "file exel",
         "excel",
         "xlsx",
         "tai file",
@@ -203,6 +209,18 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
             "phan loai",
             "dai hoc tro len",
             "trinh do dai hoc tro len",
+            "nguoi co dao",
+            "co dao",
+            "theo dao",
+            "dvm nu",
+            "dang vien moi nu",
+            "dvm thanh nien",
+            "dv thanh nien",
+            "dang vien thanh nien",
+            "dvm dan toc",
+            "nguoi dan toc",
+            *(f"nguoi {g}" for g in ETHNIC_GROUPS_LONG),
+            *(f"dan toc {g}" for g in ETHNIC_GROUPS_LONG),
         ),
     ),
     (
@@ -238,14 +256,38 @@ KIND_WORDS: list[tuple[QueryKind, re.Pattern[str]]] = [
 ]
 
 
+# A question about one unit's standing, not a list of units: progress, whatever its words.
+ABOUT_ONE = re.compile(
+    r"\b(?:con thieu|co cham khong|cham khong"
+    r"|(?:da )?(?:dat|vuot) (?:chi tieu|ke hoach)(?: nam| (?:duoc )?giao)? chua)\b"
+)
+REPORTED_YET = re.compile(
+    r"\b(?:da|co) (?:bao cao|bc|gui bao cao|nop bao cao)(?: (?:quy|thang|nam|ky|\d+|i+|iv|nay|truoc|ngoai|vua qua))*"
+    r" (?:chua|khong|ko)\b"
+)
+WHICH_UNITS = re.compile(
+    r"\b(?:(?:don vi|chi bo|dang bo|xa|thon|xom|truong|co so|noi|ben|cho) nao|nhung|cac|liet ke|danh sach)\b"
+)
+
+
 def category_words(categories: Sequence[tuple[str, Sequence[str]]] | None) -> list[tuple[str, re.Pattern[str]]]:
     """The khối a question can name, from data: (code, folded names) as `Context.category_words` gives them;
-    without them, the list every committee starts with (bot.domain.categories.DEFAULTS)."""
+    without them, the list every committee starts with (bot.domain.categories.DEFAULTS). Compiled once per list."""
     if categories is None:
-        from bot.domain.categories import defaults_for
+        return _default_category_words()
+    return _category_words(tuple((code, tuple(names)) for code, names in categories))
 
-        categories = [(k.code, k.names()) for k in defaults_for(0)]
+
+@functools.lru_cache(maxsize=64)
+def _category_words(categories: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
     return [(code, _alternatives(*(re.escape(n) for n in names))) for code, names in categories if names]
+
+
+@functools.lru_cache(maxsize=1)
+def _default_category_words() -> list[tuple[str, re.Pattern[str]]]:
+    from bot.domain.categories import defaults_for
+
+    return _category_words(tuple((k.code, tuple(k.names())) for k in defaults_for(0)))
 
 
 # In a comparison, "năm trước" / "cùng kỳ" name the baseline, not the period asked about.
@@ -418,6 +460,11 @@ def read_query(
         years = got[0] if got else None
         spans.append(idle.span())
     found_kind = next((k for k, p in KIND_WORDS if take(p)), None)
+    if kind is None and not WHICH_UNITS.search(s):
+        if ABOUT_ONE.search(s):  # "xã X có chậm không", "còn thiếu mấy đồng chí", "vượt chỉ tiêu chưa"
+            found_kind = QueryKind.PROGRESS
+        elif REPORTED_YET.search(s):  # "xã X tháng trước có báo cáo không"
+            found_kind = QueryKind.NOT_REPORTED
     for _, p in KIND_WORDS:
         take(p)
     category = next((c for c, p in category_words(categories) if take(p)), None)

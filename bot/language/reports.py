@@ -14,6 +14,7 @@ that need the clock, the settings or the database belong to the reporting servic
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -124,13 +125,20 @@ NUM_FIRST = rf"{NUMBER_TOKEN}\s+(?:dang vien |dv |nguoi )?{{alias}}\b"
 ALIAS_FIRST = rf"\b{{alias}}(?:\s+(?:lop|toi|sap toi|la|khoang|nua|ve dang|dot toi|trong ky))*\s*[=:]?\s*{NUMBER_TOKEN}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _num_first(s: str, pairs: list[tuple[str, str]], default: bool) -> bool:
     """Whether this message writes "1 nữ" (number first) or "nữ 1": decided by its first figure."""
     if re.search(r"[=:]", s):
         return False
     first = None
     for _, alias in pairs:
-        m = re.search(rf"(?<![\w-]){re.escape(alias)}\b", s)
+        if alias not in s:  # cheap test first: most aliases are absent from a message
+            continue
+        m = _compiled(r"(?<![\w-])" + re.escape(alias) + r"\b").search(s)
         if m and (first is None or m.start() < first.start()):
             first = m
     if first is None:
@@ -156,9 +164,9 @@ def _take(s: str, aliases: dict[str, tuple[str, ...]], num_first: bool) -> tuple
     num_first = _num_first(s, pairs, num_first)
     for pattern in (NUM_FIRST, ALIAS_FIRST) if num_first else (ALIAS_FIRST, NUM_FIRST):
         for field, alias in pairs:
-            if field in found:
+            if field in found or alias not in s:
                 continue
-            regex = re.compile(r"(?<![\w-])" + pattern.replace("{alias}", re.escape(alias)))
+            regex = _compiled(r"(?<![\w-])" + pattern.replace("{alias}", re.escape(alias)))
             for m in regex.finditer(s):
                 value = _number(m.group(1))
                 if value is None:
@@ -253,7 +261,11 @@ def read_report(
         return ReportProblem(
             message="Báo cáo theo tháng hoặc quý, không theo 6 tháng hay nhiệm kỳ.", example=EXAMPLE_ADMISSION
         )
-    rest = blank_spans(s, match.spans)
+    # the period's words written again ("… kết nạp tháng 9 …, em sửa lại tháng 9 là 1 …") are no figure either
+    again = [
+        m.span() for a, b in match.spans if s[a:b].strip() for m in re.finditer(rf"\b{re.escape(s[a:b].strip())}\b", s)
+    ]
+    rest = blank_spans(s, match.spans + again)
     rest = NONE_REMOVED.sub(lambda m: m.group(1) + " 0", rest)  # "không phải đưa ra khỏi Đảng trường hợp nào"
     if bare_count or PERIOD_COLON.match(s):
         rest = _bare_count(rest)  # "/baocao Công an xã 2", "/sua q3 4", "t9: 2, 1 nữ"
@@ -445,7 +457,12 @@ SHORT_FIELDS = {
     "dn": "private_sector",
     "dh": "university",
 }
-NOISE_NUMBERS = re.compile(r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)")
+NOISE_NUMBERS = re.compile(
+    r"\b(?:lop|khoa|nam thu|khu|so nha|tuoi|sinh nam|lan)\s+\d+\b|\b\d+\s*(?:tuoi|%)"
+    r"|(?<=\bsinh vien )nam \d\b|(?<=\bhs )(?:lop )?1[0-2]\b|(?<=\bhoc sinh )(?:lop )?1[0-2]\b"
+)
+ALL_N = re.compile(r"\bca (\d+)\b")
+PLACE_BEFORE = re.compile(r"\b(?:xa|xom|thon|phuong|huyen|thi tran)\s+$")
 
 
 def _clauses(s: str) -> list[tuple[int, str]]:
@@ -508,9 +525,19 @@ def _breakdown(
     rest, listed = _indicator_words(rest, indicators)
     rest = NOISE_NUMBERS.sub(" ", rest)
     words = [(f, p) for f, p in BREAKDOWN_WORDS.items() if f in indicators.by_code or f not in BREAKDOWN_FIELDS]
+    rest = re.sub(r"\bdeu dv\b", "deu la dv", rest)  # "đều dv": all of them đoàn viên, as "đều là dv"
+    for m in ALL_N.finditer(rest):  # "cả 3" of 1 admitted is no "all of them" ("ca 3" is a shift): shown, not read
+        if int(m.group(1)) != admitted:
+            unread.append(m.group(0))
+            rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
     for offset, clause in _clauses(rest):
         per_clause: dict[str, int] = {}
-        hits = [(f, m) for f, pattern in (*words, *listed) for m in pattern.finditer(clause)]
+        hits = [
+            (f, m)
+            for f, pattern in (*words, *listed)
+            for m in pattern.finditer(clause)
+            if not PLACE_BEFORE.search(clause, 0, m.start())  # "xã Tây Phong" is a place, not the Tày people
+        ]
         is_admission = offset <= admit_at < offset + len(clause) + 1 or "ket nap" in clause
         if not hits:
             after_admission = is_admission

@@ -11,7 +11,7 @@ from bot.domain.normalize import fold
 from bot.domain.periods import PeriodKind
 from bot.language.periods import blank_spans, find_period
 
-TARGET_WORDS = re.compile(r"^(?:/chitieu|(?:giao |dat |dang ky |sua )?chi tieu)\b")
+TARGET_WORDS = re.compile(r"^(?:/chitieu|(?:giao |dat |dang ky |sua )?chi tieu|giao ct)\b")
 PLAN = re.compile(
     r"\b(?:theo quy|chia theo quy|ke hoach quy|cac quy)\b\s*:?\s*((?:\d+(?:[.,]\d+)?%?\s*[-/ ,]*\s*){4})$"
 )

@@ -14,8 +14,10 @@ from datetime import date
 from bot.domain.indicators import Indicators
 from bot.domain.normalize import fold
 from bot.domain.periods import Period, PeriodKind
+from bot.domain.textfmt import as_written
 from bot.language import intents
 from bot.language.gazetteer import Gazetteer, Pick, prepare
+from bot.language.periods import blank_spans, find_period
 from bot.language.queries import Query, QueryKind, QueryProblem, read_query
 
 
@@ -66,11 +68,13 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
             label = "cumulative" if draft.kind == "cumulative" else REPORT_LABELS.get(draft.kind, "report")
             if draft.correction:
                 label = "correction"
-            pick = pick_for(gazetteer, draft.text, asker)
+            pick = pick_for_report(gazetteer, draft.text, asker)
             period = draft.period or Period.containing(today, PeriodKind.MONTH)
             if period.start > today or _too_large(draft.kind, draft.figures, asker):
                 return Reading(intent, "refuse")  # the reporting service says why (report_problem)
-            if pick.how in ("out_of_scope", "not_found"):
+            if pick.how == "not_found":
+                return Reading(intent, "unknown", pick)
+            if pick.how == "out_of_scope":
                 return Reading(intent, "refuse", pick)
             if pick.how in ("default", "own", "top", "unit", "category") and pick.unit_id is not None:
                 leaves = _leaves(asker, pick.unit_id)
@@ -78,9 +82,10 @@ def understand(text: str, today: date, gazetteer: Gazetteer, asker: Asker, *, pe
                     pick = Pick(how="ask", choices=leaves, phrase=pick.phrase)
                 elif leaves != [pick.unit_id]:
                     return Reading(intent, "refuse", pick)  # a unit with many branches: name the branch
+            unread = [as_written(text, part) for part in draft.unread]  # the writer's own words
             if pick.how == "ask":
-                return Reading(intent, "ask", pick, period, dict(draft.figures), list(draft.unread))
-            return Reading(intent, label, pick, period, dict(draft.figures), list(draft.unread))
+                return Reading(intent, "ask", pick, period, dict(draft.figures), unread)
+            return Reading(intent, label, pick, period, dict(draft.figures), unread)
         case intents.BadReport():
             return Reading(intent, "refuse")
         case intents.Unknown() if intent.reason in ("bad_period", "bad_target", "refused"):
@@ -122,6 +127,7 @@ FRAGMENT_WORDS = frozenset(
     "xa huyen tinh phuong uy so ket tong tien do td tiendo".split()
 )
 MAX_FRAGMENT_WORDS = 10
+PARENTHESIS = re.compile(r"\([^()]*\)")  # "Khối LLVT (công an, quân sự)": an explanation, no further name
 
 
 def refine(intent: intents.Intent, text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> intents.Intent:
@@ -146,7 +152,7 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
     """A short message whose every word names a unit, a khối or a period."""
     if len(fold(text).split()) > MAX_FRAGMENT_WORDS:
         return None
-    query = read_query(text, today)
+    query = read_query(PARENTHESIS.sub(" ", text), today)
     if isinstance(query, QueryProblem):
         return None
     pick = pick_for_query(gazetteer, query, asker)
@@ -159,6 +165,29 @@ def _fragment(text: str, today: date, gazetteer: Gazetteer, asker: Asker) -> Que
     return query
 
 
+REPORT_HEAD = re.compile(r"^(?:/baocao\b)?(.*?)(?:\b(?:ket nap|kn|bao cao|bc)\b|$)")
+
+
+def pick_for_report(gazetteer: Gazetteer, text: str, asker: Asker) -> Pick:
+    """The unit a report is for (the bot's reporting service and the corpus alike): units recognised in the
+    message; when none is, the words before "kết nạp" looked up as a whole phrase among the names."""
+    pick = pick_for(gazetteer, text, asker)
+    if pick.how == "default" and (named := _report_subject(text)):
+        pick = pick_for(gazetteer, text, asker, leftover=named)
+    return pick
+
+
+def _report_subject(text: str) -> str | None:
+    """The words before "kết nạp" in a report that names no unit outright ("Thị trấn kết nạp 1", "/baocao ngân
+    hàng 1", "chi bộ trường kết nạp 1")."""
+    s = fold(text)
+    s = blank_spans(s, find_period(s, SPANS_ONLY).spans)
+    m = REPORT_HEAD.match(s)
+    head = re.sub(r"\b\d+\b", " ", m.group(1) if m else "")
+    head = re.sub(r"^\s*(?:(?:chi bo|dang bo|dang uy)\s+)+", "", head).strip()
+    return head or None
+
+
 def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:
     if asker.ceilings is None:
         return False
@@ -169,7 +198,9 @@ def _too_large(kind: str, figures: dict[str, int], asker: Asker) -> bool:
 def understand_query(intent: intents.Intent, query: Query, pick: Pick, today: date) -> Reading:
     label = query.kind.value + ("" if query.form.value == "text" else f"+{query.form.value}")
     period = query.period or default_query_period(query.kind, today)
-    if pick.how in ("out_of_scope", "not_found") or period.start > today:  # a period not begun has no figures
+    if pick.how == "not_found":  # "không tìm thấy đơn vị …" with the nearest names: not understood, nothing answered
+        return Reading(intent, "unknown", pick)
+    if pick.how == "out_of_scope" or period.start > today:  # a period not begun has no figures
         return Reading(intent, "refuse", pick)
     if pick.how == "ask":
         return Reading(intent, "ask", pick, period)
@@ -186,13 +217,34 @@ def _admin(intent: intents.Intent, label: str, pick: Pick, period: Period | None
 
 def pick_for_query(gazetteer: Gazetteer, query: Query, asker: Asker) -> Pick:
     """The unit (or khối, or the question back) a question names — the same for the bot and the corpus."""
+    if query.command:
+        return pick_for(gazetteer, query.text, asker, question=True, leftover=_command_leftover(query), strict=True)
     return pick_for(gazetteer, query.text, asker, question=True, leftover=query.unit_text)
 
 
+SPANS_ONLY = date(2000, 1, 1)  # where the period words are does not depend on the day
+
+
+def _command_leftover(query: Query) -> str | None:
+    """A command's arguments without their period: all of it is meant as the unit ("/tiendo cấp 1")."""
+    if query.unit_text:
+        return query.unit_text
+    s = fold(query.text)
+    rest = " ".join(blank_spans(s, find_period(s, SPANS_ONLY).spans).split())
+    return rest or None
+
+
 def pick_for(
-    gazetteer: Gazetteer, text: str, asker: Asker, *, question: bool = False, leftover: str | None = None
+    gazetteer: Gazetteer,
+    text: str,
+    asker: Asker,
+    *,
+    question: bool = False,
+    leftover: str | None = None,
+    strict: bool = False,
 ) -> Pick:
-    """What `text` names for this asker (the one place the gazetteer is asked, for questions and reports alike)."""
+    """What `text` names for this asker (the one place the gazetteer is asked, for questions and reports alike).
+    `strict`: the text is meant as a unit's name (a command's argument): matching nothing is "not found"."""
     return gazetteer.pick(
         text,
         own=asker.own,
@@ -203,6 +255,7 @@ def pick_for(
         categories=asker.categories,
         question=question,
         leftover=leftover,
+        strict=strict,
     )
 
 

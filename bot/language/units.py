@@ -37,7 +37,7 @@ class UnitIndex:
             self._core.setdefault(core_name(folded) or folded, set()).add(unit_id)
         self._core_keys = list(self._core)
 
-    def resolve(self, text: str, within: set[int] | None = None) -> list[int]:
+    def resolve(self, text: str, within: set[int] | None = None, threshold: float = FUZZY_CUTOFF) -> list[int]:
         folded = fold(text)
         if not folded:
             return []
@@ -56,7 +56,7 @@ class UnitIndex:
         if len(exact) > 1:
             narrowed = [u for u in exact if any(folded in k and u in ids for k, ids in self._full.items())]
             return narrowed or exact
-        hits = process.extract(query, self._core_keys, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=12)
+        hits = process.extract(query, self._core_keys, scorer=fuzz.WRatio, score_cutoff=threshold, limit=12)
         if not hits:
             return []
         best = hits[0][1]

@@ -25,7 +25,7 @@ from bot.present.replies import queries as texts
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.report import derived_for  # the report's own computation: chat and report agree
-from bot.services.scope import own_words, resolve_in_scope
+from bot.services.scope import NAME_REQUIRED, from_pick, own_words, refusal, resolve_unit
 from storage import rollups, submissions, users
 
 
@@ -48,31 +48,22 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
     unit_id = user.unit_id if user.unit_id in tree else tree.roots[0]
     if query.text:
         asker = await ctx.asker(user)
-        pick = pick_for_query(await ctx.gazetteer(), query, asker)
-        if pick.how == "out_of_scope" and pick.unit_id is not None:
-            return [Reply(text=replies.out_of_scope(tree[pick.unit_id].name))]
-        if pick.how == "ask":
-            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in pick.choices[:8])
-            return [Reply(text=replies.which_unit(own_words(pick.phrase)), choices=rows)]
-        if pick.how == "not_found":
-            scope = await ctx.scope(user)
-            nearest = ", ".join(tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope))
-            return [
-                Reply(
-                    text=replies.unit_not_found(own_words(pick.phrase))
-                    + (f" Tên gần nhất: {nearest}." if nearest else ""),
-                )
-            ]
-        if pick.how == "category" and query.category is None:
-            query = query.model_copy(update={"category": pick.category})
-        if pick.unit_id is not None and pick.unit_id in tree:
-            unit_id = pick.unit_id
+        # the one resolver's reading of a question (services.scope): mentions, the asker's words, a khối
+        found = await from_pick(ctx, user, pick_for_query(await ctx.gazetteer(), query, asker))
     elif query.unit_text:
-        found = await resolve_in_scope(ctx, user, query.unit_text)
-        if len(found) > 1:
-            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found[:8])
-            return [Reply(text=replies.which_unit(query.unit_text), choices=rows)]
-        unit_id = found[0]
+        found = await resolve_unit(ctx, user, query.unit_text, NAME_REQUIRED)
+    else:
+        found = None
+    if found is not None:
+        if (refused := await refusal(ctx, user, found)) is not None:
+            return [refused]
+        if found.how == "ask":
+            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found.choices[:8])
+            return [Reply(text=replies.which_unit(own_words(found.phrase)), choices=rows)]
+        if found.how == "category" and query.category is None:
+            query = query.model_copy(update={"category": found.category})
+        if found.unit_id is not None and found.unit_id in tree:
+            unit_id = found.unit_id
     return await answer(ctx, user, query, unit_id, period)
 
 

@@ -25,7 +25,7 @@ from bot.present.replies import reorg as texts
 from bot.services.context import Context
 from bot.services.proposals import preview
 from bot.services.refusal import Refusal
-from bot.services.scope import resolve_in_scope
+from bot.services.scope import UnitPolicy, refusal, resolve_unit
 from storage import audit, rollups, units, users
 from storage.pending import Pending
 
@@ -69,22 +69,16 @@ class ReorgError(Exception):
 
 async def _one(ctx: Context, user: User | None, text: str) -> int:
     tree = await ctx.tree()
-    code = await units.by_code(ctx.db, text.strip().upper())
-    if code is not None:
-        found: list[int] = [code.id]
-    elif user is None:
-        found = (await ctx.unit_index()).resolve(text)
-    else:
-        try:
-            found = await resolve_in_scope(ctx, user, text)
-        except Refusal as refusal:
-            raise ReorgError(refusal.text) from None
-    if len(found) != 1:
-        names = "; ".join(tree[u].name for u in found[:5]) or texts.NONE_MATCHED
+    # the one resolver: a code or a name written out, within the official's scope (everywhere on the command line)
+    found = await resolve_unit(
+        ctx, user, text, UnitPolicy(allow_own_unit_fallback=False, within_scope=user is not None)
+    )
+    if (refused := await refusal(ctx, user, found)) is not None:
+        raise ReorgError(refused.text)
+    if found.how != "unit" or found.unit_id is None:
+        names = "; ".join(tree[u].name for u in found.choices[:5]) or texts.NONE_MATCHED
         raise ReorgError(texts.unclear_unit(text.strip(), names))
-    if user is not None and found[0] not in await ctx.scope(user):
-        raise ReorgError(replies.out_of_scope(tree[found[0]].name))
-    return found[0]
+    return found.unit_id
 
 
 async def read_change(ctx: Context, user: User | None, text: str) -> Change:

@@ -33,7 +33,6 @@ from bot.language.reports import (
     EXAMPLE_PIPELINE,
     Draft,
 )
-from bot.language.understand import pick_for
 from bot.present import callbacks, replies
 from bot.present.replies import confirmations as confirm_texts
 from bot.present.replies import reporting as texts
@@ -41,7 +40,7 @@ from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.proposals import Applied, choices_for, open_pending
 from bot.services.refusal import Refusal
-from bot.services.scope import examples, named_or_own, own_words
+from bot.services.scope import NAME, REPORT, named_or_own, own_words, refuse, resolve_unit
 from storage import audit, pending, submissions
 from storage.pending import Pending
 
@@ -69,32 +68,13 @@ async def _target_unit(
     sender's own; a question and the units to choose from when the name is ambiguous or the unit reports
     through the units below it. `Refusal` when the name is outside the scope or matches nothing."""
     tree = await ctx.tree()
-    if text:
-        pick = pick_for(await ctx.gazetteer(), text, await ctx.asker(user))
-        if pick.how == "out_of_scope" and pick.unit_id is not None:
-            raise Refusal(replies.out_of_scope(tree[pick.unit_id].name))
-        if pick.how == "ask":
-            return replies.which_unit(own_words(pick.phrase)), list(pick.choices)
-        if pick.how == "not_found":
-            scope = await ctx.scope(user)
-            nearest = [tree[u].name for u in (await ctx.gazetteer()).nearest(pick.phrase, scope)]
-            raise Refusal(texts.unit_not_found_near(replies.unit_not_found(own_words(pick.phrase)), nearest))
-        unit_id = pick.unit_id if pick.unit_id is not None and pick.unit_id in tree else user.unit_id
-    elif unit_text:
-        found = (await ctx.unit_index()).resolve(unit_text)
-        scope = await ctx.scope(user)
-        if not found:
-            if not user.is_official:
-                return user.unit_id  # leftover words in a reporter's message; they report for their unit
-            raise Refusal(replies.unit_not_found(own_words(unit_text), await examples(ctx, user)))
-        inside = [u for u in found if u in scope]
-        if not inside:
-            raise Refusal(replies.out_of_scope(tree[found[0]].name))
-        if len(inside) > 1:
-            return replies.which_unit(unit_text), inside
-        unit_id = inside[0]
-    else:
-        unit_id = user.unit_id
+    # The one resolver (services.scope): units recognised in the message; a name written out alone must name a
+    # unit — words that match nothing are never taken for the sender's own unit.
+    found = await resolve_unit(ctx, user, text or unit_text, REPORT if text else NAME)
+    await refuse(ctx, user, found)
+    if found.how == "ask":
+        return replies.which_unit(own_words(found.phrase)), list(found.choices)
+    unit_id = found.unit_id if found.unit_id is not None else user.unit_id
     if tree.active_children(unit_id):
         # A unit with units below it reports through them: ask which one (buttons) when they are few.
         below = tree.reporting_units(unit_id)

@@ -160,7 +160,8 @@ def unit_not_found(text: str, ex: Examples = Examples()) -> str:
 
 
 def _may_be_a_name(text: str) -> bool:
-    return sum(ch.isalpha() for ch in text) >= 3
+    letters = sum(ch.isalpha() for ch in text)
+    return letters >= 3 or (letters >= 2 and text.isupper())  # "MN", "CA": abbreviations are names
 
 
 def several_units_match(names: list[str]) -> str:

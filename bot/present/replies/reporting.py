@@ -210,11 +210,6 @@ def too_big(biggest: int, ceiling: int) -> str:
     )
 
 
-def unit_not_found_near(not_found: str, nearest: list[str]) -> str:
-    """A unit name that matches nothing, with the nearest names in the sender's scope."""
-    return not_found + (f" Tên gần nhất: {', '.join(nearest)}." if nearest else "")
-
-
 def reports_through_units_below(unit_name: str, children: list[str]) -> str:
     """A report for a unit whose figures are the sum of its units' reports (the first few named)."""
     return (

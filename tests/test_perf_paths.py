@@ -147,3 +147,86 @@ async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connecti
         await other.close()
     fresh = await submissions.latest_snapshots(demo_db, "pipeline", 202601, 202612)
     assert fresh[unit]["pool"] == 41
+
+
+async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(demo_db, settings, clock, monkeypatch):
+    """Issue 19: charts kept per (unit, period, data version). The inbox's commits do not redraw; a new submission,
+    a target, a unit change in another process, a calendar change and a new day each do."""
+    from bot.language.queries import OutputForm, Query
+    from bot.models import Role, User
+    from bot.periods import Period
+    from bot.services import queries
+    from bot.services.context import Context
+    from storage import inbox, submissions, targets, units
+    from storage import reminders as reminder_store
+    from storage.db import Database
+
+    drawn: list[int] = []
+    real = queries.progress_chart
+
+    def spy(view):
+        drawn.append(view.root_id)
+        return real(view)
+
+    monkeypatch.setattr(queries, "progress_chart", spy)
+    ctx = Context(demo_db, settings, clock)
+    root = (await units.by_code(demo_db, "CP")).id
+    leaf = (await units.by_code(demo_db, "CAM")).id
+    official = User(id=1, name="Cán bộ", role=Role.OFFICIAL, unit_id=root)
+    period = Period.of_year(2026)
+    query = Query(form=OutputForm.CHART, period=period)
+
+    async def ask() -> bytes:
+        [reply] = await queries.answer(ctx, official, query, root, period)
+        assert reply.attachment is not None and reply.attachment.kind == "photo"
+        return reply.attachment.content
+
+    first = await ask()
+    assert await ask() == first and len(drawn) == 1  # the same question: no redraw
+    async with demo_db.transaction():  # what the inbox does around every update
+        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
+    await ask()
+    assert len(drawn) == 1
+
+    async with demo_db.transaction():
+        await submissions.append(
+            demo_db,
+            unit_id=leaf,
+            kind="admission",
+            period=Period.month(2026, 10),
+            figures={"admitted": 3},
+            now=clock.now(),
+            actor=None,
+            channel="test",
+        )
+    assert await ask() != first and len(drawn) == 2  # a new submission: redrawn, with the new figure
+    await ask()
+    assert len(drawn) == 2
+
+    async with demo_db.transaction():
+        await targets.set_target(
+            demo_db, unit_id=leaf, scope="year", start_year=2026, end_year=2026, value=41, now=clock.now()
+        )
+    await ask()
+    assert len(drawn) == 3
+
+    other = await Database.open(settings.database_path)  # a unit change made by another process
+    try:
+        async with other.transaction():
+            await units.bump_version(other, clock.now())
+    finally:
+        await other.close()
+    await ask()
+    assert len(drawn) == 4
+
+    async with demo_db.transaction():  # the tolerance (calendar) decides statuses, hence colours
+        await reminder_store.save_setting(
+            demo_db, reminder_store.CALENDAR_KEY, {"tolerance_points": 5}, clock.now(), None
+        )
+    await ask()
+    assert len(drawn) == 5
+
+    clock.advance(days=1)  # another reading date
+    await ask()
+    await ask()
+    assert len(drawn) == 6

@@ -11,6 +11,7 @@ from bot.language.gazetteer import Gazetteer, UnitEntry
 from bot.language.understand import Asker
 from bot.language.units import UnitIndex
 from bot.models import User
+from bot.services.answer_cache import AnswerCache
 from bot.tree import UnitTree
 from storage import categories as khoi_store
 from storage import units
@@ -28,6 +29,7 @@ class Context:
         self._gazetteer: Gazetteer | None = None
         self._tree_version = -1
         self._categories: Categories | None = None
+        self.answers = AnswerCache()  # chart pictures per (question, data version)
 
     def now(self) -> datetime:
         return self.clock.now()

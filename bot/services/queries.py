@@ -25,6 +25,7 @@ from bot.services.scope import own_words, resolve_in_scope
 from bot.textfmt import num
 from bot.tree import UnitTree
 from storage import rollups, submissions, users
+from storage.dataversion import data_version
 
 
 def query_data(query: Query, unit_id: int, period: Period, page: int = 1) -> str:
@@ -96,22 +97,22 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     if query.category is not None and not _members(tree, unit_id, query.category):
         label = (await ctx.categories()).labels(tree, unit_id).get(query.category, query.category)
         return [Reply(text=texts.no_category(tree[unit_id].name, label))]
-    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
-    name_shown = view.tree[view.root_id].name  # "… — khối …" for a category
-    if query.form is OutputForm.CHART:
-        if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
-            png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
-        else:
-            png = await asyncio.to_thread(progress_chart, view)
-        caption = f"Biểu đồ tiến độ kết nạp — {name_shown} — {period.label}"
-        return [Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))]
+    if query.form is OutputForm.CHART:  # the same chart again is served from the cache until the data change
+        key = ("chart", unit_id, period, query.category, today)
+        version = await data_version(ctx.db)  # read before the figures: a write in between only forces a redraw
+        if (kept := ctx.answers.get(key, version)) is not None:
+            return [kept]
+        reply = await _chart(ctx, tree, query, unit_id, period)
+        ctx.answers.put(key, version, reply)
+        return [reply]
     if query.form is OutputForm.EXCEL:
         full = _scoped(await load_progress(ctx.db, tree, unit_id, period, today, depth=None), query)
         content = await excel_bytes(ctx, full)
         suffix = f"-{query.category}" if query.category is not None else ""
         name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
-        caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
+        caption = f"Báo cáo tiến độ kết nạp — {full.tree[full.root_id].name} — {period.label} (tệp Excel)"
         return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
+    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     match query.kind:
         case QueryKind.BREAKDOWN:
             return [Reply(text=texts.breakdown_text(view))]
@@ -357,6 +358,16 @@ async def _term_years(ctx: Context, unit_ids: list[int], period: Period, today: 
 async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, int]]:
     """(year, admissions of the view's root in that year) for the term's years up to the reading date."""
     return [(y, n) for y, _, _, n in await _term_year_sums(ctx, [view.root_id], view.period, view.as_of)]
+
+
+async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> Reply:
+    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, ctx.today()), query)
+    if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
+        png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
+    else:
+        png = await asyncio.to_thread(progress_chart, view)
+    caption = f"Biểu đồ tiến độ kết nạp — {view.tree[view.root_id].name} — {period.label}"  # "… — khối …"
+    return Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))
 
 
 async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:

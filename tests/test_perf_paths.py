@@ -230,3 +230,30 @@ async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(d
     await ask()
     await ask()
     assert len(drawn) == 6
+
+
+def test_streamed_rows_keep_text_as_text_styles_and_outline_levels():
+    """The write-only writer (issue 19): formula-like and error-like text stays text, a style kind is shared by its
+    cells, an empty styled cell is still written, and a row's outline level and height reach the file."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.styles import Font
+
+    from bot.exports.cells import Stream
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("x")
+    out = Stream(ws)
+    out.define("lower", font=Font(italic=True))
+    out.row(["=1+1", "#N/A", 3, None], height=30)
+    out.row(["  +SUM(1)", "Chi bộ", None, 0.5], "lower", outline=2)
+    out.row(["@x", None], [None, "lower"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [c.data_type for c in sheet[1][:3]] == ["s", "s", "n"]
+    assert sheet["A1"].value == "=1+1" and sheet["A1"].quotePrefix and not sheet["B1"].quotePrefix
+    assert sheet.row_dimensions[1].height == 30 and sheet.row_dimensions[2].outlineLevel == 2
+    assert sheet["A2"].quotePrefix and sheet["A2"].font.i and sheet["B2"].font.i and sheet["C2"].font.i
+    assert sheet["A3"].quotePrefix and not sheet["A3"].font.i and sheet["B3"].font.i

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.services import files
 from handlers.inbox_pump import InboxPump, UpdatePump
 from handlers.local_api import LocalBotApi, Sent
 from handlers.zalo_local import LocalZaloApi, ZaloSent, text_update
@@ -138,6 +139,7 @@ class ConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     async def _send_file(self, path: Path) -> None:
@@ -161,6 +163,7 @@ class ConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     def _base_user(self) -> dict[str, Any]:
@@ -275,6 +278,7 @@ class ZaloConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     def _show(self, messages: list[ZaloSent]) -> None:

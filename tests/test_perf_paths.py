@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from handlers.telegram import FAN_OUT, FanOutRateLimiter
 
@@ -251,9 +252,58 @@ def test_streamed_rows_keep_text_as_text_styles_and_outline_levels():
     out.row(["@x", None], [None, "lower"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    sheet: Any = load_workbook(io.BytesIO(buffer.getvalue())).active
     assert [c.data_type for c in sheet[1][:3]] == ["s", "s", "n"]
     assert sheet["A1"].value == "=1+1" and sheet["A1"].quotePrefix and not sheet["B1"].quotePrefix
     assert sheet.row_dimensions[1].height == 30 and sheet.row_dimensions[2].outlineLevel == 2
     assert sheet["A2"].quotePrefix and sheet["A2"].font.i and sheet["B2"].font.i and sheet["C2"].font.i
     assert sheet["A3"].quotePrefix and not sheet["A3"].font.i and sheet["B3"].font.i
+
+
+async def test_a_slow_file_is_announced_made_off_the_loop_and_others_are_answered_meanwhile(
+    settings, demo_db, clock, monkeypatch
+):
+    """Issue 19: a file that takes longer than PREPARE_AFTER — here a workbook held back until the test lets it go —
+    first gets "Đang chuẩn bị tệp…", then the file; another official's question is answered while it is being
+    written, which it is in a worker thread, from a read-only connection of its own (not the loop's)."""
+    import threading
+
+    from bot.services import files, queries
+    from bot.services.reminders import ReminderService
+    from handlers.telegram import TelegramNotifier
+    from tests.conftest import message_update
+    from tests.harness import TelegramHarness
+
+    gate = threading.Event()
+    seen: dict[str, object] = {}
+    real_workbook, real_sums = queries.progress_workbook, queries.column_sums
+
+    def held_back(view, columns, at):
+        seen["worker thread"] = threading.current_thread() is not threading.main_thread()
+        assert gate.wait(timeout=30)
+        return real_workbook(view, columns, at)
+
+    async def sums(ctx, view):
+        seen["own connection"] = ctx.db is not demo_db
+        seen["query_only"] = ctx.db.connection.execute("PRAGMA query_only").fetchone()[0]
+        return await real_sums(ctx, view)
+
+    monkeypatch.setattr(queries, "progress_workbook", held_back)
+    monkeypatch.setattr(queries, "column_sums", sums)
+    monkeypatch.setattr(files, "PREPARE_AFTER", 0.05)
+    async with TelegramHarness(settings, demo_db, clock) as h:
+        await h.link("binh", 601)
+        await h.link("ngoc", 602)
+        h.core.reminders = ReminderService(h.core.ctx, {"telegram": TelegramNotifier(h.app.bot, backoff=0.01)})
+        started = await h.send(message_update(601, "xuất báo cáo năm nay"))
+        assert [m.text for m in started] == [files.PREPARING]
+        asked = await h.send(message_update(602, "tiến độ"))  # while the workbook is still being written
+        assert asked and asked[0].text.startswith("TIẾN ĐỘ KẾT NẠP")
+        assert not gate.is_set() and h.core._background
+        gate.set()
+        await h.core.drain_background()
+        result = [m for m in h.server.sent if m.chat_id == "601"][-1]
+        assert result.method == "sendDocument"
+        assert h.server.sent.index(asked[0]) < h.server.sent.index(result)
+        assert not h.errors
+    assert seen == {"worker thread": True, "own connection": True, "query_only": 1}

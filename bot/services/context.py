@@ -118,6 +118,15 @@ class Context:
             unit_id = nxt
         return unit_id
 
+    def reading(self, db: Database) -> Context:
+        """This context on another connection (a reader off the loop), sharing the tree, index and khối loaded here
+        (they are not changed once built; a newer version is a new object)."""
+        other = Context(db, self.settings, self.clock)
+        other.bot_username = self.bot_username
+        other._tree, other._tree_version, other._index = self._tree, self._tree_version, self._index
+        other._gazetteer, other._categories = self._gazetteer, self._categories
+        return other
+
     def invalidate(self) -> None:
         """Forget the cached tree and index (after any change to units)."""
         self._tree = None

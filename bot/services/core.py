@@ -21,6 +21,7 @@ from bot.messages import Attachment, Inbound, InboundKind, Reply
 from bot.models import User
 from bot.replies import reporting as report_texts
 from bot.services import (
+    files,
     imports,
     khoi,
     people,
@@ -58,6 +59,14 @@ class Core:
         return self.ctx.db
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        # A file that takes long is sent when ready, after "đang chuẩn bị tệp…" (bot.services.files).
+        token = files.BACKGROUND.set(self._later(inbound))
+        try:
+            return await self._handle(inbound)
+        finally:
+            files.BACKGROUND.reset(token)
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
         hearing(inbound.text)
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
         if user is not None and not user.active:
@@ -114,6 +123,7 @@ class Core:
 
         def start(job: Coroutine[Any, Any, list[Reply]]) -> None:
             task = asyncio.create_task(run(job))
+            files.track(task)
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 

@@ -19,6 +19,7 @@ from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import Status, UnitProgress, status_of
 from bot.replies import queries as texts
+from bot.services import files
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
 from bot.services.scope import own_words, resolve_in_scope
@@ -102,16 +103,15 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
         version = await data_version(ctx.db)  # read before the figures: a write in between only forces a redraw
         if (kept := ctx.answers.get(key, version)) is not None:
             return [kept]
-        reply = await _chart(ctx, tree, query, unit_id, period)
-        ctx.answers.put(key, version, reply)
-        return [reply]
+
+        async def chart() -> list[Reply]:
+            reply = await files.off_loop(ctx, lambda reading: _chart(reading, tree, query, unit_id, period))
+            ctx.answers.put(key, version, reply)
+            return [reply]
+
+        return await files.soon(chart())
     if query.form is OutputForm.EXCEL:
-        full = _scoped(await load_progress(ctx.db, tree, unit_id, period, today, depth=None), query)
-        content = await excel_bytes(ctx, full)
-        suffix = f"-{query.category}" if query.category is not None else ""
-        name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
-        caption = f"Báo cáo tiến độ kết nạp — {full.tree[full.root_id].name} — {period.label} (tệp Excel)"
-        return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
+        return await files.soon(_excel_reply(ctx, tree, query, unit_id, period))
     view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
     match query.kind:
         case QueryKind.BREAKDOWN:
@@ -361,13 +361,30 @@ async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, in
 
 
 async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> Reply:
+    """The chart answer, made off the loop (`files.off_loop`: `ctx` reads on its own connection, in a worker)."""
     view = _scoped(await load_progress(ctx.db, tree, unit_id, period, ctx.today()), query)
     if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
-        png = await asyncio.to_thread(term_chart, view, await _years_of_term(ctx, view))
+        by_year = await _years_of_term(ctx, view)
+        with files.DRAWING:
+            png = term_chart(view, by_year)
     else:
-        png = await asyncio.to_thread(progress_chart, view)
+        with files.DRAWING:
+            png = progress_chart(view)
     caption = f"Biểu đồ tiến độ kết nạp — {view.tree[view.root_id].name} — {period.label}"  # "… — khối …"
     return Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))
+
+
+async def _excel_reply(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> list[Reply]:
+    async def make(reading: Context) -> tuple[bytes, str]:  # off the loop, on a read connection
+        full = _scoped(await load_progress(reading.db, tree, unit_id, period, reading.today(), depth=None), query)
+        content = progress_workbook(full, await column_sums(reading, full), reading.now())
+        return content, full.tree[full.root_id].name  # "… — khối …" for a category
+
+    content, name_shown = await files.off_loop(ctx, make)
+    suffix = f"-{query.category}" if query.category is not None else ""
+    name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
+    caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
+    return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
 
 
 async def column_sums(ctx: Context, view: ProgressView) -> dict[int, list[int | None]]:

@@ -6,7 +6,6 @@ chat agree. Rendering is in `bot.exports.periodic_report`.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from bot.messages import Attachment, Reply
 from bot.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.periods import Period, PeriodKind
 from bot.progress import STATUS_LABELS, Status, UnitProgress
+from bot.services import files as file_jobs
 from bot.services.context import Context
 from bot.services.progress import ProgressView, load_progress
 from bot.services.scope import named_or_own
@@ -72,11 +72,14 @@ def span_of(request: ReportRequest, today: date) -> ReportSpan:
 
 
 async def files(ctx: Context, unit_id: int, span: ReportSpan) -> tuple[PeriodicReport, bytes, bytes]:
-    """The drafted report as .docx and its annex as .xlsx (rendered off the event loop)."""
-    report = await draft(ctx, unit_id, span)
-    docx = await asyncio.to_thread(report_docx, report)
-    xlsx = await asyncio.to_thread(annex_workbook, report)
-    return report, docx, xlsx
+    """The drafted report as .docx and its annex as .xlsx (read on a connection of its own and rendered in a worker
+    thread: `bot.services.files.off_loop`)."""
+
+    async def make(reading: Context) -> tuple[PeriodicReport, bytes, bytes]:
+        report = await draft(reading, unit_id, span)
+        return report, report_docx(report), annex_workbook(report)
+
+    return await file_jobs.off_loop(ctx, make)
 
 
 def file_stem(tree: UnitTree, unit_id: int, span: ReportSpan) -> str:
@@ -94,7 +97,10 @@ async def answer(ctx: Context, user: User, request: ReportRequest, unit_text: st
     unit_id = await named_or_own(ctx, user, unit_text)
     if isinstance(unit_id, Reply):
         return [unit_id]
-    span = span_of(request, ctx.today())
+    return await file_jobs.soon(_answer(ctx, unit_id, span_of(request, ctx.today())))
+
+
+async def _answer(ctx: Context, unit_id: int, span: ReportSpan) -> list[Reply]:
     tree = await ctx.tree()
     report, docx, xlsx = await files(ctx, unit_id, span)
     stem = file_stem(tree, unit_id, span)

@@ -307,3 +307,66 @@ async def test_a_slow_file_is_announced_made_off_the_loop_and_others_are_answere
         assert h.server.sent.index(asked[0]) < h.server.sent.index(result)
         assert not h.errors
     assert seen == {"worker thread": True, "own connection": True, "query_only": 1}
+
+
+def test_lanes_keep_a_chat_and_a_person_in_order():
+    from handlers.inbox_pump import Row, _lanes, telegram_lanes
+    from tests.conftest import callback_update, message_update
+
+    a1, b1, a2 = message_update(1, "a1"), message_update(2, "b1"), message_update(1, "a2")
+    press = callback_update(2, "x")  # a button on a message in chat 2
+    group = message_update(1, "in a group")
+    group["message"]["chat"] = {"id": -5, "type": "group"}  # person 1 in a group: joins person 1's lane
+    other = message_update(3, "c1")
+    rows: list[Row] = [(str(i), p, None, None) for i, p in enumerate([a1, b1, a2, press, group, other])]
+    lanes = [[int(r[0]) for r in lane] for lane in _lanes(rows, telegram_lanes)]
+    assert sorted(lanes) == [[0, 2, 4], [1, 3], [5]]
+    assert _lanes(rows, None) == [rows]
+
+
+async def test_chats_are_processed_side_by_side_each_in_its_order(db, clock):
+    """Issue 19: chat 1's first update waits (a slow answer) until chat 2's update is done — which only happens if
+    the chats are processed concurrently; chat 1's second update still comes after its first. All are marked once."""
+    from handlers.inbox_pump import InboxPump
+
+    seen: list[str] = []
+    chat_two_done = asyncio.Event()
+
+    async def process(key: str, payload: dict) -> None:
+        if key == "a1":
+            await asyncio.wait_for(chat_two_done.wait(), timeout=10)
+        seen.append(key)
+        if key == "b1":
+            chat_two_done.set()
+
+    pump = InboxPump(db, "t", clock, process, key=lambda p: p["k"], lanes=lambda p: [p["chat"]])
+    await pump.ingest([{"k": "a1", "chat": "1"}, {"k": "a2", "chat": "1"}, {"k": "b1", "chat": "2"}])
+    assert await pump.drain() == 3
+    assert seen == ["b1", "a1", "a2"]
+    assert await db.scalar("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL") == 0
+    assert await pump.drain() == 0
+
+
+async def test_a_statement_of_another_task_waits_for_an_open_transaction(db):
+    """Chats processed side by side share the connection: a read by one never sees another's uncommitted write."""
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        try:
+            async with db.transaction():
+                await db.execute("INSERT INTO settings(key, value, updated_at) VALUES ('x', '1', '')")
+                inside.set()
+                await release.wait()  # a real pause inside the transaction
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    reader = asyncio.create_task(db.scalar("SELECT COUNT(*) FROM settings WHERE key = 'x'"))
+    await asyncio.sleep(0)
+    assert not reader.done()  # waiting for the transaction, not reading inside it
+    release.set()
+    assert await reader == 0  # the write was rolled back; the reader never saw it
+    await task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -96,7 +97,11 @@ ROLE_NAMES = {Role.OFFICIAL: "cán bộ theo dõi", Role.REPORTER: "người bá
 ROLE_LABELS = {Role.OFFICIAL: "cán bộ theo dõi (xem toàn đơn vị và cấp dưới)", Role.REPORTER: "người báo cáo"}
 
 
-class Unit(Frozen):
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit of the tree. A slotted record rather than a pydantic model: a province holds 60k of them, read again
+    on every tree version, and nothing about them needs validating after the database's own constraints."""
+
     id: int
     code: str
     name: str

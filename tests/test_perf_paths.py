@@ -370,3 +370,21 @@ async def test_a_statement_of_another_task_waits_for_an_open_transaction(db):
     release.set()
     assert await reader == 0  # the write was rolled back; the reader never saw it
     await task
+
+
+async def test_units_are_slotted_records_and_the_name_indexes_are_ready_at_start(demo_db, settings, clock):
+    """Issue 19: the tree holds slotted records, not pydantic models; `ready()` (called by `ptdv run` at start)
+    builds the tree and both name indexes, which the first question then uses as they are."""
+    from bot.language.queries import Query
+    from bot.models import Role, Unit, User
+    from bot.services import queries
+    from bot.services.context import Context
+
+    ctx = Context(demo_db, settings, clock)
+    await ctx.ready()
+    tree, index, gazetteer = await ctx.tree(), await ctx.unit_index(), await ctx.gazetteer()
+    unit = tree[tree.roots[0]]
+    assert isinstance(unit, Unit) and not hasattr(unit, "__dict__")
+    official = User(id=1, name="Cán bộ", role=Role.OFFICIAL, unit_id=tree.roots[0])
+    await queries.ask(ctx, official, Query(text="tiến độ xã Bắc Phong"))
+    assert await ctx.tree() is tree and await ctx.unit_index() is index and await ctx.gazetteer() is gazetteer

@@ -93,6 +93,13 @@ class Context:
             self._index = UnitIndex(names)
         return self._index
 
+    async def ready(self) -> None:
+        """Load the tree and build both name indexes (the unit index and the gazetteer) now — at start, before the
+        first question rather than in it; each is built once per tree version."""
+        await self.tree()
+        await self.unit_index()
+        await self.gazetteer()
+
     async def categories(self) -> Categories:
         """Every committee's khối (labels, short labels, aliases), reloaded with the tree (units_version)."""
         await self.tree()

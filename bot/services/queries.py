@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -176,7 +177,7 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
     root_unit = view.tree[view.root_id]
     tree = UnitTree(
         [view.tree[u] for u in ids if u != view.root_id]
-        + [root_unit.model_copy(update={"name": f"{root_unit.name} — {texts.khoi_words(label)}"})]
+        + [dataclasses.replace(root_unit, name=f"{root_unit.name} — {texts.khoi_words(label)}")]
     )
     members = [view.units[c] for c in keep if c in view.units]
     targets = [p.target for p in members if p.target is not None]

@@ -388,3 +388,35 @@ async def test_units_are_slotted_records_and_the_name_indexes_are_ready_at_start
     official = User(id=1, name="Cán bộ", role=Role.OFFICIAL, unit_id=tree.roots[0])
     await queries.ask(ctx, official, Query(text="tiến độ xã Bắc Phong"))
     assert await ctx.tree() is tree and await ctx.unit_index() is index and await ctx.gazetteer() is gazetteer
+
+
+async def test_the_silent_set_is_kept_until_a_report_arrives(demo_db, settings, clock):
+    """Issue 19: "chưa báo cáo" (also in every progress answer) is kept per data version; a new report drops it."""
+    from bot.periods import Period
+    from bot.services import queries
+    from bot.services.context import Context
+    from bot.services.progress import load_progress
+    from storage import inbox, submissions, units
+
+    ctx = Context(demo_db, settings, clock)
+    tree = await ctx.tree()
+    view = await load_progress(demo_db, tree, tree.roots[0], Period.quarter(2026, 4), clock.now().date())
+    first = await queries.silent_units(ctx, view)
+    assert first
+    async with demo_db.transaction():  # the inbox's bookkeeping
+        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
+    assert await queries.silent_units(ctx, view) is first  # kept
+    async with demo_db.transaction():
+        await submissions.append(
+            demo_db,
+            unit_id=first[0],
+            kind="admission",
+            period=Period.month(2026, 11),
+            figures={"admitted": 1},
+            now=clock.now(),
+            actor=None,
+            channel="test",
+        )
+    again = await queries.silent_units(ctx, view)
+    assert first[0] not in again and set(again) == set(first) - {first[0]}
+    assert (await units.get(demo_db, first[0])) is not None

@@ -30,6 +30,7 @@ class Context:
         self._tree_version = -1
         self._categories: Categories | None = None
         self.answers = AnswerCache()  # chart pictures per (question, data version)
+        self.silent: dict[object, tuple[object, list[int]]] = {}  # "chưa báo cáo" sets per data version
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -420,3 +420,45 @@ async def test_the_silent_set_is_kept_until_a_report_arrives(demo_db, settings, 
     again = await queries.silent_units(ctx, view)
     assert first[0] not in again and set(again) == set(first) - {first[0]}
     assert (await units.get(demo_db, first[0])) is not None
+
+
+async def test_the_pipeline_answer_is_kept_until_a_snapshot_arrives(demo_db, settings, clock, monkeypatch):
+    """Issue 19: "nguồn" totals every snapshot below the root in Python; a repeated question reuses the answer until
+    the data version moves (a new snapshot here)."""
+    from bot.language.queries import Query, QueryKind
+    from bot.models import Role, User
+    from bot.periods import Period
+    from bot.services import queries
+    from bot.services.context import Context
+    from storage import submissions
+
+    made: list[int] = []
+    real = queries._snapshots
+
+    async def counting(ctx, view, kind):
+        made.append(view.root_id)
+        return await real(ctx, view, kind)
+
+    monkeypatch.setattr(queries, "_snapshots", counting)
+    ctx = Context(demo_db, settings, clock)
+    tree = await ctx.tree()
+    root = tree.roots[0]
+    official = User(id=1, name="Cán bộ", role=Role.OFFICIAL, unit_id=root)
+    period = Period.of_year(2026)
+    query = Query(kind=QueryKind.PIPELINE, period=period)
+    first = await queries.answer(ctx, official, query, root, period)
+    assert await queries.answer(ctx, official, query, root, period) == first and len(made) == 1
+    leaf = tree.reporting_units(root)[0]
+    async with demo_db.transaction():
+        await submissions.append(
+            demo_db,
+            unit_id=leaf,
+            kind="pipeline",
+            period=Period.quarter(2026, 4),
+            figures={"pool": 500},
+            now=clock.now(),
+            actor=None,
+            channel="test",
+        )
+    await queries.answer(ctx, official, query, root, period)
+    assert len(made) == 2

@@ -119,8 +119,13 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     match query.kind:
         case QueryKind.BREAKDOWN:
             return [Reply(text=texts.breakdown_text(view))]
-        case QueryKind.PIPELINE | QueryKind.SCREENING:
-            return [Reply(text=await _snapshots(ctx, view, query.kind))]
+        case QueryKind.PIPELINE | QueryKind.SCREENING:  # kept per data version, as charts are
+            snapshot_key = ("snapshots", query.kind, unit_id, query.category, view.period, view.as_of)
+            version = await data_version(ctx.db)
+            if (kept := ctx.answers.get(snapshot_key, version)) is None:
+                kept = Reply(text=await _snapshots(ctx, view, query.kind))
+                ctx.answers.put(snapshot_key, version, kept)
+            return [kept]
         case QueryKind.NOT_REPORTED:
             return [await _not_reported(ctx, view, query)]
         case QueryKind.BEHIND:

@@ -79,3 +79,4 @@ _.actor_user_id  # domain.records.Submission: a stored column kept in the record
 # --- channel code owned elsewhere (issue 18, "one channel shape"), left for that change ------------------------------
 _.wake  # handlers/inbox_pump.py: InboxPump.wake
 _.send_chat_action  # handlers/zalo_api.py: the Zalo client's typing indicator
+_.misses  # services.answer_cache: how often the cache missed (tests and the benchmark read it)

@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.payloads import Action
+from bot.services import files
 from bot.services.core import Core
 from bot.services.reminders import Notifier
 from handlers import telegram, zalo
@@ -136,6 +137,7 @@ class ConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     async def _send_file(self, path: Path) -> None:
@@ -159,6 +161,7 @@ class ConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     def _base_user(self) -> dict[str, Any]:
@@ -273,6 +276,7 @@ class ZaloConsoleSession(ConsoleBase):
         seen = len(self.api.sent)
         await self.pump.ingest([update])
         await self.pump.drain()
+        await files.settled()  # a file announced with "đang chuẩn bị tệp…" is shown before the next line
         self._show(self.api.sent[seen:])
 
     def _show(self, messages: list[ZaloSent]) -> None:

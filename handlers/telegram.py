@@ -39,7 +39,7 @@ from bot.present import replies
 from bot.services.core import Core
 from bot.services.reminders import Delivery
 from handlers.channel import Again, long_poll, with_retries
-from handlers.inbox_pump import InboxPump, PollerFatal
+from handlers.inbox_pump import InboxPump, PollerFatal, telegram_lanes
 from handlers.webhook import Hook, path_of, route, telegram_hook
 
 log = logging.getLogger(__name__)
@@ -349,7 +349,9 @@ class TelegramUpdates:
 
 def inbox_pump(app: Application, core: Core, channel: str) -> InboxPump:
     """The inbox of `channel`'s Telegram updates, each processed by `TelegramUpdates`."""
-    return InboxPump(core.db, channel, core.clock, TelegramUpdates(app, core, channel).process, key=update_key)
+    return InboxPump(
+        core.db, channel, core.clock, TelegramUpdates(app, core, channel).process, key=update_key, lanes=telegram_lanes
+    )
 
 
 class TelegramPolling:

@@ -2,15 +2,16 @@
 
 `Database` owns a single connection in autocommit mode; writes go through `transaction()`, which
 opens `BEGIN IMMEDIATE` (so two processes on one file serialise instead of failing half-way) and
-holds an asyncio lock so that coroutines in this process never interleave inside one transaction.
+holds an asyncio lock so that coroutines in this process never interleave inside one transaction; a
+statement of another task (chats are processed side by side) waits for an open transaction to end.
 
 The statements are run on the event loop's thread (the `sqlite3` module directly): the bot's statements are short
 (indexed reads of rolled-up sums, single-row writes), and a hop to a worker thread and back cost more than the
 statement itself (~150 µs, two or three per statement with aiosqlite). The methods stay `async` so that callers do
 not change and a transaction still yields between statements. A busy database (another process writing) is not
 waited for inside SQLite on this thread for long: `BEGIN IMMEDIATE` uses a short busy timeout and retries with
-`asyncio.sleep`, so the loop keeps serving while it waits. (Long reads — an export over a whole province — also
-run on the loop's thread for now; they are awaited by the update that asked for them in any case.)
+`asyncio.sleep`, so the loop keeps serving while it waits. Long reads — an export over a whole province — run on a
+reader connection of their own in a worker thread (`storage.reader`, `bot.services.files`).
 """
 
 from __future__ import annotations
@@ -149,8 +150,17 @@ class Database:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    async def _outside_others(self) -> None:
+        """Tasks share the one connection: a statement of one task never runs inside another task's open
+        transaction (it would see, or become part of, writes that may yet be rolled back); it waits for the end of
+        that transaction. Costs one comparison when no transaction is open."""
+        while self._owner is not None and self._owner is not asyncio.current_task():
+            async with self._lock:
+                pass  # released without a pause: the statement runs before any other task can begin
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement; return lastrowid (for INSERT) or the row count."""
+        await self._outside_others()
         cur = self._conn.execute(sql, params)
         try:
             if sql.lstrip()[:6].upper() == "INSERT" and cur.lastrowid is not None:
@@ -160,6 +170,7 @@ class Database:
             cur.close()
 
     async def rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        await self._outside_others()
         cur = self._conn.execute(sql, params)
         try:
             return cur.rowcount
@@ -167,12 +178,15 @@ class Database:
             cur.close()
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._outside_others()
         self._conn.executemany(sql, rows).close()
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        await self._outside_others()
         return self._conn.execute(sql, params).fetchall()
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        await self._outside_others()
         cur = self._conn.execute(sql, params)
         try:
             return cur.fetchone()

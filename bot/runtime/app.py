@@ -195,7 +195,7 @@ async def run_bot(
     try:
         async with contextlib.AsyncExitStack() as stack:
             core = Core(db, settings, clock)
-            await core.ctx.unit_index()  # the tree and the name index, before the first question rather than in it
+            await core.ctx.ready()  # the tree and the name indexes, before the first question rather than in it
             channels = build_channels(settings, core, zalo_transport=zalo_transport)
             server = webhook.web_app() if settings.needs_web_server else None
             for channel in channels:

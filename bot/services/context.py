@@ -13,6 +13,7 @@ from bot.domain.tree import UnitTree
 from bot.language.gazetteer import Gazetteer, UnitEntry
 from bot.language.understand import Asker
 from bot.language.units import UnitIndex
+from bot.services.answer_cache import AnswerCache
 from bot.services.background import Background
 from storage import categories as khoi_store
 from storage import indicators as indicator_store
@@ -32,6 +33,8 @@ class Context:
         self._tree_version = -1
         self._categories: Categories | None = None
         self.background: Background | None = None  # long jobs answered later (set by Core when channels can send)
+        self.answers = AnswerCache()  # chart pictures per (question, data version)
+        self.silent: dict[object, tuple[object, list[int]]] = {}  # "chưa báo cáo" sets per data version
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -101,6 +104,13 @@ class Context:
             self._index = UnitIndex(names)
         return self._index
 
+    async def ready(self) -> None:
+        """Load the tree and build both name indexes (the unit index and the gazetteer) now — at start, before the
+        first question rather than in it; each is built once per tree version."""
+        await self.tree()
+        await self.unit_index()
+        await self.gazetteer()
+
     async def categories(self) -> Categories:
         """Every committee's khối (labels, short labels, aliases), reloaded with the tree (units_version)."""
         await self.tree()
@@ -125,6 +135,15 @@ class Context:
             seen.add(unit_id)
             unit_id = nxt
         return unit_id
+
+    def reading(self, db: Database) -> Context:
+        """This context on another connection (a reader off the loop), sharing the tree, index and khối loaded here
+        (they are not changed once built; a newer version is a new object)."""
+        other = Context(db, self.settings, self.clock)
+        other.bot_username = self.bot_username
+        other._tree, other._tree_version, other._index = self._tree, self._tree_version, self._index
+        other._gazetteer, other._categories = self._gazetteer, self._categories
+        return other
 
     def invalidate(self) -> None:
         """Forget the cached tree and index (after any change to units)."""

@@ -21,7 +21,7 @@ from bot.language import intents
 from bot.language.understand import refine
 from bot.present import callbacks, replies
 from bot.present.replies import routes as texts
-from bot.services import imports, people, queries, reminder_controls, reporting
+from bot.services import files, imports, people, queries, reminder_controls, reporting
 from bot.services.context import Context
 from bot.services.refusal import Refusal
 from bot.services.reminders import ReminderService
@@ -52,11 +52,15 @@ class Core:
         return self.ctx.db
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        # A file that takes long is sent when ready, after "đang chuẩn bị tệp…" (bot.services.files).
+        token = files.BACKGROUND.set(self._later(inbound))
         hearing(inbound.text)
         try:
             return await self._handle(inbound)
         except Refusal as refusal:  # the one place a refusal becomes the answer
             return [Reply(text=refusal.text)]
+        finally:
+            files.BACKGROUND.reset(token)
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
         user = await users.by_identity(self.ctx.db, inbound.channel, inbound.sender_id)
@@ -129,6 +133,7 @@ class Core:
 
         def start(job: Coroutine[Any, Any, list[Reply]]) -> None:
             task = asyncio.create_task(run(job))
+            files.track(task)
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 

@@ -13,6 +13,7 @@ and the totals of every unit above stay exactly the same.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from bot.domain.messages import Inbound, Reply
@@ -197,7 +198,7 @@ async def apply_change(ctx: Context, change: Change, actor: int | None) -> str:
     tree = await ctx.tree()
     now = ctx.now()
     async with ctx.db.transaction():
-        before = {u: tree[u].model_dump(mode="json") for u in change.units}
+        before = {u: dataclasses.asdict(tree[u]) for u in change.units}
         created: list[int] = []
         match change.kind:
             case "add":

@@ -6,7 +6,6 @@ chat agree. Rendering is in `bot.present.exports.periodic_report`.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgres
 from bot.domain.tree import UnitTree
 from bot.language.report_spans import ReportRequest
 from bot.present.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
+from bot.services import files as file_jobs
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
@@ -80,11 +80,14 @@ def span_of(request: ReportRequest, today: date) -> ReportSpan:
 
 
 async def files(ctx: Context, unit_id: int, span: ReportSpan) -> tuple[PeriodicReport, bytes, bytes]:
-    """The drafted report as .docx and its annex as .xlsx (rendered off the event loop)."""
-    report = await draft(ctx, unit_id, span)
-    docx = await asyncio.to_thread(report_docx, report)
-    xlsx = await asyncio.to_thread(annex_workbook, report)
-    return report, docx, xlsx
+    """The drafted report as .docx and its annex as .xlsx (read on a connection of its own and rendered in a worker
+    thread: `bot.services.files.off_loop`)."""
+
+    async def make(reading: Context) -> tuple[PeriodicReport, bytes, bytes]:
+        report = await draft(reading, unit_id, span)
+        return report, report_docx(report), annex_workbook(report)
+
+    return await file_jobs.off_loop(ctx, make)
 
 
 def file_stem(tree: UnitTree, unit_id: int, span: ReportSpan) -> str:
@@ -99,7 +102,10 @@ async def answer(ctx: Context, user: User, request: ReportRequest, unit_text: st
     """Chat: the drafted report and its annex, for the official's own unit (or one named within their scope).
     Officials only: the route's audience."""
     unit_id = await named_or_own(ctx, user, unit_text)
-    span = span_of(request, ctx.today())
+    return await file_jobs.soon(_answer(ctx, unit_id, span_of(request, ctx.today())))
+
+
+async def _answer(ctx: Context, unit_id: int, span: ReportSpan) -> list[Reply]:
     tree = await ctx.tree()
     report, docx, xlsx = await files(ctx, unit_id, span)
     stem = file_stem(tree, unit_id, span)

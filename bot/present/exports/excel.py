@@ -11,17 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from bot.domain.models import Figures
 from bot.domain.periods import PeriodKind
 from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgress
 from bot.domain.textfmt import first_upper, moment, pct
-from bot.present.exports.cells import first_sheet, print_setup, put
+from bot.present.exports.cells import Stream, print_setup
 from bot.present.replies.queries import khoi_words
-
-if TYPE_CHECKING:  # openpyxl is imported only when a workbook is written
-    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_ROW = 5
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -57,14 +54,16 @@ def headers(view: ProgressView) -> list[str]:
 
 
 def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | None]], exported_at: datetime) -> bytes:
-    """`columns[unit_id]` = admissions (rolled up) in each column of `column_titles(view)`."""
+    """`columns[unit_id]` = admissions (rolled up) in each column of `column_titles(view)`.
+
+    Written in openpyxl's write-only mode (`cells.Stream`: each row goes to the file as it is made, with one shared
+    style record per kind of cell), so a 60,621-unit province does not hold 60k rows of cell objects."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = first_sheet(wb)
-    ws.title = "Tiến độ"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Tiến độ")
     titles = headers(view)
     width = len(titles)
     last = get_column_letter(width)
@@ -72,31 +71,62 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
     unit = view.tree[view.root_id]
     term = view.period.kind is PeriodKind.TERM
     codes = indicator_codes(view)
+    share_col = 3 + n_cols + 2  # "% chỉ tiêu"
+
+    # What a write-only sheet writes before its first row: column widths, frozen panes, the page set-up.
+    widths = [5, 46, 10, *[7 if n_cols == 4 else 8] * n_cols, 8, 10, 25] + [12] * len(codes)
+    for col, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    footer = f"{unit.name} — {view.period.label}"
+    print_setup(ws, HEADER_ROW, f"{last}{HEADER_ROW}", footer)  # the print area is set again after the last row
+
+    thin = Side(style="thin", color="FF999999")
+    grey = PatternFill("solid", fgColor="FFF2F2F2")
+    center = Alignment(horizontal="center")
+    out = Stream(ws)
+    out.define("title", font=Font(bold=True, size=13), alignment=center)
+    out.define("subtitle", font=Font(italic=True), alignment=center)
+    out.define(
+        "header",
+        font=Font(bold=True),
+        fill=PatternFill("solid", fgColor="FFD9E1F2"),
+        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        border=Border(top=thin, bottom=thin, left=thin, right=thin),
+    )
+    out.define("group", font=Font(bold=True), fill=grey)
+    kinds: dict[str, dict[str, Any]] = {
+        "unit": {},
+        "lower": {"font": Font(italic=True, color="FF555555")},  # lower levels: grouped, not in the totals
+        "subtotal": {"font": Font(bold=True, italic=True), "fill": grey},
+        "total": {"font": Font(bold=True), "border": Border(top=thin)},
+    }
+    for kind, style in kinds.items():
+        out.define(kind, **style)
+        out.define(f"{kind}%", **style, number_format="0.0%")
+
+    def styles(kind: str) -> list[str | None]:
+        base = None if kind == "unit" else kind
+        return [f"{kind}%" if col == share_col else base for col in range(1, width + 1)]
+
+    row_styles = {kind: styles(kind) for kind in kinds}
 
     # Title block: title, period and reading date, source; merged across the table so that it prints centred.
     lines = [
-        (f"BÁO CÁO TIẾN ĐỘ PHÁT TRIỂN ĐẢNG VIÊN MỚI — {unit.name.upper()}", Font(bold=True, size=13)),
+        (f"BÁO CÁO TIẾN ĐỘ PHÁT TRIỂN ĐẢNG VIÊN MỚI — {unit.name.upper()}", "title"),
         (
             f"Kỳ: {view.period.label}; số liệu đến {view.as_of:%d/%m/%Y}; tiến độ chung {pct(view.pace)}; "
             f"xuất lúc {moment(exported_at)}",
-            Font(italic=True),
+            "subtitle",
         ),
-        (f"{SOURCE}. “Lũy kế” = tổng các cột {'năm' if term else 'quý'} đến ngày số liệu.", Font(italic=True)),
+        (f"{SOURCE}. “Lũy kế” = tổng các cột {'năm' if term else 'quý'} đến ngày số liệu.", "subtitle"),
     ]
-    for row, (text, font) in enumerate(lines, 1):
-        put(ws, row, 1, text).font = font
-        ws.merge_cells(f"A{row}:{last}{row}")
-        ws.cell(row=row, column=1).alignment = Alignment(horizontal="center")
-
-    header_fill = PatternFill("solid", fgColor="FFD9E1F2")
-    thin = Side(style="thin", color="FF999999")
-    for col, title in enumerate(titles, 1):
-        cell = put(ws, HEADER_ROW, col, title)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    for text, kind in lines:
+        row = out.row([text], kind)
+        ws.merged_cells.add(f"A{row}:{last}{row}")
+    while out.rows < HEADER_ROW - 1:
+        out.row([])
+    out.row(titles, "header", height=45)
 
     def unit_name(unit_id: int, indent: int = 0) -> str:
         u = view.tree[unit_id]
@@ -110,48 +140,30 @@ def progress_workbook(view: ProgressView, columns: Mapping[int, Sequence[int | N
     def cols(unit_id: int) -> list[int | None]:
         return list(columns.get(unit_id, [None] * n_cols))
 
-    row = FIRST_DATA_ROW
     number = 0
     groups = _groups(view)
+    root_depth = view.tree.depth(view.root_id)
     for label, members in groups:
         if len(groups) > 1:
-            put(ws, row, 2, label).font = Font(bold=True)
-            ws.cell(row=row, column=2).fill = PatternFill("solid", fgColor="FFF2F2F2")
-            row += 1
+            out.row([None, label], [None, "group"])
         for p in members:
             number += 1
-            _unit_row(ws, row, number, unit_name(p.unit_id), p, cols(p.unit_id), term, codes)
-            row += 1
+            out.row(_unit_values(number, unit_name(p.unit_id), p, cols(p.unit_id), term, codes), row_styles["unit"])
             for child_id in view.tree.subtree(p.unit_id)[1:]:  # lower levels: grouped, not in the totals
                 if child_id not in view.units or not _listed(view, child_id):
                     continue
                 child = view.units[child_id]
-                depth = view.tree.depth(child_id) - view.tree.depth(view.root_id) - 1
-                _unit_row(ws, row, None, unit_name(child_id, depth), child, cols(child_id), term, codes)
-                ws.row_dimensions[row].outlineLevel = min(depth, 7)
-                for col in range(1, width + 1):
-                    ws.cell(row=row, column=col).font = Font(italic=True, color="FF555555")
-                row += 1
+                depth = view.tree.depth(child_id) - root_depth - 1
+                values = _unit_values(None, unit_name(child_id, depth), child, cols(child_id), term, codes)
+                out.row(values, row_styles["lower"], outline=min(depth, 7))
         if len(groups) > 1:
-            _subtotal_row(ws, row, f"Cộng {khoi_words(label)}", members, columns, n_cols, codes)
-            for col in range(1, width + 1):
-                ws.cell(row=row, column=col).font = Font(bold=True, italic=True)
-                ws.cell(row=row, column=col).fill = PatternFill("solid", fgColor="FFF2F2F2")
-            row += 1
-    total = view.root
-    _unit_row(ws, row, None, "TỔNG CỘNG", total, cols(view.root_id), term, codes)
-    for col in range(1, width + 1):
-        ws.cell(row=row, column=col).font = Font(bold=True)
-        ws.cell(row=row, column=col).border = Border(top=thin)
-    widths = [5, 46, 10, *[7 if n_cols == 4 else 8] * n_cols, 8, 10, 25] + [12] * len(codes)
-    for col, w in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(col)].width = w
-    ws.row_dimensions[HEADER_ROW].height = 45
-
-    print_setup(ws, HEADER_ROW, f"{last}{row}", f"{unit.name} — {view.period.label}")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            label_text = f"Cộng {khoi_words(label)}"
+            out.row(_subtotal_values(label_text, members, columns, n_cols, codes), row_styles["subtotal"])
+    total = out.row(_unit_values(None, "TỔNG CỘNG", view.root, cols(view.root_id), term, codes), row_styles["total"])
+    ws.print_area = f"A1:{last}{total}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def _listed(view: ProgressView, unit_id: int) -> bool:
@@ -180,29 +192,20 @@ def _status(p: UnitProgress, term: bool) -> str:
     return STATUS_LABELS[p.status]
 
 
-def _unit_row(
-    ws: Worksheet,
-    row: int,
-    number: int | None,
-    name: str,
-    p: UnitProgress,
-    cols: list[int | None],
-    term: bool,
-    codes: Sequence[str],
-) -> None:
+def _unit_values(
+    number: int | None, name: str, p: UnitProgress, cols: list[int | None], term: bool, codes: Sequence[str]
+) -> list[object]:
     f: Figures = p.cumulative
-    _write(ws, row, [number or None, name, p.target, *cols, f.admitted, p.share, _status(p, term)], f, codes)
+    return _values([number or None, name, p.target, *cols, f.admitted, p.share, _status(p, term)], f, codes)
 
 
-def _subtotal_row(
-    ws: Worksheet,
-    row: int,
+def _subtotal_values(
     label: str,
     members: list[UnitProgress],
     columns: Mapping[int, Sequence[int | None]],
     n_cols: int,
     codes: Sequence[str],
-) -> None:
+) -> list[object]:
     targets = [p.target for p in members if p.target]
     target = sum(targets) if targets else None
     sums: list[int | None] = []
@@ -213,13 +216,8 @@ def _subtotal_row(
     for p in members:
         figures = figures + p.cumulative
     share = figures.admitted / target if target else None
-    _write(ws, row, [None, label, target, *sums, figures.admitted, share, None], figures, codes)
+    return _values([None, label, target, *sums, figures.admitted, share, None], figures, codes)
 
 
-def _write(ws: Worksheet, row: int, values: list[object], f: Figures, codes: Sequence[str]) -> None:
-    share_col = len(values) - 1  # "% chỉ tiêu", just before "Tình trạng"
-    values = [*values, *[f.get(code) for code in codes]]
-    for col, value in enumerate(values, 1):
-        cell = put(ws, row, col, value)
-        if col == share_col and value is not None:
-            cell.number_format = "0.0%"
+def _values(values: list[object], f: Figures, codes: Sequence[str]) -> list[object]:
+    return [*values, *[f.get(code) for code in codes]]

@@ -152,7 +152,9 @@ async def test_snapshot_cache_is_dropped_by_a_new_snapshot_from_another_connecti
     assert fresh[unit]["pool"] == 41
 
 
-async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(demo_db, settings, clock, monkeypatch):
+async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(
+    district_db, settings, clock, monkeypatch
+):
     """Issue 19: charts kept per (unit, period, data version). The inbox's commits do not redraw; a new submission,
     a target, a unit change in another process, a calendar change and a new day each do."""
     from bot.domain.models import Role, User
@@ -172,9 +174,9 @@ async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(d
         return real(view)
 
     monkeypatch.setattr(queries, "progress_chart", spy)
-    ctx = Context(demo_db, settings, clock)
-    root = (await units.by_code(demo_db, "CP")).id
-    leaf = (await units.by_code(demo_db, "CAM")).id
+    ctx = Context(district_db, settings, clock)
+    root = (await units.by_code(district_db, "CP")).id
+    leaf = (await units.by_code(district_db, "CAM")).id
     official = User(id=1, name="Cán bộ", role=Role.OFFICIAL, unit_id=root)
     period = Period.of_year(2026)
     query = Query(form=OutputForm.CHART, period=period)
@@ -186,14 +188,14 @@ async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(d
 
     first = await ask()
     assert await ask() == first and len(drawn) == 1  # the same question: no redraw
-    async with demo_db.transaction():  # what the inbox does around every update
-        await inbox.store(demo_db, "t", [("1", {"x": 1})], clock.now())
+    async with district_db.transaction():  # what the inbox does around every update
+        await inbox.store(district_db, "t", [("1", {"x": 1})], clock.now())
     await ask()
     assert len(drawn) == 1
 
-    async with demo_db.transaction():
+    async with district_db.transaction():
         await submissions.append(
-            demo_db,
+            district_db,
             unit_id=leaf,
             kind="admission",
             period=Period.month(2026, 10),
@@ -206,9 +208,9 @@ async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(d
     await ask()
     assert len(drawn) == 2
 
-    async with demo_db.transaction():
+    async with district_db.transaction():
         await targets.set_target(
-            demo_db, unit_id=leaf, scope="year", start_year=2026, end_year=2026, value=41, now=clock.now()
+            district_db, unit_id=leaf, scope="year", start_year=2026, end_year=2026, value=41, now=clock.now()
         )
     await ask()
     assert len(drawn) == 3
@@ -222,9 +224,9 @@ async def test_a_repeated_chart_is_served_from_the_cache_until_the_data_change(d
     await ask()
     assert len(drawn) == 4
 
-    async with demo_db.transaction():  # the tolerance (calendar) decides statuses, hence colours
+    async with district_db.transaction():  # the tolerance (calendar) decides statuses, hence colours
         await reminder_store.save_setting(
-            demo_db, reminder_store.CALENDAR_KEY, {"tolerance_points": 5}, clock.now(), None
+            district_db, reminder_store.CALENDAR_KEY, {"tolerance_points": 5}, clock.now(), None
         )
     await ask()
     assert len(drawn) == 5

@@ -162,7 +162,7 @@ async def refusal(ctx: Context, user: User | None, found: Resolution) -> Reply |
             return Reply(text=replies.unit_not_found("", await examples(ctx, user)))
         nearest = ", ".join(tree[u].name for u in found.nearest if u in tree)
         text = replies.unit_not_found(own_words(found.phrase), await examples(ctx, user))
-        return Reply(text=text + (f" Tên gần nhất: {nearest}." if nearest else ""))
+        return Reply(text=text + replies.nearest_names(nearest))
     return None
 
 

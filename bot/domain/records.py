@@ -67,13 +67,6 @@ class Submission(Frozen):
         stored = json.dumps(self.extra, ensure_ascii=False) if self.extra else "{}"  # the column as written
         return base | self.figures | {"extra": stored} | names
 
-    def __getitem__(self, key: str) -> Any:
-        """A column or figure by name, as the dictionaries before this model were read (`r["ym_from"]`); kept
-        for the tests written against those rows."""
-        if key in self.figures:
-            return self.figures[key]
-        return getattr(self, key)
-
 
 class UnitCounts(NamedTuple):
     """Rolled-up live events of one unit over a month range and the admissions they add up to (planning)."""

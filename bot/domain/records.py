@@ -75,6 +75,25 @@ class UnitCounts(NamedTuple):
     admitted: int
 
 
+class Imported(NamedTuple):
+    """A live imported event as a second import of the same row compares with it: its figure columns by name and
+    its data-defined indicators as the JSON stored ("" or "{}" when none)."""
+
+    id: int
+    figures: dict[str, int | None]
+    extra: str
+
+
+class Recorded(NamedTuple):
+    """An event recorded lately, with the admissions of the event it replaced (0 when none): "this week" in the
+    digests."""
+
+    unit_id: int
+    kind: SubmissionKind
+    admitted: int
+    replaced: int
+
+
 class UnitSums(NamedTuple):
     """Rolled-up live events of one unit over a month range: how many, and what they add up to."""
 

@@ -256,8 +256,8 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
             columns, extra = submissions.split_extra(figures)
             if (
                 olds
-                and all(olds[-1][k] == v for k, v in columns.items())
-                and (olds[-1].get("extra") or "{}") == (extra or "{}")
+                and all(olds[-1].figures[k] == v for k, v in columns.items())
+                and (olds[-1].extra or "{}") == (extra or "{}")
             ):
                 unchanged += 1
                 continue
@@ -272,8 +272,8 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
                     period,
                     figures,
                     raw_text,
-                    olds[-1]["id"] if olds else None,
-                    [o["id"] for o in olds],
+                    olds[-1].id if olds else None,
+                    [o.id for o in olds],
                 )
             )
     ready = {}

@@ -11,7 +11,7 @@ from typing import Any
 from bot.domain.indicators import CODE
 from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
 from bot.domain.periods import Period
-from bot.domain.records import Submission
+from bot.domain.records import Imported, Recorded, Submission
 from storage.db import Database
 from storage.timefmt import to_db
 
@@ -310,14 +310,14 @@ async def append_many(
     return await insert_rows(db, event_rows(events))
 
 
-async def created_since(db: Database, since: datetime) -> list[dict[str, Any]]:
+async def created_since(db: Database, since: datetime) -> list[Recorded]:
     """Events recorded since a moment, with what each replaced (for "this week" in digests)."""
     rows = await db.fetchall(
-        "SELECT s.unit_id, s.admitted, s.kind, COALESCE(o.admitted, 0) AS replaced FROM submissions s"
+        "SELECT s.unit_id, s.kind, COALESCE(s.admitted, 0), COALESCE(o.admitted, 0) FROM submissions s"
         " LEFT JOIN submissions o ON o.id = s.supersedes WHERE s.created_at >= ?",
         (to_db(since),),
     )
-    return [dict(r) for r in rows]
+    return [Recorded(*r) for r in rows]
 
 
 async def live_admission_rows(db: Database) -> list[Submission]:
@@ -328,18 +328,19 @@ async def live_admission_rows(db: Database) -> list[Submission]:
     return [_submission(r) for r in rows]
 
 
-async def live_imports(db: Database, kind: str) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
+async def live_imports(db: Database, kind: str) -> dict[tuple[int, int, int], list[Imported]]:
     """The live imported events of a kind (admissions: with adjustments, as `live_within`), by (unit, ym_from,
     ym_to), oldest first: what a second import of the same rows compares with, read once for a whole file."""
     kinds = ("admission", "adjustment") if kind == "admission" else (kind,)
     rows = await db.fetchall(
-        f"SELECT * FROM submissions WHERE channel = 'import' AND superseded_by IS NULL"
-        f" AND kind IN ({','.join('?' * len(kinds))}) ORDER BY id",
+        f"SELECT id, unit_id, ym_from, ym_to, COALESCE(extra, ''), {', '.join(ALL_FIGURE_COLUMNS)} FROM submissions"
+        f" WHERE channel = 'import' AND superseded_by IS NULL AND kind IN ({','.join('?' * len(kinds))}) ORDER BY id",
         kinds,
     )
-    out: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault((r["unit_id"], r["ym_from"], r["ym_to"]), []).append(dict(r))
+    out: dict[tuple[int, int, int], list[Imported]] = {}
+    for id_, unit_id, ym_from, ym_to, extra, *figures in rows:
+        event = Imported(id_, dict(zip(ALL_FIGURE_COLUMNS, figures, strict=True)), extra)
+        out.setdefault((unit_id, ym_from, ym_to), []).append(event)
     return out
 
 
@@ -354,11 +355,11 @@ async def import_stamp(db: Database) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-async def live_snapshot_rows(db: Database) -> list[dict[str, Any]]:
+async def live_snapshot_rows(db: Database) -> list[Submission]:
     """Every unit's newest live pipeline and screening snapshot per reported period (for the import template)."""
     rows = await db.fetchall(
         "SELECT * FROM submissions WHERE id IN (SELECT MAX(id) FROM submissions"
         " WHERE superseded_by IS NULL AND kind IN ('pipeline', 'screening') GROUP BY unit_id, kind, ym_from, ym_to)"
         " ORDER BY unit_id, ym_from, ym_to, kind"
     )
-    return [dict(r) for r in rows]
+    return [_submission(r) for r in rows]

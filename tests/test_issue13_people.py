@@ -55,7 +55,7 @@ async def test_reporter_of_a_unit_with_units_below_reports_for_them(bot):
     tree_units = {u.name: u.id for u in await units.all_units(bot.db)}
     for name, admitted in (("Chi bộ thôn Đồng Mới", [1]), ("Chi bộ thôn Bãi Mới", [2])):
         rows = await submissions.live_within(bot.db, tree_units[name], "admission", 202611, 202611)
-        assert [r["admitted"] for r in rows] == admitted
+        assert [r.admitted for r in rows] == admitted
     assert tay_phong is not None
     # Never outside her subtree.
     outside = await bot.send(message_update(LAN, "Chi bộ Trường THPT Cao Phong kết nạp 1 đảng viên"))

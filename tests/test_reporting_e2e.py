@@ -47,8 +47,8 @@ async def test_simple_admission_needs_confirmation(bot, text):
     assert saved[0].text.startswith("Đã lưu")
     assert "Năm 2026: đã kết nạp" in saved[0].text and "chỉ tiêu" in saved[0].text
     rows = await live(bot.db, "THPTCP", 202611, 202611)
-    assert [r["admitted"] for r in rows] == [2]
-    assert rows[0]["raw_text"] == text and rows[0]["source_update"].startswith("telegram:")
+    assert [r.admitted for r in rows] == [2]
+    assert rows[0].raw_text == text and rows[0].source_update.startswith("telegram:")
 
 
 async def test_quarter_with_breakdown(bot):
@@ -56,9 +56,9 @@ async def test_quarter_with_breakdown(bot):
     assert "sửa" not in preview[0].text.lower().split("\n")[0]
     await confirm(bot, MINH, preview)
     rows = await live(bot.db, "CAH", 202607, 202609)
-    quarter = [r for r in rows if r["period_kind"] == "quarter"]
+    quarter = [r for r in rows if r.period_kind == "quarter"]
     assert len(quarter) == 1
-    assert (quarter[0]["admitted"], quarter[0]["female"], quarter[0]["ethnic_minority"]) == (3, 1, 1)
+    assert (quarter[0].admitted, quarter[0].figures["female"], quarter[0].figures["ethnic_minority"]) == (3, 1, 1)
 
 
 async def test_number_words(bot):
@@ -71,7 +71,7 @@ async def test_official_reports_on_behalf_of_a_unit(bot):
     assert "Đảng bộ Công an huyện" in preview[0].text
     await confirm(bot, BINH, preview)
     rows = await live(bot.db, "CAH", 202611, 202611)
-    assert [r["admitted"] for r in rows] == [2]
+    assert [r.admitted for r in rows] == [2]
 
 
 async def test_pipeline_snapshot(bot):
@@ -79,7 +79,7 @@ async def test_pipeline_snapshot(bot):
     assert "nguồn (quần chúng ưu tú) 15; đã học lớp nhận thức về Đảng 8" in preview[0].text
     await confirm(bot, THU, preview)
     rows = await live(bot.db, "THPTCP", 202611, 202611, kind="pipeline")
-    assert (rows[-1]["pool"], rows[-1]["certified"], rows[-1]["admitted"]) == (15, 8, 0)
+    assert (rows[-1].figures["pool"], rows[-1].figures["certified"], rows[-1].admitted) == (15, 8, 0)
 
 
 @pytest.mark.parametrize("command", ["sửa: quý III kết nạp 4 chứ không phải 3", "/sua quý III kết nạp 4"])
@@ -91,12 +91,12 @@ async def test_correction_supersedes_and_keeps_history(bot, command):
     assert "Đang có:" in preview[0].text and "Thay bằng:" in preview[0].text
     await confirm(bot, MINH, preview)
     now_live = await live(bot.db, "CAH", 202607, 202609)
-    assert [r["admitted"] for r in now_live] == [4]
+    assert [r.admitted for r in now_live] == [4]
     for record in old:  # superseded, never deleted
-        kept = await submissions.get(bot.db, record["id"])
-        assert kept is not None and kept["superseded_by"] == now_live[0]["id"]
+        kept = await submissions.get(bot.db, record.id)
+        assert kept is not None and kept.superseded_by == now_live[0].id
     history = await bot.send(message_update(MINH, "/lichsu"))
-    assert f"[đã thay bằng #{now_live[0]['id']}]" in history[0].text
+    assert f"[đã thay bằng #{now_live[0].id}]" in history[0].text
     assert "Lê Văn Minh" in history[0].text
 
 
@@ -232,7 +232,7 @@ async def test_edited_message_updates_the_pending_preview(bot):
     stale = await bot.send(callback_update(THU, old_data, old_message.message_id))
     assert "thay thế" in stale[0].text
     await confirm(bot, THU, updated)
-    assert [r["admitted"] for r in await live(bot.db, "THPTCP", 202611, 202611)] == [3]
+    assert [r.admitted for r in await live(bot.db, "THPTCP", 202611, 202611)] == [3]
 
 
 async def test_fix_button_replaces_that_record(bot):
@@ -243,7 +243,7 @@ async def test_fix_button_replaces_that_record(bot):
     preview = await bot.send(message_update(THU, "kết nạp 1"))
     assert "Thay bằng" in preview[0].text
     await confirm(bot, THU, preview)
-    assert [r["admitted"] for r in await live(bot.db, "THPTCP", 202611, 202611)] == [1]
+    assert [r.admitted for r in await live(bot.db, "THPTCP", 202611, 202611)] == [1]
 
 
 async def test_every_change_is_audited(bot):
@@ -278,7 +278,7 @@ async def test_official_unknown_and_ambiguous_units(bot):
     preview = await bot.send(callback_update(BINH, data, message.message_id))
     assert "Kết nạp 2 ĐVM — tháng 11, quý IV/2026 — Đảng bộ thị trấn Cao Phong" in preview[0].text
     await confirm(bot, BINH, preview)
-    assert [r["admitted"] for r in await live(bot.db, "TTCP", 202611, 202611)] == [2]
+    assert [r.admitted for r in await live(bot.db, "TTCP", 202611, 202611)] == [2]
 
 
 async def test_parent_units_report_through_their_branches(bot):

@@ -139,3 +139,61 @@ async def test_concurrent_transactions_do_not_interleave(db, clock):
     assert order == ["first in", "second in"]
     assert await units.by_code(db, "A") is None  # the rollback did not take the second task's work with it
     assert await units.by_code(db, "B") is not None
+
+
+async def test_recent_events_snapshots_and_imports_come_back_typed(db, clock):
+    """`created_since`, `live_snapshot_rows` and `live_imports` hand back records, not dict rows (issue 18 §1)."""
+    from datetime import timedelta
+
+    from bot.domain.records import Imported, Recorded, Submission
+    from bot.services.reminders.rendering import week_changes
+
+    async with db.transaction():
+        unit_id = await units.add(db, code="X", name="Chi bộ X", short_name="X", kind="co_so", now=clock.now())
+        first = await submissions.append(
+            db,
+            unit_id=unit_id,
+            kind="admission",
+            period=Period.month(2026, 3),
+            figures={"admitted": 3},
+            now=clock.now(),
+            actor=None,
+            channel="import",
+        )
+        second = await submissions.append(
+            db,
+            unit_id=unit_id,
+            kind="admission",
+            period=Period.month(2026, 3),
+            figures={"admitted": 5, "farmer": 1},
+            now=clock.now(),
+            actor=None,
+            channel="import",
+            supersedes=first,
+        )
+        await submissions.supersede(db, first, second)
+        await submissions.append(
+            db,
+            unit_id=unit_id,
+            kind="pipeline",
+            period=Period.month(2026, 3),
+            figures={"pool": 12, "certified": 4},
+            now=clock.now(),
+            actor=None,
+            channel="test",
+        )
+    recent = await submissions.created_since(db, clock.now() - timedelta(days=1))
+    assert all(isinstance(r, Recorded) for r in recent)
+    assert sorted((r.kind, r.admitted, r.replaced) for r in recent) == [
+        ("admission", 3, 0),
+        ("admission", 5, 3),
+        ("pipeline", 0, 0),
+    ]
+    assert await week_changes(db, {unit_id}, clock.now()) == (3, 5)  # 3 + (5 − 3) ĐVM in the week
+    [snapshot] = await submissions.live_snapshot_rows(db)
+    assert isinstance(snapshot, Submission)
+    assert (snapshot.kind, snapshot.figures["pool"], snapshot.figures["certified"]) == ("pipeline", 12, 4)
+    imported = await submissions.live_imports(db, "admission")
+    [event] = imported[unit_id, 202603, 202603]  # only the live one, keyed by (unit, ym_from, ym_to)
+    assert isinstance(event, Imported) and list(imported) == [(unit_id, 202603, 202603)]
+    assert (event.id, event.figures["admitted"], event.extra) == (second, 5, '{"farmer": 1}')

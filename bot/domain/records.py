@@ -67,19 +67,31 @@ class Submission(Frozen):
         stored = json.dumps(self.extra, ensure_ascii=False) if self.extra else "{}"  # the column as written
         return base | self.figures | {"extra": stored} | names
 
-    def __getitem__(self, key: str) -> Any:
-        """A column or figure by name, as the dictionaries before this model were read (`r["ym_from"]`); kept
-        for the tests written against those rows."""
-        if key in self.figures:
-            return self.figures[key]
-        return getattr(self, key)
-
 
 class UnitCounts(NamedTuple):
     """Rolled-up live events of one unit over a month range and the admissions they add up to (planning)."""
 
     events: int
     admitted: int
+
+
+class Imported(NamedTuple):
+    """A live imported event as a second import of the same row compares with it: its figure columns by name and
+    its data-defined indicators as the JSON stored ("" or "{}" when none)."""
+
+    id: int
+    figures: dict[str, int | None]
+    extra: str
+
+
+class Recorded(NamedTuple):
+    """An event recorded lately, with the admissions of the event it replaced (0 when none): "this week" in the
+    digests."""
+
+    unit_id: int
+    kind: SubmissionKind
+    admitted: int
+    replaced: int
 
 
 class UnitSums(NamedTuple):

@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from bot.domain.messages import Reply
+from bot.present.replies import files as texts
 from bot.services.context import Context
 from storage.reader import open_reader
 
@@ -26,8 +27,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Later = Callable[[Coroutine[Any, Any, list[Reply]]], None]  # as imports.Later: run a job, send its replies
 
-PREPARING = "Đang chuẩn bị tệp… Bot sẽ gửi ngay khi xong."
-NOT_MADE = "Xin lỗi, hệ thống gặp lỗi khi chuẩn bị tệp. Xin hỏi lại sau ít phút."
+PREPARING = texts.PREPARING
+NOT_MADE = texts.NOT_MADE
 PREPARE_AFTER = 1.0  # seconds a file may take before the asker is told it is on its way
 BACKGROUND: ContextVar[Later | None] = ContextVar("files_background", default=None)  # set per update by Core.handle
 DRAWING = threading.Lock()  # matplotlib's pyplot keeps global state: one picture at a time

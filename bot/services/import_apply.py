@@ -30,6 +30,7 @@ from bot.domain.payloads import Action, ImportPayload, Status
 from bot.domain.textfmt import num
 from bot.importing.reader import FileRefused, ImportFile, Problem
 from bot.present.replies import confirmations as texts
+from bot.present.replies import imports as said
 from bot.services import imports
 from bot.services.context import Context
 from storage import pending, units, users
@@ -38,17 +39,11 @@ from storage.pending import Pending
 
 log = logging.getLogger(__name__)
 
-STARTED = (
-    "Đã nhận xác nhận. Đang ghi “{name}” ({rows} dòng); bot sẽ báo tiến độ và gửi kết quả khi xong. "
-    "Trong lúc đó bot vẫn trả lời bình thường."
-)
-PROGRESS = "Đang ghi “{name}”: {done} / {rows} dòng…"
-BUSY = "Tệp “{name}” đang được ghi; xin chờ kết quả (không cần bấm lại)."
-TOO_SLOW = (
-    "Ghi tệp “{name}” quá lâu (quá {seconds} giây) nên đã dừng; chưa ghi gì. "
-    "Xin chia thành nhiều tệp nhỏ hơn rồi gửi lại."
-)
-FAILED = "Xin lỗi, ghi tệp “{name}” gặp lỗi nên chưa ghi gì. Có thể bấm “Xác nhận” lại để thử lần nữa."
+STARTED = said.STARTED
+PROGRESS = said.PROGRESS
+BUSY = said.BUSY
+TOO_SLOW = said.TOO_SLOW
+FAILED = said.FAILED
 PROGRESS_EVERY = 10_000  # rows between two progress messages (at most PROGRESS_MESSAGES of them)
 PROGRESS_MESSAGES = 9
 CACHE_KIB = 65_536  # the worker's page cache: a large import touches many index pages
@@ -124,7 +119,7 @@ async def _apply(
     try:
         data = await imports.read(ctx.settings, name, base64.b64decode(_payload(p).content), imports.CHAT_FILE_LIMIT)
     except FileRefused as exc:  # the caps may have been lowered since the preview
-        return f"Chưa nhập được “{name}”: {exc}"
+        return said.not_imported(name, exc)
     # The file's rows live until the end: the collector need not walk them again and again (its passes, made by
     # whichever thread allocates, held the loop for 0.2–0.7 s at 100,000 rows).
     gc.freeze()
@@ -234,7 +229,7 @@ async def _write(
         roots = (await own.tree()).roots
         if actor is None or not actor.active or not actor.is_official or actor.unit_id not in roots:
             await pending.resolve(db, p.id, Status.CANCELLED, own.now(), resolved_by=update_key)
-            return f"{imports.IMPORT_ROOT_ONLY}\nChưa lưu gì."
+            return f"{said.IMPORT_ROOT_ONLY}\n{said.NOTHING_SAVED}"
         if await units.version(db) != checked:  # the tree changed while the rows were worked out
             problems = await imports.check(own, data)
         if problems:
@@ -242,4 +237,4 @@ async def _write(
             return imports.problems_text(problems)
         summary = await imports.apply(own, data, actor.id, name, lambda done: step("write", done), planned)
         await pending.resolve(db, p.id, Status.CONFIRMED, own.now(), resolved_by=update_key)
-    return f"Đã nhập “{name}”: {summary.text()}."
+    return said.imported(name, summary.text())

@@ -17,7 +17,6 @@ from bot.domain.messages import Inbound, Reply
 from bot.domain.models import UnitKind, User
 from bot.domain.payloads import ImportPayload
 from bot.domain.periods import Period
-from bot.domain.textfmt import num
 from bot.domain.tree import UnitTree
 from bot.importing.reader import (
     SHEETS,
@@ -31,6 +30,7 @@ from bot.importing.reader import (
     period_of,
 )
 from bot.importing.worker import read_in_worker
+from bot.present.replies import imports as texts
 from bot.services.context import Context
 from bot.services.proposals import Deferred, preview
 from bot.services.refusal import Refusal
@@ -39,42 +39,25 @@ from bot.services.reporting import report_problem
 from storage import audit, rollups, submissions, targets, units, users
 from storage.pending import Pending
 
-IMPORT_ROOT_ONLY = "Xin lỗi, chỉ cán bộ theo dõi cấp cao nhất mới nhập dữ liệu từ tệp."
-MAX_PROBLEMS_SHOWN = 25
-FILE_HINT = "Chọn “Xác nhận” để nhập, “Hủy” để bỏ. Muốn đổi nội dung thì sửa tệp rồi gửi lại. (Hoặc trả lời: có / hủy)"
+IMPORT_ROOT_ONLY = texts.IMPORT_ROOT_ONLY
+problems_text = texts.problems_text
 CHAT_FILE_LIMIT = 5 * 1_048_576  # kept in the pending preview until confirmed
-
-
-SUMMARY_LABELS = {
-    "units": "đơn vị",
-    "users": "người dùng",
-    "targets": "chỉ tiêu",
-    "reports": "số liệu",
-    "history": "nguồn, rà soát",
-}
 
 
 @dataclass
 class Summary:
-    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
-    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_LABELS, 0))
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(texts.SUMMARY_LABELS, 0))
+    changed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(texts.SUMMARY_LABELS, 0))
 
     def text(self) -> str:
-        labels = SUMMARY_LABELS
-        parts = [
-            f"{labels[k]}: thêm {num(self.added[k])}, sửa {num(self.changed[k])}"
-            for k in labels
-            if self.added[k] or self.changed[k]
-        ]
-        return "; ".join(parts) if parts else "không có thay đổi (dữ liệu đã giống hệt tệp)"
+        return texts.summary_text(self.added, self.changed)
 
 
-def problems_text(problems: list[Problem]) -> str:
-    lines = [f"Tệp có {num(len(problems))} lỗi, chưa nhập gì. Xin sửa rồi gửi lại:"]
-    lines += [f"– {p}" for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"… và {num(len(problems) - MAX_PROBLEMS_SHOWN)} lỗi khác.")
-    return "\n".join(lines)
+def _problem(sheet: str, row: int, column: str, message: str) -> Problem:
+    """A problem on `row` of the file's sheet `sheet` (a `SHEETS` key) in the column whose key is `column` (or a
+    column title read from the file), titled as the file titles them."""
+    title, columns = SHEETS[sheet]
+    return Problem(title, row, next((c.title for c in columns if c.key == column), column), message)
 
 
 async def _categories(ctx: Context, data: ImportFile) -> list[Problem]:
@@ -95,8 +78,7 @@ async def _categories(ctx: Context, data: ImportFile) -> list[Problem]:
         found = cats.find(tree, committee, row["category"])
         if found is None:
             known = ", ".join(k.label for k in cats.for_unit(tree, committee))
-            message = f"không có khối “{row['category']}” (các khối: {known}; thêm khối mới bằng /khoi them)"
-            out.append(Problem("Đơn vị", row["_row"], "Khối", message))
+            out.append(_problem("units", row["_row"], "category", texts.unknown_category(row["category"], known)))
         else:
             row["category"] = found.code
     return out
@@ -114,43 +96,37 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
     for row in data.units:
         if row["code"] in seen:
             problems.append(
-                Problem("Đơn vị", row["_row"], "Mã", f"mã {row['code']} trùng với dòng {seen[row['code']]}")
+                _problem("units", row["_row"], "code", texts.duplicate_code(row["code"], seen[row["code"]]))
             )
         seen[row["code"]] = row["_row"]
         parent_of[row["code"]] = row["parent"]
     known = set(parent_of)
     for row in data.units:
         if row["parent"] and row["parent"] not in known:
-            problems.append(Problem("Đơn vị", row["_row"], "Mã cấp trên", f"không có đơn vị mã {row['parent']}"))
+            problems.append(_problem("units", row["_row"], "parent", texts.unknown_unit(row["parent"])))
         elif _cycle(row["code"], parent_of):
-            problems.append(
-                Problem("Đơn vị", row["_row"], "Mã cấp trên", "tạo thành vòng lặp (đơn vị là cấp trên của chính nó)")
-            )
+            problems.append(_problem("units", row["_row"], "parent", texts.CYCLE))
     root_codes = {tree[r].code for r in tree.roots}
     new_roots = [r for r in data.units if r["parent"] is None and r["code"] not in root_codes]
     for row in new_roots[1:] if not root_codes else new_roots:  # one root, as in chat
-        problems.append(
-            Problem("Đơn vị", row["_row"], "Mã cấp trên", "chỉ có một đơn vị gốc; xin ghi mã đơn vị cấp trên")
-        )
+        problems.append(_problem("units", row["_row"], "parent", texts.ONE_ROOT))
     problems += _kinds(tree, data)
     has_children = {p for c, p in parent_of.items() if p}
     logins: dict[str, int] = {}
     for row in data.users:
         if row["unit"] not in known:
-            problems.append(Problem("Người dùng", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+            problems.append(_problem("users", row["_row"], "unit", texts.unknown_unit(row["unit"])))
         if row["login"]:
             if row["login"] in logins:
-                problems.append(
-                    Problem("Người dùng", row["_row"], "Tên đăng nhập", f"trùng với dòng {logins[row['login']]}")
-                )
+                problems.append(_problem("users", row["_row"], "login", texts.same_as_row(logins[row["login"]])))
             logins[row["login"]] = row["_row"]
     keys: dict[tuple[str, str, int], int] = {}
     for row in data.targets:
         if row["unit"] not in known:
-            problems.append(Problem("Chỉ tiêu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+            problems.append(_problem("targets", row["_row"], "unit", texts.unknown_unit(row["unit"])))
         key = (row["unit"], row["scope"], row["year"])
         if key in keys:
-            problems.append(Problem("Chỉ tiêu", row["_row"], "Năm", f"trùng với dòng {keys[key]}"))
+            problems.append(_problem("targets", row["_row"], "year", texts.same_as_row(keys[key])))
         keys[key] = row["_row"]
     periods: dict[tuple[str, str], int] = {}
     listed = await ctx.indicators()
@@ -159,57 +135,33 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
             item = listed.find(title)
             if item is None:
                 names = ", ".join(i.short_name for i in listed if not i.column_backed)
-                problems.append(
-                    Problem(
-                        "Số liệu",
-                        row["_row"],
-                        title,
-                        f"cột “{title}” không phải chỉ tiêu cơ cấu nào (các chỉ tiêu khác: {names}; "
-                        "thêm chỉ tiêu bằng /tieuchi them)",
-                    )
-                )
+                problems.append(_problem("reports", row["_row"], title, texts.unknown_indicator(title, names)))
         if row["unit"] not in known:
-            problems.append(Problem("Số liệu", row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+            problems.append(_problem("reports", row["_row"], "unit", texts.unknown_unit(row["unit"])))
         elif row["unit"] in has_children:
-            problems.append(
-                Problem(
-                    "Số liệu",
-                    row["_row"],
-                    "Mã đơn vị",
-                    f"{row['unit']} có đơn vị trực thuộc; số liệu nhập cho từng đơn vị cấp dưới",
-                )
-            )
+            problems.append(_problem("reports", row["_row"], "unit", texts.has_children(row["unit"], "reports")))
         problem = report_problem(ctx, "admission", row["figures"], period_of(row))  # the chat's own check
         if problem is not None:
-            column = "Kỳ" if problem.startswith(("Kỳ", "Năm")) else "Kết nạp"
-            problems.append(Problem("Số liệu", row["_row"], column, problem))
+            column = "period" if problem.startswith(texts.PERIOD_PROBLEM_STARTS) else "admitted"
+            problems.append(_problem("reports", row["_row"], column, problem))
         unit_period = (row["unit"], str(row["period"]))
         if unit_period in periods:
-            problems.append(Problem("Số liệu", row["_row"], "Kỳ", f"trùng với dòng {periods[unit_period]}"))
+            problems.append(_problem("reports", row["_row"], "period", texts.same_as_row(periods[unit_period])))
         periods[unit_period] = row["_row"]
-    sheet = SHEETS["history"][0]
     snapshots: dict[tuple[str, str, str], int] = {}
     for row in data.history:
         if row["unit"] not in known:
-            problems.append(Problem(sheet, row["_row"], "Mã đơn vị", f"không có đơn vị mã {row['unit']}"))
+            problems.append(_problem("history", row["_row"], "unit", texts.unknown_unit(row["unit"])))
         elif row["unit"] in has_children:
-            problems.append(
-                Problem(
-                    sheet,
-                    row["_row"],
-                    "Mã đơn vị",
-                    f"{row['unit']} có đơn vị trực thuộc; nguồn, rà soát nhập cho từng đơn vị cấp dưới",
-                )
-            )
+            problems.append(_problem("history", row["_row"], "unit", texts.has_children(row["unit"], "history")))
         problem = report_problem(ctx, row["kind"], row["figures"], period_of(row))  # the chat's own check
         if problem is not None:
-            column = (
-                "Kỳ" if problem.startswith(("Kỳ", "Năm")) else ("Nguồn" if row["kind"] == "pipeline" else "Đã rà soát")
-            )
-            problems.append(Problem(sheet, row["_row"], column, problem))
+            period_problem = problem.startswith(texts.PERIOD_PROBLEM_STARTS)
+            column = "period" if period_problem else ("pool" if row["kind"] == "pipeline" else "reviewed")
+            problems.append(_problem("history", row["_row"], column, problem))
         key = (row["unit"], str(row["period"]), row["kind"])
         if key in snapshots and snapshots[key] != row["_row"]:
-            problems.append(Problem(sheet, row["_row"], "Kỳ", f"trùng với dòng {snapshots[key]}"))
+            problems.append(_problem("history", row["_row"], "period", texts.same_as_row(snapshots[key])))
         snapshots.setdefault(key, row["_row"])
     return sorted(problems, key=lambda p: (p.sheet, p.row))
 
@@ -233,7 +185,7 @@ def _kinds(tree: UnitTree, data: ImportFile) -> list[Problem]:
             parent = kinds.get(row["parent"]) if row["parent"] else None
             kind = infer_kind(row["name"], parent) if not row["parent"] or parent else None
             if kind is None:
-                out.append(Problem("Đơn vị", row["_row"], "Cấp", kind_hint(parent)))
+                out.append(_problem("units", row["_row"], "kind", kind_hint(parent)))
             row["kind"] = kind
             kinds[row["code"]] = kind
     return out
@@ -304,12 +256,12 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
             columns, extra = submissions.split_extra(figures)
             if (
                 olds
-                and all(olds[-1][k] == v for k, v in columns.items())
-                and (olds[-1].get("extra") or "{}") == (extra or "{}")
+                and all(olds[-1].figures[k] == v for k, v in columns.items())
+                and (olds[-1].extra or "{}") == (extra or "{}")
             ):
                 unchanged += 1
                 continue
-            raw_text = f"nhập từ {source}, dòng {row['_row']}"
+            raw_text = texts.source_line(source, row["_row"])
             if unit_id is not None and not olds:
                 fresh.setdefault(kind, []).append((unit_id, kind, period, figures, now, actor, "import", raw_text))
                 continue
@@ -320,8 +272,8 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
                     period,
                     figures,
                     raw_text,
-                    olds[-1]["id"] if olds else None,
-                    [o["id"] for o in olds],
+                    olds[-1].id if olds else None,
+                    [o.id for o in olds],
                 )
             )
     ready = {}
@@ -409,7 +361,7 @@ async def _apply_units(ctx: Context, data: ImportFile, summary: Summary) -> bool
             old = existing.get(row["code"])
             kind = row["kind"] or (old.kind if old is not None else None)  # blank: kept, or inferred by `check`
             if kind is None:
-                raise ValueError(f"Đơn vị {row['code']}: chưa có cấp (kiểm tra tệp trước khi nhập)")
+                raise ValueError(texts.no_kind(row["code"]))
             kinds[row["code"]] = kind
             short = row["short"] or short_name(row["name"])
             if old is None:
@@ -588,41 +540,43 @@ async def propose(ctx: Context, user: User, inbound: Inbound, later: Later | Non
     try:
         check_size(name, content, limits(ctx.settings, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576)))
     except FileRefused as exc:
-        return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
+        return [Reply(text=texts.not_imported(name, exc))]
     if later is None:
         return await _propose(ctx, user, inbound, name, content)
     later(_propose(ctx, user, inbound, name, content))
-    return [Reply(text=f"Đang kiểm tra tệp “{name}”… Bot sẽ gửi kết quả ngay khi xong.")]
+    return [Reply(text=texts.checking(name))]
 
 
 async def _propose(ctx: Context, user: User, inbound: Inbound, name: str, content: bytes) -> list[Reply]:
     try:
         data = await read(ctx.settings, name, content, min(CHAT_FILE_LIMIT, ctx.settings.import_max_mb * 1_048_576))
     except FileRefused as exc:
-        return [Reply(text=f"Chưa nhập được “{name}”: {exc}")]
+        return [Reply(text=texts.not_imported(name, exc))]
     from bot.services import import_apply  # it builds on this module
 
     problems = await import_apply.check_off_loop(ctx, data)  # 100,000 rows take seconds: not on the loop's thread
     if problems:
         return [Reply(text=problems_text(problems))]
     if data.empty:
-        return [Reply(text=f"Tệp “{name}” không có dòng dữ liệu nào.")]
-    counts = (
-        f"{num(len(data.units))} đơn vị, {num(len(data.users))} người dùng, {num(len(data.targets))} chỉ tiêu, "
-        f"{num(len(data.reports))} dòng số liệu"
+        return [Reply(text=texts.no_rows(name))]
+    pipeline = sum(r["kind"] == "pipeline" for r in data.history)
+    text = texts.preview(
+        name,
+        len(data.units),
+        len(data.users),
+        len(data.targets),
+        len(data.reports),
+        pipeline if data.history else None,
+        len(data.history) - pipeline,
     )
-    if data.history:
-        pipeline = [r for r in data.history if r["kind"] == "pipeline"]
-        screening = len(data.history) - len(pipeline)
-        counts += f", {num(len(pipeline))} số liệu nguồn và {num(screening)} số liệu rà soát, sàng lọc"
     payload = ImportPayload(name=name, content=base64.b64encode(content).decode(), rows=data.rows)
     return await preview(
         ctx,
         user,
         inbound,
         payload,
-        f"Nhập tệp “{name}”: {counts}. Không có lỗi.",
-        hint=FILE_HINT,
+        text,
+        hint=texts.FILE_HINT,
         editable=False,  # a file is changed by sending it again, not by retyping in chat
     )
 

@@ -13,12 +13,13 @@ a column of the Excel, the import template and the report's annex.
 
 from __future__ import annotations
 
-from bot.domain.indicators import GROUP_LABELS, IndicatorDef, Indicators, fold_code
+from bot.domain.indicators import IndicatorDef, Indicators, fold_code
 from bot.domain.messages import Inbound, Reply
 from bot.domain.models import User
 from bot.domain.normalize import fold
 from bot.domain.payloads import IndicatorPayload
 from bot.present import replies
+from bot.present.replies import indicators as texts
 from bot.services.context import Context
 from bot.services.proposals import preview
 from bot.services.refusal import Refusal
@@ -26,15 +27,8 @@ from storage import audit
 from storage import indicators as indicator_store
 from storage.pending import Pending
 
-USAGE = (
-    "Cách dùng:\n"
-    "/tieuchi — xem các chỉ tiêu cơ cấu\n"
-    "/tieuchi them <tên> | <viết tắt> | <cách gọi khác, …> — ví dụ: "
-    "/tieuchi them bộ đội xuất ngũ | BĐXN | xuất ngũ, bộ đội phục viên\n"
-    "/tieuchi doiten <tên cũ> | <tên mới> — ví dụ: /tieuchi doiten nông dân | nông dân, ngư dân\n"
-    "/tieuchi batbuoc <tên> | có (hoặc: không) — chỉ tiêu luôn có cột trong biểu, phụ lục, mẫu nhập"
-)
-ONLY_TOP_OFFICIALS = "Chỉ cán bộ theo dõi của cấp ủy cao nhất mới thêm hoặc đổi tên chỉ tiêu cơ cấu."
+USAGE = texts.USAGE
+ONLY_TOP_OFFICIALS = texts.ONLY_TOP_OFFICIALS
 MAX_NAME = 60
 MAX_ALIASES = 12
 
@@ -43,41 +37,27 @@ class IndicatorError(Exception):
     """A polite Vietnamese answer: what was wrong and how to write it; nothing changed."""
 
 
-def list_text(items: Indicators) -> str:
-    lines = ["Các chỉ tiêu cơ cấu (báo cáo, câu hỏi “cơ cấu”, tệp Excel và báo cáo định kỳ đều dùng danh sách này):"]
-    group = None
-    for item in items:
-        if item.group != group:
-            group = item.group
-            lines.append(f"{GROUP_LABELS.get(group, group)}:")
-        notes = []
-        if item.part_of:
-            notes.append(f"tính trong số {items.label(item.part_of)}")
-        if item.aliases:
-            notes.append("còn gọi: " + ", ".join(item.aliases))
-        if item.required:
-            notes.append("luôn có cột trong biểu")
-        lines.append(f"• {item.name} ({item.short_name})" + (f" — {'; '.join(notes)}" if notes else ""))
-    return "\n".join(lines)
+list_text = texts.list_text
+describe = texts.describe
 
 
 def _clean(text: str, what: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise IndicatorError(f"Chưa có {what}. {USAGE}")
+        raise IndicatorError(texts.missing(what))
     if len(text) > MAX_NAME:
-        raise IndicatorError(f"{what[:1].upper()}{what[1:]} dài quá {MAX_NAME} ký tự.")
+        raise IndicatorError(texts.too_long(what, MAX_NAME))
     if fold(text).strip(" -,.;") == "" or not any(ch.isalpha() for ch in text):
-        raise IndicatorError(f"{what[:1].upper()}{what[1:]} phải có chữ. {USAGE}")
+        raise IndicatorError(texts.no_letters(what))
     return text
 
 
 def _aliases(text: str) -> tuple[str, ...]:
     found = tuple(dict.fromkeys(a for part in text.split(",") if (a := " ".join(part.split()))))
     if len(found) > MAX_ALIASES:
-        raise IndicatorError(f"Tối đa {MAX_ALIASES} cách gọi khác.")
+        raise IndicatorError(texts.too_many_aliases(MAX_ALIASES))
     for alias in found:
-        _clean(alias, "cách gọi khác")
+        _clean(alias, texts.ALIAS)
     return found
 
 
@@ -85,14 +65,14 @@ def _clash(items: Indicators, names: tuple[str, ...], own: str | None) -> None:
     for name in names:
         other = items.find(name)
         if other is not None and other.code != own:
-            raise IndicatorError(f"“{name}” đã là tên của chỉ tiêu “{other.name}”.")
+            raise IndicatorError(texts.name_taken(name, other.name))
 
 
 def draft_add(items: Indicators, args: str) -> IndicatorDef:
     """The new indicator `/tieuchi them <tên> | <viết tắt> | <cách gọi khác, …>` describes (not stored)."""
     parts = [p.strip() for p in args.split("|")]
-    name = _clean(parts[0] if parts else "", "tên chỉ tiêu")
-    short = _clean(parts[1], "tên viết tắt") if len(parts) > 1 and parts[1] else name[:1].upper() + name[1:]
+    name = _clean(parts[0] if parts else "", texts.NAME)
+    short = _clean(parts[1], texts.SHORT_NAME) if len(parts) > 1 and parts[1] else name[:1].upper() + name[1:]
     aliases = _aliases(parts[2]) if len(parts) > 2 else ()
     if len(parts) > 3:
         raise IndicatorError(USAGE)
@@ -117,8 +97,8 @@ def draft_rename(items: Indicators, args: str) -> tuple[IndicatorDef, IndicatorD
         raise IndicatorError(USAGE)
     target = items.find(old)
     if target is None:
-        raise IndicatorError(f"Không có chỉ tiêu “{old.strip()}”. Gõ /tieuchi để xem danh sách.")
-    new = _clean(new, "tên mới")
+        raise IndicatorError(texts.unknown(old.strip()))
+    new = _clean(new, texts.NEW_NAME)
     _clash(items, (new,), target.code)
     renamed = target.model_copy(
         update={"name": new, "aliases": tuple(dict.fromkeys(a for a in (*target.aliases, target.name) if a != new))}
@@ -130,26 +110,11 @@ def draft_required(items: Indicators, args: str) -> tuple[IndicatorDef, Indicato
     name, _, flag = args.partition("|")
     target = items.find(name)
     if target is None:
-        raise IndicatorError(f"Không có chỉ tiêu “{name.strip()}”. Gõ /tieuchi để xem danh sách.")
+        raise IndicatorError(texts.unknown(name.strip()))
     answer = fold(flag).strip() or "co"
     if answer not in ("co", "khong", "ko"):
         raise IndicatorError(USAGE)
     return target, target.model_copy(update={"required": answer == "co"})
-
-
-def describe(kind: str, item: IndicatorDef, before: IndicatorDef | None = None) -> str:
-    if kind == "required":
-        how = "luôn có cột" if item.required else "chỉ có cột khi có số liệu"
-        return f"Chỉ tiêu “{item.name}”: {how} trong tệp Excel, phụ lục báo cáo và mẫu nhập."
-    if kind == "add":
-        aliases = f"; cách gọi khác: {', '.join(item.aliases)}" if item.aliases else ""
-        return (
-            f"Thêm chỉ tiêu cơ cấu: “{item.name}” (viết tắt: {item.short_name}{aliases}).\n"
-            f"Sau khi lưu, báo cáo viết được như: “kết nạp 2, trong đó 1 {item.name}”; câu hỏi “cơ cấu”, tệp Excel, "
-            "mẫu nhập và báo cáo định kỳ có thêm chỉ tiêu này."
-        )
-    assert before is not None
-    return f"Đổi tên chỉ tiêu “{before.name}” thành “{item.name}”. Tên cũ vẫn đọc được trong báo cáo."
 
 
 async def command(ctx: Context, args: str) -> tuple[str, IndicatorDef, IndicatorDef | None] | str:
@@ -194,9 +159,9 @@ async def save(ctx: Context, kind: str, item: IndicatorDef, actor: int | None) -
     items = await ctx.indicators()
     before = items.by_code.get(item.code)
     if kind == "add" and before is not None:
-        raise IndicatorError(f"Đã có chỉ tiêu “{before.name}”.")
+        raise IndicatorError(texts.exists(before.name))
     if kind != "add" and before is None:
-        raise IndicatorError("Chỉ tiêu này không còn trong danh sách.")
+        raise IndicatorError(texts.GONE)
     _clash(items, (item.name, *item.aliases) if kind == "add" else (item.name,), None if kind == "add" else item.code)
     await indicator_store.put(ctx.db, item, ctx.now())
     await audit.record(
@@ -209,11 +174,7 @@ async def save(ctx: Context, kind: str, item: IndicatorDef, actor: int | None) -
         before=before.model_dump(mode="json") if before else None,
         after=item.model_dump(mode="json"),
     )
-    if kind == "add":
-        return f"Đã thêm chỉ tiêu cơ cấu “{item.name}”. Gõ /tieuchi để xem danh sách."
-    if kind == "required":
-        return f"Đã lưu: {describe(kind, item)}"
-    return f"Đã đổi tên chỉ tiêu thành “{item.name}”."
+    return texts.saved(kind, item)
 
 
 async def apply(ctx: Context, user: User, p: Pending) -> str:

@@ -14,7 +14,6 @@ from bot.domain.messages import Attachment, Choice, Reply
 from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, Figures, User
 from bot.domain.periods import Period, PeriodKind
 from bot.domain.progress import ProgressView, Status, UnitProgress, status_of
-from bot.domain.textfmt import num
 from bot.domain.tree import UnitTree
 from bot.language.queries import OutputForm, Query, QueryKind
 from bot.language.understand import default_query_period, pick_for_query
@@ -88,7 +87,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
     tree = await ctx.tree()
     today = ctx.today()
     if period.start > today:
-        return [Reply(text=f"Kỳ {period.label} chưa bắt đầu, chưa có số liệu.")]
+        return [Reply(text=texts.not_started(period.label))]
     if query.category is not None and not _members(tree, unit_id, query.category):
         label = (await ctx.categories()).labels(tree, unit_id).get(query.category, query.category)
         return [Reply(text=texts.no_category(tree[unit_id].name, label))]
@@ -154,7 +153,7 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
     if not more:
         return Reply(text=text)
     data = query_data(query, view.root_id, view.period, query.page + 1)
-    return Reply(text=text, choices=((Choice(label="Xem tiếp ▶", data=data),),))
+    return Reply(text=text, choices=((Choice(label=texts.MORE, data=data),),))
 
 
 def _members(tree: UnitTree, unit_id: int, category: str) -> list[int]:
@@ -330,8 +329,8 @@ async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, t
                 a = sum(now_view.units[c].in_period.admitted for c in by_category[category])
                 b = sum(before_view.units[c].in_period.admitted for c in by_category[category])
                 groups.append((label, a, b))
-    label_now = period.label if not now_view.is_running else f"{period.label} (đến {reading:%d/%m})"
-    label_before = f"cùng kỳ {before_period.label}"
+    label_now = texts.period_so_far(period.label, reading if now_view.is_running else None)
+    label_before = texts.same_period(before_period.label)
     return texts.compare_text(
         tree[unit_id].name,
         label_now,
@@ -364,11 +363,7 @@ async def _term_year_sums(
 
 async def _term_years(ctx: Context, unit_ids: list[int], period: Period, today: date) -> str:
     """Admissions per year of the term, summed over `unit_ids` (one unit, or the members of a category)."""
-    lines = ["", "Theo năm:"]
-    for year, first, last, total in await _term_year_sums(ctx, unit_ids, period, today):
-        months = "" if (first, last) == (1, 12) else f" (tháng {first}–{last})"
-        lines.append(f"– Năm {year}{months}: {num(total)} ĐVM")
-    return "\n".join(lines)
+    return texts.term_years(await _term_year_sums(ctx, unit_ids, period, today))
 
 
 async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, int]]:
@@ -382,7 +377,7 @@ async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, perio
     if query.kind is QueryKind.BREAKDOWN:  # "biểu đồ cơ cấu": one bar per indicator of the list
         with files.DRAWING:
             png = breakdown_chart(view)
-        caption = f"Biểu đồ cơ cấu đảng viên mới — {view.tree[view.root_id].name} — {period.label}"
+        caption = texts.breakdown_caption(view.tree[view.root_id].name, period.label)
         return Reply(text=caption, attachment=Attachment(kind="photo", filename="co-cau.png", content=png))
     if period.kind is PeriodKind.TERM and query.category is None:  # a term is drawn year by year
         by_year = await _years_of_term(ctx, view)
@@ -391,7 +386,7 @@ async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, perio
     else:
         with files.DRAWING:
             png = progress_chart(view)
-    caption = f"Biểu đồ tiến độ kết nạp — {view.tree[view.root_id].name} — {period.label}"  # "… — khối …"
+    caption = texts.chart_caption(view.tree[view.root_id].name, period.label)  # "… — khối …"
     return Reply(text=caption, attachment=Attachment(kind="photo", filename="tien-do.png", content=png))
 
 
@@ -404,7 +399,7 @@ async def _excel_reply(ctx: Context, tree: UnitTree, query: Query, unit_id: int,
     content, name_shown = await files.off_loop(ctx, make)
     suffix = f"-{query.category}" if query.category is not None else ""
     name = f"tien-do-{tree[unit_id].code}{suffix}-{period_code(period)}.xlsx"
-    caption = f"Báo cáo tiến độ kết nạp — {name_shown} — {period.label} (tệp Excel)"
+    caption = texts.workbook_caption(name_shown, period.label)
     return [Reply(text=caption, attachment=Attachment(kind="document", filename=name, content=content))]
 
 

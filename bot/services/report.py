@@ -6,7 +6,6 @@ chat agree. Rendering is in `bot.present.exports.periodic_report`.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -27,13 +26,14 @@ from bot.domain.progress import STATUS_LABELS, ProgressView, Status, UnitProgres
 from bot.domain.tree import UnitTree
 from bot.language.report_spans import ReportRequest
 from bot.present.exports.periodic_report import AnnexRow, PeriodicReport, UnitMention, annex_workbook, report_docx
+from bot.present.replies import report as texts
 from bot.services import files as file_jobs
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.scope import named_or_own
 from storage import rollups, submissions
 
-OTHER = "Khác"
+OTHER = texts.OTHER
 MAX_MENTIONS = 5
 
 
@@ -47,17 +47,17 @@ class ReportSpan:
     @classmethod
     def months(cls, year: int, months: int) -> ReportSpan:
         if months == 12:
-            return cls(Period.of_year(year), f"năm {year}")
+            return cls(Period.of_year(year), texts.year_title(year))
         if months == 6:
-            return cls(Period.half(year, 1), f"6 tháng đầu năm {year}")
+            return cls(Period.half(year, 1), texts.months_title(year, 6))
         if months in (3, 9):
-            return cls(Period.quarter(year, months // 3), f"{months} tháng đầu năm {year}")
+            return cls(Period.quarter(year, months // 3), texts.months_title(year, months))
         raise ValueError(months)
 
     @classmethod
     def term(cls, start_year: int) -> ReportSpan:
         period = Period.term(start_year)
-        return cls(period, f"nhiệm kỳ {period.year}–{period.end_year}")
+        return cls(period, texts.term_title(period.year, period.end_year))
 
     @property
     def is_term(self) -> bool:
@@ -109,39 +109,21 @@ async def _answer(ctx: Context, unit_id: int, span: ReportSpan) -> list[Reply]:
     tree = await ctx.tree()
     report, docx, xlsx = await files(ctx, unit_id, span)
     stem = file_stem(tree, unit_id, span)
-    target = f"/{report.target}" if report.target else ""
     return [
         Reply(
-            text=f"Dự thảo báo cáo kết quả công tác phát triển đảng viên {span.title} — {tree[unit_id].name} "
-            f"(kết nạp {report.cumulative.admitted}{target}; số liệu đến {report.as_of:%d/%m/%Y}). Phần đánh giá "
-            "và kiến nghị để trống, đánh dấu vàng, cho cấp ủy bổ sung.",
+            text=texts.draft_caption(
+                span.title, tree[unit_id].name, report.cumulative.admitted, report.target, report.as_of
+            ),
             attachment=Attachment(kind="document", filename=f"{stem}.docx", content=docx),
         ),
         Reply(
-            text=f"Phụ lục số liệu theo đơn vị ({span.title}), bảng tính để in.",
+            text=texts.annex_caption(span.title),
             attachment=Attachment(kind="document", filename=f"{stem}-phu-luc.xlsx", content=xlsx),
         ),
     ]
 
 
-_COMMITTEES = [
-    (re.compile(r"^Đảng bộ tỉnh\s+", re.I), "Tỉnh ủy ", "BC/TU"),
-    (re.compile(r"^Đảng bộ thành phố\s+", re.I), "Thành ủy ", "BC/TU"),
-    (re.compile(r"^Đảng bộ huyện\s+", re.I), "Huyện ủy ", "BC/HU"),
-    (re.compile(r"^Đảng bộ\s+", re.I), "Đảng ủy ", "BC/ĐU"),
-    (re.compile(r"^Chi bộ\s+", re.I), "Chi bộ ", "BC/CB"),
-]
-
-
-def committee_of(name: str) -> tuple[str, str, str]:
-    """ "Đảng bộ huyện Cao Phong" → ("Huyện ủy Cao Phong", "BC/HU", "Cao Phong"): issuer, number suffix, place."""
-    for pattern, prefix, suffix in _COMMITTEES:
-        match = pattern.match(name)
-        if match:
-            rest = name[match.end() :]
-            place = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", rest, flags=re.I)
-            return prefix + rest, suffix, place
-    return name, "BC", name
+committee_of = texts.committee_of
 
 
 async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
@@ -173,15 +155,11 @@ async def draft(ctx: Context, unit_id: int, span: ReportSpan) -> PeriodicReport:
         as_of=view.as_of,
         is_running=view.is_running,
         target=root.target,
-        target_label=(
-            f"chỉ tiêu nhiệm kỳ {span.period.year}–{span.period.end_year}"
-            if span.is_term
-            else f"chỉ tiêu năm {span.period.year}"
-        ),
+        target_label=texts.target_label(span.period.year, span.period.end_year, span.is_term),
         cumulative=root.cumulative,
         pace=view.pace,
         previous=previous_total,
-        previous_label=(previous.title if span.period.kind is PeriodKind.YEAR else f"cùng kỳ {previous.title}")
+        previous_label=(previous.title if span.period.kind is PeriodKind.YEAR else texts.same_period(previous.title))
         if previous
         else "",
         pipeline=pipeline,
@@ -279,8 +257,8 @@ def annex_rows(view: ProgressView) -> list[AnnexRow]:
             rows.append(AnnexRow(name=label, target=None, cumulative=Figures(), share=None, kind="group"))
         rows.extend(_row(view.tree[p.unit_id].name, p) for p in members)
         if len(order) > 1:
-            rows.append(_sum_row(f"Cộng {label.lower()}", members, "subtotal"))
-    rows.append(_row("TỔNG CỘNG", view.root, kind="total"))
+            rows.append(_sum_row(texts.subtotal(label), members, "subtotal"))
+    rows.append(_row(texts.TOTAL, view.root, kind="total"))
     return rows
 
 

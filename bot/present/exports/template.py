@@ -120,12 +120,12 @@ async def rows_from(db: Database) -> dict[str, list[list[Any]]]:
     for (unit, period), values in sums.items():
         out["reports"].append([unit, period, *values])
     history: dict[tuple[str, str], dict[str, int | None]] = {}  # the live nguồn and rà soát snapshots, one row a kỳ
-    for r in await submissions.live_snapshot_rows(db):
-        if r["unit_id"] not in code:
+    for event in await submissions.live_snapshot_rows(db):
+        if event.unit_id not in code:
             continue
-        key = (code[r["unit_id"]], period_label(r["period_kind"], r["year"], r["ym_from"]))
-        fields = PIPELINE_FIELDS if r["kind"] == "pipeline" else SCREENING_FIELDS
-        history.setdefault(key, {}).update({f: r[f] for f in fields})
+        key = (code[event.unit_id], period_label(event.period_kind, event.year, event.ym_from))
+        fields = PIPELINE_FIELDS if event.kind == "pipeline" else SCREENING_FIELDS
+        history.setdefault(key, {}).update({f: event.figures.get(f) for f in fields})
     for (unit, period), snapshot in history.items():
         cells = ("" if snapshot.get(f) is None else snapshot[f] for f in (*PIPELINE_FIELDS, *SCREENING_FIELDS))
         out["history"].append([unit, period, *cells])

@@ -159,6 +159,11 @@ def unit_not_found(text: str, ex: Examples = Examples()) -> str:
     return f"{head} Xin kiểm tra lại tên, ví dụ: “tiến độ {ex.below}” hoặc “{ex.below} kết nạp 2”."
 
 
+def nearest_names(names: str) -> str:
+    """What follows `unit_not_found` when some names come close ("" when none do)."""
+    return f" Tên gần nhất: {names}." if names else ""
+
+
 def _may_be_a_name(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     return letters >= 3 or (letters >= 2 and text.isupper())  # "MN", "CA": abbreviations are names

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from bot.domain.textfmt import moment
 
+PREPARING = "Đang chuẩn bị tệp… Bot sẽ gửi ngay khi xong."
+NOT_MADE = "Xin lỗi, hệ thống gặp lỗi khi chuẩn bị tệp. Xin hỏi lại sau ít phút."
 KIND_LABELS = {"photo": "Biểu đồ", "document": "Tệp"}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import TypeVar
 
 from bot.domain.derived import AdmittingShare, IdleUnit
@@ -282,3 +283,40 @@ def idle_text(tree: UnitTree, unit_id: int, years: int, window: str, idle: Seque
         lines.append(f"… và {num(len(idle) - MAX_LISTED)} đơn vị khác.")
     lines.append("Hỏi “3 năm liền”, “5 năm liền”… để đổi số năm.")
     return "\n".join(lines)
+
+
+MORE = "Xem tiếp ▶"
+
+
+def not_started(period_label: str) -> str:
+    return f"Kỳ {period_label} chưa bắt đầu, chưa có số liệu."
+
+
+def period_so_far(period_label: str, reading: date | None) -> str:
+    """The period's label, with the day the figures reach when the period is still running."""
+    return period_label if reading is None else f"{period_label} (đến {reading:%d/%m})"
+
+
+def same_period(period_label: str) -> str:
+    return f"cùng kỳ {period_label}"
+
+
+def term_years(sums: Iterable[tuple[int, int, int, int]]) -> str:
+    """Admissions per year of a term: (year, first month, last month, total) each."""
+    lines = ["", "Theo năm:"]
+    for year, first, last, total in sums:
+        months = "" if (first, last) == (1, 12) else f" (tháng {first}–{last})"
+        lines.append(f"– Năm {year}{months}: {num(total)} ĐVM")
+    return "\n".join(lines)
+
+
+def breakdown_caption(unit_name: str, period_label: str) -> str:
+    return f"Biểu đồ cơ cấu đảng viên mới — {unit_name} — {period_label}"
+
+
+def chart_caption(unit_name: str, period_label: str) -> str:
+    return f"Biểu đồ tiến độ kết nạp — {unit_name} — {period_label}"
+
+
+def workbook_caption(unit_name: str, period_label: str) -> str:
+    return f"Báo cáo tiến độ kết nạp — {unit_name} — {period_label} (tệp Excel)"

@@ -93,9 +93,9 @@ async def week_changes(db: Database, scope: set[int], now: datetime) -> tuple[in
     """Reports recorded in the last seven days within `scope`, and the ĐVM they added (net of what they replaced)."""
     reports = admitted = 0
     for row in await submissions.created_since(db, now - timedelta(days=7)):
-        if row["unit_id"] not in scope:
+        if row.unit_id not in scope:
             continue
         reports += 1
-        if row["kind"] in ("admission", "adjustment"):
-            admitted += row["admitted"] - row["replaced"]
+        if row.kind in ("admission", "adjustment"):
+            admitted += row.admitted - row.replaced
     return reports, admitted

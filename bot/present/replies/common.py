@@ -193,8 +193,3 @@ APOLOGY = (
     "Gửi lại đúng tin này có thể vẫn lỗi: xin viết theo cách khác (gõ /help để xem ví dụ) hoặc báo Ban Tổ chức."
 )
 OFFICIALS_ONLY = "Xin lỗi, chức năng này dành cho cán bộ theo dõi (Ban Tổ chức, thường trực cấp ủy)."
-
-
-def nearest_names(names: str) -> str:
-    """What follows "Không tìm thấy đơn vị …" when some names in scope are close."""
-    return f" Tên gần nhất: {names}." if names else ""

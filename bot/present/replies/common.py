@@ -16,6 +16,8 @@ class Examples:
 
     own: str = "[tên đơn vị]"  # the asker's unit
     below: str = "[tên đơn vị cấp dưới]"  # a unit under it (the unit itself when it has none)
+    khoi: tuple[str, ...] = ("khối xã", "khối doanh nghiệp")  # khối that units under the asker belong to
+    committee_below: str | None = None  # a đảng bộ under the asker (for /daihoi), None when it has none
 
 
 def help_examples(ex: Examples) -> str:
@@ -50,13 +52,22 @@ def more_questions(ex: Examples) -> str:
     )
 
 
+def khoi_line(khoi: tuple[str, ...]) -> str:
+    """Questions by khối, naming only khối the asker's units belong to (none: no line)."""
+    if not khoi:
+        return ""
+    if len(khoi) == 1:
+        return f"• tiến độ {khoi[0]} — theo khối\n"
+    return f"• tiến độ {khoi[0]} · xếp hạng {khoi[-1]} — theo khối\n"
+
+
 def official_examples(ex: Examples) -> str:
     return (
         "Theo dõi các đơn vị:\n"
         "• đơn vị nào chưa báo cáo quý này? (/chuabaocao)\n"
         "• đơn vị nào chậm tiến độ? (/chamtiendo)\n"
         "• xếp hạng các đơn vị năm nay (/xephang)\n"
-        "• tiến độ khối xã · xếp hạng khối doanh nghiệp — theo khối\n"
+        f"{khoi_line(ex.khoi)}"
         "• chi bộ nào nhiều năm liền không kết nạp được? · tỉ lệ tổ chức cơ sở đảng kết nạp được đảng viên\n"
         f"• so sánh {ex.below} với cùng kỳ năm trước · xuất báo cáo năm 2025 {ex.below}\n"
         "• dự thảo báo cáo gửi cấp trên: làm báo cáo 9 tháng · /duthao năm 2025 · /duthao nhiệm kỳ — tệp Word"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from bot.runtime import app
 
@@ -38,3 +39,35 @@ async def test_daihoi_usage_names_a_committee_below_the_asker(settings, demo_db,
     # xã Thung Nai has only chi bộ under it: no example of a committee below.
     thung_nai = await _console(settings, clock, "/daihoi\n", login="hung")
     assert "cấp dưới" not in thung_nai and "/daihoi 20/9/2025" in thung_nai
+
+
+def _khoi_counts(answer: str) -> list[tuple[int, int | None]]:
+    """(count, same period a year earlier) of each line under "Theo khối:"."""
+    block = answer.split("Theo khối:\n", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in block.splitlines():
+        if not line.startswith("– ") or line.startswith("– Năm"):
+            break
+        found = re.search(r": (\d+)(?:/\d+ \(.*?\)| ĐVM)?(?: \(cùng kỳ: (\d+)\))?", line)
+        assert found, line
+        rows.append((int(found.group(1)), int(found.group(2)) if found.group(2) else None))
+    return rows
+
+
+async def test_khoi_lines_add_up_to_the_total_of_a_merged_xa(settings, demo_db, clock):
+    # Đảng bộ xã Cao Phong holds the history of the communes merged into it (figures of its own, in no khối):
+    # "Theo khối" listed 4 + 17 + 12 + 8 = 41 under "Đã kết nạp: 49/41" for 2025, and 178 of 237 for the term.
+    out = await _console(settings, clock, "tiến độ năm 2025\n", login="quang")
+    total = int(re.search(r"Đã kết nạp: (\d+)/", out).group(1))
+    assert sum(n for n, _ in _khoi_counts(out)) == total
+    assert "– Không thuộc khối nào: 8 ĐVM" in out
+    term = await _console(settings, clock, "tiến độ nhiệm kỳ 2020-2025\n", login="quang")
+    total = int(re.search(r"trong nhiệm kỳ 2020–2025: (\d+) ĐVM", term).group(1))
+    assert sum(n for n, _ in _khoi_counts(term)) == total
+    compare = await _console(settings, clock, "so với cùng kỳ năm 2025\n", login="quang")
+    now, before = (int(g) for g in re.search(r"Kết nạp: (\d+) ĐVM \(cùng kỳ: (\d+)\)", compare).groups())
+    rows = _khoi_counts(compare)
+    assert (sum(a for a, _ in rows), sum(b or 0 for _, b in rows)) == (now, before)
+    # Where the khối do add up, nothing is added.
+    province = await _console(settings, clock, "tiến độ năm 2025\nso với cùng kỳ năm 2025\n", login="binh")
+    assert "Không thuộc khối nào" not in province

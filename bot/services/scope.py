@@ -41,7 +41,7 @@ async def examples(ctx: Context, user: User | None) -> replies.Examples:
     below = next(iter(children), user.unit_id)
     labels = (await ctx.categories()).for_unit(tree, user.unit_id)
     present = {tree[c].category for c in children}
-    khoi = tuple(khoi_words(k.label, k.aliases, k.short_label) for k in labels if k.code in present)
+    khoi = tuple(replies.khoi_example(k.label, k.aliases, k.short_label) for k in labels if k.code in present)
     committees = (c for c in children if tree[c].kind not in (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH))
     committee = next(committees, None)
     return replies.Examples(
@@ -50,16 +50,6 @@ async def examples(ctx: Context, user: User | None) -> replies.Examples:
         khoi=khoi[:1] + khoi[-1:] if len(khoi) > 1 else khoi,
         committee_below=tree[committee].name if committee is not None else None,
     )
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def khoi_words(label: str, aliases: tuple[str, ...], short_label: str) -> str:
-    """A khối as people write it in a question: its shortest "khối …" name without a comma ("khối xã")."""
-    named = [n for n in (label, *aliases) if n.lower().startswith("khối") and "," not in n]
-    return lower_first(min(named, key=len)) if named else f"khối {short_label}"
 
 
 @dataclass(frozen=True)

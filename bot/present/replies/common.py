@@ -52,6 +52,13 @@ def more_questions(ex: Examples) -> str:
     )
 
 
+def khoi_example(label: str, aliases: tuple[str, ...], short_label: str) -> str:
+    """A khối as people write it in a question: its shortest "khối …" name without a comma ("khối xã")."""
+    named = [n for n in (label, *aliases) if n.lower().startswith("khối") and "," not in n]
+    shortest = min(named, key=len) if named else f"khối {short_label}"
+    return shortest[:1].lower() + shortest[1:]
+
+
 def khoi_line(khoi: tuple[str, ...]) -> str:
     """Questions by khối, naming only khối the asker's units belong to (none: no line)."""
     if not khoi:

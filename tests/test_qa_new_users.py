@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 
 from bot.runtime import app
 
@@ -71,3 +72,20 @@ async def test_khoi_lines_add_up_to_the_total_of_a_merged_xa(settings, demo_db, 
     # Where the khối do add up, nothing is added.
     province = await _console(settings, clock, "tiến độ năm 2025\nso với cùng kỳ năm 2025\n", login="binh")
     assert "Không thuộc khối nào" not in province
+
+
+def test_setup_demo_on_the_day_given_says_what_it_built(tmp_path, monkeypatch, capsys):
+    # `setup --demo` had no --today: a console replayed "--today 2026-10-15" on a demo set up on the real day
+    # saw reports dated after "today" (#913 of 28/10/2026 in /lichsu), and was told it held "huyện Cao Phong".
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEMO_DATABASE_PATH", str(tmp_path / "demo.sqlite3"))
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    assert main(["setup", "--demo", "--today", "2026-10-15"]) == 0
+    said = capsys.readouterr().out
+    assert "Đảng bộ tỉnh Phú Thọ với các đảng bộ xã Cao Phong, Thung Nai, Mường Thàng" in said
+    assert "báo cáo mẫu đến trước ngày 15/10/2026" in said
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as con:
+        (latest,) = con.execute("SELECT MAX(created_at) FROM submissions").fetchone()
+    assert latest < "2026-10-15"

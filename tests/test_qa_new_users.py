@@ -89,3 +89,24 @@ def test_setup_demo_on_the_day_given_says_what_it_built(tmp_path, monkeypatch, c
     with sqlite3.connect(tmp_path / "demo.sqlite3") as con:
         (latest,) = con.execute("SELECT MAX(created_at) FROM submissions").fetchone()
     assert latest < "2026-10-15"
+
+
+async def test_ua_of_surprise_does_not_confirm_a_report(settings, demo_db, clock):
+    # "ủa" ("huh?") folds to "ua", which was read as "ừ" with a telex mark left in, and stored the report.
+    out = await _console(settings, clock, "tháng này kết nạp 2 đồng chí, 1 nữ\nủa\nua\n", login="thu")
+    assert "Xin xác nhận báo cáo" in out and "Đã lưu" not in out
+    out = await _console(settings, clock, "ừa\n", login="thu")  # the southern "ừa" is a yes
+    assert "Đã lưu (mã báo cáo" in out
+
+
+def test_only_telex_marks_are_dropped_from_a_yes_or_no():
+    from datetime import date
+
+    from bot.language.intents import Cancel, Confirm, Unknown, parse
+
+    today = date(2026, 10, 15)
+    for text in ("okk", "luuw", "cos", "vangf", "ừa", "dạ ừa em"):
+        assert isinstance(parse(text, today, pending=True), Confirm), text
+    assert isinstance(parse("thoii", today, pending=True), Cancel)
+    for text in ("ủa", "ua", "ủa em"):
+        assert isinstance(parse(text, today, pending=True), Unknown), text

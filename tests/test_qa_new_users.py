@@ -110,3 +110,25 @@ def test_only_telex_marks_are_dropped_from_a_yes_or_no():
     assert isinstance(parse("thoii", today, pending=True), Cancel)
     for text in ("ủa", "ua", "ủa em"):
         assert isinstance(parse(text, today, pending=True), Unknown), text
+
+
+async def test_a_correction_while_a_new_report_waits_corrects_that_preview(settings, demo_db, clock):
+    # A reporter's "sửa lại 2 nữ" after the preview of "kết nạp 2, 1 nữ" was taken as a correction of the
+    # reports already stored (or "nothing to correct"), and "có" then saved the uncorrected preview.
+    out = await _console(settings, clock, "tháng này kết nạp 2 đồng chí, 1 nữ\nsửa lại 2 nữ\ncó\n", login="thu")
+    assert "SỬA (thay thế)" not in out and "Không có báo cáo" not in out
+    saved = out.split("Đã lưu (mã báo cáo", 1)[1]
+    assert "Kết nạp 2 ĐVM (trong đó: nữ 2) — tháng 11, quý IV/2026 — Chi bộ Trường THPT Cao Phong" in saved
+    # An official's correction of a preview for a unit below him is not refused as a report for his own xã.
+    lines = "Chi bộ Trường THPT Cao Phong tháng này kết nạp 2 đồng chí 1 nữ\nsửa lại là 3, 2 nữ\ncó\n"
+    out = await _console(settings, clock, lines, login="quang")
+    assert "Báo cáo chưa được lưu" not in out
+    assert (
+        "Kết nạp 3 ĐVM (trong đó: nữ 2) — tháng 11, quý IV/2026 — Chi bộ Trường THPT Cao Phong"
+        in out.split("Đã lưu (mã báo cáo", 1)[1]
+    )
+    # Nothing stored before was replaced.
+    replaced = await demo_db.scalar(
+        "SELECT COUNT(*) FROM submissions WHERE superseded_by IS NOT NULL AND created_at >= '2026-11-01'"
+    )
+    assert replaced == 0

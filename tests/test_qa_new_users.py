@@ -132,3 +132,11 @@ async def test_a_correction_while_a_new_report_waits_corrects_that_preview(setti
         "SELECT COUNT(*) FROM submissions WHERE superseded_by IS NOT NULL AND created_at >= '2026-11-01'"
     )
     assert replaced == 0
+
+
+async def test_out_of_scope_answer_is_about_the_name_asked(settings, demo_db, clock):
+    # A xã official asking about "huyện Cao Phong" (whose history now counts for the province) was told only that
+    # "Đảng bộ tỉnh Phú Thọ" is outside his scope — a unit he never named.
+    out = await _console(settings, clock, "tiến độ huyện Cao Phong\ntiến độ xã Thung Nai\n", login="quang")
+    assert "“huyện Cao Phong” (Đảng bộ tỉnh Phú Thọ) nằm ngoài phạm vi được giao" in out
+    assert "; Đảng bộ xã Thung Nai nằm ngoài phạm vi được giao" in out

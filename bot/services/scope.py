@@ -167,7 +167,9 @@ async def refusal(ctx: Context, user: User | None, found: Resolution) -> Reply |
     tree = await ctx.tree()
     if found.how == "out_of_scope":  # never falls through to the asker's own unit
         unit = found.unit_id
-        return Reply(text=replies.out_of_scope(tree[unit].name if unit is not None and unit in tree else found.phrase))
+        if unit is None or unit not in tree:
+            return Reply(text=replies.out_of_scope(found.phrase))
+        return Reply(text=replies.out_of_scope(tree[unit].name, own_words(found.phrase)))
     if found.how == "not_found":
         if not found.phrase:
             return Reply(text=replies.unit_not_found("", await examples(ctx, user)))

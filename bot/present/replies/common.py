@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.models import User
+from bot.domain.normalize import fold
 
 BOT_NAME = "PTĐV Bot"
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
@@ -167,7 +168,11 @@ def media_answer(kind: str | None) -> str:
     return MEDIA.get(kind or "", EMPTY)
 
 
-def out_of_scope(unit_name: str) -> str:
+def out_of_scope(unit_name: str, written: str | None = None) -> str:
+    """`written`: the person's words for the unit, quoted when the name does not hold them ("huyện Cao Phong",
+    whose history now counts for the province), so that the answer is about what was asked."""
+    if written and fold(written) not in fold(unit_name):
+        unit_name = f"“{written}” ({unit_name})"
     return f"Xin lỗi, đồng chí chỉ xem và báo cáo được cho đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
 
 

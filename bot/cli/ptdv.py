@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("span", nargs="*", help="kỳ: “9 tháng 2021”, “6 tháng”, “năm 2025”, “nhiệm kỳ 2020-2025”")
     rep.add_argument("--unit", help="mã hoặc tên đơn vị (mặc định: đơn vị gốc)")
     rep.add_argument("--out-dir", default=".", help="thư mục ghi hai tệp (mặc định: thư mục hiện tại)")
-    for command in (run, con, inv, unit, kh, imp, tpl, rem, cal, exp, rep):
+    for command in (setup, run, con, inv, unit, kh, imp, tpl, rem, cal, exp, rep):
         command.add_argument(
             "--today",
             type=_day,
@@ -295,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock = _clock(settings, args)
     try:
         if args.command == "setup":
-            print(asyncio.run(app.setup_demo(settings) if args.demo else app.setup(settings)))
+            print(asyncio.run(app.setup_demo(settings, clock) if args.demo else app.setup(settings)))
         elif args.command == "migrate":
             print(asyncio.run(_migrate(settings)))
         elif args.command == "invite":
@@ -352,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command in ("run", "console"):
             on_demo = args.command == "run" or args.demo or not (settings.channels or args.real)
             if on_demo:
-                asyncio.run(app.setup_demo(settings))
+                asyncio.run(app.setup_demo(settings, clock))
                 settings = app.demo_settings(settings)
             if args.command == "run":
                 print(

@@ -187,7 +187,7 @@ def parse(
     if history := HISTORY_RE.match(s):
         rest = re.sub(r"^\s*(?:cua|o)?\s*", "", history.group(1)).strip()
         return History(unit_text=None if not rest or rest in OWN_PLACE else rest)
-    bare = _bare(s)
+    bare = _bare(fold(YES_UA.sub("ừ", raw)))  # "ừa" is "ừ"; "ủa" (surprise) folds alike but is no yes
     if bare in CONFIRM_WORDS or (pending and _only(bare, YES_RE, YES_TAIL)):
         # a bare "ok" with nothing waiting is chat ("ok em, để chị xem"), not a confirmation of anything
         return Confirm() if pending or bare not in CHAT_YES else Unknown()
@@ -290,6 +290,9 @@ NO_TAIL = frozenset(
 )
 
 
+YES_UA = re.compile(r"(?i)(?<!\w)ừa(?!\w)")
+
+
 def _only(bare: str, start: re.Pattern[str], tail: frozenset[str]) -> bool:
     """An everyday yes/no: starts with one, and every other word is politeness or more of the same."""
     m = start.match(bare)
@@ -303,12 +306,16 @@ YES_NO_VOCAB = frozenset(
 LATER = re.compile(r"\bde (?:em|chi|anh|minh|toi) (?:hoi|xem|kiem tra|bao|trao doi)\b.*$")
 
 
+TELEX_MARKS = frozenset("sfrxjwz")  # the keys telex types tones and ư/ơ/ă with
+
+
 def _typed(word: str) -> str:
     """ "okk", "thoii", "dii" (a key held), "luuw", "ys" (telex marks left in): the word meant, when it is one
     of the yes/no words."""
     if word in YES_NO_VOCAB or len(word) < 2:
         return word
-    for candidate in (re.sub(r"(.)\1+$", r"\1", word), word[:-1]):
+    # Only a held key or a telex mark is dropped: "ủa" ("huh?") folds to "ua", which is no "ừ" with a mark left in.
+    for candidate in (re.sub(r"(.)\1+$", r"\1", word), word[:-1] if word[-1] in TELEX_MARKS else word):
         if candidate in YES_NO_VOCAB:
             return candidate
     return word

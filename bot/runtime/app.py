@@ -123,7 +123,11 @@ async def setup_demo(settings: Settings, clock: Clock | None = None) -> str:
     try:
         if await demo.is_empty(db):
             await demo.load(db, clock.now())
-            return f"Đã tạo cơ sở dữ liệu mẫu {path} (huyện Cao Phong, dữ liệu giả để dùng thử)."
+            return (
+                f"Đã tạo cơ sở dữ liệu mẫu {path}: Đảng bộ tỉnh Phú Thọ với các đảng bộ xã Cao Phong, Thung Nai,"
+                f" Mường Thàng (từ 1/7/2025) và lịch sử của huyện Cao Phong trước đó; báo cáo mẫu đến trước ngày"
+                f" {clock.now():%d/%m/%Y}, dữ liệu giả để dùng thử."
+            )
         return f"Cơ sở dữ liệu mẫu {path} đã sẵn sàng."
     finally:
         await db.close()

@@ -22,13 +22,12 @@ from bot.present.replies import congress as texts
 from bot.services.context import Context
 from bot.services.proposals import preview
 from bot.services.refusal import Refusal
-from bot.services.scope import named_or_own
+from bot.services.scope import examples, named_or_own
 from storage import audit
 from storage import terms as term_store
 from storage.pending import Pending
 
 TERM_YEARS = 5
-HELP = texts.HELP
 _DMY = re.compile(r"\b(\d{1,2})\s*[/.]\s*(\d{1,2})\s*[/.]\s*(\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _TERM = re.compile(r"\b(\d{4})\s*(?:-|–|—|đến|den)\s*(\d{4})\b", re.IGNORECASE)
@@ -48,7 +47,7 @@ class CongressError(Exception):
     """What is wrong with the request, in Vietnamese."""
 
 
-def read(text: str) -> CongressDraft:
+def read(text: str, committee_below: str | None = None) -> CongressDraft:
     """The congress a message names: its date (required), its term (default: the five years from that date's
     year) and the committee (optional; the rest of the words)."""
     rest = text.strip()
@@ -58,7 +57,7 @@ def read(text: str) -> CongressDraft:
     else:
         found = _DMY.search(rest)
         if not found:
-            raise CongressError(texts.no_date())
+            raise CongressError(texts.no_date(committee_below))
         d, m, y = (int(g) for g in found.groups())
     try:
         day = date(y, m, d)
@@ -100,10 +99,11 @@ async def check(ctx: Context, unit_id: int, draft: CongressDraft) -> tuple[date 
 
 async def propose(ctx: Context, user: User, inbound: Inbound, args: str) -> list[Reply]:
     """Officials only (the route's audience)."""
+    below = (await examples(ctx, user)).committee_below
     if not args.strip():
-        return [Reply(text=HELP)]
+        return [Reply(text=texts.usage(below))]
     try:
-        draft = read(args)
+        draft = read(args, below)
         unit_id = await named_or_own(ctx, user, draft.unit_text)
         _, text = await check(ctx, unit_id, draft)
     except CongressError as exc:

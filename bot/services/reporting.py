@@ -127,6 +127,18 @@ async def submit(ctx: Context, user: User, inbound: Inbound, draft: Draft, unit_
             unit_id = unit_id or fixing.unit_id
         else:
             fixing = None
+    if draft.correction and fixing is None and unit_id is None and draft.unit_text is None:
+        # "sửa lại 2 nữ" while a new report's preview waits corrects that preview (same unit and period), not
+        # the reports already stored (which it used to replace, dropping the waiting one).
+        waiting = await pending.latest_open(ctx.db, user.id)
+        if (
+            waiting is not None
+            and waiting.expires_at > ctx.now()
+            and isinstance(waiting.payload, SubmitPayload)
+            and waiting.payload.kind == draft.kind
+        ):
+            draft = draft.model_copy(update={"correction": False, "period": draft.period or waiting.payload.period})
+            unit_id = waiting.payload.unit_id
     if unit_id is None:
         example = {"pipeline": EXAMPLE_PIPELINE, "cumulative": EXAMPLE_CUMULATIVE}.get(draft.kind, texts.EXAMPLE_SHORT)
         target = await _target_unit(ctx, user, draft.unit_text, example, draft.text)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.domain.messages import Reply
-from bot.domain.models import User
+from bot.domain.models import UnitKind, User
 from bot.domain.textfmt import as_written
 from bot.language.gazetteer import Pick
 from bot.language.understand import pick_for, pick_for_report
@@ -37,8 +37,19 @@ async def examples(ctx: Context, user: User | None) -> replies.Examples:
     tree = await ctx.tree()
     if user is None or user.unit_id not in tree:
         return replies.Examples()
-    below = next(iter(tree.active_children(user.unit_id)), user.unit_id)
-    return replies.Examples(own=tree[user.unit_id].name, below=tree[below].name)
+    children = tree.active_children(user.unit_id)
+    below = next(iter(children), user.unit_id)
+    labels = (await ctx.categories()).for_unit(tree, user.unit_id)
+    present = {tree[c].category for c in children}
+    khoi = tuple(replies.khoi_example(k.label, k.aliases, k.short_label) for k in labels if k.code in present)
+    committees = (c for c in children if tree[c].kind not in (UnitKind.BRANCH, UnitKind.GRASSROOTS_BRANCH))
+    committee = next(committees, None)
+    return replies.Examples(
+        own=tree[user.unit_id].name,
+        below=tree[below].name,
+        khoi=khoi[:1] + khoi[-1:] if len(khoi) > 1 else khoi,
+        committee_below=tree[committee].name if committee is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -156,7 +167,9 @@ async def refusal(ctx: Context, user: User | None, found: Resolution) -> Reply |
     tree = await ctx.tree()
     if found.how == "out_of_scope":  # never falls through to the asker's own unit
         unit = found.unit_id
-        return Reply(text=replies.out_of_scope(tree[unit].name if unit is not None and unit in tree else found.phrase))
+        if unit is None or unit not in tree:
+            return Reply(text=replies.out_of_scope(found.phrase))
+        return Reply(text=replies.out_of_scope(tree[unit].name, own_words(found.phrase)))
     if found.how == "not_found":
         if not found.phrase:
             return Reply(text=replies.unit_not_found("", await examples(ctx, user)))

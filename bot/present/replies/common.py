@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.models import User
+from bot.domain.normalize import fold
 
 BOT_NAME = "PTĐV Bot"
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "console": "console"}
@@ -16,6 +17,8 @@ class Examples:
 
     own: str = "[tên đơn vị]"  # the asker's unit
     below: str = "[tên đơn vị cấp dưới]"  # a unit under it (the unit itself when it has none)
+    khoi: tuple[str, ...] = ("khối xã", "khối doanh nghiệp")  # khối that units under the asker belong to
+    committee_below: str | None = None  # a đảng bộ under the asker (for /daihoi), None when it has none
 
 
 def help_examples(ex: Examples) -> str:
@@ -50,13 +53,29 @@ def more_questions(ex: Examples) -> str:
     )
 
 
+def khoi_example(label: str, aliases: tuple[str, ...], short_label: str) -> str:
+    """A khối as people write it in a question: its shortest "khối …" name without a comma ("khối xã")."""
+    named = [n for n in (label, *aliases) if n.lower().startswith("khối") and "," not in n]
+    shortest = min(named, key=len) if named else f"khối {short_label}"
+    return shortest[:1].lower() + shortest[1:]
+
+
+def khoi_line(khoi: tuple[str, ...]) -> str:
+    """Questions by khối, naming only khối the asker's units belong to (none: no line)."""
+    if not khoi:
+        return ""
+    if len(khoi) == 1:
+        return f"• tiến độ {khoi[0]} — theo khối\n"
+    return f"• tiến độ {khoi[0]} · xếp hạng {khoi[-1]} — theo khối\n"
+
+
 def official_examples(ex: Examples) -> str:
     return (
         "Theo dõi các đơn vị:\n"
         "• đơn vị nào chưa báo cáo quý này? (/chuabaocao)\n"
         "• đơn vị nào chậm tiến độ? (/chamtiendo)\n"
         "• xếp hạng các đơn vị năm nay (/xephang)\n"
-        "• tiến độ khối xã · xếp hạng khối doanh nghiệp — theo khối\n"
+        f"{khoi_line(ex.khoi)}"
         "• chi bộ nào nhiều năm liền không kết nạp được? · tỉ lệ tổ chức cơ sở đảng kết nạp được đảng viên\n"
         f"• so sánh {ex.below} với cùng kỳ năm trước · xuất báo cáo năm 2025 {ex.below}\n"
         "• dự thảo báo cáo gửi cấp trên: làm báo cáo 9 tháng · /duthao năm 2025 · /duthao nhiệm kỳ — tệp Word"
@@ -149,7 +168,11 @@ def media_answer(kind: str | None) -> str:
     return MEDIA.get(kind or "", EMPTY)
 
 
-def out_of_scope(unit_name: str) -> str:
+def out_of_scope(unit_name: str, written: str | None = None) -> str:
+    """`written`: the person's words for the unit, quoted when the name does not hold them ("huyện Cao Phong",
+    whose history now counts for the province), so that the answer is about what was asked."""
+    if written and fold(written) not in fold(unit_name):
+        unit_name = f"“{written}” ({unit_name})"
     return f"Xin lỗi, đồng chí chỉ xem và báo cáo được cho đơn vị mình; {unit_name} nằm ngoài phạm vi được giao."
 
 

@@ -6,17 +6,26 @@ from datetime import date
 
 HELP = (
     "Cách ghi ngày đại hội (cán bộ theo dõi): /daihoi <ngày> — ví dụ “/daihoi 20/9/2025” ghi Đại hội nhiệm kỳ "
-    "2025–2030 của đơn vị mình họp ngày 20/9/2025 (nhiệm kỳ 2020–2025 tính đến hết ngày hôm trước).\n"
-    "Có thể ghi tên đơn vị cấp dưới và nhiệm kỳ: “/daihoi xã Cao Phong nhiệm kỳ 2025–2030 ngày 20/8/2025”."
+    "2025–2030 của đơn vị mình họp ngày 20/9/2025 (nhiệm kỳ 2020–2025 tính đến hết ngày hôm trước)."
 )
+
+
+def usage(committee_below: str | None) -> str:
+    """How to write /daihoi; the example of a committee below names one the asker really has (none: no example)."""
+    if committee_below is None:
+        return HELP
+    return (
+        f"{HELP}\nCó thể ghi tên đảng bộ cấp dưới và nhiệm kỳ: "
+        f"“/daihoi {committee_below} nhiệm kỳ 2025–2030 ngày 20/8/2025”."
+    )
 
 
 def dmy(day: date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
-def no_date() -> str:
-    return f"Chưa thấy ngày đại hội.\n{HELP}"
+def no_date(committee_below: str | None = None) -> str:
+    return f"Chưa thấy ngày đại hội.\n{usage(committee_below)}"
 
 
 def no_such_day(written: str) -> str:

@@ -118,16 +118,20 @@ def _by_category(view: ProgressView) -> list[str]:
         return []
     lines = ["\nTheo khối:"]
     labels = {**view.category_labels, **{c: c for c in groups if c not in view.category_labels}}  # as stored
+    rest = view.root.cumulative.admitted  # what no khối holds: the root's own figures (a merged unit's), others
     for category, label in labels.items():
         items = groups.get(category)
         if not items:
             continue
         done = sum(p.cumulative.admitted for p in items)
+        rest -= done
         target = sum(p.target or 0 for p in items)
         if target:
             lines.append(f"– {label}: {num(done)}/{num(target)} ({pct(done / target)})")
         else:
             lines.append(f"– {label}: {num(done)} ĐVM")
+    if rest > 0:  # the lines add up to the total above them
+        lines.append(f"– Không thuộc khối nào: {num(rest)} ĐVM")
     return lines
 
 

@@ -233,6 +233,13 @@ def compare_text(
     if groups:
         lines.append("\nTheo khối:")
         lines += [f"– {name}: {num(a)} (cùng kỳ: {num(b)}) → {_delta(a, b)}" for name, a, b in groups]
+        rest_now = now.admitted - sum(a for _, a, _ in groups)  # the unit's own figures (a merged unit's), …
+        rest_before = before.admitted - sum(b for _, _, b in groups)
+        if rest_now > 0 or rest_before > 0:  # so that the lines add up to the totals above them
+            lines.append(
+                f"– Không thuộc khối nào: {num(rest_now)} (cùng kỳ: {num(rest_before)})"
+                f" → {_delta(rest_now, rest_before)}"
+            )
     return "\n".join(lines)
 
 

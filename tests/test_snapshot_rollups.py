@@ -14,7 +14,7 @@ from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
 from bot.language.queries import QueryKind
-from bot.services import queries
+from bot.services import queries, report
 from bot.services.progress import load_progress
 from storage import rollups, submissions, units
 from storage.db import Database
@@ -206,6 +206,7 @@ async def _answers(db: Database, tree: UnitTree, roots: list[int], periods: list
             view = await load_progress(db, tree, root, period, today)
             for kind in (QueryKind.PIPELINE, QueryKind.SCREENING):
                 out.append(await queries._snapshots(ctx, view, kind))  # type: ignore[arg-type]
+                out.append(repr(await report._snapshots(ctx, view)))  # type: ignore[arg-type]
                 for category in sorted({c for u in tree.children(root) if (c := tree[u].category) is not None}):
                     scoped = queries.only_category(view, category)
                     out.append(await queries._snapshots(ctx, scoped, kind))  # type: ignore[arg-type]
@@ -224,6 +225,7 @@ async def test_demo_answers_are_unchanged_including_after_a_correction(demo_db, 
         Period.quarter(today.year, (today.month - 1) // 3 + 1),
         Period.month(today.year, today.month),
         Period.of_year(today.year - 1),
+        Period.term(2020, 2025),
     ]
     assert await db.scalar("SELECT COUNT(*) FROM snapshot_heads") > 0
     # a correction of a snapshot, and a snapshot of another period for one leaf (the old path must then be used)

@@ -217,6 +217,11 @@ async def ensure(path: Path, shape: Shape = Shape(), fresh: bool = False) -> Pro
     if not fresh and path.exists() and sidecar.exists():
         saved = json.loads(sidecar.read_text(encoding="utf-8"))
         if saved.pop("shape", None) == dataclasses.asdict(shape):
+            db = await Database.open(path)  # a database kept from an older schema is brought up to date
+            try:
+                await migrate(db)
+            finally:
+                await db.close()
             return Province(**{**saved, "path": path, "seconds": 0.0})
     province = await build(path, shape)
     record = {k: v for k, v in dataclasses.asdict(province).items() if k != "path"}

@@ -16,9 +16,10 @@ from bench.province import VN, Province, ensure
 from bot.config import Settings
 from bot.domain.clock import ManualClock
 from bot.domain.messages import Inbound
+from bot.domain.periods import Period
 from bot.services.core import Core
 from handlers.inbox_pump import InboxPump
-from storage import users
+from storage import submissions, users
 from storage.db import Database
 
 QUERIES = {
@@ -142,6 +143,55 @@ async def during_file(
         await db.close()
 
 
+CHANGES = {  # the data change made before each question: a new report, so no kept set or answer can be used
+    "chưa báo cáo": ("admission", {"admitted": 1}),
+    "nguồn": ("pipeline", {"pool": 9, "certified": 2, "planned_class": 1}),
+}
+
+
+async def after_change(province: Province, runs: int = 15) -> list[tuple[str, str, float, float, float]]:
+    """(level, question, p50, p95, p99) in ms of the first answer after a data change at the province root: before
+    each question a chi bộ's report is stored (another transaction, as a report from the chat would be), so the
+    question computes from the rollups rather than from an answer kept for the data version. The nguồn report
+    is of the period the province's snapshots are of (quarter I), as a chi bộ's repeated report would be."""
+    db = await Database.open(province.path)
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=VN))
+    core = Core(db, Settings(_env_file=None, database_path=province.path), clock)
+    results = []
+    try:
+        await _bench_users(db, province, clock.now())
+        asker = LiveAsker(db, core, clock)
+        await core.ctx.ready()
+        await asker.ask("tỉnh", "tiến độ")
+        for label, (kind, figures) in CHANGES.items():
+            samples = []
+            for _ in range(runs):
+                async with db.transaction():
+                    await submissions.append(
+                        db,
+                        unit_id=province.branch_id,
+                        kind=kind,
+                        period=Period.quarter(2026, 1 if kind == "pipeline" else 4),
+                        figures=figures,
+                        now=clock.now(),
+                        actor=None,
+                        channel="bench",
+                    )
+                samples.append(await asker.ask("tỉnh", QUERIES[label]))
+            results.append(
+                (
+                    "tỉnh",
+                    f"{label} (sau thay đổi)",
+                    statistics.median(samples),
+                    percentile(samples, 95),
+                    percentile(samples, 99),
+                )
+            )
+    finally:
+        await db.close()
+    return results
+
+
 def _inbound(sender: str, text: str, key: str) -> Inbound:
     return Inbound(
         channel="bench", update_key=f"bench:{key}", sender_id=sender, chat_id=sender, at=datetime.now(VN), text=text
@@ -158,5 +208,14 @@ async def main(path: Path = Path("data/bench-province.sqlite3")) -> None:
     print_rows(province.units, await measure(province))
 
 
+async def main_after_change(path: Path = Path("data/bench-province-60k.sqlite3")) -> None:
+    from bench.province import Shape
+
+    province = await ensure(path, Shape(branches=100, years=1))
+    print_rows(province.units, await after_change(province))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    asyncio.run(main_after_change() if "--after-change" in sys.argv else main())

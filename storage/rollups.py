@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
-from bot.domain.models import BREAKDOWN_FIELDS, Figures
+from bot.domain.models import BREAKDOWN_FIELDS, PIPELINE_FIELDS, SCREENING_FIELDS, Figures
 from bot.domain.records import UnitCounts, UnitSums
 from storage.db import Database
 
 _FIGURES = ("admitted", *BREAKDOWN_FIELDS)
 _SUMS = ", ".join(f"SUM({c})" for c in ("events", *_FIGURES))
 MAX_IN_LIST = 500  # above this, scan the period range and filter in Python
+SCAN_ABOVE = 5_000  # silent units: above this many, one scan of the period's reported units
+SNAPSHOT_FIELDS = {"pipeline": PIPELINE_FIELDS, "screening": SCREENING_FIELDS}
 
 # Which reported periods a reading counts. A reading of a period [ym_from, period_end] as of the month ym_to
 # (ym_to <= period_end while the period runs) counts every live report whose own period lies within
@@ -80,6 +82,13 @@ async def silent_units(
 ) -> set[int]:
     """Those of `unit_ids` with no live event (theirs or below) for a period counted as `sums` counts it."""
     ids = list(unit_ids)
+    if len(ids) > SCAN_ABOVE:  # a province: one scan of the period's reported units beats ~100 IN lists
+        rows = await db.fetchall(
+            f"SELECT DISTINCT unit_id FROM rollups INDEXED BY ix_rollups_period WHERE {_WITHIN} AND events > 0",
+            _range(ym_from, ym_to, period_end),
+        )
+        reported = {r[0] for r in rows}
+        return {u for u in ids if u not in reported}
     silent: set[int] = set()
     for start in range(0, len(ids), MAX_IN_LIST):
         chunk = ids[start : start + MAX_IN_LIST]
@@ -90,6 +99,54 @@ async def silent_units(
         )
         silent |= set(chunk) - {r[0] for r in rows}
     return silent
+
+
+async def snapshot_sums(
+    db: Database, kind: str, ym_from: int, ym_to: int, unit_ids: Iterable[int], *, period_end: int | None = None
+) -> dict[int, tuple[int, dict[str, int]]] | None:
+    """Per unit of `unit_ids` (each with all units below it): how many units have a live pipeline or screening
+    snapshot counted as `submissions.latest_snapshots` counts it (the newest of each unit, for reported periods as
+    `sums` counts them), and those snapshots' figures summed; units with none are left out. Read from the
+    trigger-kept `snapshot_rollups` (schema 0013). None when some unit has snapshots of two different periods
+    counted by this reading — then only its newest counts, which a sum per period cannot tell: the caller computes
+    from `latest_snapshots` instead."""
+    fields = SNAPSHOT_FIELDS[kind]
+    window = _range(ym_from, ym_to, period_end)
+    mixed = await db.scalar(
+        "SELECT 1 FROM snapshot_heads WHERE kind = ? AND ym_from >= ? AND ym_from <= ? AND ym_to <= ?"
+        " GROUP BY unit_id HAVING COUNT(*) > 1 LIMIT 1",
+        [kind, *window],
+    )
+    if mixed is not None:
+        return None
+    ids = list(unit_ids)
+    out: dict[int, tuple[int, dict[str, int]]] = {}
+    for start in range(0, len(ids), MAX_IN_LIST):
+        chunk = ids[start : start + MAX_IN_LIST]
+        rows = await db.fetchall(
+            f"SELECT unit_id, SUM(units), {', '.join(f'SUM({f})' for f in fields)} FROM snapshot_rollups"
+            f" WHERE unit_id IN ({','.join('?' * len(chunk))}) AND kind = ? AND {_WITHIN} GROUP BY unit_id",
+            [*chunk, kind, *window],
+        )
+        for r in rows:
+            if r[1]:
+                out[r[0]] = (r[1], dict(zip(fields, r[2:], strict=True)))
+    return out
+
+
+async def snapshot_own(
+    db: Database, kind: str, unit_id: int, ym_from: int, ym_to: int, *, period_end: int | None = None
+) -> tuple[int, dict[str, int]]:
+    """The unit's own snapshots (not those below it) counted as `snapshot_sums` counts them (its newest, when
+    `snapshot_sums` is not None): 0 or 1 unit and its figures."""
+    fields = SNAPSHOT_FIELDS[kind]
+    row = await db.fetchone(
+        f"SELECT COUNT(*), {', '.join(f'COALESCE(SUM({f}), 0)' for f in fields)} FROM snapshot_heads"
+        " WHERE kind = ? AND unit_id = ? AND ym_from >= ? AND ym_from <= ? AND ym_to <= ?",
+        [kind, unit_id, *_range(ym_from, ym_to, period_end)],
+    )
+    assert row is not None
+    return row[0], dict(zip(fields, row[1:], strict=True))
 
 
 async def counts(db: Database, ym_from: int, ym_to: int, *, period_end: int | None = None) -> dict[int, UnitCounts]:
@@ -127,6 +184,15 @@ async def rebuild(db: Database) -> None:
         " SUM(a * s.private_sector), SUM(a * s.university)"
         " FROM (SELECT *, kind IN ('admission', 'adjustment') AS a FROM submissions WHERE superseded_by IS NULL) s"
         " JOIN unit_closure c ON c.unit_id = s.unit_id GROUP BY c.ancestor_id, s.ym_from, s.ym_to"
+    )
+    await db.execute("DELETE FROM snapshot_rollups")  # the heads do not depend on the tree
+    await db.execute(
+        "INSERT INTO snapshot_rollups(unit_id, kind, ym_from, ym_to, units, pool, certified, planned_class, reviewed,"
+        " removed, followed_up)"
+        " SELECT c.ancestor_id, h.kind, h.ym_from, h.ym_to, COUNT(*), SUM(h.pool), SUM(h.certified),"
+        " SUM(h.planned_class), SUM(h.reviewed), SUM(h.removed), SUM(h.followed_up)"
+        " FROM snapshot_heads h JOIN unit_closure c ON c.unit_id = h.unit_id"
+        " GROUP BY c.ancestor_id, h.kind, h.ym_from, h.ym_to"
     )
     await db.execute("DELETE FROM rollup_extra")
     await db.execute(

@@ -222,6 +222,42 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
     store_kind = "pipeline" if kind is QueryKind.PIPELINE else "screening"
     fields = PIPELINE_FIELDS if store_kind == "pipeline" else SCREENING_FIELDS
+    children = tree.children(view.root_id)
+    rolled = await rollups.snapshot_sums(ctx.db, store_kind, ym_from, ym_to, children, period_end=view.period.ym_to)
+    if rolled is not None:  # a few rows of the trigger-kept rollup (schema 0013)
+        # the root's own snapshot and its children's subtrees: in a khối's view, only the khối's members
+        reported, totals = await rollups.snapshot_own(
+            ctx.db, store_kind, view.root_id, ym_from, ym_to, period_end=view.period.ym_to
+        )
+        by_child = {c: rolled[c][1] for c in children if c in rolled}
+        reported += sum(rolled[c][0] for c in by_child)
+        totals = {f: totals[f] + sum(v[f] for v in by_child.values()) for f in fields}
+    else:
+        reported, totals, by_child = await _snapshots_computed(ctx, view, store_kind, ym_from, ym_to)
+    name = tree[view.root_id].name
+    if store_kind == "pipeline":
+        top = sorted(by_child.items(), key=lambda kv: -kv[1]["pool"])[:8]
+        reporting = len(tree.reporting_units(view.root_id))
+        return texts.pipeline_text(
+            name,
+            view.period.label,
+            totals,
+            view.root.cumulative.admitted,
+            reported,
+            reporting,
+            [(tree[u].name, v) for u, v in top],
+        )
+    rows = sorted(by_child.items(), key=lambda kv: -kv[1]["reviewed"])
+    return texts.screening_text(name, view.period.label, totals, reported, [(tree[u].name, v) for u, v in rows])
+
+
+async def _snapshots_computed(
+    ctx: Context, view: ProgressView, store_kind: str, ym_from: int, ym_to: int
+) -> tuple[int, dict[str, int], dict[int, dict[str, int]]]:
+    """Units with a snapshot, the totals and the totals per child, from each unit's newest snapshot: the
+    definition `rollups.snapshot_sums` agrees with, used when a unit has snapshots of several counted periods."""
+    tree = view.tree
+    fields = PIPELINE_FIELDS if store_kind == "pipeline" else SCREENING_FIELDS
     below = None if tree[view.root_id].parent_id is None else view.root_id  # the whole table at a root is cheaper
     snaps = await submissions.latest_snapshots(
         ctx.db, store_kind, ym_from, ym_to, root_id=below, period_end=view.period.ym_to
@@ -238,21 +274,7 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
         members = [own[u] for u in tree.subtree(child) if u in own]
         if members:
             by_child[child] = {f: sum(m[f] for m in members) for f in fields}
-    name = tree[view.root_id].name
-    if store_kind == "pipeline":
-        top = sorted(by_child.items(), key=lambda kv: -kv[1]["pool"])[:8]
-        reporting = len(tree.reporting_units(view.root_id))
-        return texts.pipeline_text(
-            name,
-            view.period.label,
-            totals,
-            view.root.cumulative.admitted,
-            len(own),
-            reporting,
-            [(tree[u].name, v) for u, v in top],
-        )
-    rows = sorted(by_child.items(), key=lambda kv: -kv[1]["reviewed"])
-    return texts.screening_text(name, view.period.label, totals, len(own), [(tree[u].name, v) for u, v in rows])
+    return len(own), totals, by_child
 
 
 async def silent_units(ctx: Context, view: ProgressView) -> list[int]:

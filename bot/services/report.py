@@ -293,6 +293,10 @@ async def _snapshots(ctx: Context, view: ProgressView) -> tuple[dict[str, int], 
     scope = set(view.tree.subtree(view.root_id))
     out: list[dict[str, int]] = []
     for kind, fields in (("pipeline", PIPELINE_FIELDS), ("screening", SCREENING_FIELDS)):
+        rolled = await rollups.snapshot_sums(ctx.db, kind, ym_from, ym_to, [view.root_id], period_end=view.period.ym_to)
+        if rolled is not None:  # the trigger-kept rollup (schema 0013); None: a unit's newest must be picked
+            out.append(rolled[view.root_id][1] if view.root_id in rolled else dict.fromkeys(fields, 0))
+            continue
         snaps = await submissions.latest_snapshots(ctx.db, kind, ym_from, ym_to, period_end=view.period.ym_to)
         totals = dict.fromkeys(fields, 0)
         for unit_id, values in snaps.items():

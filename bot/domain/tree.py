@@ -16,6 +16,7 @@ class UnitTree:
             self._children.setdefault(parent, []).append(unit.id)
         self._subtree_cache: dict[int, tuple[int, ...]] = {}
         self._reporting_cache: dict[int, tuple[int, ...]] = {}
+        self._category_cache: dict[tuple[int, str], tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.units)
@@ -66,4 +67,19 @@ class UnitTree:
         if cached is None:  # the tree does not change once built (a new version is a new tree)
             cached = tuple(u for u in self.subtree(root_id) if self.units[u].active and not self.active_children(u))
             self._reporting_cache[root_id] = cached
+        return list(cached)
+
+    def top_of_category(self, root_id: int, category: str) -> list[int]:
+        """The top-most units of a category (khối) anywhere below `root_id`, inactive (merged-away) ones too: a
+        unit under one that already has the category is counted through it, never twice."""
+        cached = self._category_cache.get((root_id, category))
+        if cached is None:
+            out, stack = [], list(reversed(self.children(root_id)))
+            while stack:
+                current = stack.pop()
+                if self.units[current].category == category:
+                    out.append(current)
+                else:
+                    stack.extend(reversed(self.children(current)))
+            cached = self._category_cache[(root_id, category)] = tuple(out)
         return list(cached)

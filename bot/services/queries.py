@@ -30,6 +30,7 @@ from bot.services.report import derived_for  # the report's own computation: cha
 from bot.services.scope import NAME_REQUIRED, from_pick, own_words, refusal, resolve_unit
 from storage import rollups, submissions, users
 from storage.dataversion import data_version
+from storage.db import Database
 
 SILENT_KEPT = 32  # silent sets kept (one list of unit ids each)
 
@@ -106,7 +107,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
         return await files.soon(chart())
     if query.form is OutputForm.EXCEL:
         return await files.soon(_excel_reply(ctx, tree, query, unit_id, period))
-    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    view = await _load(ctx.db, tree, unit_id, period, today, query)
     match query.kind:
         case QueryKind.BREAKDOWN:
             return [Reply(text=texts.breakdown_text(view))]
@@ -158,8 +159,9 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
 
 
 def _members(tree: UnitTree, unit_id: int, category: str) -> list[int]:
-    """The units directly under `unit_id` that belong to a category (merged-away ones too: their history counts)."""
-    return [c for c in tree.children(unit_id) if tree[c].category == category]
+    """The top-most units of a category anywhere under `unit_id` (merged-away ones too: their history counts):
+    at a province whose children are communes, "khối doanh nghiệp" gathers the enterprises under every commune."""
+    return tree.top_of_category(unit_id, category)
 
 
 def _group(tree: UnitTree, unit_id: int, query: Query) -> list[int]:
@@ -171,6 +173,15 @@ def _scoped(view: ProgressView, query: Query) -> ProgressView:
     return view if query.category is None else only_category(view, query.category)
 
 
+async def _load(
+    db: Database, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query, depth: int | None = 1
+) -> ProgressView:
+    """The view a query is answered from: the unit and its children, or the members of the khối asked about
+    (wherever they sit below it) — only what the answer needs, not the whole subtree."""
+    members = () if query.category is None else _members(tree, unit_id, query.category)
+    return _scoped(await load_progress(db, tree, unit_id, period, today, depth=depth, extra=members), query)
+
+
 def only_category(view: ProgressView, category: str) -> ProgressView:
     """The view of one category under the root: a set of units that is not one subtree, so its figures, target,
     report flag and status are summed and assessed from its members — never copied from the root."""
@@ -178,8 +189,13 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
     label = view.category_labels.get(category, category)
     root_unit = view.tree[view.root_id]
+    members_set = set(keep)  # members deeper down stand directly under the root in the category's tree
     tree = UnitTree(
-        [view.tree[u] for u in ids if u != view.root_id]
+        [
+            dataclasses.replace(view.tree[u], parent_id=view.root_id) if u in members_set else view.tree[u]
+            for u in ids
+            if u != view.root_id
+        ]
         + [dataclasses.replace(root_unit, name=f"{root_unit.name} — {texts.khoi_words(label)}")]
     )
     members = [view.units[c] for c in keep if c in view.units]
@@ -313,10 +329,10 @@ class _Rows(Sequence[tuple[str, list[str]]]):
 async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query) -> str:
     """This period against the same period a year earlier (to the same month while it is running)."""
     before_period = period.same_period_last_year()
-    now_view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    now_view = await _load(ctx.db, tree, unit_id, period, today, query)
     reading = now_view.as_of
     cutoff = date(reading.year - 1, reading.month, min(reading.day, 28)) if now_view.is_running else before_period.end
-    before_view = _scoped(await load_progress(ctx.db, tree, unit_id, before_period, cutoff), query)
+    before_view = await _load(ctx.db, tree, unit_id, before_period, cutoff, query)
     tree = now_view.tree
     groups: list[tuple[str, int, int]] = []
     by_category: dict[str, list[int]] = defaultdict(list)
@@ -378,7 +394,7 @@ async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, in
 
 async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> Reply:
     """The chart answer, made off the loop (`files.off_loop`: `ctx` reads on its own connection, in a worker)."""
-    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, ctx.today()), query)
+    view = await _load(ctx.db, tree, unit_id, period, ctx.today(), query)
     if query.kind is QueryKind.BREAKDOWN:  # "biểu đồ cơ cấu": one bar per indicator of the list
         with files.DRAWING:
             png = breakdown_chart(view)
@@ -397,7 +413,7 @@ async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, perio
 
 async def _excel_reply(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> list[Reply]:
     async def make(reading: Context) -> tuple[bytes, str]:  # off the loop, on a read connection
-        full = _scoped(await load_progress(reading.db, tree, unit_id, period, reading.today(), depth=None), query)
+        full = await _load(reading.db, tree, unit_id, period, reading.today(), query, depth=None)
         content = progress_workbook(full, await column_sums(reading, full), reading.now())
         return content, full.tree[full.root_id].name  # "… — khối …" for a category
 

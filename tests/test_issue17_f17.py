@@ -1,0 +1,65 @@
+"""Issue 17, defects found while building the 2025 demo: khối questions over the whole subtree, history not read
+through today's tree, merging refused for units already merged, former names in choice labels, and the filled
+template re-importing cleanly."""
+
+from __future__ import annotations
+
+from bot.domain.models import Category, Unit, UnitKind
+from bot.domain.periods import Period
+from bot.domain.tree import UnitTree
+from bot.services.context import Context
+from bot.services.core import Core
+from bot.services.progress import load_progress
+from tests.test_demo_2025 import _say
+
+# --- 1. a khối gathers its top-most members anywhere below the asker ------------------------------------------------
+
+
+def test_top_of_category_counts_a_unit_through_its_ancestor_of_the_same_khoi():
+    def unit(i: int, parent: int | None, category: str | None) -> Unit:
+        return Unit(i, f"U{i}", f"U{i}", f"U{i}", f"u{i}", UnitKind.GRASSROOTS_BRANCH, category, parent)
+
+    tree = UnitTree([unit(1, None, None), unit(2, 1, "xa"), unit(3, 2, "dn"), unit(4, 3, "dn"), unit(5, 1, "dn"),
+                     unit(6, 2, None), unit(7, 6, "dn")])  # fmt: skip
+    assert tree.top_of_category(1, "dn") == [3, 7, 5]  # 4 is counted through 3
+    assert tree.top_of_category(2, "dn") == [3, 7]
+    assert tree.top_of_category(1, "xa") == [2]
+
+
+async def test_khoi_doanh_nghiep_from_the_province_gathers_units_anywhere_below(demo_db, settings, clock):
+    core = Core(demo_db, settings, clock)
+    tree = await core.ctx.tree()
+    province = tree.roots[0]
+    members = tree.top_of_category(province, Category.ENTERPRISE)
+    assert members and not any(tree[m].parent_id == province for m in members)  # all under the communes
+    answer = await _say(core, "binh", "tiến độ khối doanh nghiệp năm 2025")
+    assert "Đảng bộ tỉnh Phú Thọ — khối doanh nghiệp" in answer and "Công ty Cam Cao Phong" in answer
+    period = Period.of_year(2025)
+    admitted = 0
+    for m in members:
+        admitted += (
+            await load_progress(demo_db, tree, m, period, clock.now().date(), depth=0)
+        ).root.cumulative.admitted
+    assert f"Đã kết nạp: {admitted}/" in answer
+    ranking = await _say(core, "binh", "xếp hạng khối doanh nghiệp năm 2025")
+    assert "Cam Cao Phong" in ranking and "4. " in ranking
+
+
+async def test_a_khoi_view_loads_its_members_not_the_whole_tree(demo_db, settings, clock, monkeypatch):
+    from bot.services import queries
+
+    ctx = Context(demo_db, settings, clock)
+    tree = await ctx.tree()
+    seen: list[int] = []
+    real = queries.load_progress
+
+    async def spy(*args, **kwargs):
+        view = await real(*args, **kwargs)
+        seen.append(len(view.units))
+        return view
+
+    monkeypatch.setattr(queries, "load_progress", spy)
+    core = Core(demo_db, settings, clock)
+    await _say(core, "binh", "tiến độ khối doanh nghiệp năm 2025")
+    members = tree.top_of_category(tree.roots[0], Category.ENTERPRISE)
+    assert seen and max(seen) <= 1 + len(tree.children(tree.roots[0])) + len(members) < len(tree)

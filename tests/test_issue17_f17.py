@@ -63,3 +63,22 @@ async def test_a_khoi_view_loads_its_members_not_the_whole_tree(demo_db, setting
     await _say(core, "binh", "tiến độ khối doanh nghiệp năm 2025")
     members = tree.top_of_category(tree.roots[0], Category.ENTERPRISE)
     assert seen and max(seen) <= 1 + len(tree.children(tree.roots[0])) + len(members) < len(tree)
+
+
+# --- 2. history is not read through today's tree --------------------------------------------------------------------
+
+
+async def test_units_created_in_2025_are_not_silent_for_2021(demo_db, settings, clock):
+    core = Core(demo_db, settings, clock)
+    tree = await core.ctx.tree()
+    created = [u for u in tree.units.values() if u.valid_from is not None]
+    assert created and all(u.valid_from.isoformat() == "2025-07-01" for u in created)  # made by the re-organisation
+    new_leaves = [u for u in created if u.id in tree.reporting_units(tree.roots[0])]
+    assert new_leaves  # the village chi bộ of the new communes
+    answer = await _say(core, "binh", "đơn vị nào chưa báo cáo năm 2021")
+    assert not any(u.name in answer for u in new_leaves)
+    existing = len(tree.reporting_units(tree.roots[0])) - len(new_leaves)
+    assert f"Tất cả {existing} đơn vị đã báo cáo năm 2021" in answer
+    # the units that admitted no one for years: not a unit that has existed for a year and a half
+    idle = await _say(core, "binh", "đơn vị nào 3 năm liền không kết nạp được")
+    assert not any(u.name in idle for u in new_leaves)

@@ -258,7 +258,7 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     name = tree[view.root_id].name
     if store_kind == "pipeline":
         top = sorted(by_child.items(), key=lambda kv: -kv[1]["pool"])[:8]
-        reporting = len(tree.reporting_units(view.root_id))
+        reporting = len(tree.reporting_units(view.root_id, existing_by=view.period.end))
         return texts.pipeline_text(
             name,
             view.period.label,
@@ -274,8 +274,9 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
 
 async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
     """The reporting units under the view's root with no report in its period: the one definition of "chưa báo
-    cáo", used by `/chuabaocao` and by the progress answer alike."""
-    leaves = view.tree.reporting_units(view.root_id)
+    cáo", used by `/chuabaocao` and by the progress answer alike. A unit created after the period (by a
+    re-organisation) is not counted: it had nothing to report then."""
+    leaves = view.tree.reporting_units(view.root_id, existing_by=view.period.end)
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
     # Kept per data version (as charts are): at a 60k root the set costs ~120 indexed reads over 54k leaves.
     key = ("silent", view.root_id, view.category, view.period.ym_from, ym_to, view.period.ym_to)
@@ -293,7 +294,7 @@ async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
 
 async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply:
     tree = view.tree
-    leaves = tree.reporting_units(view.root_id)
+    leaves = tree.reporting_units(view.root_id, existing_by=view.period.end)
     silent = await silent_units(ctx, view)
     first = (query.page - 1) * texts.PAGE_SIZE
     page = silent[first : first + texts.PAGE_SIZE]

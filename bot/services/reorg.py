@@ -257,4 +257,5 @@ async def _add(ctx: Context, name: str, parent_id: int | None, category: str | N
         parent_id=parent_id,
         sort_order=len(tree.children(parent_id)) if parent_id else 0,
         now=ctx.now(),
+        valid_from=ctx.today(),  # it did not exist before: never "chưa báo cáo" for an earlier period
     )

@@ -10,6 +10,7 @@ from bot.domain.tree import UnitTree
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress
+from storage import units
 from tests.test_demo_2025 import _say
 
 # --- 1. a khối gathers its top-most members anywhere below the asker ------------------------------------------------
@@ -82,3 +83,31 @@ async def test_units_created_in_2025_are_not_silent_for_2021(demo_db, settings, 
     # the units that admitted no one for years: not a unit that has existed for a year and a half
     idle = await _say(core, "binh", "đơn vị nào 3 năm liền không kết nạp được")
     assert not any(u.name in idle for u in new_leaves)
+
+
+# --- 3. /tochuc refuses units already merged or closed ----------------------------------------------------------------
+
+
+async def test_tochuc_refuses_units_already_merged_or_closed_changing_nothing(demo_db, settings, clock):
+    core = Core(demo_db, settings, clock)
+    version = await units.version(demo_db)
+    merged = await _say(core, "binh", "/tochuc hopnhat BP, TN thành Đảng bộ xã Mới")
+    assert "Đảng bộ xã Bắc Phong đã hợp nhất vào Đảng bộ xã Thung Nai, không thể hợp nhất nữa" in merged
+    assert "Xác nhận" not in merged
+    district = await _say(core, "binh", "/tochuc hopnhat CP thành Đảng bộ xã Cao Phong")
+    assert "Đảng bộ huyện Cao Phong đã hợp nhất vào Đảng bộ tỉnh Phú Thọ" in district
+    into = await _say(core, "binh", "/tochuc hopnhat Chi bộ xóm Nội thành BP")
+    assert "không thể nhận thêm đơn vị. Xin ghi Đảng bộ xã Thung Nai thay thế." in into
+    assert "không thể ngừng hoạt động nữa" in await _say(core, "binh", "/tochuc ngung BP")
+    assert await units.version(demo_db) == version and (await units.by_code(demo_db, "BP")).merged_into is not None
+    # closed meanwhile: a preview confirmed after its unit was merged away is refused on confirmation
+    preview = await _say(core, "binh", "/tochuc ngung Chi bộ xóm Nội")
+    assert "Xác nhận" in preview
+    nai = await units.by_code(demo_db, "BP-NOI")
+    thung_nai = await units.by_code(demo_db, "BP")
+    async with demo_db.transaction():
+        await units.deactivate(demo_db, nai.id, clock.now(), merged_into=thung_nai.merged_into)
+        await units.bump_version(demo_db, clock.now())
+    core.ctx.invalidate()
+    confirmed = await _say(core, "binh", "có")
+    assert "đã hợp nhất vào Đảng bộ xã Thung Nai" in confirmed and "Đã" not in confirmed.split(".")[0]

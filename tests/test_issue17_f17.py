@@ -4,13 +4,15 @@ template re-importing cleanly."""
 
 from __future__ import annotations
 
+from bot.domain.messages import Inbound
 from bot.domain.models import Category, Unit, UnitKind
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress
-from storage import units
+from bot.services.scope import choice_labels
+from storage import units, users
 from tests.test_demo_2025 import _say
 
 # --- 1. a khối gathers its top-most members anywhere below the asker ------------------------------------------------
@@ -111,3 +113,21 @@ async def test_tochuc_refuses_units_already_merged_or_closed_changing_nothing(de
     core.ctx.invalidate()
     confirmed = await _say(core, "binh", "có")
     assert "đã hợp nhất vào Đảng bộ xã Thung Nai" in confirmed and "Đã" not in confirmed.split(".")[0]
+
+
+# --- 4. a choice matched by a former name says so ---------------------------------------------------------------------
+
+
+async def test_cao_phong_choice_labels_the_province_by_the_old_district_name(demo_db, settings, clock):
+    core = Core(demo_db, settings, clock)
+    binh = await users.by_login(demo_db, "binh")
+    inbound = Inbound(channel="console", update_key="console:cp", sender_id=f"t-{binh.id}", chat_id="x",
+                      at=clock.now(), text="tiến độ Cao Phong năm 2021")  # fmt: skip
+    await _say(core, "binh", "xin chào")  # links the console identity
+    replies = await core.handle(inbound)
+    labels = [c.label for row in replies[0].choices for c in row]
+    assert "Đảng bộ tỉnh Phú Thọ (huyện Cao Phong cũ)" in labels
+    assert "Đảng bộ xã Cao Phong" in labels  # today's unit of that name: its own name, nothing added
+    tree = await core.ctx.tree()
+    province = tree.roots[0]
+    assert choice_labels(tree, [province], "Phú Thọ") == ["Đảng bộ tỉnh Phú Thọ"]

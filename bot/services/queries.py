@@ -27,7 +27,7 @@ from bot.services import files
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.report import derived_for  # the report's own computation: chat and report agree
-from bot.services.scope import NAME_REQUIRED, from_pick, own_words, refusal, resolve_unit
+from bot.services.scope import NAME_REQUIRED, choice_labels, from_pick, own_words, refusal, resolve_unit
 from storage import rollups, submissions, users
 from storage.dataversion import data_version
 from storage.db import Database
@@ -64,7 +64,12 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
         if (refused := await refusal(ctx, user, found)) is not None:
             return [refused]
         if found.how == "ask":
-            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found.choices[:8])
+            shown = found.choices[:8]
+            labels = choice_labels(tree, shown, found.phrase)  # "… (huyện Cao Phong cũ)": matched by a former name
+            rows = tuple(
+                (Choice(label=label, data=query_data(query, u, period)),)
+                for u, label in zip(shown, labels, strict=True)
+            )
             return [Reply(text=replies.which_unit(own_words(found.phrase)), choices=rows)]
         if found.how == "category" and query.category is None:
             query = query.model_copy(update={"category": found.category})

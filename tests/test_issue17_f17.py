@@ -8,11 +8,14 @@ from bot.domain.messages import Inbound
 from bot.domain.models import Category, Unit, UnitKind
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
+from bot.present.exports.template import INSTRUCTIONS, rows_from, template_workbook
+from bot.services import imports
 from bot.services.context import Context
 from bot.services.core import Core
 from bot.services.progress import load_progress
+from bot.services.reorg import Change, apply_change
 from bot.services.scope import choice_labels
-from storage import units, users
+from storage import submissions, units, users
 from tests.test_demo_2025 import _say
 
 # --- 1. a khối gathers its top-most members anywhere below the asker ------------------------------------------------
@@ -131,3 +134,41 @@ async def test_cao_phong_choice_labels_the_province_by_the_old_district_name(dem
     tree = await core.ctx.tree()
     province = tree.roots[0]
     assert choice_labels(tree, [province], "Phú Thọ") == ["Đảng bộ tỉnh Phú Thọ"]
+
+
+# --- 5. the filled template of the 2025 demo goes back in cleanly -------------------------------------------------
+
+
+async def test_the_filled_template_of_the_2025_demo_reimports_changing_nothing(demo_db, settings, clock):
+    ctx = Context(demo_db, settings, clock)
+    tree = await ctx.tree()
+    mt = next(u for u in tree.units.values() if u.name == "Đảng bộ xã Mường Thàng")
+    assert tree.children(mt.id) and not tree.active_children(mt.id)  # only the merged-away communes below it
+
+    async def totals() -> list[int]:
+        now = await ctx.tree()
+        years = (2021, 2025, 2026)
+        views = [await load_progress(demo_db, now, now.roots[0], Period.of_year(y), clock.now().date()) for y in years]
+        return [v.root.cumulative.admitted for v in views]
+
+    before, count = await totals(), await submissions.count(demo_db)
+    rows = await rows_from(demo_db)
+    assert any(r[0] == mt.code for r in rows["history"]) and any(r[0] == mt.code for r in rows["reports"])
+    data = await imports.read(settings, "mau.xlsx", template_workbook(rows, await ctx.indicators()))
+    assert await imports.check(ctx, data) == []  # before: "XAMUONGTHA1 có đơn vị trực thuộc" on 7 rows
+    summary = await imports.apply(ctx, data, None, "mau.xlsx")
+    assert "không có thay đổi" in summary.text()
+    ctx.invalidate()
+    assert await totals() == before and await submissions.count(demo_db) == count  # before: nearly doubled
+    assert "Tệp điền sẵn (ptdv template --fill) gửi lại nguyên vẹn thì không thay đổi gì" in " ".join(INSTRUCTIONS)
+
+
+async def test_rows_belong_to_the_unit_as_it_was_in_their_period(demo_db, settings, clock):
+    ctx = Context(demo_db, settings, clock)
+    await apply_change(ctx, Change(kind="add", target=(await units.by_code(demo_db, "BP-NOI")).id,
+                                   names=("Chi bộ Tổ 1",)), None)  # fmt: skip
+    csv = "Mã đơn vị,Kỳ,Kết nạp\nBP-NOI,Q3/2021,2\nBP-NOI,T11/2026,1\n"
+    data = await imports.read(settings, "sl.csv", csv.encode())
+    problems = await imports.check(ctx, data)
+    assert [(p.row, p.column) for p in problems] == [(3, "Mã đơn vị")]  # 2021: the chi bộ as it was; not today
+    assert "có đơn vị trực thuộc" in problems[0].message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.domain.models import Unit, UnitKind
@@ -11,12 +11,17 @@ from bot.domain.normalize import search_key
 from storage.db import Database
 from storage.timefmt import to_db
 
-_COLUMNS = "id, code, name, short_name, search_name, kind, category, parent_id, sort_order, active, merged_into"
+_COLUMNS = (
+    "id, code, name, short_name, search_name, kind, category, parent_id, sort_order, active, merged_into, valid_from"
+)
 
 
 def _unit(row: sqlite3.Row) -> Unit:
     """In `_COLUMNS` order (positional: 60k of them per tree version at province scale)."""
-    return Unit(row[0], row[1], row[2], row[3], row[4], UnitKind(row[5]), row[6], row[7], row[8], bool(row[9]), row[10])
+    since = date.fromisoformat(row[11][:10]) if row[11] else None
+    return Unit(
+        row[0], row[1], row[2], row[3], row[4], UnitKind(row[5]), row[6], row[7], row[8], bool(row[9]), row[10], since
+    )
 
 
 async def all_units(db: Database) -> list[Unit]:
@@ -45,11 +50,15 @@ async def add(
     category: str | None = None,
     parent_id: int | None = None,
     sort_order: int = 0,
+    valid_from: date | None = None,
 ) -> int:
+    """A new unit; `valid_from` is the day it came into being (a re-organisation's), None for a unit recorded
+    as it already was (a loaded or imported tree), which has existed for every period asked about."""
+    since = valid_from.isoformat() if valid_from is not None else None
     unit_id = await db.execute(
         "INSERT INTO units(code, name, short_name, search_name, kind, category, parent_id, sort_order,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (code, name, short_name, search_key(name), kind, category, parent_id, sort_order, to_db(now)),
+        " created_at, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (code, name, short_name, search_key(name), kind, category, parent_id, sort_order, to_db(now), since),
     )
     if parent_id is None:  # a top committee starts with today's khối and terms (storage/schema/0010, 0011)
         from storage import categories, terms

@@ -121,7 +121,7 @@ async def test_cao_phong_still_finds_the_history_69_of_71_at_q3_2021(demo_db, se
         )
     )
     labels = [c.label for row in ambiguous[0].choices for c in row]
-    assert "Đảng bộ tỉnh Phú Thọ" in labels and "Đảng bộ xã Cao Phong" in labels
+    assert "Đảng bộ tỉnh Phú Thọ (huyện Cao Phong cũ)" in labels and "Đảng bộ xã Cao Phong" in labels
     # a commune official sees only the part of the history that is hers
     assert "Đảng bộ xã Cao Phong" in await _say(core, "quang", "tiến độ Cao Phong năm 2021")
 

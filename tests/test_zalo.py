@@ -353,7 +353,7 @@ def test_console_shows_the_zalo_rendering(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "PTĐV Bot (Zalo) ›" in out
-    assert "Trả lời bằng số (1–2):\n1. Đảng bộ tỉnh Phú Thọ\n2. Đảng bộ xã Cao Phong" in out
+    assert "Trả lời bằng số (1–2):\n1. Đảng bộ tỉnh Phú Thọ (huyện Cao Phong cũ)\n2. Đảng bộ xã Cao Phong" in out
     assert "TIẾN ĐỘ KẾT NẠP ĐẢNG VIÊN — Đảng bộ xã Cao Phong" in out
     assert "1. ✅ Xác nhận" in out and "Đã lưu" in out
 

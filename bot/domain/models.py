@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,6 +93,7 @@ class Unit:
     sort_order: int = 0
     active: bool = True
     merged_into: int | None = None
+    valid_from: date | None = None  # the day a re-organisation created it; None: there before the bot's records
 
 
 class User(Frozen):

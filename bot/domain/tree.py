@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from bot.domain.models import Unit
 
@@ -16,6 +17,7 @@ class UnitTree:
             self._children.setdefault(parent, []).append(unit.id)
         self._subtree_cache: dict[int, tuple[int, ...]] = {}
         self._reporting_cache: dict[int, tuple[int, ...]] = {}
+        self._category_cache: dict[tuple[int, str], tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.units)
@@ -60,10 +62,34 @@ class UnitTree:
     def depth(self, unit_id: int) -> int:
         return sum(1 for _ in self.ancestors(unit_id))
 
-    def reporting_units(self, root_id: int) -> list[int]:
-        """Active units in the subtree that report for themselves (those with no active children)."""
+    def reporting_units(self, root_id: int, existing_by: date | None = None) -> list[int]:
+        """Active units in the subtree that report for themselves (those with no active children); with
+        `existing_by`, only those that existed by that day (a unit a re-organisation created later had nothing
+        to report for an earlier period)."""
         cached = self._reporting_cache.get(root_id)
         if cached is None:  # the tree does not change once built (a new version is a new tree)
             cached = tuple(u for u in self.subtree(root_id) if self.units[u].active and not self.active_children(u))
             self._reporting_cache[root_id] = cached
+        if existing_by is not None:
+            return [u for u in cached if self.existed_by(u, existing_by)]
+        return list(cached)
+
+    def existed_by(self, unit_id: int, day: date) -> bool:
+        """The unit had come into being by `day` (units recorded without a date always had)."""
+        since = self.units[unit_id].valid_from
+        return since is None or since <= day
+
+    def top_of_category(self, root_id: int, category: str) -> list[int]:
+        """The top-most units of a category (khối) anywhere below `root_id`, inactive (merged-away) ones too: a
+        unit under one that already has the category is counted through it, never twice."""
+        cached = self._category_cache.get((root_id, category))
+        if cached is None:
+            out, stack = [], list(reversed(self.children(root_id)))
+            while stack:
+                current = stack.pop()
+                if self.units[current].category == category:
+                    out.append(current)
+                else:
+                    stack.extend(reversed(self.children(current)))
+            cached = self._category_cache[(root_id, category)] = tuple(out)
         return list(cached)

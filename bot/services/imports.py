@@ -7,14 +7,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+from collections import defaultdict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.config import Settings
 from bot.domain.messages import Inbound, Reply
-from bot.domain.models import UnitKind, User
+from bot.domain.models import PIPELINE_FIELDS, SCREENING_FIELDS, UnitKind, User
 from bot.domain.payloads import ImportPayload
 from bot.domain.periods import Period
 from bot.domain.tree import UnitTree
@@ -111,7 +112,26 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
     for row in new_roots[1:] if not root_codes else new_roots:  # one root, as in chat
         problems.append(_problem("units", row["_row"], "parent", texts.ONE_ROOT))
     problems += _kinds(tree, data)
-    has_children = {p for c, p in parent_of.items() if p}
+    # The units below each unit that take its reports: active ones (a merged-away or closed unit below is history,
+    # not a unit below), each with the day it came into being (None: always).
+    below: dict[str, list[date | None]] = defaultdict(list)
+    listed_codes = {row["code"] for row in data.units}
+    for u in tree.units.values():
+        parent = parent_of.get(u.code)
+        if parent and u.code not in listed_codes and u.active:
+            below[parent].append(u.valid_from)
+    by_code = {u.code: u for u in tree.units.values()}
+    for row in data.units:
+        existing = by_code.get(row["code"])
+        if row["parent"] and (existing is None or existing.active):
+            below[row["parent"]].append(existing.valid_from if existing is not None else None)
+
+    def has_units_below(code: str, row: dict[str, Any]) -> bool:
+        """The unit had units below it in the row's period: its figures are reported by them. A row for a period
+        before every unit below it came into being is the unit as it was then, and is taken."""
+        end = period_of(row).end
+        return any(since is None or since <= end for since in below.get(code, ()))
+
     logins: dict[str, int] = {}
     for row in data.users:
         if row["unit"] not in known:
@@ -138,7 +158,7 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
                 problems.append(_problem("reports", row["_row"], title, texts.unknown_indicator(title, names)))
         if row["unit"] not in known:
             problems.append(_problem("reports", row["_row"], "unit", texts.unknown_unit(row["unit"])))
-        elif row["unit"] in has_children:
+        elif has_units_below(row["unit"], row):
             problems.append(_problem("reports", row["_row"], "unit", texts.has_children(row["unit"], "reports")))
         problem = report_problem(ctx, "admission", row["figures"], period_of(row))  # the chat's own check
         if problem is not None:
@@ -152,7 +172,7 @@ async def check(ctx: Context, data: ImportFile) -> list[Problem]:
     for row in data.history:
         if row["unit"] not in known:
             problems.append(_problem("history", row["_row"], "unit", texts.unknown_unit(row["unit"])))
-        elif row["unit"] in has_children:
+        elif has_units_below(row["unit"], row):
             problems.append(_problem("history", row["_row"], "unit", texts.has_children(row["unit"], "history")))
         problem = report_problem(ctx, row["kind"], row["figures"], period_of(row))  # the chat's own check
         if problem is not None:
@@ -240,6 +260,7 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
         *((k, [r for r in data.history if r["kind"] == k]) for k in HISTORY_KINDS),
     ):
         live = await submissions.live_imports(ctx.db, kind) if rows else {}
+        told = await _told_in_chat(ctx, kind) if rows else {}
         for n, row in enumerate(rows):
             if step is not None and n % BATCH == 0:
                 step(0)
@@ -260,6 +281,9 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
                 and (olds[-1].extra or "{}") == (extra or "{}")
             ):
                 unchanged += 1
+                continue
+            if not olds and unit_id is not None and _same(told.get((unit_id, period.ym_from, period.ym_to)), figures):
+                unchanged += 1  # what the chat's reports already say (the filled template sent back): nothing new
                 continue
             raw_text = texts.source_line(source, row["_row"])
             if unit_id is not None and not olds:
@@ -282,6 +306,32 @@ async def plan(ctx: Context, data: ImportFile, source: str, step: Step | None = 
         if step is not None:
             step(0)
     return Plan(stamp=stamp, events=events, unchanged=unchanged, ready=ready)
+
+
+async def _told_in_chat(ctx: Context, kind: str) -> dict[tuple[int, int, int], dict[str, int | None]]:
+    """The figures the live events that were not imported give each (unit, ym_from, ym_to): admissions summed
+    (with adjustments), a snapshot's newest values — what `ptdv template --fill` writes for them."""
+    out: dict[tuple[int, int, int], dict[str, int | None]] = {}
+    if kind == "admission":
+        for event in await submissions.live_admission_rows(ctx.db):
+            if event.channel == "import":
+                continue
+            sums = out.setdefault((event.unit_id, event.ym_from, event.ym_to), {})
+            for name, value in (*event.figures.items(), *event.extra.items()):
+                sums[name] = (sums.get(name) or 0) + (value or 0)
+        return out
+    fields = PIPELINE_FIELDS if kind == "pipeline" else SCREENING_FIELDS
+    for r in await submissions.live_snapshot_rows(ctx.db):
+        if r.kind == kind and r.channel != "import":
+            out[(r.unit_id, r.ym_from, r.ym_to)] = {f: r.figures.get(f) for f in fields}
+    return out
+
+
+def _same(told: dict[str, int | None] | None, figures: dict[str, int]) -> bool:
+    """A row states exactly what is already told (a figure of 0 and one not stated alike for admissions)."""
+    if told is None:
+        return False
+    return {k: v for k, v in told.items() if v} == {k: v for k, v in figures.items() if v}
 
 
 async def apply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.calendar import Calendar
@@ -45,8 +46,10 @@ async def load_progress(
     today: date,
     tolerance: float | None = None,
     depth: int | None = 1,
+    extra: Sequence[int] = (),
 ) -> ProgressView:
-    """Progress of `root_id` and the units `depth` levels below it (children by default, all with None).
+    """Progress of `root_id` and the units `depth` levels below it (children by default, all with None), and
+    the `extra` units wherever they are below it (the members of a khối, say).
 
     Reads rolled-up sums (a handful of rows per unit), so the answer for a province root costs about what
     one for a chi bộ does.
@@ -58,6 +61,9 @@ async def load_progress(
     read_at = as_of(period, today)
     ym_to = min(period.ym_to, read_at.year * 100 + read_at.month)
     needed = units_to_depth(tree, root_id, depth)
+    if extra and depth is not None:
+        loaded = set(needed)
+        needed += [u for u in extra if u not in loaded]
     scope = "term" if period.kind is PeriodKind.TERM else "year"
     if period.kind is PeriodKind.TERM:
         direct = await targets.values_for_term(db, period.year, root_id)

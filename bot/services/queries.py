@@ -26,9 +26,10 @@ from bot.services import files
 from bot.services.context import Context
 from bot.services.progress import load_progress
 from bot.services.report import derived_for  # the report's own computation: chat and report agree
-from bot.services.scope import NAME_REQUIRED, from_pick, own_words, refusal, resolve_unit
+from bot.services.scope import NAME_REQUIRED, choice_labels, from_pick, own_words, refusal, resolve_unit
 from storage import rollups, submissions, users
 from storage.dataversion import data_version
+from storage.db import Database
 
 SILENT_KEPT = 32  # silent sets kept (one list of unit ids each)
 
@@ -62,7 +63,12 @@ async def ask(ctx: Context, user: User, query: Query) -> list[Reply]:
         if (refused := await refusal(ctx, user, found)) is not None:
             return [refused]
         if found.how == "ask":
-            rows = tuple((Choice(label=tree[u].name, data=query_data(query, u, period)),) for u in found.choices[:8])
+            shown = found.choices[:8]
+            labels = choice_labels(tree, shown, found.phrase)  # "… (huyện Cao Phong cũ)": matched by a former name
+            rows = tuple(
+                (Choice(label=label, data=query_data(query, u, period)),)
+                for u, label in zip(shown, labels, strict=True)
+            )
             return [Reply(text=replies.which_unit(own_words(found.phrase)), choices=rows)]
         if found.how == "category" and query.category is None:
             query = query.model_copy(update={"category": found.category})
@@ -105,7 +111,7 @@ async def answer(ctx: Context, user: User, query: Query, unit_id: int, period: P
         return await files.soon(chart())
     if query.form is OutputForm.EXCEL:
         return await files.soon(_excel_reply(ctx, tree, query, unit_id, period))
-    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    view = await _load(ctx.db, tree, unit_id, period, today, query)
     match query.kind:
         case QueryKind.BREAKDOWN:
             return [Reply(text=texts.breakdown_text(view))]
@@ -157,8 +163,9 @@ def _paged(text: str, more: bool, query: Query, view: ProgressView) -> Reply:
 
 
 def _members(tree: UnitTree, unit_id: int, category: str) -> list[int]:
-    """The units directly under `unit_id` that belong to a category (merged-away ones too: their history counts)."""
-    return [c for c in tree.children(unit_id) if tree[c].category == category]
+    """The top-most units of a category anywhere under `unit_id` (merged-away ones too: their history counts):
+    at a province whose children are communes, "khối doanh nghiệp" gathers the enterprises under every commune."""
+    return tree.top_of_category(unit_id, category)
 
 
 def _group(tree: UnitTree, unit_id: int, query: Query) -> list[int]:
@@ -170,6 +177,15 @@ def _scoped(view: ProgressView, query: Query) -> ProgressView:
     return view if query.category is None else only_category(view, query.category)
 
 
+async def _load(
+    db: Database, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query, depth: int | None = 1
+) -> ProgressView:
+    """The view a query is answered from: the unit and its children, or the members of the khối asked about
+    (wherever they sit below it) — only what the answer needs, not the whole subtree."""
+    members = () if query.category is None else _members(tree, unit_id, query.category)
+    return _scoped(await load_progress(db, tree, unit_id, period, today, depth=depth, extra=members), query)
+
+
 def only_category(view: ProgressView, category: str) -> ProgressView:
     """The view of one category under the root: a set of units that is not one subtree, so its figures, target,
     report flag and status are summed and assessed from its members — never copied from the root."""
@@ -177,8 +193,13 @@ def only_category(view: ProgressView, category: str) -> ProgressView:
     ids = {view.root_id} | {u for c in keep for u in view.tree.subtree(c)}
     label = view.category_labels.get(category, category)
     root_unit = view.tree[view.root_id]
+    members_set = set(keep)  # members deeper down stand directly under the root in the category's tree
     tree = UnitTree(
-        [view.tree[u] for u in ids if u != view.root_id]
+        [
+            dataclasses.replace(view.tree[u], parent_id=view.root_id) if u in members_set else view.tree[u]
+            for u in ids
+            if u != view.root_id
+        ]
         + [dataclasses.replace(root_unit, name=f"{root_unit.name} — {texts.khoi_words(label)}")]
     )
     members = [view.units[c] for c in keep if c in view.units]
@@ -237,7 +258,7 @@ async def _snapshots(ctx: Context, view: ProgressView, kind: QueryKind) -> str:
     name = tree[view.root_id].name
     if store_kind == "pipeline":
         top = sorted(by_child.items(), key=lambda kv: -kv[1]["pool"])[:8]
-        reporting = len(tree.reporting_units(view.root_id))
+        reporting = len(tree.reporting_units(view.root_id, existing_by=view.period.end))
         return texts.pipeline_text(
             name,
             view.period.label,
@@ -279,8 +300,9 @@ async def _snapshots_computed(
 
 async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
     """The reporting units under the view's root with no report in its period: the one definition of "chưa báo
-    cáo", used by `/chuabaocao` and by the progress answer alike."""
-    leaves = view.tree.reporting_units(view.root_id)
+    cáo", used by `/chuabaocao` and by the progress answer alike. A unit created after the period (by a
+    re-organisation) is not counted: it had nothing to report then."""
+    leaves = view.tree.reporting_units(view.root_id, existing_by=view.period.end)
     ym_to = min(view.period.ym_to, view.as_of.year * 100 + view.as_of.month)
     # Kept per data version (as charts are): at a 60k root the set costs ~120 indexed reads over 54k leaves.
     key = ("silent", view.root_id, view.category, view.period.ym_from, ym_to, view.period.ym_to)
@@ -298,7 +320,7 @@ async def silent_units(ctx: Context, view: ProgressView) -> list[int]:
 
 async def _not_reported(ctx: Context, view: ProgressView, query: Query) -> Reply:
     tree = view.tree
-    leaves = tree.reporting_units(view.root_id)
+    leaves = tree.reporting_units(view.root_id, existing_by=view.period.end)
     silent = await silent_units(ctx, view)
     first = (query.page - 1) * texts.PAGE_SIZE
     page = silent[first : first + texts.PAGE_SIZE]
@@ -334,10 +356,10 @@ class _Rows(Sequence[tuple[str, list[str]]]):
 async def _compare(ctx: Context, tree: UnitTree, unit_id: int, period: Period, today: date, query: Query) -> str:
     """This period against the same period a year earlier (to the same month while it is running)."""
     before_period = period.same_period_last_year()
-    now_view = _scoped(await load_progress(ctx.db, tree, unit_id, period, today), query)
+    now_view = await _load(ctx.db, tree, unit_id, period, today, query)
     reading = now_view.as_of
     cutoff = date(reading.year - 1, reading.month, min(reading.day, 28)) if now_view.is_running else before_period.end
-    before_view = _scoped(await load_progress(ctx.db, tree, unit_id, before_period, cutoff), query)
+    before_view = await _load(ctx.db, tree, unit_id, before_period, cutoff, query)
     tree = now_view.tree
     groups: list[tuple[str, int, int]] = []
     by_category: dict[str, list[int]] = defaultdict(list)
@@ -395,7 +417,7 @@ async def _years_of_term(ctx: Context, view: ProgressView) -> list[tuple[int, in
 
 async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> Reply:
     """The chart answer, made off the loop (`files.off_loop`: `ctx` reads on its own connection, in a worker)."""
-    view = _scoped(await load_progress(ctx.db, tree, unit_id, period, ctx.today()), query)
+    view = await _load(ctx.db, tree, unit_id, period, ctx.today(), query)
     if query.kind is QueryKind.BREAKDOWN:  # "biểu đồ cơ cấu": one bar per indicator of the list
         with files.DRAWING:
             png = breakdown_chart(view)
@@ -414,7 +436,7 @@ async def _chart(ctx: Context, tree: UnitTree, query: Query, unit_id: int, perio
 
 async def _excel_reply(ctx: Context, tree: UnitTree, query: Query, unit_id: int, period: Period) -> list[Reply]:
     async def make(reading: Context) -> tuple[bytes, str]:  # off the loop, on a read connection
-        full = _scoped(await load_progress(reading.db, tree, unit_id, period, reading.today(), depth=None), query)
+        full = await _load(reading.db, tree, unit_id, period, reading.today(), query, depth=None)
         content = progress_workbook(full, await column_sums(reading, full), reading.now())
         return content, full.tree[full.root_id].name  # "… — khối …" for a category
 

@@ -176,11 +176,29 @@ async def allowed(ctx: Context, user: User, change: Change) -> str | None:
     for unit in named:
         if unit not in tree or unit not in scope:
             return replies.out_of_scope(tree[unit].name if unit in tree else replies.unit_number(unit))
+    if (closed := _not_active(tree, change)) is not None:  # merged away or closed (here too on confirmation)
+        return closed
     if change.kind in ("split", "merge", "deactivate"):
         for unit in change.units:
             parent = tree[unit].parent_id
             if parent is None or parent not in scope:
                 return texts.for_the_parent(tree[unit].name)
+    return None
+
+
+def _not_active(tree: UnitTree, change: Change) -> str | None:
+    """Why `change` names a unit that no longer works (merged away or closed), None when it does not."""
+
+    def successor(unit_id: int) -> str | None:
+        into = tree[unit_id].merged_into
+        return tree[into].name if into is not None and into in tree else None
+
+    if change.kind in ("merge", "split", "deactivate", "move"):
+        for unit in change.units:
+            if not tree[unit].active:
+                return texts.not_active(tree[unit].name, successor(unit), change.kind)
+    if change.kind in ("merge", "move", "add") and change.target is not None and not tree[change.target].active:
+        return texts.target_not_active(tree[change.target].name, successor(change.target))
     return None
 
 
@@ -257,4 +275,5 @@ async def _add(ctx: Context, name: str, parent_id: int | None, category: str | N
         parent_id=parent_id,
         sort_order=len(tree.children(parent_id)) if parent_id else 0,
         now=ctx.now(),
+        valid_from=ctx.today(),  # it did not exist before: never "chưa báo cáo" for an earlier period
     )

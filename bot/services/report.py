@@ -195,10 +195,13 @@ async def derived_for(
     tree = await ctx.tree()
     today = ctx.today()
     full = await load_progress(ctx.db, tree, unit_id, period, today, depth=None)
-    grassroots = grassroots_units(tree, unit_id)
+    # units a re-organisation created after the period are not counted for it; nor, among the units that admitted
+    # no one for N years, those that did not exist at the start of the N years
+    grassroots = [u for u in grassroots_units(tree, unit_id) if tree.existed_by(u, period.end)]
     admitted = {u: p.cumulative.admitted for u, p in full.units.items()}
     last_year = min(period.end.year if period.kind is PeriodKind.TERM else period.year, today.year)
-    leaves = branches(tree, unit_id)
+    window_start = date(last_year - years + 1, 1, 1)
+    leaves = [u for u in branches(tree, unit_id) if tree.existed_by(u, window_start)]
     by_year = await rollups.admitted_by_year(ctx.db, leaves, last_year)
     return Derived(
         share=admitting_share(grassroots, admitted),

@@ -8,7 +8,9 @@ from typing import Literal
 
 from bot.domain.messages import Reply
 from bot.domain.models import UnitKind, User
+from bot.domain.normalize import fold
 from bot.domain.textfmt import as_written
+from bot.domain.tree import UnitTree
 from bot.language.gazetteer import Pick
 from bot.language.understand import pick_for, pick_for_report
 from bot.language.units import FUZZY_CUTOFF
@@ -197,3 +199,30 @@ async def named_or_own(ctx: Context, user: User, text: str | None) -> int:
         raise Refusal(replies.several_units_match([tree[u].name for u in found.choices[:5]]))
     assert found.unit_id is not None
     return found.unit_id
+
+
+def choice_labels(tree: UnitTree, choices: list[int], phrase: str) -> list[str]:
+    """The labels of the units offered for `phrase`: a unit the phrase matched only through a unit merged into it
+    (the province that carries the old district's history) says so — “Đảng bộ tỉnh Phú Thọ (huyện Cao Phong cũ)”
+    — so that it is not mistaken for today's unit of that name."""
+    key = fold(phrase).strip()
+    merged = [u for u in tree.units.values() if u.merged_into is not None] if key else []
+    out = []
+    for unit_id in choices:
+        unit = tree[unit_id]
+        label = unit.name
+        if key and key not in fold(unit.name) and key not in fold(unit.short_name):
+            former = next(
+                (
+                    m
+                    for m in merged
+                    if m.id != unit_id
+                    and Context.successor(tree, m.id) == unit_id
+                    and (key in fold(m.name) or key in fold(m.short_name))
+                ),
+                None,
+            )
+            if former is not None:
+                label = replies.with_former_name(unit.name, former.name)
+        out.append(label)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.domain.models import User
@@ -216,3 +217,9 @@ APOLOGY = (
     "Gửi lại đúng tin này có thể vẫn lỗi: xin viết theo cách khác (gõ /help để xem ví dụ) hoặc báo Ban Tổ chức."
 )
 OFFICIALS_ONLY = "Xin lỗi, chức năng này dành cho cán bộ theo dõi (Ban Tổ chức, thường trực cấp ủy)."
+
+
+def with_former_name(name: str, former: str) -> str:
+    """A choice matched by the name of a unit merged into it: “Đảng bộ tỉnh Phú Thọ (huyện Cao Phong cũ)”."""
+    bare = re.sub(r"^(?:Đảng bộ|Chi bộ|Đảng ủy)\s+", "", former.strip(), flags=re.IGNORECASE) or former.strip()
+    return f"{name} ({bare} cũ)"

@@ -74,3 +74,20 @@ def done(kind: str, created: Sequence[tuple[str, str]]) -> str:
     """`created`: (name, code) of the units the change made."""
     made = f" Đơn vị mới: {', '.join(f'{name} (mã {code})' for name, code in created)}." if created else ""
     return f"Đã thực hiện: {DONE[kind]}.{made}"
+
+
+VERB = {"merge": "hợp nhất", "split": "tách", "deactivate": "ngừng hoạt động", "move": "chuyển"}
+
+
+def not_active(unit: str, successor: str | None, kind: str) -> str:
+    """A unit that was merged away or closed cannot be merged, split, closed or moved again."""
+    state = f"đã hợp nhất vào {successor}" if successor else "đã ngừng hoạt động"
+    hint = f" Nếu muốn thay đổi đơn vị đang hoạt động, xin ghi tên hoặc mã của {successor}." if successor else ""
+    return f"{unit} {state}, không thể {VERB.get(kind, 'thay đổi')} nữa.{hint}"
+
+
+def target_not_active(unit: str, successor: str | None) -> str:
+    """A merge, move or addition into a unit that no longer works."""
+    state = f"đã hợp nhất vào {successor}" if successor else "đã ngừng hoạt động"
+    hint = f" Xin ghi {successor} thay thế." if successor else " Xin chọn một đơn vị đang hoạt động."
+    return f"{unit} {state}, không thể nhận thêm đơn vị.{hint}"

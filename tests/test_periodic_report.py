@@ -150,6 +150,25 @@ async def test_printed_pages_keep_every_column(ctx: Context, tmp_path: Path, spa
     await asyncio.to_thread(_render_and_check, tmp_path, files)
 
 
+@pytest.mark.skipif(
+    (not shutil.which("soffice") or not shutil.which("pdftotext")) and os.environ.get("CI") != "true",
+    reason="LibreOffice or poppler not installed (.ci/run installs them; under CI=true this fails instead)",
+)
+async def test_the_2025_demo_reports_print_and_agree_with_the_chat(demo_db, settings, clock, tmp_path: Path) -> None:
+    """The demo as `make run` shows it (after the 2025 re-organisation): the province's year 2025 and a new đảng ủy
+    xã's 9 months of 2026 print on A4 without cut columns, and their totals are the chat's."""
+    ctx = Context(demo_db, settings, clock)
+    tree = await ctx.tree()
+    province = tree.roots[0]
+    commune = (await users.by_login(demo_db, "quang")).unit_id  # the console's default official: a new đảng ủy xã
+    for unit_id, span in ((province, ReportSpan.months(2025, 12)), (commune, ReportSpan.months(2026, 9))):
+        report = await draft(ctx, unit_id, span)
+        view = await load_progress(ctx.db, tree, unit_id, span.period, ctx.today())
+        assert report.cumulative == view.root.cumulative and report.rows[-1].cumulative == view.root.cumulative
+        files = {f"bao-cao-{unit_id}.docx": report_docx(report), f"phu-luc-{unit_id}.xlsx": annex_workbook(report)}
+        await asyncio.to_thread(_render_and_check, tmp_path, files)
+
+
 def test_reading_what_report_is_asked_for() -> None:
     today = date(2026, 10, 20)
     cases = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
@@ -33,17 +34,8 @@ async def sums(
     """Live events and their figures per unit, for reported periods lying within [ym_from, period_end] and begun by
     ym_to (see `_WITHIN`), rolled up."""
     ids = None if unit_ids is None else list(unit_ids)
-    if ids is not None and len(ids) <= MAX_IN_LIST:
-        rows = await db.fetchall(
-            f"SELECT unit_id, {_SUMS} FROM rollups WHERE unit_id IN ({','.join('?' * len(ids))})"
-            f" AND {_WITHIN} GROUP BY unit_id",
-            [*ids, *_range(ym_from, ym_to, period_end)],
-        )
-    else:
-        rows = await db.fetchall(
-            f"SELECT unit_id, {_SUMS} FROM rollups INDEXED BY ix_rollups_period WHERE {_WITHIN} GROUP BY unit_id",
-            _range(ym_from, ym_to, period_end),
-        )
+    span = _range(ym_from, ym_to, period_end)
+    rows = await _grouped(db, f"unit_id, {_SUMS}", "rollups", "unit_id", ids, span, "ix_rollups_period")
     wanted = None if ids is None or len(ids) <= MAX_IN_LIST else set(ids)
     extra = await _extra(db, ym_from, ym_to, ids, period_end)
     return {
@@ -55,21 +47,26 @@ async def sums(
     }
 
 
+async def _grouped(
+    db: Database, select: str, table: str, group: str, ids: list[int] | None, span: list[int], index: str = ""
+) -> list[sqlite3.Row]:
+    """`SELECT select FROM table … GROUP BY group` over the reported periods `span` (`_range`): for the listed
+    units in one IN list, or — when there are none or too many — over the whole period range (the caller filters)."""
+    if ids is not None and len(ids) <= MAX_IN_LIST:
+        marks = ",".join("?" * len(ids))
+        return await db.fetchall(
+            f"SELECT {select} FROM {table} WHERE unit_id IN ({marks}) AND {_WITHIN} GROUP BY {group}", [*ids, *span]
+        )
+    indexed = f" INDEXED BY {index}" if index else ""
+    return await db.fetchall(f"SELECT {select} FROM {table}{indexed} WHERE {_WITHIN} GROUP BY {group}", span)
+
+
 async def _extra(
     db: Database, ym_from: int, ym_to: int, ids: list[int] | None, period_end: int | None
 ) -> dict[int, dict[str, int]]:
     """The data-defined indicators (schema 0012, `rollup_extra`) counted as `sums` counts the columns."""
-    if ids is not None and len(ids) <= MAX_IN_LIST:
-        rows = await db.fetchall(
-            f"SELECT unit_id, code, SUM(value) FROM rollup_extra WHERE unit_id IN ({','.join('?' * len(ids))})"
-            f" AND {_WITHIN} GROUP BY unit_id, code",
-            [*ids, *_range(ym_from, ym_to, period_end)],
-        )
-    else:
-        rows = await db.fetchall(
-            f"SELECT unit_id, code, SUM(value) FROM rollup_extra WHERE {_WITHIN} GROUP BY unit_id, code",
-            _range(ym_from, ym_to, period_end),
-        )
+    span = _range(ym_from, ym_to, period_end)
+    rows = await _grouped(db, "unit_id, code, SUM(value)", "rollup_extra", "unit_id, code", ids, span)
     out: dict[int, dict[str, int]] = {}
     for unit_id, code, value in rows:
         if value:
